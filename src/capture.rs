@@ -1,0 +1,52 @@
+//! `--screenshot PATH --exit-after-frames N`: capture a real frame and exit, for tests and docs.
+//! The capture waits for frame N *and* for every font and image to be loaded, so a slow software
+//! renderer does not produce a half-drawn picture.
+
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
+
+#[derive(Resource)]
+struct Capture {
+    path: Option<PathBuf>,
+    at_frame: u32,
+    frames: u32,
+    requested: bool,
+}
+
+/// Give up waiting for assets after this many extra frames and capture what there is.
+const MAX_EXTRA_FRAMES: u32 = 600;
+
+pub fn plugin(path: Option<PathBuf>, at_frame: u32) -> impl Fn(&mut App) {
+    move |app: &mut App| {
+        app.insert_resource(Capture { path: path.clone(), at_frame: at_frame.max(1), frames: 0, requested: false })
+            .add_systems(Last, capture_or_exit);
+    }
+}
+
+fn capture_or_exit(
+    mut commands: Commands,
+    mut capture: ResMut<Capture>,
+    images: Res<crate::images::ImageStore>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    capture.frames += 1;
+    if capture.requested || capture.frames < capture.at_frame {
+        return;
+    }
+    let loading = images.pending() > 0;
+    if loading && capture.frames < capture.at_frame + MAX_EXTRA_FRAMES {
+        return;
+    }
+    let Some(path) = capture.path.clone() else {
+        exit.write(AppExit::Success);
+        return;
+    };
+    capture.requested = true;
+    info!("capturing {} at frame {}", path.display(), capture.frames);
+    commands.spawn(Screenshot::primary_window()).observe(move |event: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+        (save_to_disk(path.clone()))(event);
+        exit.write(AppExit::Success);
+    });
+}

@@ -1,0 +1,95 @@
+//! Command line. Flags override `config/kiosk.toml`.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset};
+use clap::Parser;
+
+use crate::config::{Config, ConfigError, Mode};
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "venue-kiosk", version, about = "Fullscreen venue kiosk: starfield schedule, lucky draw and cube-timing game")]
+pub struct Cli {
+    /// Screen to show at start (F2/F3/F4 switch at run time).
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
+
+    /// Event source: an event-server URL (http://host:8080), a file:// URL or directory, or "sample".
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+
+    /// Configuration file (default: the embedded config/kiosk.toml).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Run in a window instead of borderless fullscreen.
+    #[arg(long)]
+    pub windowed: bool,
+
+    /// Window size when windowed, e.g. 1280x720.
+    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    pub size: Option<(u32, u32)>,
+
+    /// Save a screenshot of the window to PATH (PNG), then exit. Taken once --exit-after-frames frames
+    /// have been shown and every asset has loaded.
+    #[arg(long, value_name = "PATH")]
+    pub screenshot: Option<PathBuf>,
+
+    /// Exit after N frames (with --screenshot: capture at frame N, then exit).
+    #[arg(long, value_name = "N")]
+    pub exit_after_frames: Option<u32>,
+
+    /// Pretend the venue clock reads this instant at start (RFC 3339), for rehearsals and screenshots.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
+    pub now: Option<DateTime<FixedOffset>>,
+
+    /// Render quality: auto (by adapter), low, high.
+    #[arg(long, value_name = "auto|low|high", value_parser = ["auto", "low", "high"])]
+    pub quality: Option<String>,
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text.split_once(['x', 'X']).ok_or("expected WxH, e.g. 1920x1080")?;
+    let w = w.trim().parse().map_err(|_| format!("width `{w}` is not a number"))?;
+    let h = h.trim().parse().map_err(|_| format!("height `{h}` is not a number"))?;
+    Ok((w, h))
+}
+
+fn parse_now(text: &str) -> Result<DateTime<FixedOffset>, String> {
+    DateTime::parse_from_rfc3339(text).map_err(|e| format!("`{text}` is not RFC 3339 (e.g. 2026-12-03T14:10:00+09:00): {e}"))
+}
+
+impl Cli {
+    /// Load the config file and lay the flags over it; the result is validated again.
+    pub fn resolve_config(&self) -> Result<Config, ConfigError> {
+        let mut config = Config::load(self.config.as_deref())?;
+        let origin = self.config.as_ref().map_or("<embedded config/kiosk.toml>".to_string(), |p| p.display().to_string());
+        if let Some(mode) = self.mode {
+            config.mode = mode;
+        }
+        if let Some(server) = &self.server {
+            config.feed.source = server.clone();
+        }
+        if self.windowed {
+            config.display.windowed = true;
+        }
+        if let Some((w, h)) = self.size {
+            config.display.width = w;
+            config.display.height = h;
+        }
+        if let Some(q) = &self.quality {
+            config.render.quality = match q.as_str() {
+                "low" => crate::config::Quality::Low,
+                "high" => crate::config::Quality::High,
+                _ => crate::config::Quality::Auto,
+            };
+        }
+        config.validate(&format!("{origin} + command line")).map_err(|mut e| {
+            if e.key == "feed.source" && self.server.is_some() {
+                e.key = "--server".into();
+            }
+            e
+        })?;
+        Ok(config)
+    }
+}

@@ -1,0 +1,88 @@
+//! The event feed: contract types, the worker that polls the source off the main thread, the disk
+//! cache, and the Bevy side that folds the worker's reports into [`FeedState`] and [`FeedStatus`].
+
+pub mod cache;
+pub mod client;
+pub mod payload;
+pub mod pretalx;
+pub mod sample;
+pub mod source;
+pub mod state;
+pub mod status;
+pub mod wire;
+
+use bevy::prelude::*;
+use chrono::Utc;
+
+pub use client::{FeedUpdate, FeedWorker, Origin, WorkerConfig};
+pub use payload::{Endpoint, FeedPayload};
+pub use state::FeedState;
+pub use status::{Connection, FeedHealth, FeedStatus};
+
+use crate::config::Config;
+
+/// The running worker and the health derived from its reports.
+#[derive(Resource)]
+pub struct FeedLink {
+    worker: FeedWorker,
+    health: FeedHealth,
+}
+
+/// The most recent feed problem, for the log panel and tests.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct FeedLog {
+    pub recent: Vec<String>,
+}
+
+pub fn plugin(app: &mut App) {
+    let config = app.world().resource::<Config>().clone();
+    let worker_config = WorkerConfig::from_config(&config.feed).expect("feed config was validated at start-up");
+    let local = worker_config.source == source::SourceSpec::Sample && worker_config.schedule_source.is_none();
+    let health = FeedHealth::new(
+        worker_config.source.label(),
+        local,
+        Utc::now(),
+        std::time::Duration::from_secs(config.feed.offline_after_s),
+    );
+    let status = health.status(Utc::now());
+    let worker = FeedWorker::spawn(worker_config);
+    app.insert_resource(FeedLink { worker, health })
+        .insert_resource(status)
+        .init_resource::<FeedState>()
+        .init_resource::<FeedLog>()
+        .add_systems(PreUpdate, drain_feed);
+}
+
+/// Thin: move finished reports from the channel into state; never blocks.
+fn drain_feed(mut link: ResMut<FeedLink>, mut state: ResMut<FeedState>, mut status: ResMut<FeedStatus>, mut log: ResMut<FeedLog>) {
+    let link = &mut *link;
+    while let Ok(update) = link.worker.updates().try_recv() {
+        apply_update(update, &mut state, &mut link.health, &mut log);
+    }
+    let now = link.health.status(Utc::now());
+    status.set_if_neq(now);
+}
+
+/// Fold one worker report into the state and health. Shared by the Bevy system and the tests.
+pub fn apply_update(update: FeedUpdate, state: &mut FeedState, health: &mut FeedHealth, log: &mut FeedLog) {
+    match update {
+        FeedUpdate::Data { payload, origin, at } => {
+            let endpoint = payload.endpoint();
+            match origin {
+                Origin::Network | Origin::Local => health.success(endpoint, at),
+                Origin::Cache { saved } => health.from_cache(saved),
+            }
+            if state.apply(payload, at) {
+                tracing::info!(%endpoint, ?origin, "feed data updated");
+            }
+        }
+        FeedUpdate::NotModified { endpoint, at } => health.success(endpoint, at),
+        FeedUpdate::Failed { endpoint, error, at } => {
+            health.failure(endpoint, at, &error);
+            log.recent.push(format!("{} {endpoint}: {error}", at.format("%H:%M:%S")));
+            if log.recent.len() > 50 {
+                log.recent.remove(0);
+            }
+        }
+    }
+}

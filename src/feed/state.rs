@@ -1,0 +1,94 @@
+//! The one copy of the event data the screens read. Only good payloads get here.
+
+use std::sync::Arc;
+
+use bevy::prelude::Resource;
+use chrono::{DateTime, Utc};
+
+use super::payload::{Endpoint, FeedPayload};
+use super::wire::{DrawData, EventInfo, GameData, Messages, Room, Schedule, Track};
+
+#[derive(Resource, Debug, Default, Clone)]
+pub struct FeedState {
+    pub event: Option<Arc<EventInfo>>,
+    pub schedule: Option<Arc<Schedule>>,
+    /// Rooms and tracks described by an imported pretalx schedule.
+    pub schedule_event: Option<Arc<EventInfo>>,
+    pub messages: Option<Arc<Messages>>,
+    pub draw: Option<Arc<DrawData>>,
+    pub game: Option<Arc<GameData>>,
+    /// Bumped on every change, so screens rebuild text only when something changed.
+    pub revision: u64,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl FeedState {
+    /// Take a decoded payload. Returns whether anything changed.
+    pub fn apply(&mut self, payload: FeedPayload, at: DateTime<Utc>) -> bool {
+        let changed = match payload {
+            FeedPayload::Event(e) => replace(&mut self.event, e),
+            FeedPayload::Schedule { schedule, imported_event } => {
+                let a = replace(&mut self.schedule, schedule);
+                let b = match imported_event {
+                    Some(e) => replace(&mut self.schedule_event, e),
+                    None => self.schedule_event.take().is_some(),
+                };
+                a || b
+            }
+            FeedPayload::Messages(m) => replace(&mut self.messages, m),
+            FeedPayload::Draw(d) => replace(&mut self.draw, d),
+            FeedPayload::Game(g) => replace(&mut self.game, g),
+        };
+        if changed {
+            self.revision += 1;
+            self.updated_at = Some(at);
+        }
+        changed
+    }
+
+    pub fn has(&self, endpoint: Endpoint) -> bool {
+        match endpoint {
+            Endpoint::Event => self.event.is_some(),
+            Endpoint::Schedule => self.schedule.is_some(),
+            Endpoint::Messages => self.messages.is_some(),
+            Endpoint::Draw => self.draw.is_some(),
+            Endpoint::Game => self.game.is_some(),
+        }
+    }
+
+    pub fn event_name(&self) -> Option<&str> {
+        self.event.as_deref().or(self.schedule_event.as_deref()).map(|e| e.name.as_str())
+    }
+
+    pub fn track(&self, id: &str) -> Option<&Track> {
+        [self.event.as_deref(), self.schedule_event.as_deref()]
+            .into_iter()
+            .flatten()
+            .find_map(|e| e.tracks.iter().find(|t| t.id == id))
+    }
+
+    pub fn room(&self, id: &str) -> Option<&Room> {
+        [self.event.as_deref(), self.schedule_event.as_deref()]
+            .into_iter()
+            .flatten()
+            .find_map(|e| e.rooms.iter().find(|r| r.id == id))
+    }
+
+    /// Tracks of the event, or of the imported schedule when the event has none.
+    pub fn tracks(&self) -> &[Track] {
+        match (self.event.as_deref(), self.schedule_event.as_deref()) {
+            (Some(e), _) if !e.tracks.is_empty() => &e.tracks,
+            (_, Some(s)) => &s.tracks,
+            (Some(e), None) => &e.tracks,
+            (None, None) => &[],
+        }
+    }
+}
+
+fn replace<T: PartialEq>(slot: &mut Option<Arc<T>>, value: T) -> bool {
+    if slot.as_deref() == Some(&value) {
+        return false;
+    }
+    *slot = Some(Arc::new(value));
+    true
+}

@@ -1,0 +1,16 @@
+//! venue-kiosk: the starfield schedule display, the lucky-draw machine and the cube-timing game,
+//! fed by an event server over HTTP. See DEVELOPERS.md for the layout.
+
+pub mod app;
+pub mod capture;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod display;
+pub mod draw;
+pub mod feed;
+pub mod game;
+pub mod images;
+pub mod operator;
+pub mod schedule;
+pub mod ui;

@@ -1,0 +1,136 @@
+//! Shared look: fonts (Pretendard, with Hangul), colours, text helpers, and the feed-status
+//! indicator that sits discreetly on every screen.
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use chrono::{DateTime, Utc};
+
+use crate::feed::{Connection, FeedState, FeedStatus};
+
+/// Pretendard (SIL OFL 1.1, assets/fonts/Pretendard-LICENSE.txt): Latin and Hangul in one family.
+pub static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/Pretendard-Regular.otf");
+pub static FONT_BOLD: &[u8] = include_bytes!("../../assets/fonts/Pretendard-Bold.otf");
+
+pub mod theme {
+    use bevy::prelude::Color;
+    pub const NIGHT: Color = Color::srgb(0.012, 0.016, 0.043);
+    pub const TEXT: Color = Color::srgb(0.91, 0.93, 0.98);
+    pub const TEXT_DIM: Color = Color::srgb(0.56, 0.61, 0.73);
+    pub const PANEL: Color = Color::srgba(0.03, 0.05, 0.12, 0.72);
+    pub const GOLD: Color = Color::srgb(1.0, 0.79, 0.25);
+    pub const ONLINE: Color = Color::srgb(0.30, 0.85, 0.50);
+    pub const STALE: Color = Color::srgb(0.98, 0.75, 0.22);
+    pub const OFFLINE: Color = Color::srgb(0.95, 0.33, 0.33);
+}
+
+#[derive(Resource, Clone)]
+pub struct UiFonts {
+    pub regular: Handle<Font>,
+    pub bold: Handle<Font>,
+}
+
+impl UiFonts {
+    pub fn text(&self, size: f32, color: Color) -> (TextFont, TextColor) {
+        (TextFont { font: self.regular.clone().into(), font_size: FontSize::Px(size), ..default() }, TextColor(color))
+    }
+    pub fn bold(&self, size: f32, color: Color) -> (TextFont, TextColor) {
+        (TextFont { font: self.bold.clone().into(), font_size: FontSize::Px(size), ..default() }, TextColor(color))
+    }
+}
+
+/// `#RRGGBB` to a Bevy colour; unknown shapes fall back to a neutral grey (payloads were checked).
+pub fn hex_color(text: &str) -> Color {
+    match crate::feed::payload::parse_hex_color(text) {
+        Ok([r, g, b]) => Color::srgb_u8(r, g, b),
+        Err(_) => Color::srgb(0.6, 0.6, 0.6),
+    }
+}
+
+/// Shorten to at most `max` characters with an ellipsis (Hangul-safe: counts chars, not bytes).
+pub fn ellipsize(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[derive(Component)]
+struct FeedIndicator;
+
+pub fn plugin(app: &mut App) {
+    let regular = app.world_mut().resource_mut::<Assets<Font>>().add(Font::from_bytes(FONT_REGULAR.to_vec()));
+    let bold = app.world_mut().resource_mut::<Assets<Font>>().add(Font::from_bytes(FONT_BOLD.to_vec()));
+    app.insert_resource(UiFonts { regular, bold })
+        .add_systems(Startup, spawn_feed_indicator)
+        .add_systems(Update, update_feed_indicator)
+        .add_systems(EguiPrimaryContextPass, egui_fonts_once);
+}
+
+fn spawn_feed_indicator(mut commands: Commands, fonts: Res<UiFonts>) {
+    commands.spawn((
+        Name::new("Feed indicator"),
+        FeedIndicator,
+        Text::new(""),
+        fonts.text(15.0, theme::TEXT_DIM),
+        Node { position_type: PositionType::Absolute, right: px(18), bottom: px(12), ..default() },
+        GlobalZIndex(100),
+    ));
+}
+
+/// Rebuilds the line only when the status (or the event's time zone) changes.
+fn update_feed_indicator(
+    status: Res<FeedStatus>,
+    feed: Res<FeedState>,
+    mut indicator: Query<(&mut Text, &mut TextColor), With<FeedIndicator>>,
+) {
+    if !status.is_changed() && !feed.is_changed() {
+        return;
+    }
+    let Ok((mut text, mut color)) = indicator.single_mut() else { return };
+    let tz = feed.event.as_ref().and_then(|e| e.time_zone.parse::<chrono_tz::Tz>().ok());
+    let fmt = |t: DateTime<Utc>| match tz {
+        Some(tz) => t.with_timezone(&tz).format("%H:%M").to_string(),
+        None => t.format("%H:%M UTC").to_string(),
+    };
+    let line = status.summary(fmt);
+    if text.0 != line {
+        text.0 = line;
+    }
+    color.0 = match status.connection {
+        Connection::Local | Connection::Online => theme::TEXT_DIM,
+        Connection::Connecting | Connection::Stale { .. } => theme::STALE,
+        Connection::Offline { .. } => theme::OFFLINE,
+    };
+}
+
+/// egui gets the same Hangul-capable font as Bevy text, once its context exists.
+fn egui_fonts_once(mut contexts: EguiContexts, mut done: Local<bool>) {
+    if *done {
+        return;
+    }
+    let Ok(ctx) = contexts.ctx_mut() else { return };
+    let mut defs = egui::FontDefinitions::default();
+    defs.font_data.insert("pretendard".into(), std::sync::Arc::new(egui::FontData::from_static(FONT_REGULAR)));
+    if let Some(family) = defs.families.get_mut(&egui::FontFamily::Proportional) {
+        family.insert(0, "pretendard".into());
+    }
+    if let Some(family) = defs.families.get_mut(&egui::FontFamily::Monospace) {
+        family.push("pretendard".into());
+    }
+    ctx.set_fonts(defs);
+    *done = true;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ellipsis_counts_characters() {
+        assert_eq!(ellipsize("러스트로 만드는 실시간 그래픽", 6), "러스트로 …");
+        assert_eq!(ellipsize("short", 10), "short");
+        assert_eq!(ellipsize("abcdef", 4), "abc…");
+    }
+}
