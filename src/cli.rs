@@ -43,6 +43,22 @@ pub struct Cli {
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<FixedOffset>>,
 
+    /// Stars in the sky (1000..=200000), e.g. fewer on a weak machine or more for a benchmark.
+    #[arg(long, value_name = "N")]
+    pub stars: Option<u32>,
+
+    /// Door-side mode: this room's sessions large, other rooms small (room id or name).
+    #[arg(long, value_name = "NAME")]
+    pub room: Option<String>,
+
+    /// Start with the operator panel (F1) open.
+    #[arg(long)]
+    pub operator_panel: bool,
+
+    /// Measure: after warm-up, record N frame times, print p50/p95/p99 and the overlay's CPU time, exit.
+    #[arg(long, value_name = "N")]
+    pub bench_frames: Option<u32>,
+
     /// Render quality: auto (by adapter), low, high.
     #[arg(long, value_name = "auto|low|high", value_parser = ["auto", "low", "high"])]
     pub quality: Option<String>,
@@ -76,6 +92,12 @@ impl Cli {
         if let Some((w, h)) = self.size {
             config.display.width = w;
             config.display.height = h;
+        }
+        if let Some(stars) = self.stars {
+            config.schedule.stars = stars;
+        }
+        if let Some(room) = &self.room {
+            config.schedule.room = Some(room.clone());
         }
         if let Some(q) = &self.quality {
             config.render.quality = match q.as_str() {

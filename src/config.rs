@@ -38,6 +38,26 @@ pub struct Config {
     pub feed: FeedConfig,
     pub display: DisplayConfig,
     pub render: RenderConfig,
+    pub schedule: ScheduleConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    /// Stars in the sky (1000..=200000).
+    pub stars: u32,
+    /// Seconds the camera tour spends on each track, turn included.
+    pub tour_seconds: u32,
+    /// Seconds of the eased turn from one track to the next.
+    pub transition_seconds: u32,
+    /// Door-side screen for one room: its sessions large, the others small. Room id or name.
+    pub room: Option<String>,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        Self { stars: 20_000, tour_seconds: 20, transition_seconds: 4, room: None }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,6 +113,7 @@ impl Default for Config {
             feed: FeedConfig::default(),
             display: DisplayConfig::default(),
             render: RenderConfig { quality: Quality::Auto },
+            schedule: ScheduleConfig::default(),
         }
     }
 }
@@ -233,6 +254,22 @@ impl Config {
         if f.backoff_max_ms < f.backoff_initial_ms {
             return Err(err("feed.backoff_max_ms", format!("{} is below feed.backoff_initial_ms ({})", f.backoff_max_ms, f.backoff_initial_ms)));
         }
+        let s = &self.schedule;
+        for (key, value, min, max) in [
+            ("schedule.stars", s.stars, 1_000, 200_000),
+            ("schedule.tour_seconds", s.tour_seconds, 5, 3_600),
+            ("schedule.transition_seconds", s.transition_seconds, 0, 60),
+        ] {
+            if value < min || value > max {
+                return Err(err(key, format!("{value} is out of range; allowed {min}..={max}")));
+            }
+        }
+        if s.transition_seconds >= s.tour_seconds {
+            return Err(err("schedule.transition_seconds", format!("{} must be shorter than schedule.tour_seconds ({})", s.transition_seconds, s.tour_seconds)));
+        }
+        if s.room.as_deref().is_some_and(|r| r.trim().is_empty()) {
+            return Err(err("schedule.room", "is empty; remove the key or give a room id or name".into()));
+        }
         for (key, value) in [("display.width", self.display.width), ("display.height", self.display.height)] {
             if !(320..=16_384).contains(&value) {
                 return Err(err(key, format!("{value} is out of range; allowed 320..=16384 pixels")));
@@ -330,6 +367,16 @@ mod tests {
         let config = Config::from_toml("mode = \"draw\"\n[feed]\nsource = \"http://127.0.0.1:8080\"\n", "k.toml").unwrap();
         assert_eq!(config.mode, Mode::Draw);
         assert_eq!(config.feed.poll, PollConfig::default());
+    }
+
+    #[test]
+    fn schedule_section_is_checked() {
+        let err = Config::from_toml("[schedule]\nstars = 500000\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "schedule.stars");
+        let err = Config::from_toml("[schedule]\ntour_seconds = 10\ntransition_seconds = 10\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "schedule.transition_seconds");
+        let ok = Config::from_toml("[schedule]\nroom = \"r201\"\n", "k.toml").unwrap();
+        assert_eq!(ok.schedule.room.as_deref(), Some("r201"));
     }
 
     #[test]

@@ -1,33 +1,53 @@
-//! Starfield schedule display: the sky (stars.rs), the pure now/next rules (model.rs) and the
-//! overlay with the clock, now/next per room, the break timetable and broadcast messages.
+//! Starfield schedule display: the sky (stars.rs, scene.rs), the camera tour (tour.rs), the pure
+//! now/next rules (model.rs), and the overlay: clock, now/next per room, the timetable during
+//! breaks, and broadcast messages. The overlay is rebuilt only when what it shows changes.
 
 pub mod model;
+pub mod scene;
 pub mod stars;
+pub mod tour;
+
+use std::hash::{Hash, Hasher};
 
 use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::app::Screen;
 use crate::clock::VenueClock;
+use crate::config::Config;
 use crate::feed::FeedState;
-use crate::feed::wire::{Message, Priority, Session};
+use crate::feed::wire::{EventInfo, Message, Priority, Schedule, Session};
 use crate::ui::{UiFonts, ellipsize, hex_color, theme};
 
 #[derive(Component)]
-struct ScheduleRoot;
+pub struct ScheduleRoot;
 
-/// What the overlay was last built from; it is rebuilt only when this changes.
-#[derive(Default, PartialEq, Clone, Copy)]
-struct BuiltFrom {
+/// Everything the overlay shows is derived from these; it is rebuilt only when one changes.
+#[derive(Default, PartialEq, Clone, Copy, Debug)]
+struct OverlayKey {
     revision: u64,
     minute: i64,
+    focus: usize,
+    messages: u64,
+    portrait: bool,
+}
+
+/// CPU time spent building the overlay (for the benchmark), and how often it was rebuilt.
+#[derive(Resource, Default, Debug, Clone, Copy)]
+pub struct OverlayCost {
+    pub rebuilds: u64,
+    pub checks: u64,
+    pub total: std::time::Duration,
 }
 
 pub fn plugin(app: &mut App) {
-    app.add_plugins(stars::plugin)
+    app.add_plugins((stars::plugin, scene::plugin))
+        .init_resource::<OverlayCost>()
         .add_systems(OnEnter(Screen::Schedule), spawn_root)
-        .add_systems(Update, rebuild_overlay.run_if(in_state(Screen::Schedule)));
+        .add_systems(Update, scale_ui_to_window)
+        .add_systems(Update, rebuild_overlay.run_if(in_state(Screen::Schedule)).after(scene::SkySystems));
 }
 
 fn spawn_root(mut commands: Commands) {
@@ -40,109 +60,154 @@ fn spawn_root(mut commands: Commands) {
             height: percent(100),
             flex_direction: FlexDirection::Column,
             padding: UiRect::axes(px(56), px(40)),
-            row_gap: px(18),
+            row_gap: px(16),
             ..default()
         },
     ));
 }
 
+/// Layouts are designed for 1920×1080 (landscape) and 1080×1920 (portrait); other sizes scale.
+fn scale_ui_to_window(window: Query<&Window, (With<PrimaryWindow>, Changed<Window>)>, mut scale: ResMut<UiScale>) {
+    let Ok(window) = window.single() else { return };
+    let (w, h) = (window.width(), window.height());
+    let s = if h > w { w / 1080.0 } else { (w / 1920.0).min(h / 1080.0) };
+    if (scale.0 - s).abs() > 1e-3 && s.is_finite() && s > 0.0 {
+        scale.0 = s;
+    }
+}
+
+/// Active messages at `now`, with urgent ones first.
+pub fn active_messages(messages: Option<&crate::feed::wire::Messages>, now: DateTime<Utc>) -> impl Iterator<Item = &Message> {
+    messages
+        .into_iter()
+        .flat_map(|m| m.messages.iter())
+        .filter(move |m| m.starts.with_timezone(&Utc) <= now && now < m.expires.with_timezone(&Utc))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn rebuild_overlay(
     mut commands: Commands,
     feed: Res<FeedState>,
     clock: Res<VenueClock>,
+    config: Res<Config>,
     fonts: Res<UiFonts>,
+    tour: Res<scene::Tour>,
+    window: Query<&Window, With<PrimaryWindow>>,
     root: Query<Entity, With<ScheduleRoot>>,
-    mut built: Local<Option<BuiltFrom>>,
     added: Query<(), Added<ScheduleRoot>>,
+    mut built: Local<Option<OverlayKey>>,
+    mut cost: ResMut<OverlayCost>,
 ) {
+    let started = std::time::Instant::now();
     let Ok(root) = root.single() else { return };
     let now = clock.now();
-    let key = BuiltFrom { revision: feed.revision, minute: now.timestamp() / 60 };
+    // Which messages are showing, hashed without allocating, so start/expiry redraws on time.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for m in active_messages(feed.messages.as_deref(), now) {
+        m.id.hash(&mut hasher);
+    }
+    let portrait = window.single().is_ok_and(|w| w.height() > w.width());
+    let key = OverlayKey { revision: feed.revision, minute: now.timestamp().div_euclid(60), focus: tour.0.focus, messages: hasher.finish(), portrait };
+    cost.checks += 1;
     if *built == Some(key) && added.is_empty() {
+        cost.total += started.elapsed();
         return;
     }
     *built = Some(key);
     commands.entity(root).despawn_children();
-    commands.entity(root).with_children(|ui| build_overlay(ui, &feed, now, &fonts));
+    let room = config.schedule.room.as_deref();
+    commands.entity(root).with_children(|ui| build_overlay(ui, &feed, now, &fonts, tour.0.focus, room, portrait));
+    cost.rebuilds += 1;
+    cost.total += started.elapsed();
 }
 
-fn build_overlay(ui: &mut ChildSpawnerCommands, feed: &FeedState, now: DateTime<Utc>, fonts: &UiFonts) {
+fn build_overlay(ui: &mut ChildSpawnerCommands, feed: &FeedState, now: DateTime<Utc>, fonts: &UiFonts, focus: usize, room: Option<&str>, portrait: bool) {
     let Some(event) = feed.event.as_deref() else {
         ui.spawn((Text::new("Waiting for the event feed…"), fonts.bold(44.0, theme::TEXT_DIM)));
         return;
     };
     let tz: Tz = event.time_zone.parse().unwrap_or(Tz::UTC);
-    let local = now.with_timezone(&tz);
+    header(ui, event, now, &tz, fonts, portrait);
 
-    // Header: name and date left, venue clock right.
-    ui.spawn(Node { justify_content: JustifyContent::SpaceBetween, align_items: AlignItems::FlexStart, ..default() }).with_children(|row| {
-        row.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(6), ..default() }).with_children(|col| {
-            col.spawn((Text::new(event.name.clone()), fonts.bold(56.0, theme::TEXT)));
-            let venue = event.venue.as_deref().map(|v| format!(" · {v}")).unwrap_or_default();
-            col.spawn((Text::new(format!("{}{venue}", local.format("%A %-d %B %Y"))), fonts.text(26.0, theme::TEXT_DIM)));
-        });
-        row.spawn((Text::new(local.format("%H:%M").to_string()), fonts.bold(96.0, theme::TEXT)));
-    });
-
-    // Urgent broadcasts: a full-width banner.
-    let active: Vec<&Message> = feed
-        .messages
-        .as_deref()
-        .map(|m| m.messages.iter().filter(|m| m.starts.with_timezone(&Utc) <= now && now < m.expires.with_timezone(&Utc)).collect())
-        .unwrap_or_default();
+    let active: Vec<&Message> = active_messages(feed.messages.as_deref(), now).collect();
     for m in active.iter().filter(|m| m.priority == Priority::Urgent) {
         ui.spawn((
-            Node { padding: UiRect::axes(px(28), px(16)), border_radius: BorderRadius::all(px(10)), ..default() },
-            BackgroundColor(Color::srgb(0.86, 0.16, 0.20)),
+            Name::new("Urgent banner"),
+            Node { padding: UiRect::axes(px(28), px(18)), border_radius: BorderRadius::all(px(12)), ..default() },
+            BackgroundColor(theme::URGENT),
         ))
-        .with_child((Text::new(format!("⚠  {}", m.text)), fonts.bold(36.0, Color::WHITE)));
+        .with_child((Text::new(format!("⚠  {}", ellipsize(&m.text, 160))), fonts.bold(38.0, Color::WHITE)));
     }
 
     let Some(schedule) = feed.schedule.as_deref() else {
         ui.spawn((Text::new("Schedule not loaded yet"), fonts.text(32.0, theme::TEXT_DIM)));
         return;
     };
+    let tracks: Vec<&str> = feed.tracks().iter().map(|t| t.id.as_str()).collect();
+    let focused_track = tracks.get(focus).copied();
     let phase = model::phase(schedule, now);
-    let on_break = phase != model::Phase::Running;
-    let heading = match phase {
-        model::Phase::Running => "NOW · 지금 진행 중",
-        model::Phase::Break => "BREAK · 쉬는 시간 — where each room continues",
-        model::Phase::Upcoming => "COMING UP · 곧 시작",
-        model::Phase::Over => "THAT'S ALL — THANK YOU · 감사합니다",
-    };
-    ui.spawn((Text::new(heading), fonts.bold(30.0, theme::GOLD)));
 
-    let rooms: Vec<&str> = event.rooms.iter().map(|r| r.id.as_str()).collect();
-    let rows = model::now_next_by_room(schedule, &rooms, now);
-    ui.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(14), flex_grow: 1.0, ..default() }).with_children(|list| {
-        for row in rows.iter().filter(|r| r.current.is_some() || r.next.is_some()) {
-            let room_name = feed.room(row.room).map(|r| r.name.as_str()).unwrap_or(row.room);
-            let shown = match (on_break, row.current, row.next) {
-                (false, Some(c), _) if c.room.is_some() => Some((c, false)),
-                (_, _, Some(n)) => Some((n, true)),
-                _ => None,
-            };
-            let Some((session, is_next)) = shown else { continue };
-            session_row(list, feed, fonts, room_name, session, is_next, now, &tz);
+    ui.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(12), flex_grow: 1.0, overflow: Overflow::clip(), ..default() }).with_children(|main| {
+        if let Some(room) = room.and_then(|r| find_room(event, r)) {
+            room_mode(main, feed, schedule, event, room, now, &tz, fonts);
+            return;
+        }
+        match phase {
+            model::Phase::Break => break_timetable(main, feed, schedule, &tracks, now, &tz, fonts),
+            model::Phase::Over => {
+                main.spawn((Text::new("THAT'S ALL — THANK YOU · 감사합니다"), fonts.bold(34.0, theme::GOLD)));
+            }
+            model::Phase::Running | model::Phase::Upcoming => {
+                let heading = if phase == model::Phase::Running { "NOW · 지금 진행 중" } else { "COMING UP · 곧 시작" };
+                main.spawn((Text::new(heading), fonts.bold(30.0, theme::GOLD)));
+                let rooms: Vec<&str> = event.rooms.iter().map(|r| r.id.as_str()).collect();
+                for row in model::now_next_by_room(schedule, &rooms, now) {
+                    let room_name = feed.room(row.room).map(|r| r.name.as_str()).unwrap_or(row.room);
+                    let current = row.current.filter(|c| c.room.is_some());
+                    if current.is_none() && row.next.is_none() {
+                        continue;
+                    }
+                    let lead = current.or(row.next);
+                    let focused = lead.and_then(|s| s.track.as_deref()) == focused_track && focused_track.is_some();
+                    session_row(main, feed, fonts, room_name, current, row.next, now, &tz, focused);
+                }
+            }
         }
     });
 
-    // Footer: track legend and the other broadcasts.
-    ui.spawn(Node { column_gap: px(28), align_items: AlignItems::Center, ..default() }).with_children(|row| {
-        for track in feed.tracks() {
-            row.spawn(Node { column_gap: px(10), align_items: AlignItems::Center, ..default() }).with_children(|chip| {
-                chip.spawn((
-                    Node { width: px(26), height: px(26), border_radius: BorderRadius::all(px(6)), ..default() },
-                    BackgroundColor(hex_color(&track.color)),
-                ));
-                chip.spawn((Text::new(track.name.clone()), fonts.text(24.0, theme::TEXT)));
+    footer(ui, feed, &active, fonts);
+}
+
+fn header(ui: &mut ChildSpawnerCommands, event: &EventInfo, now: DateTime<Utc>, tz: &Tz, fonts: &UiFonts, portrait: bool) {
+    let local = now.with_timezone(tz);
+    let direction = if portrait { FlexDirection::ColumnReverse } else { FlexDirection::Row };
+    ui.spawn(Node { flex_direction: direction, justify_content: JustifyContent::SpaceBetween, align_items: AlignItems::FlexStart, ..default() })
+        .with_children(|row| {
+            row.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(6), flex_shrink: 1.0, ..default() }).with_children(|col| {
+                col.spawn((Text::new(event.name.clone()), fonts.bold(56.0, theme::TEXT)));
+                let venue = event.venue.as_deref().map(|v| format!(" · {v}")).unwrap_or_default();
+                col.spawn((Text::new(format!("{}{venue}", local.format("%A %-d %B %Y"))), fonts.text(26.0, theme::TEXT_DIM)));
             });
-        }
-    });
-    let notes: Vec<&str> = active.iter().filter(|m| m.priority != Priority::Urgent).map(|m| m.text.as_str()).collect();
-    if !notes.is_empty() {
-        ui.spawn((Text::new(format!("→  {}", notes.join("   ·   "))), fonts.text(24.0, theme::TEXT_DIM)));
-    }
+            row.spawn((Text::new(local.format("%H:%M").to_string()), fonts.bold(104.0, theme::TEXT)));
+        });
+}
+
+fn find_room<'a>(event: &'a EventInfo, wanted: &str) -> Option<&'a crate::feed::wire::Room> {
+    let w = wanted.trim();
+    event.rooms.iter().find(|r| r.id == w).or_else(|| {
+        event.rooms.iter().find(|r| r.name.eq_ignore_ascii_case(w) || r.short_name.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(w)))
+    })
+}
+
+fn track_color(feed: &FeedState, session: &Session) -> Color {
+    session.track.as_deref().and_then(|t| feed.track(t)).map(|t| hex_color(&t.color)).unwrap_or(theme::TEXT_DIM)
+}
+
+/// "starts in" wording, with the date when it is not today-ish.
+fn next_line(session: &Session, now: DateTime<Utc>, tz: &Tz) -> (String, bool) {
+    let minutes = (session.start.with_timezone(&Utc) - now).num_minutes();
+    let at = if minutes >= 20 * 60 { session.start.with_timezone(tz).format("%a %-d %b %H:%M").to_string() } else { session.start.with_timezone(tz).format("%H:%M").to_string() };
+    (format!("NEXT {at} · {}", model::starts_in(minutes)), minutes <= 5)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -151,42 +216,159 @@ fn session_row(
     feed: &FeedState,
     fonts: &UiFonts,
     room_name: &str,
-    session: &Session,
-    is_next: bool,
+    current: Option<&Session>,
+    next: Option<&Session>,
     now: DateTime<Utc>,
     tz: &Tz,
+    focused: bool,
 ) {
-    let color = session.track.as_deref().and_then(|t| feed.track(t)).map(|t| hex_color(&t.color)).unwrap_or(theme::TEXT_DIM);
-    let start = session.start.with_timezone(tz).format("%H:%M").to_string();
-    let end = session.end.with_timezone(tz).format("%H:%M").to_string();
-    let when = if is_next {
-        let minutes = (session.start.with_timezone(&Utc) - now).num_minutes();
-        let at = if minutes >= 20 * 60 { session.start.with_timezone(tz).format("%a %-d %b %H:%M").to_string() } else { start };
-        format!("NEXT {at} · {}", model::starts_in(minutes))
-    } else {
-        format!("NOW {start}–{end}")
-    };
+    let Some(lead) = current.or(next) else { return };
+    let color = track_color(feed, lead);
     list.spawn((
         Node {
             column_gap: px(20),
-            padding: UiRect::axes(px(18), px(12)),
+            padding: UiRect::axes(px(18), px(10)),
             border_radius: BorderRadius::all(px(12)),
+            border: UiRect::all(px(2)),
             align_items: AlignItems::Center,
             ..default()
         },
-        BackgroundColor(theme::PANEL),
+        BackgroundColor(if focused { theme::PANEL_FOCUS } else { theme::PANEL }),
+        BorderColor::all(if focused { color.with_alpha(0.8) } else { Color::NONE }),
     ))
     .with_children(|row| {
-        row.spawn((Node { width: px(10), height: px(70), border_radius: BorderRadius::all(px(5)), ..default() }, BackgroundColor(color)));
-        row.spawn(Node { width: px(360), flex_shrink: 0.0, flex_direction: FlexDirection::Column, ..default() }).with_children(|c| {
+        row.spawn((Node { width: px(10), height: px(72), flex_shrink: 0.0, border_radius: BorderRadius::all(px(5)), ..default() }, BackgroundColor(color)));
+        row.spawn(Node { width: px(360), flex_shrink: 0.0, flex_direction: FlexDirection::Column, row_gap: px(2), ..default() }).with_children(|c| {
             c.spawn((Text::new(room_name.to_string()), fonts.bold(26.0, theme::TEXT)));
-            c.spawn((Text::new(when), fonts.text(20.0, if is_next { theme::GOLD } else { theme::TEXT_DIM })));
-        });
-        row.spawn(Node { flex_direction: FlexDirection::Column, flex_shrink: 1.0, ..default() }).with_children(|c| {
-            c.spawn((Text::new(ellipsize(&session.title, 70)), fonts.bold(32.0, theme::TEXT)));
-            if !session.speakers.is_empty() {
-                c.spawn((Text::new(session.speakers.join(", ")), fonts.text(22.0, theme::TEXT_DIM)));
+            match current {
+                Some(s) => {
+                    let times = format!("NOW {}–{}", s.start.with_timezone(tz).format("%H:%M"), s.end.with_timezone(tz).format("%H:%M"));
+                    c.spawn((Text::new(times), fonts.text(20.0, theme::TEXT_DIM)));
+                    progress_bar(c, model::progress(s, now), color);
+                }
+                None => {
+                    let (line, soon) = next_line(lead, now, tz);
+                    c.spawn((Text::new(line), fonts.bold(20.0, if soon { theme::GOLD } else { theme::TEXT_DIM })));
+                }
             }
         });
+        row.spawn(Node { flex_direction: FlexDirection::Column, flex_shrink: 1.0, flex_grow: 1.0, row_gap: px(2), ..default() }).with_children(|c| {
+            c.spawn((Text::new(ellipsize(&lead.title, 90)), fonts.bold(32.0, theme::TEXT)));
+            if !lead.speakers.is_empty() {
+                c.spawn((Text::new(ellipsize(&lead.speakers.join(", "), 80)), fonts.text(22.0, theme::TEXT_DIM)));
+            }
+            if let (Some(_), Some(n)) = (current, next) {
+                let (line, soon) = next_line(n, now, tz);
+                c.spawn((Text::new(format!("{line} · {}", ellipsize(&n.title, 60))), fonts.text(20.0, if soon { theme::GOLD } else { theme::TEXT_DIM })));
+            }
+        });
+    });
+}
+
+fn progress_bar(parent: &mut ChildSpawnerCommands, share: f32, color: Color) {
+    parent
+        .spawn((Node { width: px(300), height: px(6), margin: UiRect::top(px(6)), border_radius: BorderRadius::all(px(3)), ..default() }, BackgroundColor(theme::TRACK_BG)))
+        .with_child((Node { width: percent(share * 100.0), height: percent(100), border_radius: BorderRadius::all(px(3)), ..default() }, BackgroundColor(color)));
+}
+
+/// During breaks: for each track, where its next session is — the question everyone asks.
+#[allow(clippy::too_many_arguments)]
+fn break_timetable(main: &mut ChildSpawnerCommands, feed: &FeedState, schedule: &Schedule, tracks: &[&str], now: DateTime<Utc>, tz: &Tz, fonts: &UiFonts) {
+    let running_break = model::running_at(schedule, now).into_iter().find(|s| s.kind == crate::feed::wire::SessionKind::Break);
+    let title = match running_break {
+        Some(b) => format!("{} · until {} — where each track continues", b.title, b.end.with_timezone(tz).format("%H:%M")),
+        None => "BREAK · 쉬는 시간 — where each track continues".to_string(),
+    };
+    main.spawn((Text::new(title), fonts.bold(30.0, theme::GOLD)));
+    for (track_id, next) in model::next_slot_per_track(schedule, tracks, now) {
+        let Some(track) = feed.track(track_id) else { continue };
+        let color = hex_color(&track.color);
+        main.spawn((
+            Node { column_gap: px(22), padding: UiRect::axes(px(18), px(14)), border_radius: BorderRadius::all(px(12)), align_items: AlignItems::Center, ..default() },
+            BackgroundColor(theme::PANEL),
+        ))
+        .with_children(|row| {
+            row.spawn((Node { width: px(16), height: px(84), flex_shrink: 0.0, border_radius: BorderRadius::all(px(8)), ..default() }, BackgroundColor(color)));
+            row.spawn(Node { width: px(330), flex_shrink: 0.0, flex_direction: FlexDirection::Column, ..default() }).with_children(|c| {
+                c.spawn((Text::new(track.name.clone()), fonts.bold(28.0, color)));
+                if let Some(n) = next {
+                    let (line, soon) = next_line(n, now, tz);
+                    c.spawn((Text::new(line), fonts.bold(20.0, if soon { theme::GOLD } else { theme::TEXT_DIM })));
+                }
+            });
+            row.spawn(Node { flex_direction: FlexDirection::Column, flex_grow: 1.0, flex_shrink: 1.0, row_gap: px(4), ..default() }).with_children(|c| match next {
+                Some(n) => {
+                    let room = n.room.as_deref().map(|r| feed.room(r).map(|r| r.name.clone()).unwrap_or_else(|| r.to_string())).unwrap_or_else(|| "Everywhere".into());
+                    c.spawn((Text::new(format!("→ {room}")), fonts.bold(38.0, theme::TEXT)));
+                    c.spawn((Text::new(ellipsize(&n.title, 90)), fonts.text(26.0, theme::TEXT_DIM)));
+                }
+                None => {
+                    c.spawn((Text::new("no more sessions today"), fonts.text(26.0, theme::TEXT_DIM)));
+                }
+            });
+        });
+    }
+}
+
+/// Door-side screen: this room's current and next session large; the other rooms in one line each.
+#[allow(clippy::too_many_arguments)]
+fn room_mode(main: &mut ChildSpawnerCommands, feed: &FeedState, schedule: &Schedule, event: &EventInfo, room: &crate::feed::wire::Room, now: DateTime<Utc>, tz: &Tz, fonts: &UiFonts) {
+    let rows = model::now_next_by_room(schedule, &[room.id.as_str()], now);
+    let row = &rows[0];
+    main.spawn((Text::new(room.name.clone()), fonts.bold(40.0, theme::GOLD)));
+    let current = row.current;
+    if let Some(s) = current {
+        let color = track_color(feed, s);
+        main.spawn((Node { flex_direction: FlexDirection::Column, padding: UiRect::all(px(28)), row_gap: px(10), border_radius: BorderRadius::all(px(16)), ..default() }, BackgroundColor(theme::PANEL)))
+            .with_children(|c| {
+                c.spawn((Text::new(format!("NOW {}–{}", s.start.with_timezone(tz).format("%H:%M"), s.end.with_timezone(tz).format("%H:%M"))), fonts.bold(26.0, color)));
+                c.spawn((Text::new(ellipsize(&s.title, 120)), fonts.bold(60.0, theme::TEXT)));
+                if !s.speakers.is_empty() {
+                    c.spawn((Text::new(s.speakers.join(", ")), fonts.text(32.0, theme::TEXT_DIM)));
+                }
+                c.spawn((Node { width: percent(100), height: px(10), border_radius: BorderRadius::all(px(5)), ..default() }, BackgroundColor(theme::TRACK_BG)))
+                    .with_child((Node { width: percent(model::progress(s, now) * 100.0), height: percent(100), border_radius: BorderRadius::all(px(5)), ..default() }, BackgroundColor(color)));
+            });
+    }
+    if let Some(n) = row.next {
+        let (line, soon) = next_line(n, now, tz);
+        main.spawn((Node { flex_direction: FlexDirection::Column, padding: UiRect::all(px(24)), row_gap: px(6), border_radius: BorderRadius::all(px(16)), ..default() }, BackgroundColor(theme::PANEL)))
+            .with_children(|c| {
+                c.spawn((Text::new(line), fonts.bold(26.0, if soon { theme::GOLD } else { theme::TEXT_DIM })));
+                c.spawn((Text::new(ellipsize(&n.title, 100)), fonts.bold(if current.is_some() { 38.0 } else { 56.0 }, theme::TEXT)));
+                if !n.speakers.is_empty() {
+                    c.spawn((Text::new(n.speakers.join(", ")), fonts.text(26.0, theme::TEXT_DIM)));
+                }
+            });
+    }
+    main.spawn((Text::new("Elsewhere · 다른 방"), fonts.bold(24.0, theme::TEXT_DIM)));
+    let others: Vec<&str> = event.rooms.iter().filter(|r| r.id != room.id).map(|r| r.id.as_str()).collect();
+    for other in model::now_next_by_room(schedule, &others, now) {
+        let Some(s) = other.current.filter(|c| c.room.is_some()).or(other.next) else { continue };
+        let name = feed.room(other.room).map(|r| r.name.as_str()).unwrap_or(other.room);
+        main.spawn(Node { column_gap: px(14), align_items: AlignItems::Center, ..default() }).with_children(|r| {
+            r.spawn((Node { width: px(12), height: px(12), border_radius: BorderRadius::all(px(6)), ..default() }, BackgroundColor(track_color(feed, s))));
+            r.spawn((Text::new(format!("{name} · {} · {}", s.start.with_timezone(tz).format("%H:%M"), ellipsize(&s.title, 70))), fonts.text(22.0, theme::TEXT)));
+        });
+    }
+}
+
+fn footer(ui: &mut ChildSpawnerCommands, feed: &FeedState, active: &[&Message], fonts: &UiFonts) {
+    let notes: Vec<&&Message> = active.iter().filter(|m| m.priority != Priority::Urgent).collect();
+    if !notes.is_empty() {
+        ui.spawn(Node { column_gap: px(16), flex_wrap: FlexWrap::Wrap, row_gap: px(10), ..default() }).with_children(|row| {
+            for m in notes {
+                row.spawn((Node { padding: UiRect::axes(px(18), px(10)), border_radius: BorderRadius::all(px(10)), ..default() }, BackgroundColor(theme::PANEL)))
+                    .with_child((Text::new(ellipsize(&m.text, 90)), fonts.text(24.0, theme::TEXT)));
+            }
+        });
+    }
+    ui.spawn(Node { column_gap: px(28), align_items: AlignItems::Center, flex_wrap: FlexWrap::Wrap, ..default() }).with_children(|row| {
+        for track in feed.tracks() {
+            row.spawn(Node { column_gap: px(10), align_items: AlignItems::Center, ..default() }).with_children(|chip| {
+                chip.spawn((Node { width: px(26), height: px(26), border_radius: BorderRadius::all(px(6)), ..default() }, BackgroundColor(hex_color(&track.color))));
+                chip.spawn((Text::new(track.name.clone()), fonts.text(24.0, theme::TEXT)));
+            });
+        }
     });
 }

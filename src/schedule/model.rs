@@ -54,6 +54,49 @@ pub fn now_next_by_room<'a>(schedule: &'a Schedule, rooms: &[&'a str], now: Date
         .collect()
 }
 
+/// The next session of each track (in the given order) starting after `now`: where people go
+/// after a break. Tracks with nothing left get `None`.
+pub fn next_slot_per_track<'a>(schedule: &'a Schedule, tracks: &[&'a str], now: DateTime<Utc>) -> Vec<(&'a str, Option<&'a Session>)> {
+    tracks
+        .iter()
+        .map(|track| {
+            let next = schedule
+                .sessions
+                .iter()
+                .filter(|s| active(s) && s.track.as_deref() == Some(*track) && s.start.with_timezone(&Utc) > now)
+                .min_by_key(|s| s.start);
+            (*track, next)
+        })
+        .collect()
+}
+
+/// Share of a session that has passed at `now`, 0..=1.
+pub fn progress(session: &Session, now: DateTime<Utc>) -> f32 {
+    let start = session.start.with_timezone(&Utc);
+    let total = (session.end.with_timezone(&Utc) - start).num_milliseconds();
+    if total <= 0 {
+        return 1.0;
+    }
+    ((now - start).num_milliseconds() as f64 / total as f64).clamp(0.0, 1.0) as f32
+}
+
+/// The break `now` falls in, as (start, end): a running break session (venue-wide first), or the
+/// gap between two slots. `None` when sessions run or the day is not in a break.
+pub fn break_interval(schedule: &Schedule, now: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    match phase(schedule, now) {
+        Phase::Break => {}
+        _ => return None,
+    }
+    let running = running_at(schedule, now);
+    if let Some(b) = running.iter().filter(|s| s.kind == SessionKind::Break).max_by_key(|s| (s.room.is_none(), s.end)) {
+        return Some((b.start.with_timezone(&Utc), b.end.with_timezone(&Utc)));
+    }
+    let sessions = || schedule.sessions.iter().filter(|s| active(s));
+    let last_end = sessions().map(|s| s.end.with_timezone(&Utc)).filter(|t| *t <= now).max()?;
+    let next_start = sessions().map(|s| s.start.with_timezone(&Utc)).filter(|t| *t > now).min()?;
+    Some((last_end, next_start))
+}
+
 /// Where the day stands, which decides what the overlay leads with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -196,6 +239,74 @@ mod tests {
         tomorrow.end += chrono::Duration::days(1);
         s.sessions.push(tomorrow);
         assert_eq!(phase(&s, utc("20:00")), Phase::Upcoming);
+    }
+
+    #[test]
+    fn next_slot_per_track_skips_cancelled_and_past() {
+        let mut s = schedule();
+        for (session, track) in s.sessions.iter_mut().zip(["web", "web", "ai", "", "web", "web"]) {
+            session.track = (!track.is_empty()).then(|| track.to_string());
+        }
+        let next = next_slot_per_track(&s, &["web", "ai"], utc("10:40"));
+        assert_eq!(next[0].1.unwrap().id, "a3", "the cancelled 11:00 web session is skipped");
+        assert!(next[1].1.is_none(), "ai has nothing left");
+    }
+
+    #[test]
+    fn progress_runs_from_zero_to_one() {
+        let s = schedule();
+        let a1 = &s.sessions[0];
+        assert_eq!(progress(a1, utc("10:00")), 0.0);
+        assert!((progress(a1, utc("10:15")) - 0.5).abs() < 1e-6);
+        assert_eq!(progress(a1, utc("11:00")), 1.0);
+    }
+
+    #[test]
+    fn break_interval_is_the_break_session_or_the_gap() {
+        let s = schedule();
+        assert_eq!(break_interval(&s, utc("12:10")), Some((utc("12:00"), utc("13:00"))));
+        assert_eq!(break_interval(&s, utc("11:15")), Some((utc("11:00"), utc("12:00"))));
+        assert_eq!(break_interval(&s, utc("10:15")), None);
+    }
+
+    #[test]
+    fn instants_compare_across_time_zones() {
+        // 01:30 UTC is 10:30 in Seoul: a2 (10:30–11:00 +09:00) has just begun.
+        let s = schedule();
+        let now = DateTime::parse_from_rfc3339("2026-12-03T01:30:00Z").unwrap().with_timezone(&Utc);
+        let rows = now_next_by_room(&s, &["a"], now);
+        assert_eq!(rows[0].current.unwrap().id, "a2");
+    }
+
+    #[test]
+    fn sessions_past_midnight_belong_to_their_instant() {
+        let mut s = schedule();
+        let mut late = session("late", Some("b"), "23:50", "23:59", SessionKind::Talk);
+        late.end = DateTime::parse_from_rfc3339("2026-12-04T00:40:00+09:00").unwrap();
+        s.sessions.push(late);
+        let after_midnight = DateTime::parse_from_rfc3339("2026-12-04T00:10:00+09:00").unwrap().with_timezone(&Utc);
+        let rows = now_next_by_room(&s, &["b"], after_midnight);
+        assert_eq!(rows[0].current.unwrap().id, "late");
+    }
+
+    #[test]
+    fn schedule_changes_while_running_are_reflected() {
+        let mut s = schedule();
+        assert_eq!(now_next_by_room(&s, &["a"], utc("10:40"))[0].current.unwrap().id, "a2");
+        s.sessions[1].cancelled = true; // a2 cancelled mid-way
+        assert!(now_next_by_room(&s, &["a"], utc("10:40"))[0].current.is_none());
+        s.sessions[1].cancelled = false;
+        s.sessions[1].room = Some("b".into()); // a2 moved to room b
+        assert!(now_next_by_room(&s, &["a"], utc("10:40"))[0].current.is_none());
+        let b = now_next_by_room(&s, &["b"], utc("10:40"));
+        assert_eq!(b[0].current.unwrap().id, "a2", "the later start wins in an overlap");
+    }
+
+    #[test]
+    fn overlapping_sessions_in_one_room_show_the_latest_start() {
+        let mut s = schedule();
+        s.sessions.push(session("overrun", Some("a"), "10:20", "10:50", SessionKind::Talk));
+        assert_eq!(now_next_by_room(&s, &["a"], utc("10:25"))[0].current.unwrap().id, "overrun");
     }
 
     #[test]

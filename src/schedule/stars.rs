@@ -134,8 +134,8 @@ pub fn plugin(app: &mut App) {
         .add_systems(Update, animate_sky);
 }
 
-fn spawn_sky(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<StarMaterial>>) {
-    let stars = generate_stars(20_000, 0x5EED_57A2);
+fn spawn_sky(mut commands: Commands, config: Res<crate::config::Config>, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<StarMaterial>>) {
+    let stars = generate_stars(config.schedule.stars as usize, 0x5EED_57A2);
     let material = materials.add(StarMaterial { params: Vec4::new(1.0, 0.35, 1.0, 0.0) });
     commands.spawn((
         Name::new("Starfield"),
@@ -147,16 +147,11 @@ fn spawn_sky(mut commands: Commands, mut meshes: ResMut<Assets<Mesh>>, mut mater
     commands.insert_resource(Sky { material });
 }
 
-/// The sky's animation is a function of the venue clock, so screens side by side agree.
-fn animate_sky(clock: Res<VenueClock>, sky: Res<Sky>, mut materials: ResMut<Assets<StarMaterial>>, mut camera: Query<&mut Transform, With<crate::display::SceneCamera>>) {
+/// The twinkle is a function of the venue clock, so screens side by side agree.
+fn animate_sky(clock: Res<VenueClock>, sky: Res<Sky>, mut materials: ResMut<Assets<StarMaterial>>) {
     let secs = (clock.now().timestamp_millis().rem_euclid(3_600_000)) as f32 / 1000.0;
     if let Some(mut m) = materials.get_mut(&sky.material) {
         m.params.w = secs;
-    }
-    if let Ok(mut t) = camera.single_mut() {
-        // A very slow drift; the full tour comes with the schedule scene.
-        let angle = secs * std::f32::consts::TAU / 3600.0;
-        *t = Transform::from_xyz(0.0, 0.0, 0.0).looking_to(Vec3::new(angle.sin(), 0.08, -angle.cos()), Vec3::Y);
     }
 }
 

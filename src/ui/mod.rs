@@ -17,6 +17,9 @@ pub mod theme {
     pub const TEXT: Color = Color::srgb(0.91, 0.93, 0.98);
     pub const TEXT_DIM: Color = Color::srgb(0.56, 0.61, 0.73);
     pub const PANEL: Color = Color::srgba(0.03, 0.05, 0.12, 0.72);
+    pub const PANEL_FOCUS: Color = Color::srgba(0.07, 0.10, 0.22, 0.86);
+    pub const TRACK_BG: Color = Color::srgba(1.0, 1.0, 1.0, 0.12);
+    pub const URGENT: Color = Color::srgb(0.86, 0.16, 0.20);
     pub const GOLD: Color = Color::srgb(1.0, 0.79, 0.25);
     pub const ONLINE: Color = Color::srgb(0.30, 0.85, 0.50);
     pub const STALE: Color = Color::srgb(0.98, 0.75, 0.22);
