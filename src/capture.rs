@@ -1,6 +1,7 @@
 //! `--screenshot PATH --exit-after-frames N`: capture a real frame and exit, for tests and docs.
 //! The capture waits for frame N *and* for every font and image to be loaded, so a slow software
-//! renderer does not produce a half-drawn picture.
+//! renderer does not produce a half-drawn picture. Beside `shot.png` it writes `shot.png.txt`: every
+//! text on screen at that moment, one per line, so tests can check content as well as pixels.
 
 use std::path::PathBuf;
 
@@ -30,6 +31,7 @@ fn capture_or_exit(
     mut capture: ResMut<Capture>,
     images: Res<crate::images::ImageStore>,
     mut exit: MessageWriter<AppExit>,
+    texts: Query<(&Text, &InheritedVisibility)>,
 ) {
     capture.frames += 1;
     if capture.requested || capture.frames < capture.at_frame {
@@ -45,6 +47,13 @@ fn capture_or_exit(
     };
     capture.requested = true;
     info!("capturing {} at frame {}", path.display(), capture.frames);
+    let mut lines: Vec<&str> = texts.iter().filter(|(_, v)| v.get()).map(|(t, _)| t.0.as_str()).filter(|t| !t.is_empty()).collect();
+    lines.sort_unstable();
+    let mut sidecar = path.clone().into_os_string();
+    sidecar.push(".txt");
+    if let Err(e) = std::fs::write(&sidecar, lines.join("\n")) {
+        warn!("cannot write {}: {e}", std::path::Path::new(&sidecar).display());
+    }
     commands.spawn(Screenshot::primary_window()).observe(move |event: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
         (save_to_disk(path.clone()))(event);
         exit.write(AppExit::Success);

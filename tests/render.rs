@@ -20,16 +20,26 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
+struct Shot {
+    img: RgbImage,
+    /// Every text on screen at capture time (the kiosk writes it beside the PNG).
+    texts: String,
+}
+
 fn render(name: &str, args: &[&str]) -> RgbImage {
+    render_at(name, (1920, 1080), args).img
+}
+
+fn render_at(name: &str, size: (u32, u32), args: &[&str]) -> Shot {
     let _guard = RENDERER.lock().unwrap_or_else(|e| e.into_inner());
     let out = screenshot_dir().join(format!("{name}.png"));
     let _ = std::fs::remove_file(&out);
     let have_xvfb = Command::new("sh").args(["-c", "command -v xvfb-run"]).output().is_ok_and(|o| o.status.success());
     assert!(have_xvfb, "xvfb-run is missing: apt-get install -y xvfb xauth mesa-vulkan-drivers (see .ci/run)");
     let mut child = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1920x1080x24"])
+        .args(["-a", "-s", &format!("-screen 0 {}x{}x24", size.0, size.1)])
         .arg(env!("CARGO_BIN_EXE_venue-kiosk"))
-        .args(["--windowed", "--size", "1920x1080", "--screenshot"])
+        .args(["--windowed", "--size", &format!("{}x{}", size.0, size.1), "--screenshot"])
         .arg(&out)
         .args(["--exit-after-frames", "12"])
         .args(args)
@@ -55,7 +65,10 @@ fn render(name: &str, args: &[&str]) -> RgbImage {
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     assert!(status.success(), "{name}: kiosk exited with {status}\n{stderr}");
     assert!(stderr.contains("render profile: low"), "{name}: lavapipe gets the low profile\n{stderr}");
-    image::open(&out).unwrap_or_else(|e| panic!("{name}: {} is not a PNG: {e}\n{stderr}", out.display())).to_rgb8()
+    let img = image::open(&out).unwrap_or_else(|e| panic!("{name}: {} is not a PNG: {e}\n{stderr}", out.display())).to_rgb8();
+    assert_eq!(img.dimensions(), size, "{name}");
+    let texts = std::fs::read_to_string(format!("{}.txt", out.display())).unwrap_or_else(|e| panic!("{name}: no text sidecar: {e}"));
+    Shot { img, texts }
 }
 
 fn hex(c: &str) -> [u8; 3] {
@@ -69,7 +82,6 @@ fn count_near(img: &RgbImage, rgb: [u8; 3], tol: u8) -> usize {
 }
 
 fn assert_not_blank(name: &str, img: &RgbImage) {
-    assert_eq!(img.dimensions(), (1920, 1080), "{name}");
     let bright = img.pixels().filter(|p| p.0.iter().map(|c| *c as u32).sum::<u32>() > 600).count();
     assert!(bright > 5_000, "{name}: text and stars give bright pixels, found {bright}");
     let mut colours: Vec<[u8; 3]> = img.pixels().step_by(7).map(|p| p.0).collect();
@@ -119,5 +131,129 @@ fn game_screen_shows_every_team_colour() {
         let colour = hex(team["color"].as_str().unwrap());
         let n = count_near(&img, colour, 10);
         assert!(n >= 3_000, "team {} colour {colour:?}: {n} pixels", team["id"]);
+    }
+}
+
+/// Pixels in a rectangle whose colour is close to `rgb`.
+fn count_near_in(img: &RgbImage, rgb: [u8; 3], tol: u8, x: std::ops::Range<u32>, y: std::ops::Range<u32>) -> usize {
+    let mut n = 0;
+    for yy in y {
+        for xx in x.clone() {
+            if img.get_pixel(xx, yy).0.iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= tol) {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Pixels tinted like `track` (same dominant channels), but dimmer than the pure colour: the glow
+/// of its aurora rather than the flat UI chips.
+fn aurora_pixels(img: &RgbImage, track: [u8; 3]) -> usize {
+    let t = track.map(|c| c as f32);
+    let t_len = (t[0] * t[0] + t[1] * t[1] + t[2] * t[2]).sqrt();
+    img.pixels()
+        .filter(|p| {
+            let c = p.0.map(|c| c as f32);
+            let len = (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt();
+            if !(40.0..t_len * 0.85).contains(&len) {
+                return false;
+            }
+            let cos = (c[0] * t[0] + c[1] * t[1] + c[2] * t[2]) / (len * t_len);
+            cos > 0.985
+        })
+        .count()
+}
+
+fn track_colours() -> Vec<(String, [u8; 3])> {
+    sample("event.json")["tracks"].as_array().unwrap().iter().map(|t| (t["id"].as_str().unwrap().to_string(), hex(t["color"].as_str().unwrap()))).collect()
+}
+
+#[test]
+fn schedule_running_session_with_aurora_progress_and_next() {
+    let shot = render_at("schedule-running", (1920, 1080), &["--mode", "schedule", "--now", "2026-12-03T10:30:00+09:00"]);
+    assert_not_blank("schedule-running", &shot.img);
+    for needle in ["NOW · 지금 진행 중", "10:30", "WebGPU와 러스트로 만드는 실시간 그래픽", "NOW 10:10–10:50", "Aurora DevCon Seoul 2026"] {
+        assert!(shot.texts.contains(needle), "missing {needle:?} in:\n{}", shot.texts);
+    }
+    let glow: Vec<(String, usize)> = track_colours().into_iter().map(|(id, c)| (id, aurora_pixels(&shot.img, c))).collect();
+    assert!(glow.iter().any(|(_, n)| *n > 40_000), "an aurora in a track colour fills the sky: {glow:?}");
+}
+
+#[test]
+fn schedule_break_shows_where_each_track_continues() {
+    let shot = render_at("schedule-break", (1920, 1080), &["--mode", "schedule", "--now", "2026-12-03T12:45:00+09:00"]);
+    assert_not_blank("schedule-break", &shot.img);
+    assert!(shot.texts.contains("until 13:30 — where each track continues"), "{}", shot.texts);
+    for room in ["→ Workshop Lab", "→ Room 301", "→ Room 201"] {
+        assert!(shot.texts.contains(room), "timetable names {room}:\n{}", shot.texts);
+    }
+    // Each track's bar and name in its colour, in the timetable area.
+    for (id, colour) in track_colours() {
+        let n = count_near_in(&shot.img, colour, 10, 56..700, 200..700);
+        assert!(n >= 1_000, "track {id} in the timetable: {n} pixels");
+    }
+}
+
+#[test]
+fn schedule_urgent_message_is_a_banner() {
+    let shot = render_at("schedule-urgent", (1920, 1080), &["--mode", "schedule", "--now", "2026-12-03T09:45:00+09:00"]);
+    assert!(shot.texts.contains("⚠  Keynote moved to Grand Ballroom"), "{}", shot.texts);
+    let red = count_near_in(&shot.img, [219, 41, 51], 12, 0..1920, 120..420);
+    assert!(red > 40_000, "a full-width red banner near the top: {red} pixels");
+    // Outside its window the banner is gone.
+    let later = render_at("schedule-urgent-expired", (1920, 1080), &["--mode", "schedule", "--now", "2026-12-03T10:05:00+09:00"]);
+    assert!(!later.texts.contains("Keynote moved"), "expired at 10:00");
+    assert!(count_near(&later.img, [219, 41, 51], 12) < 2_000);
+}
+
+#[test]
+fn schedule_offline_keeps_the_saved_event_and_says_so() {
+    use venue_kiosk::feed::cache::{CachedBody, DiskCache};
+    use venue_kiosk::feed::{Endpoint, WorkerConfig, sample as sample_feed};
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kiosk.toml");
+    // Nothing listens on port 9 here: every poll is refused at once.
+    std::fs::write(&config, format!("[feed]\nsource = \"http://127.0.0.1:9\"\ncache_dir = \"{}\"\n", dir.path().display())).unwrap();
+    let feed = venue_kiosk::config::Config::load(Some(&config)).unwrap().feed;
+    let cache = DiskCache::for_source(dir.path(), &WorkerConfig::cache_key(&feed));
+    let saved = chrono::DateTime::parse_from_rfc3339("2026-12-03T00:55:00Z").unwrap().with_timezone(&chrono::Utc);
+    for e in Endpoint::ALL {
+        cache.store(e, &CachedBody { etag: None, fetched_at: saved, body: sample_feed::body(e).to_vec() }).unwrap();
+    }
+    let shot = render_at("schedule-offline", (1920, 1080), &["--config", config.to_str().unwrap(), "--now", "2026-12-03T10:30:00+09:00"]);
+    assert!(shot.texts.contains("Aurora DevCon Seoul 2026"), "the saved event is shown:\n{}", shot.texts);
+    assert!(shot.texts.contains("offline since"), "{}", shot.texts);
+    assert!(shot.texts.contains("saved data from 09:55"), "saved time in the venue's zone:\n{}", shot.texts);
+    let red = count_near_in(&shot.img, [242, 84, 84], 30, 1300..1920, 1040..1080);
+    assert!(red > 80, "the indicator turns red: {red}");
+}
+
+#[test]
+fn schedule_portrait_layout() {
+    let shot = render_at("schedule-portrait", (1080, 1920), &["--mode", "schedule", "--now", "2026-12-03T10:30:00+09:00"]);
+    assert_not_blank("schedule-portrait", &shot.img);
+    assert!(shot.texts.contains("NOW · 지금 진행 중"));
+    for (id, colour) in track_colours() {
+        assert!(count_near(&shot.img, colour, 10) >= 600, "track {id} in portrait");
+    }
+}
+
+#[test]
+fn schedule_4k_scales_up() {
+    let shot = render_at("schedule-4k", (3840, 2160), &["--mode", "schedule", "--now", "2026-12-03T10:30:00+09:00"]);
+    assert!(shot.texts.contains("NOW · 지금 진행 중"));
+    // The 26 px legend chips are drawn at twice the size: ~4 × 676 pixels each.
+    for (id, colour) in track_colours() {
+        let n = count_near_in(&shot.img, colour, 10, 0..3840, 1900..2160);
+        assert!(n >= 2_400, "legend chip of {id} scaled ×2: {n}");
+    }
+}
+
+#[test]
+fn room_mode_puts_one_room_first() {
+    let shot = render_at("schedule-room", (1920, 1080), &["--mode", "schedule", "--room", "Room 201 · 오로라홀", "--now", "2026-12-03T10:30:00+09:00"]);
+    for needle in ["Elsewhere · 다른 방", "추천 시스템에 LLM 붙이기", "NEXT 11:10 · in 39 min"] {
+        assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
     }
 }

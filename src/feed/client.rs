@@ -37,7 +37,7 @@ impl WorkerConfig {
     pub fn from_config(feed: &crate::config::FeedConfig) -> Result<WorkerConfig, String> {
         let source = SourceSpec::parse(&feed.source)?;
         let schedule_source = feed.schedule_source.as_deref().map(DocSpec::parse).transpose()?;
-        let cache_key = format!("{}|{}", feed.source, feed.schedule_source.as_deref().unwrap_or(""));
+        let cache_key = Self::cache_key(feed);
         let root = feed.cache_dir.clone().unwrap_or_else(DiskCache::default_root);
         let p = &feed.poll;
         Ok(WorkerConfig {
@@ -51,6 +51,11 @@ impl WorkerConfig {
             backoff_max: Duration::from_millis(feed.backoff_max_ms),
             intervals: [p.event, p.schedule, p.messages, p.draw, p.game].map(Duration::from_secs),
         })
+    }
+
+    /// Which cache folder a feed configuration uses (one per source, so servers never mix).
+    pub fn cache_key(feed: &crate::config::FeedConfig) -> String {
+        format!("{}|{}", feed.source, feed.schedule_source.as_deref().unwrap_or(""))
     }
 
     fn interval(&self, endpoint: Endpoint) -> Duration {

@@ -5,7 +5,8 @@
 /// Where the camera looks and which track's overlay is forward.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TourPose {
-    /// Heading around the vertical axis, radians, continuous (never jumps back at wrap-around).
+    /// Heading around the vertical axis, radians in [0, 2π). It wraps, but the direction it names
+    /// moves continuously. (Kept small: an f32 of Unix-time laps would lose all precision.)
     pub yaw: f32,
     /// Gentle vertical bob, radians.
     pub pitch: f32,
@@ -57,7 +58,7 @@ pub fn pose(t: f64, n_tracks: usize, timing: TourTiming, hold: Option<(f64, f64)
     let tau = std::f32::consts::TAU;
     let diff = (held.yaw - moving.yaw + std::f32::consts::PI).rem_euclid(tau) - std::f32::consts::PI;
     TourPose {
-        yaw: moving.yaw + diff * blend,
+        yaw: (moving.yaw + diff * blend).rem_euclid(tau),
         focus: if blend > 0.5 { held.focus } else { moving.focus },
         transition: moving.transition * (1.0 - blend),
         ..moving
@@ -75,9 +76,9 @@ fn tour_pose(t: f64, n_tracks: usize, timing: TourTiming) -> TourPose {
     let in_slot = in_cycle - slot as f64 * dwell;
     let turning_from = dwell - transition;
     let progress = if transition <= 0.0 || in_slot < turning_from { 0.0 } else { ease((in_slot - turning_from) / transition) };
-    // Continuous heading: whole laps plus the slot plus the eased part of the turn.
+    // The slot plus the eased part of the turn; whole laps drop out (a full turn is no turn).
     let sector = std::f64::consts::TAU / n as f64;
-    let yaw = (laps * std::f64::consts::TAU + (slot as f64 + progress) * sector) as f32;
+    let yaw = ((slot as f64 + progress) * sector).rem_euclid(std::f64::consts::TAU) as f32;
     // Slow drift for parallax: the camera wanders a little around the centre.
     let drift = t * std::f64::consts::TAU / 240.0;
     let position = [(drift.sin() * 24.0) as f32, (drift.cos() * 0.7 * 8.0) as f32, ((drift * 0.5).cos() * 18.0) as f32];
@@ -91,6 +92,11 @@ mod tests {
 
     const TIMING: TourTiming = TourTiming { dwell_s: 20.0, transition_s: 4.0 };
 
+    /// Signed angle from `a` to `b`, the short way round.
+    fn turn(a: f32, b: f32) -> f32 {
+        (b - a + std::f32::consts::PI).rem_euclid(std::f32::consts::TAU) - std::f32::consts::PI
+    }
+
     #[test]
     fn dwells_then_turns_to_the_next_track() {
         let p = pose(1000.0 * 60.0, 3, TIMING, None); // 60000 s: a cycle boundary (60 s cycle)
@@ -100,7 +106,7 @@ mod tests {
         assert!(mid.transition > 0.4 && mid.transition < 0.6, "{mid:?}");
         let next = pose(60_000.0 + 21.0, 3, TIMING, None);
         assert_eq!(next.focus, 1);
-        assert!((next.yaw - pose(60_000.0, 3, TIMING, None).yaw - track_yaw(1, 3)).abs() < 1e-3);
+        assert!((turn(pose(60_000.0, 3, TIMING, None).yaw, next.yaw) - track_yaw(1, 3)).abs() < 1e-3);
     }
 
     #[test]
@@ -109,11 +115,13 @@ mod tests {
         // top speed times the step, never by a jump.
         let step = 0.05;
         let max_speed = 1.5 * (std::f64::consts::TAU / 3.0) / TIMING.transition_s; // smoothstep peak slope 1.5
-        let mut previous = pose(0.0, 3, TIMING, None);
-        let mut t = step;
-        while t < 400.0 {
+        // Around a realistic Unix time, where precision matters.
+        let t0 = 1_796_000_000.0;
+        let mut previous = pose(t0, 3, TIMING, None);
+        let mut t = t0 + step;
+        while t < t0 + 400.0 {
             let p = pose(t, 3, TIMING, None);
-            let d = (p.yaw - previous.yaw) as f64;
+            let d = turn(previous.yaw, p.yaw) as f64;
             assert!(d >= -1e-4 && d <= max_speed * step + 1e-3, "jump of {d} rad at t={t}");
             for axis in 0..3 {
                 assert!((p.position[axis] - previous.position[axis]).abs() < 0.1, "position jump at t={t}");
@@ -143,11 +151,14 @@ mod tests {
         // Continuity through the ramps in and out.
         let mut previous = pose(start - 10.0, 3, TIMING, Some((start, end)));
         let mut t = start - 10.0;
+        // Fastest legal motion: the tour's turn (1.5 · sector / transition) plus the ramp's blend
+        // (1.5 · π / ramp), per 0.05 s step; a jump would be a whole sector (2.1 rad).
+        let limit = 0.05 * (1.5 * std::f32::consts::TAU / 3.0 / 4.0 + 1.5 * std::f32::consts::PI / HOLD_RAMP_S as f32) + 1e-3;
         while t < end + 30.0 {
             t += 0.05;
             let p = pose(t, 3, TIMING, Some((start, end)));
-            let d = (p.yaw - previous.yaw).abs();
-            assert!(d < 0.02, "jump of {d} rad at t={t}");
+            let d = turn(previous.yaw, p.yaw).abs();
+            assert!(d < limit, "jump of {d} rad at t={t}");
             previous = p;
         }
         // After the ramp out it is the plain tour again.
