@@ -31,7 +31,8 @@ impl From<Mode> for Screen {
 /// Build the whole app from a validated config.
 pub fn build(cli: &Cli, config: Config) -> App {
     let mut app = App::new();
-    let screenshot_mode = cli.screenshot.is_some() || cli.exit_after_frames.is_some();
+    // Benchmarks keep pipelined rendering: they measure the real configuration.
+    let screenshot_mode = cli.bench_frames.is_none() && (cli.screenshot.is_some() || cli.exit_after_frames.is_some());
     let windowed = config.display.windowed;
     let mut plugins = DefaultPlugins
         .set(WindowPlugin {
@@ -66,7 +67,12 @@ pub fn build(cli: &Cli, config: Config) -> App {
             crate::operator::plugin,
         ))
         .add_systems(Update, (switch_screen, quit_chord));
-    if screenshot_mode {
+    if cli.operator_panel {
+        app.insert_resource(crate::operator::OperatorPanel { open: true });
+    }
+    if let Some(frames) = cli.bench_frames {
+        app.add_plugins(crate::bench::plugin(frames));
+    } else if cli.screenshot.is_some() || cli.exit_after_frames.is_some() {
         app.add_plugins(crate::capture::plugin(cli.screenshot.clone(), cli.exit_after_frames.unwrap_or(30)));
     }
     app

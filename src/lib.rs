@@ -1,7 +1,9 @@
 //! venue-kiosk: the starfield schedule display, the lucky-draw machine and the cube-timing game,
 //! fed by an event server over HTTP. See DEVELOPERS.md for the layout.
 
+pub mod alloc_count;
 pub mod app;
+pub mod bench;
 pub mod capture;
 pub mod cli;
 pub mod clock;

@@ -53,14 +53,30 @@ pub fn plugin(app: &mut App) {
         .add_systems(PreUpdate, drain_feed);
 }
 
-/// Thin: move finished reports from the channel into state; never blocks.
-fn drain_feed(mut link: ResMut<FeedLink>, mut state: ResMut<FeedState>, mut status: ResMut<FeedStatus>, mut log: ResMut<FeedLog>) {
-    let link = &mut *link;
+/// Thin: move finished reports from the channel into state; never blocks. The status is derived
+/// again only when a report arrived or half a second passed (it names times to the minute), so an
+/// idle frame allocates nothing.
+fn drain_feed(
+    mut link: ResMut<FeedLink>,
+    mut state: ResMut<FeedState>,
+    mut status: ResMut<FeedStatus>,
+    mut log: ResMut<FeedLog>,
+    time: Res<Time<Real>>,
+    mut last_check: Local<Option<std::time::Duration>>,
+) {
+    let link = link.bypass_change_detection();
+    let mut received = false;
     while let Ok(update) = link.worker.updates().try_recv() {
+        received = true;
         apply_update(update, &mut state, &mut link.health, &mut log);
     }
-    let now = link.health.status(Utc::now());
-    status.set_if_neq(now);
+    let now = time.elapsed();
+    if !received && last_check.is_some_and(|t| now.saturating_sub(t) < std::time::Duration::from_millis(500)) {
+        return;
+    }
+    *last_check = Some(now);
+    let fresh = link.health.status(Utc::now());
+    status.set_if_neq(fresh);
 }
 
 /// Fold one worker report into the state and health. Shared by the Bevy system and the tests.

@@ -26,7 +26,7 @@ pub struct ScheduleRoot;
 
 /// Everything the overlay shows is derived from these; it is rebuilt only when one changes.
 #[derive(Default, PartialEq, Clone, Copy, Debug)]
-struct OverlayKey {
+pub(crate) struct OverlayKey {
     revision: u64,
     minute: i64,
     focus: usize,
@@ -34,12 +34,14 @@ struct OverlayKey {
     portrait: bool,
 }
 
-/// CPU time spent building the overlay (for the benchmark), and how often it was rebuilt.
+/// CPU time spent on the overlay (for the benchmark), how often it was rebuilt, and heap
+/// allocations on frames where nothing changed (must stay 0).
 #[derive(Resource, Default, Debug, Clone, Copy)]
 pub struct OverlayCost {
     pub rebuilds: u64,
     pub checks: u64,
     pub total: std::time::Duration,
+    pub idle_allocations: u64,
 }
 
 pub fn plugin(app: &mut App) {
@@ -85,7 +87,7 @@ pub fn active_messages(messages: Option<&crate::feed::wire::Messages>, now: Date
 }
 
 #[allow(clippy::too_many_arguments)]
-fn rebuild_overlay(
+pub(crate) fn rebuild_overlay(
     mut commands: Commands,
     feed: Res<FeedState>,
     clock: Res<VenueClock>,
@@ -99,6 +101,7 @@ fn rebuild_overlay(
     mut cost: ResMut<OverlayCost>,
 ) {
     let started = std::time::Instant::now();
+    let allocations_before = crate::alloc_count::thread_allocations();
     let Ok(root) = root.single() else { return };
     let now = clock.now();
     // Which messages are showing, hashed without allocating, so start/expiry redraws on time.
@@ -111,6 +114,7 @@ fn rebuild_overlay(
     cost.checks += 1;
     if *built == Some(key) && added.is_empty() {
         cost.total += started.elapsed();
+        cost.idle_allocations += crate::alloc_count::thread_allocations() - allocations_before;
         return;
     }
     *built = Some(key);
@@ -371,4 +375,51 @@ fn footer(ui: &mut ChildSpawnerCommands, feed: &FeedState, active: &[&Message], 
             });
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::{Endpoint, FeedPayload, payload::decode, sample};
+
+    fn sample_feed() -> FeedState {
+        let mut feed = FeedState::default();
+        for e in Endpoint::ALL {
+            let payload: FeedPayload = decode(e, sample::body(e)).unwrap();
+            feed.apply(payload, Utc::now());
+        }
+        feed
+    }
+
+    /// The overlay is rebuilt once, then idle frames cost no allocation; the sky systems neither.
+    #[test]
+    fn idle_frames_allocate_nothing_in_overlay_and_camera() {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, bevy::state::app::StatesPlugin))
+            .insert_resource(Config::default())
+            .insert_resource(VenueClock::starting_at(chrono::DateTime::parse_from_rfc3339("2026-12-03T10:30:05+09:00").unwrap()))
+            .insert_resource(sample_feed())
+            .insert_resource(UiFonts { regular: Handle::default(), bold: Handle::default() })
+            .insert_resource(scene::Tour(tour::pose(0.0, 3, tour::TourTiming { dwell_s: 20.0, transition_s: 4.0 }, None)))
+            .init_resource::<OverlayCost>()
+            .init_resource::<scene::SkyCost>()
+            .insert_state(Screen::Schedule)
+            .add_systems(Update, (scene::move_camera, rebuild_overlay).chain());
+        app.world_mut().spawn(ScheduleRoot);
+        app.world_mut().spawn((crate::display::SceneCamera, Transform::default()));
+        app.update();
+        for _ in 0..60 {
+            app.update();
+        }
+        let cost = *app.world().resource::<OverlayCost>();
+        assert_eq!(cost.checks, 61);
+        assert!(cost.rebuilds >= 1 && cost.rebuilds <= 3, "rebuilt only on changes: {cost:?}");
+        assert_eq!(cost.idle_allocations, 0, "{cost:?}");
+        let sky = *app.world().resource::<scene::SkyCost>();
+        assert_eq!(sky.frames, 61);
+        assert_eq!(sky.allocations, 0, "{sky:?}");
+        // And the overlay really was built: rows exist under the root.
+        let texts = app.world_mut().query::<&Text>().iter(app.world()).count();
+        assert!(texts > 20, "{texts} texts");
+    }
 }

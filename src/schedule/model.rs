@@ -22,9 +22,14 @@ pub fn is_running<Tz: TimeZone>(s: &Session, now: &DateTime<Tz>) -> bool {
     s.start.with_timezone(&Utc) <= now && now < s.end.with_timezone(&Utc)
 }
 
+/// Sessions running at `now`, unordered, without allocating (hot per-frame paths use this).
+pub fn running(schedule: &Schedule, now: DateTime<Utc>) -> impl Iterator<Item = &Session> {
+    schedule.sessions.iter().filter(move |s| active(s) && is_running(s, &now))
+}
+
 /// Sessions running at `now`, in start order (cancelled ones never run).
 pub fn running_at(schedule: &Schedule, now: DateTime<Utc>) -> Vec<&Session> {
-    let mut list: Vec<&Session> = schedule.sessions.iter().filter(|s| active(s) && is_running(s, &now)).collect();
+    let mut list: Vec<&Session> = running(schedule, now).collect();
     list.sort_by_key(|s| s.start);
     list
 }
@@ -87,8 +92,7 @@ pub fn break_interval(schedule: &Schedule, now: DateTime<Utc>) -> Option<(DateTi
         Phase::Break => {}
         _ => return None,
     }
-    let running = running_at(schedule, now);
-    if let Some(b) = running.iter().filter(|s| s.kind == SessionKind::Break).max_by_key(|s| (s.room.is_none(), s.end)) {
+    if let Some(b) = running(schedule, now).filter(|s| s.kind == SessionKind::Break).max_by_key(|s| (s.room.is_none(), s.end)) {
         return Some((b.start.with_timezone(&Utc), b.end.with_timezone(&Utc)));
     }
     let sessions = || schedule.sessions.iter().filter(|s| active(s));
@@ -114,11 +118,14 @@ pub enum Phase {
 const MAX_BREAK_GAP_HOURS: i64 = 3;
 
 pub fn phase(schedule: &Schedule, now: DateTime<Utc>) -> Phase {
-    let running = running_at(schedule, now);
-    if running.iter().any(|s| s.kind == SessionKind::Break) {
-        return Phase::Break;
+    let mut any_running = false;
+    for s in running(schedule, now) {
+        if s.kind == SessionKind::Break {
+            return Phase::Break;
+        }
+        any_running = true;
     }
-    if !running.is_empty() {
+    if any_running {
         return Phase::Running;
     }
     let sessions = || schedule.sessions.iter().filter(|s| active(s));

@@ -48,6 +48,13 @@ impl Material for AuroraMaterial {
     }
 }
 
+/// Heap allocations in the per-frame sky systems (must stay 0), for tests and the benchmark.
+#[derive(Resource, Default, Debug, Clone, Copy)]
+pub struct SkyCost {
+    pub frames: u64,
+    pub allocations: u64,
+}
+
 /// The current tour pose, for the overlay (which track comes forward).
 #[derive(Resource, Debug, Clone, Copy, PartialEq)]
 pub struct Tour(pub TourPose);
@@ -71,6 +78,7 @@ pub fn plugin(app: &mut App) {
         include_bytes!("../../shaders/aurora.wgsl").as_slice(),
     );
     app.add_plugins(MaterialPlugin::<AuroraMaterial>::default())
+        .init_resource::<SkyCost>()
         .insert_resource(Tour(tour::pose(0.0, 1, TourTiming { dwell_s: 20.0, transition_s: 4.0 }, None)))
         .add_systems(Update, (rebuild_sky.run_if(in_state(Screen::Schedule)), move_camera, animate_auroras).chain().in_set(SkySystems));
 }
@@ -191,7 +199,9 @@ fn rebuild_sky(
 }
 
 /// The camera follows the tour on the schedule screen and drifts slowly elsewhere.
-fn move_camera(
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn move_camera(
+    mut cost: ResMut<SkyCost>,
     clock: Res<VenueClock>,
     config: Res<Config>,
     feed: Res<FeedState>,
@@ -199,6 +209,7 @@ fn move_camera(
     mut tour_res: ResMut<Tour>,
     mut camera: Query<&mut Transform, With<SceneCamera>>,
 ) {
+    let allocations_before = crate::alloc_count::thread_allocations();
     let now = clock.now();
     let t = now.timestamp_millis() as f64 / 1000.0;
     let n = feed.tracks().len();
@@ -220,6 +231,8 @@ fn move_camera(
         let dir = heading(pose.yaw) + Vec3::Y * pose.pitch.tan();
         *transform = Transform::from_translation(Vec3::from(pose.position)).looking_to(dir, Vec3::Y);
     }
+    cost.frames += 1;
+    cost.allocations += crate::alloc_count::thread_allocations() - allocations_before;
 }
 
 fn animate_auroras(
