@@ -53,6 +53,7 @@ pub fn build(cli: &Cli, config: Config) -> App {
     }
     app.add_plugins(plugins)
         .add_plugins(EguiPlugin::default())
+        .insert_resource(bevy_egui::EguiGlobalSettings { auto_create_primary_context: false, ..default() })
         .insert_resource(config.clone())
         .insert_resource(cli.now.map(VenueClock::starting_at).unwrap_or_else(VenueClock::real))
         .insert_state(Screen::from(config.mode))

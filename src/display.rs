@@ -68,11 +68,21 @@ fn spawn_camera(mut commands: Commands, config: Res<Config>, adapter: Option<Res
         Transform::from_xyz(0.0, 0.0, 0.0).looking_to(Vec3::NEG_Z, Vec3::Y),
         Projection::Perspective(PerspectiveProjection { fov: 60f32.to_radians(), far: 4000.0, ..default() }),
     ));
+    // Bevy UI stays on the scene camera; the operator panel (egui) gets its own camera drawn
+    // after it, so the panel is always on top of the signage.
+    camera.insert(IsDefaultUiCamera);
     if profile.high {
         camera.insert((Msaa::Sample4, Hdr, Tonemapping::TonyMcMapface, Bloom::NATURAL));
     } else {
         camera.insert((Msaa::Off, Tonemapping::None));
     }
+    commands.spawn((
+        Name::new("Operator panel camera"),
+        Camera2d,
+        Camera { order: 1, clear_color: ClearColorConfig::None, ..default() },
+        Msaa::Off,
+        bevy_egui::PrimaryEguiContext,
+    ));
     commands.insert_resource(profile);
 }
 

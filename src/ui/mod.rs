@@ -123,6 +123,8 @@ fn egui_fonts_once(mut contexts: EguiContexts, mut done: Local<bool>) {
         family.push("pretendard".into());
     }
     ctx.set_fonts(defs);
+    // Readable from a step back on a 1080p stage monitor.
+    ctx.set_zoom_factor(1.5);
     *done = true;
 }
 
