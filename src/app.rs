@@ -68,6 +68,9 @@ pub fn build(cli: &Cli, config: Config) -> App {
             crate::operator::plugin,
         ))
         .add_systems(Update, (switch_screen, quit_chord));
+    if cli.autodraw {
+        app.insert_resource(crate::draw::AutoDraw(true));
+    }
     if cli.operator_panel {
         app.insert_resource(crate::operator::OperatorPanel { open: true });
     }
@@ -75,6 +78,15 @@ pub fn build(cli: &Cli, config: Config) -> App {
         app.add_plugins(crate::bench::plugin(frames));
     } else if cli.screenshot.is_some() || cli.exit_after_frames.is_some() {
         app.add_plugins(crate::capture::plugin(cli.screenshot.clone(), cli.exit_after_frames.unwrap_or(30)));
+        match cli.capture_on.as_deref() {
+            Some("rolling") => {
+                app.insert_resource(crate::capture::CaptureGate::Rolling);
+            }
+            Some("revealed") => {
+                app.insert_resource(crate::capture::CaptureGate::Revealed);
+            }
+            _ => {}
+        }
     }
     app
 }

@@ -8,6 +8,13 @@ use std::path::PathBuf;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
 
+/// Hold the capture until the lucky draw reaches a stage (`--capture-on`).
+#[derive(Resource, Clone, Copy, PartialEq)]
+pub enum CaptureGate {
+    Rolling,
+    Revealed,
+}
+
 #[derive(Resource)]
 struct Capture {
     path: Option<PathBuf>,
@@ -32,9 +39,22 @@ fn capture_or_exit(
     images: Res<crate::images::ImageStore>,
     mut exit: MessageWriter<AppExit>,
     texts: Query<(&Text, &InheritedVisibility)>,
+    gate: Option<Res<CaptureGate>>,
+    desk: Option<Res<crate::draw::DrawDesk>>,
+    time: Res<Time<Real>>,
 ) {
     capture.frames += 1;
     if capture.requested || capture.frames < capture.at_frame {
+        return;
+    }
+    let gate_open = match (gate.as_deref(), desk.as_deref()) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        // Well into the roll, before the last reel lands.
+        (Some(CaptureGate::Rolling), Some(d)) => matches!(d.0.stage, crate::draw::desk::Stage::Rolling { started_s, .. } if time.elapsed_secs_f64() - started_s > 1.4),
+        (Some(CaptureGate::Revealed), Some(d)) => matches!(d.0.stage, crate::draw::desk::Stage::Revealed { .. }),
+    };
+    if !gate_open && capture.frames < capture.at_frame + MAX_EXTRA_FRAMES {
         return;
     }
     let loading = images.pending() > 0;

@@ -10,6 +10,9 @@ use crate::config::{Config, ConfigError, Mode};
 #[derive(Debug, Clone, Parser)]
 #[command(name = "venue-kiosk", version, about = "Fullscreen venue kiosk: starfield schedule, lucky draw and cube-timing game")]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Screen to show at start (F2/F3/F4 switch at run time).
     #[arg(long, value_enum)]
     pub mode: Option<Mode>,
@@ -59,9 +62,37 @@ pub struct Cli {
     #[arg(long, value_name = "N")]
     pub bench_frames: Option<u32>,
 
+    /// Testing aid: press Space on the lucky-draw screen as soon as it is ready.
+    #[arg(long, hide = true)]
+    pub autodraw: bool,
+
+    /// Testing aid: with --screenshot, capture only once the draw is `rolling` or `revealed`.
+    #[arg(long, hide = true, value_parser = ["rolling", "revealed"])]
+    pub capture_on: Option<String>,
+
     /// Render quality: auto (by adapter), low, high.
     #[arg(long, value_name = "auto|low|high", value_parser = ["auto", "low", "high"])]
     pub quality: Option<String>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Recompute every draw in an audit file (the draw journal or a JSON array of audit records)
+    /// bit for bit and say OK or what differs. Tickets default to the snapshot beside the journal.
+    VerifyDraw {
+        /// The draw journal (draw-journal.jsonl) or an exported audit JSON.
+        audit_file: PathBuf,
+        /// The ticket list: the contract's draw JSON, a CSV with `number` and `holder`, or a snapshot.
+        tickets_file: Option<PathBuf>,
+    },
+    /// Print the winners of every prize as CSV from a draw journal.
+    ExportWinners {
+        /// The draw journal (draw-journal.jsonl) or its directory.
+        journal: PathBuf,
+        /// Only this prize id.
+        #[arg(long)]
+        prize: Option<String>,
+    },
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {

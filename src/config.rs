@@ -39,6 +39,14 @@ pub struct Config {
     pub display: DisplayConfig,
     pub render: RenderConfig,
     pub schedule: ScheduleConfig,
+    pub draw: DrawConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DrawConfig {
+    /// Where draw results are journaled (fsync'd before each reveal); default: the OS data dir.
+    pub journal_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,6 +122,7 @@ impl Default for Config {
             display: DisplayConfig::default(),
             render: RenderConfig { quality: Quality::Auto },
             schedule: ScheduleConfig::default(),
+            draw: DrawConfig::default(),
         }
     }
 }

@@ -1,7 +1,12 @@
 use clap::Parser;
 
+use venue_kiosk::cli::{Cli, Command};
+
 fn main() -> std::process::ExitCode {
-    let cli = venue_kiosk::cli::Cli::parse();
+    let cli = Cli::parse();
+    if let Some(command) = &cli.command {
+        return run_command(command);
+    }
     let config = match cli.resolve_config() {
         Ok(config) => config,
         Err(error) => {
@@ -12,5 +17,33 @@ fn main() -> std::process::ExitCode {
     match venue_kiosk::app::build(&cli, config).run() {
         bevy::app::AppExit::Success => std::process::ExitCode::SUCCESS,
         bevy::app::AppExit::Error(code) => std::process::ExitCode::from(code.get()),
+    }
+}
+
+fn run_command(command: &Command) -> std::process::ExitCode {
+    match command {
+        Command::VerifyDraw { audit_file, tickets_file } => match venue_kiosk::draw::verify::verify_audit(audit_file, tickets_file.as_deref()) {
+            Ok(report) => {
+                println!("{report}");
+                if report.ok { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::from(1) }
+            }
+            Err(error) => {
+                eprintln!("venue-kiosk verify-draw: {error}");
+                std::process::ExitCode::from(2)
+            }
+        },
+        Command::ExportWinners { journal, prize } => {
+            let dir = if journal.is_dir() { journal.clone() } else { journal.parent().map(|p| p.to_path_buf()).unwrap_or_default() };
+            match venue_kiosk::draw::journal::Journal::open(&dir) {
+                Ok((_, replayed)) => {
+                    print!("{}", venue_kiosk::draw::journal::winners_csv(&replayed.records, prize.as_deref()));
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("venue-kiosk export-winners: {error}");
+                    std::process::ExitCode::from(2)
+                }
+            }
+        }
     }
 }

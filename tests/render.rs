@@ -257,3 +257,92 @@ fn room_mode_puts_one_room_first() {
         assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
     }
 }
+
+fn journal_config(dir: &std::path::Path) -> PathBuf {
+    let config = dir.join("kiosk.toml");
+    std::fs::write(&config, format!("[draw]\njournal_dir = \"{}\"\n", dir.join("journal").display())).unwrap();
+    config
+}
+
+fn committed_winners(journal: &std::path::Path) -> Vec<u64> {
+    let text = std::fs::read_to_string(journal.join("draw-journal.jsonl")).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "committed")
+        .flat_map(|v| v["record"]["winners"].as_array().cloned().unwrap_or_default())
+        .filter_map(|w| w["ticket"].as_u64())
+        .collect()
+}
+
+#[test]
+fn draw_mid_roll_shows_reels_and_commitment() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = journal_config(dir.path());
+    let shot = render_at("draw-rolling", (1920, 1080), &["--config", config.to_str().unwrap(), "--mode", "draw", "--autodraw", "--capture-on", "rolling"]);
+    assert!(shot.texts.contains("ROLLING…"), "{}", shot.texts);
+    assert!(shot.texts.contains("Seed commitment"), "{}", shot.texts);
+    // The result is on disk before the reels move.
+    assert_eq!(committed_winners(&dir.path().join("journal")).len(), 1);
+    // Reel windows: large cream panels.
+    let cream = count_near(&shot.img, [247, 242, 224], 10);
+    assert!(cream > 40_000, "reels: {cream} pixels");
+}
+
+/// Kill the kiosk with SIGKILL right after the draw is journaled: the restart shows the same
+/// winner instead of drawing again, and `verify-draw` recomputes it bit for bit.
+#[test]
+fn draw_survives_a_kill_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = journal_config(dir.path());
+    let journal = dir.path().join("journal");
+    {
+        let _guard = RENDERER.lock().unwrap_or_else(|e| e.into_inner());
+        // Our own X server, so the kiosk is our direct child and SIGKILL reaches it.
+        let mut xvfb = Command::new("Xvfb").args(["-displayfd", "1", "-screen", "0", "1280x720x24", "-nolisten", "tcp"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("Xvfb");
+        let mut display = String::new();
+        {
+            use std::io::BufRead;
+            std::io::BufReader::new(xvfb.stdout.take().unwrap()).read_line(&mut display).unwrap();
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
+            .args(["--config", config.to_str().unwrap(), "--windowed", "--size", "1280x720", "--mode", "draw", "--autodraw"])
+            .env("DISPLAY", format!(":{}", display.trim()))
+            .env("WGPU_BACKEND", "vulkan")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while committed_winners(&journal).is_empty() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = xvfb.kill();
+                panic!("no draw was committed");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill().unwrap(); // SIGKILL, mid-roll
+        let _ = child.wait();
+        let _ = xvfb.kill();
+        let _ = xvfb.wait();
+    }
+    let winners = committed_winners(&journal);
+    assert_eq!(winners.len(), 1);
+    let shot = render_at("draw-after-kill", (1920, 1080), &["--config", config.to_str().unwrap(), "--mode", "draw", "--capture-on", "revealed"]);
+    assert!(shot.texts.contains("WINNER · 당첨!"), "{}", shot.texts);
+    assert!(shot.texts.contains(&format!("#{}", winners[0])), "the same winner #{} is shown:\n{}", winners[0], shot.texts);
+    assert_eq!(committed_winners(&journal), winners, "nothing was drawn again");
+    let journal_text = std::fs::read_to_string(journal.join("draw-journal.jsonl")).unwrap();
+    assert!(journal_text.contains("\"type\":\"revealed\""), "the reveal after restart is journaled");
+
+    let verify = Command::new(env!("CARGO_BIN_EXE_venue-kiosk")).arg("verify-draw").arg(journal.join("draw-journal.jsonl")).output().unwrap();
+    let report = String::from_utf8_lossy(&verify.stdout);
+    assert!(verify.status.success(), "{report}");
+    assert!(report.contains("VERIFIED"), "{report}");
+    // Tampering with the winner is caught.
+    let tampered = journal_text.replacen(&format!("\"ticket\":{}", winners[0]), "\"ticket\":1000", 1);
+    let tampered_path = journal.join("tampered.jsonl");
+    std::fs::write(&tampered_path, tampered).unwrap();
+    let verify = Command::new(env!("CARGO_BIN_EXE_venue-kiosk")).arg("verify-draw").arg(&tampered_path).output().unwrap();
+    assert!(!verify.status.success(), "tampered audit must fail: {}", String::from_utf8_lossy(&verify.stdout));
+}

@@ -1,24 +1,71 @@
-//! Lucky-draw screen. In this first cut it shows the prizes (with photos) and the ticket pool from
-//! the feed; the rolling machine and the engine come with the lucky-draw issue.
+//! Lucky-draw screen: the desk (desk.rs) drives `Idle → Committing → Rolling → Revealed`; the
+//! engine (engine.rs) draws; the journal (journal.rs) makes each result durable before the reels
+//! (machine.rs) start. Drawing and journaling run off the main thread.
 
+pub mod desk;
 pub mod engine;
+pub mod journal;
+pub mod machine;
+pub mod verify;
 
-use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use bevy::prelude::*;
+use bevy::tasks::{IoTaskPool, Task, futures::check_ready};
+use chrono::Utc;
 
 use crate::app::Screen;
-use crate::feed::wire::Prize;
+use crate::config::Config;
+use crate::feed::wire::DrawData;
 use crate::feed::{FeedState, sample};
 use crate::images::{ImageEntry, ImageStore};
 use crate::ui::{UiFonts, ellipsize, theme};
+use desk::{Desk, Stage};
+use journal::{Journal, JournalEntry, Replayed};
+
+/// The open journal, shared with the background tasks that write it.
+#[derive(Resource, Clone)]
+pub struct DrawJournal(pub Arc<Mutex<Journal>>);
+
+#[derive(Resource)]
+pub struct DrawDesk(pub Desk);
+
+/// Background work in flight.
+#[derive(Resource, Default)]
+struct DrawTasks {
+    opening: Option<Task<Result<(Journal, Replayed), String>>>,
+    commit: Option<Task<Result<engine::AuditRecord, String>>>,
+    open_error: Option<String>,
+}
 
 #[derive(Component)]
 struct DrawRoot;
 
+#[derive(Component)]
+struct ReelStrip {
+    index: usize,
+    digit: u8,
+}
+
+/// Height of one digit cell on a reel, in UI pixels.
+const CELL: f32 = 170.0;
+
 pub fn plugin(app: &mut App) {
-    app.add_systems(OnEnter(Screen::LuckyDraw), spawn_root)
-        .add_systems(Update, (request_photos, rebuild).chain().run_if(in_state(Screen::LuckyDraw)));
+    app.init_resource::<DrawTasks>()
+        .add_systems(OnEnter(Screen::LuckyDraw), spawn_root)
+        .add_systems(Update, (open_journal, finish_tasks, operator_keys, advance_roll).chain())
+        .add_systems(Update, (request_photos, rebuild, animate_reels).chain().run_if(in_state(Screen::LuckyDraw)));
+}
+
+/// Where this source's draw journal lives: `draw.journal_dir`, else the OS data dir.
+pub fn journal_dir(config: &Config) -> PathBuf {
+    if let Some(dir) = &config.draw.journal_dir {
+        return dir.clone();
+    }
+    use sha2::{Digest, Sha256};
+    let key = hex::encode(Sha256::digest(crate::feed::WorkerConfig::cache_key(&config.feed).as_bytes()));
+    dirs::data_local_dir().unwrap_or_else(std::env::temp_dir).join("venue-kiosk").join(format!("draw-{}", &key[..16]))
 }
 
 fn spawn_root(mut commands: Commands) {
@@ -26,15 +73,127 @@ fn spawn_root(mut commands: Commands) {
         Name::new("Lucky draw"),
         DrawRoot,
         DespawnOnExit(Screen::LuckyDraw),
-        Node {
-            width: percent(100),
-            height: percent(100),
-            flex_direction: FlexDirection::Column,
-            padding: UiRect::axes(px(56), px(40)),
-            row_gap: px(24),
-            ..default()
-        },
+        Node { width: percent(100), height: percent(100), flex_direction: FlexDirection::Column, padding: UiRect::axes(px(56), px(36)), row_gap: px(18), ..default() },
     ));
+}
+
+/// Open (and replay) the journal in the background once the draw data is known.
+fn open_journal(mut commands: Commands, feed: Res<FeedState>, config: Res<Config>, mut tasks: ResMut<DrawTasks>, desk: Option<Res<DrawDesk>>) {
+    if desk.is_some() || tasks.opening.is_some() || tasks.open_error.is_some() || feed.draw.is_none() {
+        return;
+    }
+    let dir = journal_dir(&config);
+    tasks.opening = Some(IoTaskPool::get().spawn(async move { Journal::open(&dir).map_err(|e| e.to_string()) }));
+    let _ = &mut commands;
+}
+
+fn finish_tasks(mut commands: Commands, feed: Res<FeedState>, mut tasks: ResMut<DrawTasks>, mut desk: Option<ResMut<DrawDesk>>, time: Res<Time<Real>>) {
+    if let Some(task) = tasks.opening.as_mut()
+        && let Some(result) = check_ready(task)
+    {
+        tasks.opening = None;
+        match result {
+            Ok((journal, replayed)) => {
+                for w in &replayed.warnings {
+                    warn!("draw journal: {w}");
+                }
+                let data: &DrawData = feed.draw.as_deref().expect("checked when opening");
+                let mut new_desk = Desk::new(data, replayed.state.clone(), replayed.records.clone());
+                let pending = replayed.pending_reveal().map(|r| r.sequence);
+                new_desk.resume_pending(replayed.pending_reveal());
+                let mut journal = journal;
+                if let Some(sequence) = pending {
+                    // Committed before a crash, never shown: show it now (never re-roll) and record that.
+                    warn!("draw result {sequence} was committed but not revealed before the last stop; showing it");
+                    if let Err(e) = journal.append(&JournalEntry::Revealed { sequence, at: Utc::now() }) {
+                        error!("cannot journal the reveal of result {sequence}: {e}");
+                    }
+                }
+                info!("draw journal at {} ({} results)", journal.dir().display(), replayed.records.len());
+                commands.insert_resource(DrawDesk(new_desk));
+                commands.insert_resource(DrawJournal(Arc::new(Mutex::new(journal))));
+            }
+            Err(error) => {
+                error!("draw journal cannot be opened: {error}; drawing is disabled until it can");
+                tasks.open_error = Some(error);
+            }
+        }
+    }
+    if let (Some(task), Some(desk)) = (tasks.commit.as_mut(), desk.as_mut())
+        && let Some(result) = check_ready(task)
+    {
+        tasks.commit = None;
+        if let Err(e) = &result {
+            error!("draw not committed: {e}");
+        }
+        desk.0.finish_commit(result, time.elapsed_secs_f64());
+    }
+}
+
+/// `--autodraw` (tests, rehearsals): one Space as soon as the desk is ready.
+#[derive(Resource)]
+pub struct AutoDraw(pub bool);
+
+/// Space/Enter = next step, Esc = cancel before commit, ← → = prize.
+#[allow(clippy::too_many_arguments)]
+fn operator_keys(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut auto: Option<ResMut<AutoDraw>>,
+    screen: Res<State<Screen>>,
+    time: Res<Time<Real>>,
+    mut desk: Option<ResMut<DrawDesk>>,
+    journal: Option<Res<DrawJournal>>,
+    mut tasks: ResMut<DrawTasks>,
+) {
+    if *screen.get() != Screen::LuckyDraw {
+        return;
+    }
+    let (Some(desk), Some(journal)) = (desk.as_mut(), journal) else { return };
+    let auto_press = desk.0.stage == Stage::Idle && auto.as_mut().is_some_and(|a| std::mem::take(&mut a.0));
+    if (auto_press || keys.any_just_pressed([KeyCode::Space, KeyCode::Enter])) && tasks.commit.is_none()
+        && let Some(job) = desk.0.press_next(time.elapsed_secs_f64(), Utc::now())
+    {
+        let journal = journal.0.clone();
+        tasks.commit = Some(IoTaskPool::get().spawn(async move {
+            let pool = job.pool.clone();
+            let record = job.draw()?;
+            let mut journal = journal.lock().map_err(|_| "journal lock poisoned".to_string())?;
+            journal.save_tickets(&pool).map_err(|e| e.to_string())?;
+            // Durable before the reels move: a crash after this shows this result, never a new one.
+            journal.append(&JournalEntry::Committed { record: record.clone() }).map_err(|e| e.to_string())?;
+            Ok(record)
+        }));
+    }
+    if keys.just_pressed(KeyCode::Escape) {
+        desk.0.cancel();
+    }
+    if keys.just_pressed(KeyCode::ArrowRight) {
+        desk.0.select(1);
+    }
+    if keys.just_pressed(KeyCode::ArrowLeft) {
+        desk.0.select(-1);
+    }
+}
+
+/// End the roll on time and journal the reveal (in the background).
+fn advance_roll(time: Res<Time<Real>>, desk: Option<ResMut<DrawDesk>>, journal: Option<Res<DrawJournal>>) {
+    let (Some(mut desk), Some(journal)) = (desk, journal) else { return };
+    // Read first: only touch the resource (and trigger a rebuild) when the stage really changes.
+    if !matches!(desk.0.stage, Stage::Rolling { .. }) {
+        return;
+    }
+    if let Some(sequence) = desk.0.tick(time.elapsed_secs_f64()) {
+        let journal = journal.0.clone();
+        IoTaskPool::get()
+            .spawn(async move {
+                if let Ok(mut j) = journal.lock()
+                    && let Err(e) = j.append(&JournalEntry::Revealed { sequence, at: Utc::now() })
+                {
+                    tracing::error!("cannot journal the reveal of result {sequence}: {e}");
+                }
+            })
+            .detach();
+    }
 }
 
 /// Photos decode in the background; the embedded sample's photos are compiled in.
@@ -53,78 +212,151 @@ fn request_photos(feed: Res<FeedState>, mut store: ResMut<ImageStore>) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn rebuild(
     mut commands: Commands,
     feed: Res<FeedState>,
     store: Res<ImageStore>,
     fonts: Res<UiFonts>,
+    desk: Option<Res<DrawDesk>>,
+    tasks: Res<DrawTasks>,
     root: Query<Entity, With<DrawRoot>>,
     added: Query<(), Added<DrawRoot>>,
-    mut built: Local<Option<(u64, usize)>>,
+    mut built: Local<Option<(u64, usize, u64)>>,
 ) {
     let Ok(root) = root.single() else { return };
-    let key = (feed.revision, store.pending());
-    if *built == Some(key) && added.is_empty() {
+    let desk_tick = desk.as_ref().map_or(0, |d| if d.is_changed() { 1 } else { 0 });
+    let key = (feed.revision, store.pending(), 0);
+    if *built == Some(key) && added.is_empty() && desk_tick == 0 && !tasks.is_changed() {
         return;
     }
     *built = Some(key);
     commands.entity(root).despawn_children();
     commands.entity(root).with_children(|ui| {
-        ui.spawn((Text::new("LUCKY DRAW · 행운의 추첨"), fonts.bold(64.0, theme::GOLD)));
-        let Some(draw) = feed.draw.as_deref() else {
-            ui.spawn((Text::new("Waiting for prizes and tickets from the event feed…"), fonts.text(32.0, theme::TEXT_DIM)));
+        ui.spawn((Text::new("LUCKY DRAW · 행운의 추첨"), fonts.bold(56.0, theme::GOLD)));
+        let Some(desk) = desk.as_deref() else {
+            let line = tasks.open_error.clone().map(|e| format!("Draw journal unavailable: {e}")).unwrap_or_else(|| "Waiting for prizes and tickets from the event feed…".into());
+            ui.spawn((Text::new(line), fonts.text(30.0, theme::TEXT_DIM)));
             return;
         };
-        let holders: HashSet<&str> = draw.tickets.iter().map(|t| t.holder.as_str()).collect();
-        ui.spawn((
-            Text::new(format!("{} tickets in the pool · {} people · {} prizes", draw.tickets.len(), holders.len(), draw.prizes.len())),
-            fonts.text(30.0, theme::TEXT_DIM),
-        ));
-        let mut prizes: Vec<&Prize> = draw.prizes.iter().collect();
-        prizes.sort_by_key(|p| p.order);
-        ui.spawn(Node { column_gap: px(48), flex_grow: 1.0, ..default() }).with_children(|row| {
-            if let Some(first) = prizes.first() {
-                row.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(16), width: px(720), ..default() }).with_children(|col| {
-                    col.spawn((Text::new("NEXT PRIZE · 다음 경품"), fonts.bold(26.0, theme::GOLD)));
-                    photo(col, &store, first, 720.0, 540.0, &fonts);
-                    col.spawn((Text::new(first.name.clone()), fonts.bold(44.0, theme::TEXT)));
-                    col.spawn((Text::new(winners_line(first)), fonts.text(28.0, theme::TEXT_DIM)));
-                });
-            }
-            row.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(14), flex_grow: 1.0, ..default() }).with_children(|col| {
-                for prize in &prizes {
-                    col.spawn((
-                        Node { column_gap: px(20), align_items: AlignItems::Center, padding: UiRect::all(px(10)), border_radius: BorderRadius::all(px(12)), ..default() },
-                        BackgroundColor(theme::PANEL),
-                    ))
-                    .with_children(|card| {
-                        photo(card, &store, prize, 128.0, 96.0, &fonts);
-                        card.spawn(Node { flex_direction: FlexDirection::Column, ..default() }).with_children(|c| {
-                            c.spawn((Text::new(ellipsize(&prize.name, 40)), fonts.bold(28.0, theme::TEXT)));
-                            c.spawn((Text::new(winners_line(prize)), fonts.text(20.0, theme::TEXT_DIM)));
-                        });
-                    });
-                }
-            });
-        });
+        build_stage(ui, &desk.0, &store, &fonts);
     });
 }
 
-fn winners_line(prize: &Prize) -> String {
-    let mut line = format!("{} winner{}", prize.winner_count, if prize.winner_count == 1 { "" } else { "s" });
-    if let Some(batch) = prize.batch_size {
-        line.push_str(&format!(" · drawn {batch} at a time"));
+fn build_stage(ui: &mut ChildSpawnerCommands, desk: &Desk, store: &ImageStore, fonts: &UiFonts) {
+    let Some(prize) = desk.prize() else {
+        ui.spawn((Text::new("No prizes in the feed"), fonts.text(30.0, theme::TEXT_DIM)));
+        return;
+    };
+    let drawn = desk.state.winners_of(&prize.engine.id);
+    ui.spawn(Node { column_gap: px(40), flex_grow: 1.0, ..default() }).with_children(|row| {
+        // Left: the prize.
+        row.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(12), width: px(560), flex_shrink: 0.0, ..default() }).with_children(|col| {
+            photo(col, store, prize.image_url.as_deref(), 560.0, 420.0, fonts);
+            col.spawn((Text::new(prize.name.clone()), fonts.bold(40.0, theme::TEXT)));
+            col.spawn((Text::new(format!("{} of {} winners drawn", drawn.len(), prize.engine.winner_count)), fonts.text(26.0, theme::TEXT_DIM)));
+        });
+        // Centre: the machine.
+        row.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(18), flex_grow: 1.0, align_items: AlignItems::Center, ..default() }).with_children(|col| {
+            let (label, color) = match desk.stage {
+                Stage::Idle => ("READY · SPACE to draw", theme::GOLD),
+                Stage::Committing => ("SEALING THE RESULT…", theme::TEXT_DIM),
+                Stage::Rolling { .. } => ("ROLLING…", theme::TEXT),
+                Stage::Revealed { .. } => ("WINNER · 당첨!", theme::GOLD),
+            };
+            col.spawn((Text::new(label), fonts.bold(44.0, color)));
+            let reels = desk.reel_count();
+            let shown = match desk.stage {
+                Stage::Rolling { sequence, .. } | Stage::Revealed { sequence } => desk.record(sequence).and_then(|r| r.winners.first()).map(|w| w.ticket),
+                _ => None,
+            };
+            let digits = machine::digits(shown.unwrap_or(0), reels);
+            let rolling = matches!(desk.stage, Stage::Rolling { .. });
+            col.spawn((Node { column_gap: px(14), padding: UiRect::all(px(20)), border_radius: BorderRadius::all(px(22)), ..default() }, BackgroundColor(Color::srgb(0.10, 0.08, 0.03))))
+                .with_children(|machine_row| {
+                    for (index, digit) in digits.iter().enumerate() {
+                        machine_row
+                            .spawn((
+                                Node { width: px(130), height: px(CELL), overflow: Overflow::clip(), border_radius: BorderRadius::all(px(14)), ..default() },
+                                BackgroundColor(Color::srgb(0.97, 0.95, 0.88)),
+                            ))
+                            .with_children(|window| {
+                                let top = if shown.is_some() && !rolling { -(*digit as f32) * CELL } else { 0.0 };
+                                window
+                                    .spawn((
+                                        ReelStrip { index, digit: *digit },
+                                        Node { position_type: PositionType::Absolute, top: px(top), width: percent(100), flex_direction: FlexDirection::Column, ..default() },
+                                    ))
+                                    .with_children(|strip| {
+                                        for d in (0..10).chain(0..1) {
+                                            let c = if shown.is_some() { Color::srgb(0.12, 0.10, 0.08) } else { Color::srgb(0.7, 0.68, 0.62) };
+                                            strip
+                                                .spawn(Node { height: px(CELL), width: percent(100), justify_content: JustifyContent::Center, align_items: AlignItems::Center, flex_shrink: 0.0, ..default() })
+                                                .with_child((Text::new(d.to_string()), fonts.bold(120.0, c)));
+                                        }
+                                    });
+                            });
+                    }
+                });
+            if let Stage::Revealed { sequence } = desk.stage
+                && let Some(record) = desk.record(sequence)
+            {
+                for w in record.winners.iter().take(10) {
+                    col.spawn((Text::new(format!("#{}  {}", w.ticket, desk.display_name(w.ticket))), fonts.bold(if record.winners.len() > 3 { 30.0 } else { 44.0 }, theme::TEXT)));
+                }
+                if record.winners.len() > 10 {
+                    col.spawn((Text::new(format!("… and {} more", record.winners.len() - 10)), fonts.text(26.0, theme::TEXT_DIM)));
+                }
+                col.spawn((Text::new(format!("seed revealed {}", engine::fingerprint(&record.seed))), fonts.text(20.0, theme::TEXT_DIM)));
+            }
+            if let Some(notice) = &desk.notice {
+                col.spawn((Text::new(notice.clone()), fonts.bold(26.0, theme::OFFLINE)));
+            }
+        });
+        // Right: winners so far.
+        row.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(8), width: px(420), flex_shrink: 0.0, ..default() }).with_children(|col| {
+            col.spawn((Text::new("WINNERS · 당첨자"), fonts.bold(26.0, theme::GOLD)));
+            let revealed_only = |seq: u64| !matches!(desk.stage, Stage::Rolling { sequence, .. } if sequence == seq);
+            for p in &desk.prizes {
+                let winners: Vec<_> = desk.records.iter().filter(|r| r.prize_id == p.engine.id && revealed_only(r.sequence)).flat_map(|r| r.winners.iter()).collect();
+                if winners.is_empty() {
+                    continue;
+                }
+                col.spawn((Text::new(ellipsize(&p.name, 34)), fonts.bold(22.0, theme::TEXT)));
+                let names: Vec<String> = winners.iter().take(8).map(|w| format!("#{} {}", w.ticket, desk.display_name(w.ticket))).collect();
+                col.spawn((Text::new(names.join("  ·  ")), fonts.text(18.0, theme::TEXT_DIM)));
+            }
+        });
+    });
+    ui.spawn((
+        Text::new(format!(
+            "Seed commitment {} · Tickets {} ({} in the pool) · ← → prize · SPACE next · ESC re-arm",
+            engine::fingerprint(&desk.commitment()),
+            engine::fingerprint(&engine::tickets_hash(&desk.pool)),
+            desk.pool.len()
+        )),
+        fonts.text(22.0, theme::TEXT_DIM),
+    ));
+}
+
+/// Reels move every frame while rolling: only `Node::top` changes, nothing is rebuilt.
+fn animate_reels(time: Res<Time<Real>>, desk: Option<Res<DrawDesk>>, mut strips: Query<(&ReelStrip, &mut Node)>) {
+    let Some(desk) = desk else { return };
+    let Stage::Rolling { started_s, .. } = desk.0.stage else { return };
+    let t = (time.elapsed_secs_f64() - started_s) as f32;
+    for (strip, mut node) in &mut strips {
+        let position = machine::reel_position(t, strip.index, strip.digit).rem_euclid(10.0);
+        let top = px(-position * CELL);
+        if node.top != top {
+            node.top = top;
+        }
     }
-    if prize.allow_previous_winners {
-        line.push_str(" · previous winners may win again");
-    }
-    line
 }
 
 /// The prize photo, or a framed placeholder saying why there is none (the draw works without it).
-fn photo(parent: &mut ChildSpawnerCommands, store: &ImageStore, prize: &Prize, w: f32, h: f32, fonts: &UiFonts) {
+fn photo(parent: &mut ChildSpawnerCommands, store: &ImageStore, url: Option<&str>, w: f32, h: f32, fonts: &UiFonts) {
     let node = Node { width: px(w), height: px(h), border_radius: BorderRadius::all(px(10)), justify_content: JustifyContent::Center, align_items: AlignItems::Center, ..default() };
-    match prize.image_url.as_deref().and_then(|u| store.get(u)) {
+    match url.and_then(|u| store.get(u)) {
         Some(ImageEntry::Ready(handle)) => {
             parent.spawn((node, ImageNode::new(handle.clone())));
         }

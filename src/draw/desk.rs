@@ -1,0 +1,300 @@
+//! The stage operator's desk: which prize is up, the armed seed (its commitment is on screen
+//! before anything is drawn), and the stage `Idle → Committing → Rolling → Revealed`. Pure state:
+//! the Bevy side runs the commit job (draw + journal fsync) off the main thread and feeds the
+//! outcome back. Input that would change state while a roll runs is ignored.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::engine::{self, AuditRecord, DrawState, EnginePrize, EngineTicket, Seed};
+use super::machine;
+use crate::feed::wire::DrawData;
+
+/// How long Space is ignored after an accepted press (a double tap is one press).
+pub const DEBOUNCE_S: f64 = 0.35;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrizeInfo {
+    pub engine: EnginePrize,
+    pub name: String,
+    pub image_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stage {
+    /// The next batch is armed: its seed commitment is shown. Esc re-arms.
+    Idle,
+    /// Drawing and journaling (fsync) in the background.
+    Committing,
+    /// The result is on disk; the reels run. Input is ignored.
+    Rolling { sequence: u64, started_s: f64 },
+    Revealed { sequence: u64 },
+}
+
+/// Work for a background task: draw a batch and journal it before anything is shown.
+#[derive(Debug, Clone)]
+pub struct CommitJob {
+    pub state: DrawState,
+    pub pool: Arc<Vec<EngineTicket>>,
+    pub prize: EnginePrize,
+    pub seed: Seed,
+    pub committed_at: DateTime<Utc>,
+}
+
+impl CommitJob {
+    /// The draw itself (pure); the caller journals the record before handing it back.
+    pub fn draw(mut self) -> Result<AuditRecord, String> {
+        let mut result = engine::draw_batch(&mut self.state, &self.pool, &self.prize, None, self.seed).map_err(|e| e.to_string())?;
+        result.record.committed_at = Some(self.committed_at);
+        Ok(result.record)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Desk {
+    pub pool: Arc<Vec<EngineTicket>>,
+    pub names: HashMap<u32, String>,
+    pub prizes: Vec<PrizeInfo>,
+    pub state: DrawState,
+    pub records: Vec<AuditRecord>,
+    pub selected: usize,
+    pub seed: Seed,
+    pub stage: Stage,
+    /// Operator-facing problem (pool exhausted, journal error …), shown until the next action.
+    pub notice: Option<String>,
+    last_press_s: f64,
+}
+
+impl Desk {
+    pub fn new(data: &DrawData, state: DrawState, records: Vec<AuditRecord>) -> Desk {
+        let pool: Vec<EngineTicket> = data.tickets.iter().map(|t| EngineTicket { number: t.number, holder: t.holder.clone() }).collect();
+        let names = data.tickets.iter().map(|t| (t.number, t.display_name.clone())).collect();
+        let mut prizes: Vec<PrizeInfo> = data
+            .prizes
+            .iter()
+            .map(|p| PrizeInfo {
+                engine: EnginePrize { id: p.id.clone(), winner_count: p.winner_count, allow_previous_winners: p.allow_previous_winners, batch_size: p.batch_size },
+                name: p.name.clone(),
+                image_url: p.image_url.clone(),
+            })
+            .collect();
+        prizes.sort_by_key(|p| data.prizes.iter().find(|d| d.id == p.engine.id).map_or(u32::MAX, |d| d.order));
+        let mut desk = Desk { pool: Arc::new(pool), names, prizes, state, records, selected: 0, seed: engine::new_seed(), stage: Stage::Idle, notice: None, last_press_s: f64::NEG_INFINITY };
+        desk.select_first_open();
+        desk
+    }
+
+    /// After a restart: a result committed but never revealed is shown as revealed — never re-rolled.
+    pub fn resume_pending(&mut self, pending: Option<&AuditRecord>) {
+        if let Some(record) = pending {
+            self.stage = Stage::Revealed { sequence: record.sequence };
+            if let Some(i) = self.prizes.iter().position(|p| p.engine.id == record.prize_id) {
+                self.selected = i;
+            }
+        }
+    }
+
+    fn select_first_open(&mut self) {
+        if let Some(i) = self.prizes.iter().position(|p| !self.state.is_complete(&p.engine)) {
+            self.selected = i;
+        }
+    }
+
+    pub fn prize(&self) -> Option<&PrizeInfo> {
+        self.prizes.get(self.selected)
+    }
+
+    pub fn commitment(&self) -> String {
+        engine::seed_commitment(&self.seed)
+    }
+
+    pub fn record(&self, sequence: u64) -> Option<&AuditRecord> {
+        self.records.iter().find(|r| r.sequence == sequence)
+    }
+
+    /// Space: draw the armed batch, or, after a reveal, arm the next one.
+    pub fn press_next(&mut self, now_s: f64, now: DateTime<Utc>) -> Option<CommitJob> {
+        if now_s - self.last_press_s < DEBOUNCE_S {
+            return None;
+        }
+        match self.stage {
+            Stage::Committing | Stage::Rolling { .. } => None,
+            Stage::Revealed { .. } => {
+                self.last_press_s = now_s;
+                self.stage = Stage::Idle;
+                self.seed = engine::new_seed();
+                if self.prize().is_some_and(|p| self.state.is_complete(&p.engine)) {
+                    self.select_first_open();
+                }
+                None
+            }
+            Stage::Idle => {
+                self.last_press_s = now_s;
+                let prize = self.prize()?.engine.clone();
+                if self.state.is_complete(&prize) {
+                    self.notice = Some(format!("All {} winners of this prize are drawn; choose another prize (← →)", prize.winner_count));
+                    return None;
+                }
+                self.notice = None;
+                self.stage = Stage::Committing;
+                Some(CommitJob { state: self.state.clone(), pool: self.pool.clone(), prize, seed: self.seed, committed_at: now })
+            }
+        }
+    }
+
+    /// The background job finished: on success the result is on disk and the reels may roll.
+    pub fn finish_commit(&mut self, outcome: Result<AuditRecord, String>, now_s: f64) {
+        match outcome {
+            Ok(record) => match self.state.apply(&record) {
+                Ok(()) => {
+                    self.stage = Stage::Rolling { sequence: record.sequence, started_s: now_s };
+                    self.records.push(record);
+                }
+                Err(e) => {
+                    self.stage = Stage::Idle;
+                    self.notice = Some(format!("result does not fit the journal: {e}"));
+                }
+            },
+            Err(error) => {
+                // Nothing was revealed; a fresh seed is armed so no commitment is ever reused.
+                self.stage = Stage::Idle;
+                self.seed = engine::new_seed();
+                self.notice = Some(error);
+            }
+        }
+    }
+
+    /// Advance the roll; returns the sequence that has just been revealed (to journal it).
+    pub fn tick(&mut self, now_s: f64) -> Option<u64> {
+        if let Stage::Rolling { sequence, started_s } = self.stage {
+            let reels = self.reel_count();
+            if now_s - started_s >= machine::roll_duration(reels) as f64 + 0.3 {
+                self.stage = Stage::Revealed { sequence };
+                return Some(sequence);
+            }
+        }
+        None
+    }
+
+    /// Esc: only before a commit — throw the armed seed away and arm a new one.
+    pub fn cancel(&mut self) {
+        if self.stage == Stage::Idle {
+            self.seed = engine::new_seed();
+            self.notice = Some("cancelled; a new seed is armed".into());
+        }
+    }
+
+    /// ← / →: choose the prize, only while nothing is in flight.
+    pub fn select(&mut self, step: i32) {
+        if !matches!(self.stage, Stage::Idle | Stage::Revealed { .. }) || self.prizes.is_empty() {
+            return;
+        }
+        let n = self.prizes.len() as i32;
+        self.selected = (self.selected as i32 + step).rem_euclid(n) as usize;
+        if matches!(self.stage, Stage::Revealed { .. }) {
+            self.stage = Stage::Idle;
+            self.seed = engine::new_seed();
+        }
+    }
+
+    /// Reels = digits of the largest ticket number.
+    pub fn reel_count(&self) -> usize {
+        self.pool.iter().map(|t| t.number).max().unwrap_or(0).to_string().len().max(1)
+    }
+
+    pub fn display_name(&self, ticket: u32) -> &str {
+        self.names.get(&ticket).map(String::as_str).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::wire::{Prize, Ticket};
+
+    fn data() -> DrawData {
+        DrawData {
+            version: 1,
+            prizes: vec![
+                Prize { id: "big".into(), name: "Big".into(), image_url: None, winner_count: 1, order: 1, allow_previous_winners: false, batch_size: None },
+                Prize { id: "small".into(), name: "Small".into(), image_url: None, winner_count: 2, order: 2, allow_previous_winners: false, batch_size: None },
+            ],
+            tickets: (0..20).map(|i| Ticket { number: 1000 + i, display_name: format!("N{i}"), holder: format!("h{}", i % 7) }).collect(),
+        }
+    }
+
+    fn run_commit(desk: &mut Desk, now_s: f64) -> AuditRecord {
+        let job = desk.press_next(now_s, Utc::now()).expect("a commit job");
+        let record = job.draw().unwrap();
+        desk.finish_commit(Ok(record.clone()), now_s);
+        record
+    }
+
+    #[test]
+    fn full_cycle_and_input_ignored_while_rolling() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let commitment = desk.commitment();
+        let record = run_commit(&mut desk, 0.0);
+        assert_eq!(record.seed_commitment, commitment, "the shown commitment is the one used");
+        assert!(matches!(desk.stage, Stage::Rolling { .. }));
+        // Presses, Esc and arrows during the roll change nothing.
+        assert!(desk.press_next(1.0, Utc::now()).is_none());
+        desk.cancel();
+        desk.select(1);
+        assert!(matches!(desk.stage, Stage::Rolling { .. }));
+        assert_eq!(desk.selected, 0);
+        assert_eq!(desk.tick(1.0), None);
+        assert_eq!(desk.tick(100.0), Some(record.sequence));
+        assert_eq!(desk.stage, Stage::Revealed { sequence: record.sequence });
+        // Next: prize 1 is complete, so the desk moves on to prize 2 with a new seed.
+        assert!(desk.press_next(101.0, Utc::now()).is_none());
+        assert_eq!(desk.stage, Stage::Idle);
+        assert_eq!(desk.prize().unwrap().engine.id, "small");
+        assert_ne!(desk.commitment(), commitment, "a commitment is never reused");
+    }
+
+    #[test]
+    fn double_tap_is_one_press() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        assert!(desk.press_next(0.0, Utc::now()).is_some());
+        desk.finish_commit(Err("disk full".into()), 0.05);
+        assert_eq!(desk.stage, Stage::Idle);
+        assert_eq!(desk.notice.as_deref(), Some("disk full"));
+        assert!(desk.press_next(0.1, Utc::now()).is_none(), "within the debounce window");
+        assert!(desk.press_next(0.5, Utc::now()).is_some());
+    }
+
+    #[test]
+    fn escape_rearms_only_before_commit() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let first = desk.commitment();
+        desk.cancel();
+        assert_ne!(desk.commitment(), first);
+    }
+
+    #[test]
+    fn restart_shows_a_committed_result_instead_of_rolling_again() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let record = run_commit(&mut desk, 0.0);
+        // "Crash": a new desk from the journal's state and records.
+        let state = DrawState::replay(std::slice::from_ref(&record)).unwrap();
+        let mut again = Desk::new(&data(), state, vec![record.clone()]);
+        again.resume_pending(Some(&record));
+        assert_eq!(again.stage, Stage::Revealed { sequence: record.sequence });
+        assert_eq!(again.record(record.sequence).unwrap().winners, record.winners);
+    }
+
+    #[test]
+    fn a_complete_prize_is_refused_with_a_notice() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        run_commit(&mut desk, 0.0);
+        desk.tick(100.0);
+        desk.select(-1); // wraps to "small"
+        desk.select(1); // back to the complete prize "big"
+        assert_eq!(desk.prize().unwrap().engine.id, "big");
+        assert!(desk.press_next(200.0, Utc::now()).is_none());
+        assert!(desk.notice.as_deref().unwrap().contains("All 1 winners"));
+    }
+}
