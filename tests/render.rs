@@ -26,6 +26,13 @@ struct Shot {
     texts: String,
 }
 
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = screenshot_dir().join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn render(name: &str, args: &[&str]) -> RgbImage {
     render_at(name, (1920, 1080), args).img
 }
@@ -45,6 +52,8 @@ fn render_at(name: &str, size: (u32, u32), args: &[&str]) -> Shot {
         .args(args)
         .env("WGPU_BACKEND", "vulkan")
         .env("XDG_CACHE_HOME", screenshot_dir().join("cache"))
+        // A fresh data dir per run: the default draw journal must not leak between runs or into ~.
+        .env("XDG_DATA_HOME", fresh_dir(&format!("data-{name}")))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
