@@ -37,7 +37,10 @@ pub fn build(cli: &Cli, config: Config) -> App {
     let mut plugins = DefaultPlugins
         .set(WindowPlugin {
             primary_window: Some(crate::display::window(&config)),
-            primary_cursor_options: Some(bevy::window::CursorOptions { visible: false, ..default() }),
+            primary_cursor_options: Some(bevy::window::CursorOptions {
+                visible: false,
+                ..default()
+            }),
             exit_condition: ExitCondition::OnPrimaryClosed,
             // Fullscreen kiosks ignore the window manager's close (Alt+F4); Ctrl+Shift+Q quits.
             close_when_requested: windowed,
@@ -53,7 +56,10 @@ pub fn build(cli: &Cli, config: Config) -> App {
     }
     app.add_plugins(plugins)
         .add_plugins(EguiPlugin::default())
-        .insert_resource(bevy_egui::EguiGlobalSettings { auto_create_primary_context: false, ..default() })
+        .insert_resource(bevy_egui::EguiGlobalSettings {
+            auto_create_primary_context: false,
+            ..default()
+        })
         .insert_resource(config.clone())
         .insert_resource(cli.now.map(VenueClock::starting_at).unwrap_or_else(VenueClock::real))
         .insert_state(Screen::from(config.mode))
@@ -147,7 +153,12 @@ mod tests {
             .insert_state(Screen::Schedule)
             .add_systems(Update, switch_screen);
         app.update();
-        for (key, expected) in [(KeyCode::F3, Screen::LuckyDraw), (KeyCode::Escape, Screen::LuckyDraw), (KeyCode::F4, Screen::CubeGame), (KeyCode::F2, Screen::Schedule)] {
+        for (key, expected) in [
+            (KeyCode::F3, Screen::LuckyDraw),
+            (KeyCode::Escape, Screen::LuckyDraw),
+            (KeyCode::F4, Screen::CubeGame),
+            (KeyCode::F2, Screen::Schedule),
+        ] {
             let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
             keys.reset_all();
             keys.press(key);

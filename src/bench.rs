@@ -24,8 +24,14 @@ struct Bench {
 
 pub fn plugin(frames: u32) -> impl Fn(&mut App) {
     move |app: &mut App| {
-        app.insert_resource(Bench { wanted: frames.max(10), seen: 0, frame_times: Vec::with_capacity(frames as usize), overlay_at_start: None, sky_at_start: None })
-            .add_systems(Last, record_frame);
+        app.insert_resource(Bench {
+            wanted: frames.max(10),
+            seen: 0,
+            frame_times: Vec::with_capacity(frames as usize),
+            overlay_at_start: None,
+            sky_at_start: None,
+        })
+        .add_systems(Last, record_frame);
     }
 }
 
@@ -71,8 +77,14 @@ fn record_frame(
     let s0 = bench.sky_at_start.unwrap_or_default();
     let overlay_time = overlay.total.saturating_sub(o0.total);
     let checks = (overlay.checks - o0.checks).max(1);
-    let size = window.iter().next().map(|w| format!("{}x{}", w.physical_width(), w.physical_height())).unwrap_or_default();
-    let render = profile.map(|p| format!("{} on {}", if p.high { "high" } else { "low" }, p.adapter)).unwrap_or_default();
+    let size = window
+        .iter()
+        .next()
+        .map(|w| format!("{}x{}", w.physical_width(), w.physical_height()))
+        .unwrap_or_default();
+    let render = profile
+        .map(|p| format!("{} on {}", if p.high { "high" } else { "low" }, p.adapter))
+        .unwrap_or_default();
     println!("bench: stars={} frames={n} window={size} render={render}", config.schedule.stars);
     println!(
         "bench: frame ms p50={:.2} p95={:.2} p99={:.2} max={:.2} mean={:.2} (fps {:.1})",

@@ -28,8 +28,13 @@ const MAX_EXTRA_FRAMES: u32 = 600;
 
 pub fn plugin(path: Option<PathBuf>, at_frame: u32) -> impl Fn(&mut App) {
     move |app: &mut App| {
-        app.insert_resource(Capture { path: path.clone(), at_frame: at_frame.max(1), frames: 0, requested: false })
-            .add_systems(Last, capture_or_exit);
+        app.insert_resource(Capture {
+            path: path.clone(),
+            at_frame: at_frame.max(1),
+            frames: 0,
+            requested: false,
+        })
+        .add_systems(Last, capture_or_exit);
     }
 }
 
@@ -51,7 +56,9 @@ fn capture_or_exit(
         (None, _) => true,
         (Some(_), None) => false,
         // Well into the roll, before the last reel lands.
-        (Some(CaptureGate::Rolling), Some(d)) => matches!(d.0.stage, crate::draw::desk::Stage::Rolling { started_s, .. } if time.elapsed_secs_f64() - started_s > 1.4),
+        (Some(CaptureGate::Rolling), Some(d)) => {
+            matches!(d.0.stage, crate::draw::desk::Stage::Rolling { started_s, .. } if time.elapsed_secs_f64() - started_s > 1.4)
+        }
         (Some(CaptureGate::Revealed), Some(d)) => matches!(d.0.stage, crate::draw::desk::Stage::Revealed { .. }),
     };
     if !gate_open && capture.frames < capture.at_frame + MAX_EXTRA_FRAMES {
@@ -67,15 +74,22 @@ fn capture_or_exit(
     };
     capture.requested = true;
     info!("capturing {} at frame {}", path.display(), capture.frames);
-    let mut lines: Vec<&str> = texts.iter().filter(|(_, v)| v.get()).map(|(t, _)| t.0.as_str()).filter(|t| !t.is_empty()).collect();
+    let mut lines: Vec<&str> = texts
+        .iter()
+        .filter(|(_, v)| v.get())
+        .map(|(t, _)| t.0.as_str())
+        .filter(|t| !t.is_empty())
+        .collect();
     lines.sort_unstable();
     let mut sidecar = path.clone().into_os_string();
     sidecar.push(".txt");
     if let Err(e) = std::fs::write(&sidecar, lines.join("\n")) {
         warn!("cannot write {}: {e}", std::path::Path::new(&sidecar).display());
     }
-    commands.spawn(Screenshot::primary_window()).observe(move |event: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
-        (save_to_disk(path.clone()))(event);
-        exit.write(AppExit::Success);
-    });
+    commands
+        .spawn(Screenshot::primary_window())
+        .observe(move |event: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+            (save_to_disk(path.clone()))(event);
+            exit.write(AppExit::Success);
+        });
 }

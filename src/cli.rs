@@ -8,7 +8,11 @@ use clap::Parser;
 use crate::config::{Config, ConfigError, Mode};
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "venue-kiosk", version, about = "Fullscreen venue kiosk: starfield schedule, lucky draw and cube-timing game")]
+#[command(
+    name = "venue-kiosk",
+    version,
+    about = "Fullscreen venue kiosk: starfield schedule, lucky draw and cube-timing game"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -110,7 +114,10 @@ impl Cli {
     /// Load the config file and lay the flags over it; the result is validated again.
     pub fn resolve_config(&self) -> Result<Config, ConfigError> {
         let mut config = Config::load(self.config.as_deref())?;
-        let origin = self.config.as_ref().map_or("<embedded config/kiosk.toml>".to_string(), |p| p.display().to_string());
+        let origin = self
+            .config
+            .as_ref()
+            .map_or("<embedded config/kiosk.toml>".to_string(), |p| p.display().to_string());
         if let Some(mode) = self.mode {
             config.mode = mode;
         }

@@ -16,7 +16,9 @@ impl VenueClock {
 
     /// A clock that reads `start` now and then runs at normal speed.
     pub fn starting_at(start: DateTime<FixedOffset>) -> Self {
-        Self { offset: start.with_timezone(&Utc) - Utc::now() }
+        Self {
+            offset: start.with_timezone(&Utc) - Utc::now(),
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -64,7 +64,12 @@ pub struct ScheduleConfig {
 
 impl Default for ScheduleConfig {
     fn default() -> Self {
-        Self { stars: 20_000, tour_seconds: 20, transition_seconds: 4, room: None }
+        Self {
+            stars: 20_000,
+            tour_seconds: 20,
+            transition_seconds: 4,
+            room: None,
+        }
     }
 }
 
@@ -146,13 +151,24 @@ impl Default for FeedConfig {
 
 impl Default for PollConfig {
     fn default() -> Self {
-        Self { event: 300, schedule: 60, messages: 10, draw: 30, game: 30 }
+        Self {
+            event: 300,
+            schedule: 60,
+            messages: 10,
+            draw: 30,
+            game: 30,
+        }
     }
 }
 
 impl Default for DisplayConfig {
     fn default() -> Self {
-        Self { windowed: false, width: 1920, height: 1080, hide_cursor_after_s: 3 }
+        Self {
+            windowed: false,
+            width: 1920,
+            height: 1080,
+            hide_cursor_after_s: 3,
+        }
     }
 }
 
@@ -201,7 +217,11 @@ impl Config {
                 Some(field) => format!("{path}.{field}"),
                 None => path,
             };
-            ConfigError { file: file.into(), key, problem }
+            ConfigError {
+                file: file.into(),
+                key,
+                problem,
+            }
         })?;
         config.validate(file)?;
         Ok(config)
@@ -225,7 +245,11 @@ impl Config {
 
     /// Range and shape checks serde cannot express.
     pub fn validate(&self, file: &str) -> Result<(), ConfigError> {
-        let err = |key: &str, problem: String| ConfigError { file: file.into(), key: key.into(), problem };
+        let err = |key: &str, problem: String| ConfigError {
+            file: file.into(),
+            key: key.into(),
+            problem,
+        };
         let f = &self.feed;
         if let Err(problem) = crate::feed::source::SourceSpec::parse(&f.source) {
             return Err(err("feed.source", problem));
@@ -257,11 +281,17 @@ impl Config {
         if f.request_timeout_ms < f.connect_timeout_ms {
             return Err(err(
                 "feed.request_timeout_ms",
-                format!("{} is shorter than feed.connect_timeout_ms ({}); it is the total time of a request", f.request_timeout_ms, f.connect_timeout_ms),
+                format!(
+                    "{} is shorter than feed.connect_timeout_ms ({}); it is the total time of a request",
+                    f.request_timeout_ms, f.connect_timeout_ms
+                ),
             ));
         }
         if f.backoff_max_ms < f.backoff_initial_ms {
-            return Err(err("feed.backoff_max_ms", format!("{} is below feed.backoff_initial_ms ({})", f.backoff_max_ms, f.backoff_initial_ms)));
+            return Err(err(
+                "feed.backoff_max_ms",
+                format!("{} is below feed.backoff_initial_ms ({})", f.backoff_max_ms, f.backoff_initial_ms),
+            ));
         }
         let s = &self.schedule;
         for (key, value, min, max) in [
@@ -274,7 +304,13 @@ impl Config {
             }
         }
         if s.transition_seconds >= s.tour_seconds {
-            return Err(err("schedule.transition_seconds", format!("{} must be shorter than schedule.tour_seconds ({})", s.transition_seconds, s.tour_seconds)));
+            return Err(err(
+                "schedule.transition_seconds",
+                format!(
+                    "{} must be shorter than schedule.tour_seconds ({})",
+                    s.transition_seconds, s.tour_seconds
+                ),
+            ));
         }
         if s.room.as_deref().is_some_and(|r| r.trim().is_empty()) {
             return Err(err("schedule.room", "is empty; remove the key or give a room id or name".into()));

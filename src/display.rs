@@ -28,7 +28,11 @@ pub fn window(config: &Config) -> Window {
     let d = &config.display;
     Window {
         title: "venue-kiosk".into(),
-        mode: if d.windowed { WindowMode::Windowed } else { WindowMode::BorderlessFullscreen(MonitorSelection::Primary) },
+        mode: if d.windowed {
+            WindowMode::Windowed
+        } else {
+            WindowMode::BorderlessFullscreen(MonitorSelection::Primary)
+        },
         resolution: WindowResolution::new(d.width, d.height).with_scale_factor_override(1.0),
         present_mode: PresentMode::AutoVsync,
         resizable: d.windowed,
@@ -44,7 +48,11 @@ pub fn choose_profile(quality: Quality, adapter_name: &str, is_cpu: bool) -> Ren
         Quality::Auto if is_cpu => (false, format!("auto: `{adapter_name}` is a software rasteriser")),
         Quality::Auto => (true, format!("auto: `{adapter_name}` is a GPU")),
     };
-    RenderProfile { high, adapter: adapter_name.to_string(), reason }
+    RenderProfile {
+        high,
+        adapter: adapter_name.to_string(),
+        reason,
+    }
 }
 
 pub fn plugin(app: &mut App) {
@@ -64,9 +72,16 @@ fn spawn_camera(mut commands: Commands, config: Res<Config>, adapter: Option<Res
         Name::new("Scene camera"),
         SceneCamera,
         Camera3d::default(),
-        Camera { clear_color: ClearColorConfig::Custom(crate::ui::theme::NIGHT), ..default() },
+        Camera {
+            clear_color: ClearColorConfig::Custom(crate::ui::theme::NIGHT),
+            ..default()
+        },
         Transform::from_xyz(0.0, 0.0, 0.0).looking_to(Vec3::NEG_Z, Vec3::Y),
-        Projection::Perspective(PerspectiveProjection { fov: 60f32.to_radians(), far: 4000.0, ..default() }),
+        Projection::Perspective(PerspectiveProjection {
+            fov: 60f32.to_radians(),
+            far: 4000.0,
+            ..default()
+        }),
     ));
     // Bevy UI stays on the scene camera; the operator panel (egui) gets its own camera drawn
     // after it, so the panel is always on top of the signage.
@@ -79,7 +94,11 @@ fn spawn_camera(mut commands: Commands, config: Res<Config>, adapter: Option<Res
     commands.spawn((
         Name::new("Operator panel camera"),
         Camera2d,
-        Camera { order: 1, clear_color: ClearColorConfig::None, ..default() },
+        Camera {
+            order: 1,
+            clear_color: ClearColorConfig::None,
+            ..default()
+        },
         Msaa::Off,
         bevy_egui::PrimaryEguiContext,
     ));

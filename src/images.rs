@@ -123,7 +123,10 @@ mod tests {
         png.extend_from_slice(&ihdr);
         png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
         let err = decode_limited(&png).unwrap_err();
-        assert!(err.contains("limit") || err.contains("Limit") || err.contains("dimensions"), "{err}");
+        assert!(
+            err.contains("limit") || err.contains("Limit") || err.contains("dimensions"),
+            "{err}"
+        );
     }
 
     fn crc32(data: &[u8]) -> u32 {

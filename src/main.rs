@@ -22,18 +22,28 @@ fn main() -> std::process::ExitCode {
 
 fn run_command(command: &Command) -> std::process::ExitCode {
     match command {
-        Command::VerifyDraw { audit_file, tickets_file } => match venue_kiosk::draw::verify::verify_audit(audit_file, tickets_file.as_deref()) {
-            Ok(report) => {
-                println!("{report}");
-                if report.ok { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::from(1) }
+        Command::VerifyDraw { audit_file, tickets_file } => {
+            match venue_kiosk::draw::verify::verify_audit(audit_file, tickets_file.as_deref()) {
+                Ok(report) => {
+                    println!("{report}");
+                    if report.ok {
+                        std::process::ExitCode::SUCCESS
+                    } else {
+                        std::process::ExitCode::from(1)
+                    }
+                }
+                Err(error) => {
+                    eprintln!("venue-kiosk verify-draw: {error}");
+                    std::process::ExitCode::from(2)
+                }
             }
-            Err(error) => {
-                eprintln!("venue-kiosk verify-draw: {error}");
-                std::process::ExitCode::from(2)
-            }
-        },
+        }
         Command::ExportWinners { journal, prize } => {
-            let dir = if journal.is_dir() { journal.clone() } else { journal.parent().map(|p| p.to_path_buf()).unwrap_or_default() };
+            let dir = if journal.is_dir() {
+                journal.clone()
+            } else {
+                journal.parent().map(|p| p.to_path_buf()).unwrap_or_default()
+            };
             match venue_kiosk::draw::journal::Journal::open(&dir) {
                 Ok((_, replayed)) => {
                     print!("{}", venue_kiosk::draw::journal::winners_csv(&replayed.records, prize.as_deref()));

@@ -41,32 +41,39 @@ fn draw_panel(
     }
     let Ok(ctx) = contexts.ctx_mut() else { return };
     let mut open = panel.open;
-    egui::Window::new("Operator · 운영자").open(&mut open).default_width(420.0).show(ctx, |ui| {
-        ui.horizontal(|ui| {
-            for (label, target) in [("F2 Schedule", Screen::Schedule), ("F3 Lucky draw", Screen::LuckyDraw), ("F4 Game", Screen::CubeGame)] {
-                if ui.selectable_label(*screen.get() == target, label).clicked() {
-                    NextState::set_if_neq(&mut *next, target);
+    egui::Window::new("Operator · 운영자")
+        .open(&mut open)
+        .default_width(420.0)
+        .show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                for (label, target) in [
+                    ("F2 Schedule", Screen::Schedule),
+                    ("F3 Lucky draw", Screen::LuckyDraw),
+                    ("F4 Game", Screen::CubeGame),
+                ] {
+                    if ui.selectable_label(*screen.get() == target, label).clicked() {
+                        NextState::set_if_neq(&mut *next, target);
+                    }
                 }
+            });
+            ui.separator();
+            ui.label(format!("Event: {}", feed.event_name().unwrap_or("—")));
+            ui.label(format!("Feed: {}", status.summary(|t| t.format("%H:%M:%S UTC").to_string())));
+            if let Some(error) = &status.last_error {
+                ui.colored_label(egui::Color32::from_rgb(240, 90, 90), error);
             }
+            if let Some(p) = profile {
+                ui.label(format!("Render: {} ({})", if p.high { "high" } else { "low" }, p.reason));
+            }
+            ui.collapsing("Recent feed errors", |ui| {
+                if log.recent.is_empty() {
+                    ui.label("none");
+                }
+                for line in log.recent.iter().rev().take(12) {
+                    ui.monospace(line);
+                }
+            });
+            ui.small("Quit: Ctrl+Shift+Q · this panel: F1");
         });
-        ui.separator();
-        ui.label(format!("Event: {}", feed.event_name().unwrap_or("—")));
-        ui.label(format!("Feed: {}", status.summary(|t| t.format("%H:%M:%S UTC").to_string())));
-        if let Some(error) = &status.last_error {
-            ui.colored_label(egui::Color32::from_rgb(240, 90, 90), error);
-        }
-        if let Some(p) = profile {
-            ui.label(format!("Render: {} ({})", if p.high { "high" } else { "low" }, p.reason));
-        }
-        ui.collapsing("Recent feed errors", |ui| {
-            if log.recent.is_empty() {
-                ui.label("none");
-            }
-            for line in log.recent.iter().rev().take(12) {
-                ui.monospace(line);
-            }
-        });
-        ui.small("Quit: Ctrl+Shift+Q · this panel: F1");
-    });
     panel.open = open;
 }

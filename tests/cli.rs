@@ -11,7 +11,15 @@ fn help_lists_the_flags() {
     let out = kiosk().arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--mode", "--server", "--config", "--windowed", "--screenshot", "--exit-after-frames", "--now"] {
+    for flag in [
+        "--mode",
+        "--server",
+        "--config",
+        "--windowed",
+        "--screenshot",
+        "--exit-after-frames",
+        "--now",
+    ] {
         assert!(text.contains(flag), "--help mentions {flag}:\n{text}");
     }
 }

@@ -14,7 +14,9 @@ use axum::routing::get;
 use chrono::Utc;
 use venue_kiosk::feed::cache::DiskCache;
 use venue_kiosk::feed::source::{DocSpec, SourceSpec};
-use venue_kiosk::feed::{Connection, Endpoint, FeedHealth, FeedLog, FeedState, FeedStatus, FeedUpdate, FeedWorker, Origin, WorkerConfig, apply_update, sample};
+use venue_kiosk::feed::{
+    Connection, Endpoint, FeedHealth, FeedLog, FeedState, FeedStatus, FeedUpdate, FeedWorker, Origin, WorkerConfig, apply_update, sample,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Behaviour {
@@ -57,21 +59,35 @@ async fn serve_endpoint(State(shared): State<Shared>, Path(name): Path<String>, 
             let etag = etag_of(&body);
             if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
                 shared.lock().unwrap().not_modified += 1;
-                return Response::builder().status(StatusCode::NOT_MODIFIED).header(header::ETAG, etag).body(Body::empty()).unwrap();
+                return Response::builder()
+                    .status(StatusCode::NOT_MODIFIED)
+                    .header(header::ETAG, etag)
+                    .body(Body::empty())
+                    .unwrap();
             }
-            Response::builder().header(header::ETAG, etag).header(header::CONTENT_TYPE, "application/json").body(Body::from(body)).unwrap()
+            Response::builder()
+                .header(header::ETAG, etag)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap()
         }
         Behaviour::Status500 => Response::builder().status(500).body(Body::from("{\"error\":\"boom\"}")).unwrap(),
         Behaviour::Hang => {
             tokio::time::sleep(Duration::from_secs(30)).await;
             Response::builder().body(Body::from(body)).unwrap()
         }
-        Behaviour::Malformed => Response::builder().header(header::ETAG, "\"bad\"").body(Body::from("{\"version\": 1, \"name\": ")).unwrap(),
+        Behaviour::Malformed => Response::builder()
+            .header(header::ETAG, "\"bad\"")
+            .body(Body::from("{\"version\": 1, \"name\": "))
+            .unwrap(),
         Behaviour::Huge => {
             // Chunked (no Content-Length), so the cap must be enforced while reading.
             let chunk = vec![b' '; 64 * 1024];
             let stream = futures_stream(chunk, 40);
-            Response::builder().header(header::ETAG, "\"huge\"").body(Body::from_stream(stream)).unwrap()
+            Response::builder()
+                .header(header::ETAG, "\"huge\"")
+                .body(Body::from_stream(stream))
+                .unwrap()
         }
         Behaviour::VersionTwo => {
             let text = String::from_utf8(body).unwrap().replacen("\"version\": 1", "\"version\": 2", 1);
@@ -112,23 +128,45 @@ impl TestServer {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let shared2 = shared.clone();
         let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(bind).await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
                 let app = axum::Router::new().route("/api/v1/{name}", get(serve_endpoint)).with_state(shared2);
-                axum::serve(listener, app).with_graceful_shutdown(async { let _ = rx.await; }).await.unwrap();
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
             });
             // Dropping the runtime cancels hung handlers and closes their connections.
             rt.shutdown_timeout(Duration::from_millis(100));
         });
         let addr = addr_rx.recv_timeout(Duration::from_secs(5)).expect("server started");
-        TestServer { addr, shared, shutdown: Some(tx), thread: Some(thread) }
+        TestServer {
+            addr,
+            shared,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
     }
 
     fn fresh(behaviour: Behaviour) -> TestServer {
-        let bodies = Endpoint::ALL.iter().map(|e| (e.name().to_string(), sample::body(*e).to_vec())).collect();
-        let shared = Arc::new(Mutex::new(ServerState { behaviour, bodies, hits: 0, not_modified: 0 }));
+        let bodies = Endpoint::ALL
+            .iter()
+            .map(|e| (e.name().to_string(), sample::body(*e).to_vec()))
+            .collect();
+        let shared = Arc::new(Mutex::new(ServerState {
+            behaviour,
+            bodies,
+            hits: 0,
+            not_modified: 0,
+        }));
         TestServer::start("127.0.0.1:0".parse().unwrap(), shared)
     }
 
@@ -186,7 +224,13 @@ struct Kiosk {
 impl Kiosk {
     fn start(config: WorkerConfig, offline_after: Duration) -> Kiosk {
         let health = FeedHealth::new(config.source.label(), false, Utc::now(), offline_after);
-        Kiosk { worker: FeedWorker::spawn(config), state: FeedState::default(), health, log: FeedLog::default(), seen: Vec::new() }
+        Kiosk {
+            worker: FeedWorker::spawn(config),
+            state: FeedState::default(),
+            health,
+            log: FeedLog::default(),
+            seen: Vec::new(),
+        }
     }
 
     /// Pump reports until `done` holds; panics with what was seen after 10 s.
@@ -194,7 +238,12 @@ impl Kiosk {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !done(self) {
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "timed out waiting for {what}; status {:?}; last reports {:?}", self.status(), self.seen.iter().rev().take(5).collect::<Vec<_>>());
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {what}; status {:?}; last reports {:?}",
+                self.status(),
+                self.seen.iter().rev().take(5).collect::<Vec<_>>()
+            );
             if let Ok(update) = self.worker.updates().recv_timeout(left.min(Duration::from_millis(50))) {
                 self.seen.push(update.clone());
                 apply_update(update, &mut self.state, &mut self.health, &mut self.log);
@@ -207,7 +256,10 @@ impl Kiosk {
     }
 
     fn failures_with(&self, needle: &str) -> usize {
-        self.seen.iter().filter(|u| matches!(u, FeedUpdate::Failed { error, .. } if error.contains(needle))).count()
+        self.seen
+            .iter()
+            .filter(|u| matches!(u, FeedUpdate::Failed { error, .. } if error.contains(needle)))
+            .count()
     }
 
     fn complete(&self) -> bool {
@@ -223,8 +275,13 @@ fn first_200_then_304_with_etag() {
     kiosk.until("all endpoints", Kiosk::complete);
     assert_eq!(kiosk.state.event_name(), Some("Aurora DevCon Seoul 2026"));
     let revision = kiosk.state.revision;
-    kiosk.until("304s for every endpoint", |k| k.seen.iter().filter(|u| matches!(u, FeedUpdate::NotModified { .. })).count() >= 10);
-    assert!(server.shared.lock().unwrap().not_modified >= 10, "the server answered 304 to If-None-Match");
+    kiosk.until("304s for every endpoint", |k| {
+        k.seen.iter().filter(|u| matches!(u, FeedUpdate::NotModified { .. })).count() >= 10
+    });
+    assert!(
+        server.shared.lock().unwrap().not_modified >= 10,
+        "the server answered 304 to If-None-Match"
+    );
     assert_eq!(kiosk.state.revision, revision, "a 304 changes nothing");
     assert_eq!(kiosk.status().connection, Connection::Online);
     assert!(kiosk.status().last_error.is_none());
@@ -236,7 +293,9 @@ fn changed_payload_replaces_state() {
     let cache = tempfile::tempdir().unwrap();
     let mut kiosk = Kiosk::start(config_for(&server.url(), cache.path()), Duration::from_secs(60));
     kiosk.until("all endpoints", Kiosk::complete);
-    let body = String::from_utf8(sample::body(Endpoint::Event).to_vec()).unwrap().replace("Aurora DevCon Seoul 2026", "Renamed Con");
+    let body = String::from_utf8(sample::body(Endpoint::Event).to_vec())
+        .unwrap()
+        .replace("Aurora DevCon Seoul 2026", "Renamed Con");
     server.set_body(Endpoint::Event, body.into_bytes());
     kiosk.until("new event name", |k| k.state.event_name() == Some("Renamed Con"));
 }
@@ -266,7 +325,10 @@ fn hang_past_the_timeout_is_reported_and_offline_when_never_reached() {
     let started = Instant::now();
     let mut kiosk = Kiosk::start(config_for(&server.url(), cache.path()), Duration::from_secs(60));
     kiosk.until("a timeout", |k| k.failures_with("timed out") >= 1);
-    assert!(started.elapsed() < Duration::from_secs(5), "the request timeout (700 ms) cut the hang short");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the request timeout (700 ms) cut the hang short"
+    );
     assert!(!kiosk.state.has(Endpoint::Event));
     let status = kiosk.status();
     assert!(matches!(status.connection, Connection::Offline { .. }), "{status:?}");
@@ -286,9 +348,16 @@ fn malformed_json_never_replaces_good_state() {
     assert_eq!(kiosk.state.schedule, before.schedule);
     let status = kiosk.status();
     assert!(matches!(status.connection, Connection::Stale { .. }), "{status:?}");
-    assert!(kiosk.log.recent.iter().any(|l| l.contains("malformed JSON")), "logged with the endpoint: {:?}", kiosk.log.recent);
+    assert!(
+        kiosk.log.recent.iter().any(|l| l.contains("malformed JSON")),
+        "logged with the endpoint: {:?}",
+        kiosk.log.recent
+    );
     // The cache still holds the good copy.
-    let cached = DiskCache::for_source(cache.path(), &server.url()).load(Endpoint::Schedule).unwrap().unwrap();
+    let cached = DiskCache::for_source(cache.path(), &server.url())
+        .load(Endpoint::Schedule)
+        .unwrap()
+        .unwrap();
     assert_eq!(cached.body, sample::body(Endpoint::Schedule));
 }
 
@@ -321,14 +390,27 @@ fn server_gone_mid_run_then_back() {
     let shared = server.shared.clone();
     server.stop();
     kiosk.until("connection failures", |k| k.failures_with("cannot connect") >= 3);
-    assert!(matches!(kiosk.status().connection, Connection::Stale { .. } | Connection::Offline { .. }));
-    kiosk.until("offline after offline_after", |k| matches!(k.status().connection, Connection::Offline { .. }));
-    assert_eq!(kiosk.state.event_name(), Some("Aurora DevCon Seoul 2026"), "last good state stays up");
+    assert!(matches!(
+        kiosk.status().connection,
+        Connection::Stale { .. } | Connection::Offline { .. }
+    ));
+    kiosk.until("offline after offline_after", |k| {
+        matches!(k.status().connection, Connection::Offline { .. })
+    });
+    assert_eq!(
+        kiosk.state.event_name(),
+        Some("Aurora DevCon Seoul 2026"),
+        "last good state stays up"
+    );
     // Back on the same port, with a changed event.
-    let body = String::from_utf8(sample::body(Endpoint::Event).to_vec()).unwrap().replace("Aurora DevCon Seoul 2026", "Back Again Con");
+    let body = String::from_utf8(sample::body(Endpoint::Event).to_vec())
+        .unwrap()
+        .replace("Aurora DevCon Seoul 2026", "Back Again Con");
     shared.lock().unwrap().bodies.insert("event".into(), body.into_bytes());
     let _server2 = TestServer::start(addr, shared);
-    kiosk.until("online again", |k| k.status().connection == Connection::Online && k.state.event_name() == Some("Back Again Con"));
+    kiosk.until("online again", |k| {
+        k.status().connection == Connection::Online && k.state.event_name() == Some("Back Again Con")
+    });
 }
 
 #[test]
@@ -344,7 +426,13 @@ fn cached_state_shows_when_booting_with_the_server_down() {
     server.stop();
     let mut kiosk = Kiosk::start(config_for(&url, cache.path()), Duration::from_secs(60));
     kiosk.until("cached data", Kiosk::complete);
-    assert!(kiosk.seen.iter().any(|u| matches!(u, FeedUpdate::Data { origin: Origin::Cache { .. }, .. })));
+    assert!(kiosk.seen.iter().any(|u| matches!(
+        u,
+        FeedUpdate::Data {
+            origin: Origin::Cache { .. },
+            ..
+        }
+    )));
     kiosk.until("failures", |k| k.failures_with("cannot connect") >= 5);
     let status = kiosk.status();
     assert!(matches!(status.connection, Connection::Offline { .. }), "{status:?}");
@@ -364,5 +452,9 @@ fn pretalx_schedule_source_over_http() {
     kiosk.until("imported schedule", |k| k.state.schedule_event.is_some());
     let schedule = kiosk.state.schedule.clone().unwrap();
     assert!(schedule.sessions.len() >= 10);
-    assert_eq!(kiosk.state.event_name(), Some("Aurora DevCon Seoul 2026"), "the event still comes from the main source");
+    assert_eq!(
+        kiosk.state.event_name(),
+        Some("Aurora DevCon Seoul 2026"),
+        "the event still comes from the main source"
+    );
 }

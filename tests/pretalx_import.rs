@@ -34,7 +34,13 @@ fn imports_event_rooms_tracks_and_sessions() {
 #[test]
 fn maps_duration_persons_breaks_and_unicode() {
     let (schedule, _) = import_bytes(FIXTURE).unwrap();
-    let by_title = |needle: &str| schedule.sessions.iter().find(|s| s.title.contains(needle)).unwrap_or_else(|| panic!("{needle}"));
+    let by_title = |needle: &str| {
+        schedule
+            .sessions
+            .iter()
+            .find(|s| s.title.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}"))
+    };
 
     let solder = by_title("Löten");
     assert_eq!((solder.end - solder.start).num_minutes(), 90, "01:30 duration");
@@ -51,7 +57,11 @@ fn maps_duration_persons_breaks_and_unicode() {
     assert_eq!(coffee.track, None);
 
     // The 00:15 event belongs to the night after day 1 but keeps its real instant.
-    let late = schedule.sessions.iter().find(|s| s.id.contains("M4QXRF") || s.start.to_rfc3339().starts_with("2025-06-14T00:15")).expect("after-midnight event");
+    let late = schedule
+        .sessions
+        .iter()
+        .find(|s| s.id.contains("M4QXRF") || s.start.to_rfc3339().starts_with("2025-06-14T00:15"))
+        .expect("after-midnight event");
     assert_eq!(late.start.to_rfc3339(), "2025-06-14T00:15:00+02:00");
 }
 

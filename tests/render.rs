@@ -41,8 +41,14 @@ fn render_at(name: &str, size: (u32, u32), args: &[&str]) -> Shot {
     let _guard = RENDERER.lock().unwrap_or_else(|e| e.into_inner());
     let out = screenshot_dir().join(format!("{name}.png"));
     let _ = std::fs::remove_file(&out);
-    let have_xvfb = Command::new("sh").args(["-c", "command -v xvfb-run"]).output().is_ok_and(|o| o.status.success());
-    assert!(have_xvfb, "xvfb-run is missing: apt-get install -y xvfb xauth mesa-vulkan-drivers (see .ci/run)");
+    let have_xvfb = Command::new("sh")
+        .args(["-c", "command -v xvfb-run"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        have_xvfb,
+        "xvfb-run is missing: apt-get install -y xvfb xauth mesa-vulkan-drivers (see .ci/run)"
+    );
     let mut child = Command::new("xvfb-run")
         .args(["-a", "-s", &format!("-screen 0 {}x{}x24", size.0, size.1)])
         .arg(env!("CARGO_BIN_EXE_venue-kiosk"))
@@ -73,8 +79,13 @@ fn render_at(name: &str, size: (u32, u32), args: &[&str]) -> Shot {
     use std::io::Read;
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     assert!(status.success(), "{name}: kiosk exited with {status}\n{stderr}");
-    assert!(stderr.contains("render profile: low"), "{name}: lavapipe gets the low profile\n{stderr}");
-    let img = image::open(&out).unwrap_or_else(|e| panic!("{name}: {} is not a PNG: {e}\n{stderr}", out.display())).to_rgb8();
+    assert!(
+        stderr.contains("render profile: low"),
+        "{name}: lavapipe gets the low profile\n{stderr}"
+    );
+    let img = image::open(&out)
+        .unwrap_or_else(|e| panic!("{name}: {} is not a PNG: {e}\n{stderr}", out.display()))
+        .to_rgb8();
     assert_eq!(img.dimensions(), size, "{name}");
     let texts = std::fs::read_to_string(format!("{}.txt", out.display())).unwrap_or_else(|e| panic!("{name}: no text sidecar: {e}"));
     Shot { img, texts }
@@ -87,7 +98,9 @@ fn hex(c: &str) -> [u8; 3] {
 
 /// Pixels within `tol` of `rgb` on every channel.
 fn count_near(img: &RgbImage, rgb: [u8; 3], tol: u8) -> usize {
-    img.pixels().filter(|p| p.0.iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= tol)).count()
+    img.pixels()
+        .filter(|p| p.0.iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= tol))
+        .count()
 }
 
 fn assert_not_blank(name: &str, img: &RgbImage) {
@@ -96,7 +109,11 @@ fn assert_not_blank(name: &str, img: &RgbImage) {
     let mut colours: Vec<[u8; 3]> = img.pixels().step_by(7).map(|p| p.0).collect();
     colours.sort_unstable();
     colours.dedup();
-    assert!(colours.len() > 400, "{name}: a real scene has many colours, found {}", colours.len());
+    assert!(
+        colours.len() > 400,
+        "{name}: a real scene has many colours, found {}",
+        colours.len()
+    );
 }
 
 fn sample(file: &str) -> serde_json::Value {
@@ -175,23 +192,48 @@ fn aurora_pixels(img: &RgbImage, track: [u8; 3]) -> usize {
 }
 
 fn track_colours() -> Vec<(String, [u8; 3])> {
-    sample("event.json")["tracks"].as_array().unwrap().iter().map(|t| (t["id"].as_str().unwrap().to_string(), hex(t["color"].as_str().unwrap()))).collect()
+    sample("event.json")["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].as_str().unwrap().to_string(), hex(t["color"].as_str().unwrap())))
+        .collect()
 }
 
 #[test]
 fn schedule_running_session_with_aurora_progress_and_next() {
-    let shot = render_at("schedule-running", (1920, 1080), &["--mode", "schedule", "--now", "2026-12-03T10:30:00+09:00"]);
+    let shot = render_at(
+        "schedule-running",
+        (1920, 1080),
+        &["--mode", "schedule", "--now", "2026-12-03T10:30:00+09:00"],
+    );
     assert_not_blank("schedule-running", &shot.img);
-    for needle in ["NOW · 지금 진행 중", "10:30", "WebGPU와 러스트로 만드는 실시간 그래픽", "NOW 10:10–10:50", "Aurora DevCon Seoul 2026"] {
+    for needle in [
+        "NOW · 지금 진행 중",
+        "10:30",
+        "WebGPU와 러스트로 만드는 실시간 그래픽",
+        "NOW 10:10–10:50",
+        "Aurora DevCon Seoul 2026",
+    ] {
         assert!(shot.texts.contains(needle), "missing {needle:?} in:\n{}", shot.texts);
     }
-    let glow: Vec<(String, usize)> = track_colours().into_iter().map(|(id, c)| (id, aurora_pixels(&shot.img, c))).collect();
-    assert!(glow.iter().any(|(_, n)| *n > 40_000), "an aurora in a track colour fills the sky: {glow:?}");
+    let glow: Vec<(String, usize)> = track_colours()
+        .into_iter()
+        .map(|(id, c)| (id, aurora_pixels(&shot.img, c)))
+        .collect();
+    assert!(
+        glow.iter().any(|(_, n)| *n > 40_000),
+        "an aurora in a track colour fills the sky: {glow:?}"
+    );
 }
 
 #[test]
 fn schedule_break_shows_where_each_track_continues() {
-    let shot = render_at("schedule-break", (1920, 1080), &["--mode", "schedule", "--now", "2026-12-03T12:45:00+09:00"]);
+    let shot = render_at(
+        "schedule-break",
+        (1920, 1080),
+        &["--mode", "schedule", "--now", "2026-12-03T12:45:00+09:00"],
+    );
     assert_not_blank("schedule-break", &shot.img);
     assert!(shot.texts.contains("until 13:30 — where each track continues"), "{}", shot.texts);
     for room in ["→ Workshop Lab", "→ Room 301", "→ Room 201"] {
@@ -206,12 +248,20 @@ fn schedule_break_shows_where_each_track_continues() {
 
 #[test]
 fn schedule_urgent_message_is_a_banner() {
-    let shot = render_at("schedule-urgent", (1920, 1080), &["--mode", "schedule", "--now", "2026-12-03T09:45:00+09:00"]);
+    let shot = render_at(
+        "schedule-urgent",
+        (1920, 1080),
+        &["--mode", "schedule", "--now", "2026-12-03T09:45:00+09:00"],
+    );
     assert!(shot.texts.contains("⚠  Keynote moved to Grand Ballroom"), "{}", shot.texts);
     let red = count_near_in(&shot.img, [219, 41, 51], 12, 0..1920, 120..420);
     assert!(red > 40_000, "a full-width red banner near the top: {red} pixels");
     // Outside its window the banner is gone.
-    let later = render_at("schedule-urgent-expired", (1920, 1080), &["--mode", "schedule", "--now", "2026-12-03T10:05:00+09:00"]);
+    let later = render_at(
+        "schedule-urgent-expired",
+        (1920, 1080),
+        &["--mode", "schedule", "--now", "2026-12-03T10:05:00+09:00"],
+    );
     assert!(!later.texts.contains("Keynote moved"), "expired at 10:00");
     assert!(count_near(&later.img, [219, 41, 51], 12) < 2_000);
 }
@@ -223,24 +273,58 @@ fn schedule_offline_keeps_the_saved_event_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("kiosk.toml");
     // Nothing listens on port 9 here: every poll is refused at once.
-    std::fs::write(&config, format!("[feed]\nsource = \"http://127.0.0.1:9\"\ncache_dir = \"{}\"\n", dir.path().display())).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[feed]\nsource = \"http://127.0.0.1:9\"\ncache_dir = \"{}\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
     let feed = venue_kiosk::config::Config::load(Some(&config)).unwrap().feed;
     let cache = DiskCache::for_source(dir.path(), &WorkerConfig::cache_key(&feed));
-    let saved = chrono::DateTime::parse_from_rfc3339("2026-12-03T00:55:00Z").unwrap().with_timezone(&chrono::Utc);
+    let saved = chrono::DateTime::parse_from_rfc3339("2026-12-03T00:55:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
     for e in Endpoint::ALL {
-        cache.store(e, &CachedBody { etag: None, fetched_at: saved, body: sample_feed::body(e).to_vec() }).unwrap();
+        cache
+            .store(
+                e,
+                &CachedBody {
+                    etag: None,
+                    fetched_at: saved,
+                    body: sample_feed::body(e).to_vec(),
+                },
+            )
+            .unwrap();
     }
-    let shot = render_at("schedule-offline", (1920, 1080), &["--config", config.to_str().unwrap(), "--now", "2026-12-03T10:30:00+09:00"]);
-    assert!(shot.texts.contains("Aurora DevCon Seoul 2026"), "the saved event is shown:\n{}", shot.texts);
+    let shot = render_at(
+        "schedule-offline",
+        (1920, 1080),
+        &["--config", config.to_str().unwrap(), "--now", "2026-12-03T10:30:00+09:00"],
+    );
+    assert!(
+        shot.texts.contains("Aurora DevCon Seoul 2026"),
+        "the saved event is shown:\n{}",
+        shot.texts
+    );
     assert!(shot.texts.contains("offline since"), "{}", shot.texts);
-    assert!(shot.texts.contains("saved data from 09:55"), "saved time in the venue's zone:\n{}", shot.texts);
+    assert!(
+        shot.texts.contains("saved data from 09:55"),
+        "saved time in the venue's zone:\n{}",
+        shot.texts
+    );
     let red = count_near_in(&shot.img, [242, 84, 84], 30, 1300..1920, 1040..1080);
     assert!(red > 80, "the indicator turns red: {red}");
 }
 
 #[test]
 fn schedule_portrait_layout() {
-    let shot = render_at("schedule-portrait", (1080, 1920), &["--mode", "schedule", "--now", "2026-12-03T10:30:00+09:00"]);
+    let shot = render_at(
+        "schedule-portrait",
+        (1080, 1920),
+        &["--mode", "schedule", "--now", "2026-12-03T10:30:00+09:00"],
+    );
     assert_not_blank("schedule-portrait", &shot.img);
     assert!(shot.texts.contains("NOW · 지금 진행 중"));
     for (id, colour) in track_colours() {
@@ -250,7 +334,11 @@ fn schedule_portrait_layout() {
 
 #[test]
 fn schedule_4k_scales_up() {
-    let shot = render_at("schedule-4k", (3840, 2160), &["--mode", "schedule", "--now", "2026-12-03T10:30:00+09:00"]);
+    let shot = render_at(
+        "schedule-4k",
+        (3840, 2160),
+        &["--mode", "schedule", "--now", "2026-12-03T10:30:00+09:00"],
+    );
     assert!(shot.texts.contains("NOW · 지금 진행 중"));
     // The 26 px legend chips are drawn at twice the size: ~4 × 676 pixels each.
     for (id, colour) in track_colours() {
@@ -261,7 +349,18 @@ fn schedule_4k_scales_up() {
 
 #[test]
 fn room_mode_puts_one_room_first() {
-    let shot = render_at("schedule-room", (1920, 1080), &["--mode", "schedule", "--room", "Room 201 · 오로라홀", "--now", "2026-12-03T10:30:00+09:00"]);
+    let shot = render_at(
+        "schedule-room",
+        (1920, 1080),
+        &[
+            "--mode",
+            "schedule",
+            "--room",
+            "Room 201 · 오로라홀",
+            "--now",
+            "2026-12-03T10:30:00+09:00",
+        ],
+    );
     for needle in ["Elsewhere · 다른 방", "추천 시스템에 LLM 붙이기", "NEXT 11:10 · in 39 min"] {
         assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
     }
@@ -287,7 +386,19 @@ fn committed_winners(journal: &std::path::Path) -> Vec<u64> {
 fn draw_mid_roll_shows_reels_and_commitment() {
     let dir = tempfile::tempdir().unwrap();
     let config = journal_config(dir.path());
-    let shot = render_at("draw-rolling", (1920, 1080), &["--config", config.to_str().unwrap(), "--mode", "draw", "--autodraw", "--capture-on", "rolling"]);
+    let shot = render_at(
+        "draw-rolling",
+        (1920, 1080),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--mode",
+            "draw",
+            "--autodraw",
+            "--capture-on",
+            "rolling",
+        ],
+    );
     assert!(shot.texts.contains("ROLLING…"), "{}", shot.texts);
     assert!(shot.texts.contains("Seed commitment"), "{}", shot.texts);
     // The result is on disk before the reels move.
@@ -307,14 +418,30 @@ fn draw_survives_a_kill_and_verifies() {
     {
         let _guard = RENDERER.lock().unwrap_or_else(|e| e.into_inner());
         // Our own X server, so the kiosk is our direct child and SIGKILL reaches it.
-        let mut xvfb = Command::new("Xvfb").args(["-displayfd", "1", "-screen", "0", "1280x720x24", "-nolisten", "tcp"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("Xvfb");
+        let mut xvfb = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x720x24", "-nolisten", "tcp"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb");
         let mut display = String::new();
         {
             use std::io::BufRead;
-            std::io::BufReader::new(xvfb.stdout.take().unwrap()).read_line(&mut display).unwrap();
+            std::io::BufReader::new(xvfb.stdout.take().unwrap())
+                .read_line(&mut display)
+                .unwrap();
         }
         let mut child = Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
-            .args(["--config", config.to_str().unwrap(), "--windowed", "--size", "1280x720", "--mode", "draw", "--autodraw"])
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "--windowed",
+                "--size",
+                "1280x720",
+                "--mode",
+                "draw",
+                "--autodraw",
+            ])
             .env("DISPLAY", format!(":{}", display.trim()))
             .env("WGPU_BACKEND", "vulkan")
             .stdout(Stdio::null())
@@ -337,14 +464,30 @@ fn draw_survives_a_kill_and_verifies() {
     }
     let winners = committed_winners(&journal);
     assert_eq!(winners.len(), 1);
-    let shot = render_at("draw-after-kill", (1920, 1080), &["--config", config.to_str().unwrap(), "--mode", "draw", "--capture-on", "revealed"]);
+    let shot = render_at(
+        "draw-after-kill",
+        (1920, 1080),
+        &["--config", config.to_str().unwrap(), "--mode", "draw", "--capture-on", "revealed"],
+    );
     assert!(shot.texts.contains("WINNER · 당첨!"), "{}", shot.texts);
-    assert!(shot.texts.contains(&format!("#{}", winners[0])), "the same winner #{} is shown:\n{}", winners[0], shot.texts);
+    assert!(
+        shot.texts.contains(&format!("#{}", winners[0])),
+        "the same winner #{} is shown:\n{}",
+        winners[0],
+        shot.texts
+    );
     assert_eq!(committed_winners(&journal), winners, "nothing was drawn again");
     let journal_text = std::fs::read_to_string(journal.join("draw-journal.jsonl")).unwrap();
-    assert!(journal_text.contains("\"type\":\"revealed\""), "the reveal after restart is journaled");
+    assert!(
+        journal_text.contains("\"type\":\"revealed\""),
+        "the reveal after restart is journaled"
+    );
 
-    let verify = Command::new(env!("CARGO_BIN_EXE_venue-kiosk")).arg("verify-draw").arg(journal.join("draw-journal.jsonl")).output().unwrap();
+    let verify = Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
+        .arg("verify-draw")
+        .arg(journal.join("draw-journal.jsonl"))
+        .output()
+        .unwrap();
     let report = String::from_utf8_lossy(&verify.stdout);
     assert!(verify.status.success(), "{report}");
     assert!(report.contains("VERIFIED"), "{report}");
@@ -352,6 +495,14 @@ fn draw_survives_a_kill_and_verifies() {
     let tampered = journal_text.replacen(&format!("\"ticket\":{}", winners[0]), "\"ticket\":1000", 1);
     let tampered_path = journal.join("tampered.jsonl");
     std::fs::write(&tampered_path, tampered).unwrap();
-    let verify = Command::new(env!("CARGO_BIN_EXE_venue-kiosk")).arg("verify-draw").arg(&tampered_path).output().unwrap();
-    assert!(!verify.status.success(), "tampered audit must fail: {}", String::from_utf8_lossy(&verify.stdout));
+    let verify = Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
+        .arg("verify-draw")
+        .arg(&tampered_path)
+        .output()
+        .unwrap();
+    assert!(
+        !verify.status.success(),
+        "tampered audit must fail: {}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
 }

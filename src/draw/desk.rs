@@ -29,8 +29,13 @@ pub enum Stage {
     /// Drawing and journaling (fsync) in the background.
     Committing,
     /// The result is on disk; the reels run. Input is ignored.
-    Rolling { sequence: u64, started_s: f64 },
-    Revealed { sequence: u64 },
+    Rolling {
+        sequence: u64,
+        started_s: f64,
+    },
+    Revealed {
+        sequence: u64,
+    },
 }
 
 /// Work for a background task: draw a batch and journal it before anything is shown.
@@ -69,19 +74,42 @@ pub struct Desk {
 
 impl Desk {
     pub fn new(data: &DrawData, state: DrawState, records: Vec<AuditRecord>) -> Desk {
-        let pool: Vec<EngineTicket> = data.tickets.iter().map(|t| EngineTicket { number: t.number, holder: t.holder.clone() }).collect();
+        let pool: Vec<EngineTicket> = data
+            .tickets
+            .iter()
+            .map(|t| EngineTicket {
+                number: t.number,
+                holder: t.holder.clone(),
+            })
+            .collect();
         let names = data.tickets.iter().map(|t| (t.number, t.display_name.clone())).collect();
         let mut prizes: Vec<PrizeInfo> = data
             .prizes
             .iter()
             .map(|p| PrizeInfo {
-                engine: EnginePrize { id: p.id.clone(), winner_count: p.winner_count, allow_previous_winners: p.allow_previous_winners, batch_size: p.batch_size },
+                engine: EnginePrize {
+                    id: p.id.clone(),
+                    winner_count: p.winner_count,
+                    allow_previous_winners: p.allow_previous_winners,
+                    batch_size: p.batch_size,
+                },
                 name: p.name.clone(),
                 image_url: p.image_url.clone(),
             })
             .collect();
         prizes.sort_by_key(|p| data.prizes.iter().find(|d| d.id == p.engine.id).map_or(u32::MAX, |d| d.order));
-        let mut desk = Desk { pool: Arc::new(pool), names, prizes, state, records, selected: 0, seed: engine::new_seed(), stage: Stage::Idle, notice: None, last_press_s: f64::NEG_INFINITY };
+        let mut desk = Desk {
+            pool: Arc::new(pool),
+            names,
+            prizes,
+            state,
+            records,
+            selected: 0,
+            seed: engine::new_seed(),
+            stage: Stage::Idle,
+            notice: None,
+            last_press_s: f64::NEG_INFINITY,
+        };
         desk.select_first_open();
         desk
     }
@@ -134,12 +162,21 @@ impl Desk {
                 self.last_press_s = now_s;
                 let prize = self.prize()?.engine.clone();
                 if self.state.is_complete(&prize) {
-                    self.notice = Some(format!("All {} winners of this prize are drawn; choose another prize (← →)", prize.winner_count));
+                    self.notice = Some(format!(
+                        "All {} winners of this prize are drawn; choose another prize (← →)",
+                        prize.winner_count
+                    ));
                     return None;
                 }
                 self.notice = None;
                 self.stage = Stage::Committing;
-                Some(CommitJob { state: self.state.clone(), pool: self.pool.clone(), prize, seed: self.seed, committed_at: now })
+                Some(CommitJob {
+                    state: self.state.clone(),
+                    pool: self.pool.clone(),
+                    prize,
+                    seed: self.seed,
+                    committed_at: now,
+                })
             }
         }
     }
@@ -149,7 +186,10 @@ impl Desk {
         match outcome {
             Ok(record) => match self.state.apply(&record) {
                 Ok(()) => {
-                    self.stage = Stage::Rolling { sequence: record.sequence, started_s: now_s };
+                    self.stage = Stage::Rolling {
+                        sequence: record.sequence,
+                        started_s: now_s,
+                    };
                     self.records.push(record);
                 }
                 Err(e) => {
@@ -218,10 +258,32 @@ mod tests {
         DrawData {
             version: 1,
             prizes: vec![
-                Prize { id: "big".into(), name: "Big".into(), image_url: None, winner_count: 1, order: 1, allow_previous_winners: false, batch_size: None },
-                Prize { id: "small".into(), name: "Small".into(), image_url: None, winner_count: 2, order: 2, allow_previous_winners: false, batch_size: None },
+                Prize {
+                    id: "big".into(),
+                    name: "Big".into(),
+                    image_url: None,
+                    winner_count: 1,
+                    order: 1,
+                    allow_previous_winners: false,
+                    batch_size: None,
+                },
+                Prize {
+                    id: "small".into(),
+                    name: "Small".into(),
+                    image_url: None,
+                    winner_count: 2,
+                    order: 2,
+                    allow_previous_winners: false,
+                    batch_size: None,
+                },
             ],
-            tickets: (0..20).map(|i| Ticket { number: 1000 + i, display_name: format!("N{i}"), holder: format!("h{}", i % 7) }).collect(),
+            tickets: (0..20)
+                .map(|i| Ticket {
+                    number: 1000 + i,
+                    display_name: format!("N{i}"),
+                    holder: format!("h{}", i % 7),
+                })
+                .collect(),
         }
     }
 

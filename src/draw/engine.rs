@@ -197,7 +197,11 @@ pub enum DrawError {
     #[error(
         "only {eligible_holders} eligible ticket holder(s) left for prize \"{prize}\", but {requested} winner(s) were asked for; the pool is never refilled automatically"
     )]
-    PoolExhausted { prize: String, requested: u32, eligible_holders: u64 },
+    PoolExhausted {
+        prize: String,
+        requested: u32,
+        eligible_holders: u64,
+    },
     #[error("ticket #{ticket} is not a current winner of prize \"{prize}\", so it cannot be replaced as a no-show")]
     NotAWinner { prize: String, ticket: u32 },
     #[error("this seed (commitment {commitment_fingerprint}) was already used for an earlier draw; every batch needs a fresh seed")]
@@ -232,7 +236,12 @@ pub enum VerifyError {
     #[error("the audit record does not match the recomputed draw: {}", join_differences(.0))]
     Mismatch(Vec<Difference>),
     #[error("record {index} (prize \"{prize_id}\", batch {batch}): {source}")]
-    InRecord { index: usize, prize_id: String, batch: u32, source: Box<VerifyError> },
+    InRecord {
+        index: usize,
+        prize_id: String,
+        batch: u32,
+        source: Box<VerifyError>,
+    },
 }
 
 fn join_differences(differences: &[Difference]) -> String {
@@ -266,7 +275,11 @@ impl DrawState {
         }
         if let Some(absent) = &record.replaces {
             if !self.winners_of(&record.prize_id).contains(absent) {
-                differences.push(diff("replaces", format!("a current winner of prize \"{}\"", record.prize_id), absent));
+                differences.push(diff(
+                    "replaces",
+                    format!("a current winner of prize \"{}\"", record.prize_id),
+                    absent,
+                ));
             }
             if record.winners.len() != 1 {
                 differences.push(diff("winners (count)", 1, record.winners.len()));
@@ -287,7 +300,10 @@ impl DrawState {
         let index = match self.prizes.iter().position(|p| p.prize_id == record.prize_id) {
             Some(index) => index,
             None => {
-                self.prizes.push(PrizeProgress { prize_id: record.prize_id.clone(), ..Default::default() });
+                self.prizes.push(PrizeProgress {
+                    prize_id: record.prize_id.clone(),
+                    ..Default::default()
+                });
                 self.prizes.len() - 1
             }
         };
@@ -326,7 +342,11 @@ impl DrawState {
 
     /// Prize ids the holder currently has won.
     pub fn prizes_won_by(&self, holder: &str) -> Vec<&str> {
-        self.prizes.iter().filter(|p| p.winners.iter().any(|w| w.holder == holder)).map(|p| p.prize_id.as_str()).collect()
+        self.prizes
+            .iter()
+            .filter(|p| p.winners.iter().any(|w| w.holder == holder))
+            .map(|p| p.prize_id.as_str())
+            .collect()
     }
 
     pub fn has_won(&self, holder: &str) -> bool {
@@ -359,10 +379,19 @@ impl DrawState {
 /// Draws the next batch of a prize's winners. `batch_size: None` takes the prize's configured
 /// batch size (the last batch may be smaller), or all remaining winners. The state is updated
 /// only on success.
-pub fn draw_batch(state: &mut DrawState, pool: &[EngineTicket], prize: &EnginePrize, batch_size: Option<u32>, seed: Seed) -> Result<BatchResult, DrawError> {
+pub fn draw_batch(
+    state: &mut DrawState,
+    pool: &[EngineTicket],
+    prize: &EnginePrize,
+    batch_size: Option<u32>,
+    seed: Seed,
+) -> Result<BatchResult, DrawError> {
     let record = compute_batch(state, pool, prize, batch_size, &seed)?;
     state.apply_unchecked(&record);
-    Ok(BatchResult { remaining: state.remaining(prize), record })
+    Ok(BatchResult {
+        remaining: state.remaining(prize),
+        record,
+    })
 }
 
 /// Draws one replacement for a winner of `prize` who did not show up. The absent holder stays
@@ -377,7 +406,10 @@ pub fn replace_no_show(
 ) -> Result<BatchResult, DrawError> {
     let record = compute_replacement(state, pool, prize, absent_ticket, reason, &seed)?;
     state.apply_unchecked(&record);
-    Ok(BatchResult { remaining: state.remaining(prize), record })
+    Ok(BatchResult {
+        remaining: state.remaining(prize),
+        record,
+    })
 }
 
 /// Recomputes `record` from the pool and the state before it, and lists every difference.
@@ -387,8 +419,12 @@ pub fn verify(record: &AuditRecord, pool: &[EngineTicket], prior: &DrawState) ->
         return Err(VerifyError::UnsupportedAlgorithm(record.algorithm.clone()));
     }
     let seed = parse_seed(&record.seed).ok_or_else(|| VerifyError::BadSeed(record.seed.clone()))?;
-    let prize =
-        EnginePrize { id: record.prize_id.clone(), winner_count: record.winner_count, allow_previous_winners: record.allow_previous_winners, batch_size: None };
+    let prize = EnginePrize {
+        id: record.prize_id.clone(),
+        winner_count: record.winner_count,
+        allow_previous_winners: record.allow_previous_winners,
+        batch_size: None,
+    };
     let expected = match &record.replaces {
         None => compute_batch(prior, pool, &prize, Some(record.batch_size), &seed),
         Some(absent) => compute_replacement(prior, pool, &prize, absent.ticket, record.reason.as_deref().unwrap_or(""), &seed),
@@ -398,7 +434,11 @@ pub fn verify(record: &AuditRecord, pool: &[EngineTicket], prior: &DrawState) ->
     let mut differences = Vec::new();
     let mut check = |field: &str, expected: String, found: String| {
         if expected != found {
-            differences.push(Difference { field: field.to_owned(), expected, found });
+            differences.push(Difference {
+                field: field.to_owned(),
+                expected,
+                found,
+            });
         }
     };
     check("sequence", expected.sequence.to_string(), record.sequence.to_string());
@@ -407,11 +447,23 @@ pub fn verify(record: &AuditRecord, pool: &[EngineTicket], prior: &DrawState) ->
     check("seed_commitment", expected.seed_commitment, record.seed_commitment.clone());
     check("tickets_hash", expected.tickets_hash, record.tickets_hash.clone());
     check("pool_size", expected.pool_size.to_string(), record.pool_size.to_string());
-    check("eligible_tickets", expected.eligible_tickets.to_string(), record.eligible_tickets.to_string());
-    check("replaces", describe_winner(expected.replaces.as_ref()), describe_winner(record.replaces.as_ref()));
+    check(
+        "eligible_tickets",
+        expected.eligible_tickets.to_string(),
+        record.eligible_tickets.to_string(),
+    );
+    check(
+        "replaces",
+        describe_winner(expected.replaces.as_ref()),
+        describe_winner(record.replaces.as_ref()),
+    );
     let winner_slots = expected.winners.len().max(record.winners.len());
     for slot in 0..winner_slots {
-        check(&format!("winners[{slot}]"), describe_winner(expected.winners.get(slot)), describe_winner(record.winners.get(slot)));
+        check(
+            &format!("winners[{slot}]"),
+            describe_winner(expected.winners.get(slot)),
+            describe_winner(record.winners.get(slot)),
+        );
     }
     let expected_excluded: BTreeSet<&String> = expected.excluded_holders.iter().collect();
     let found_excluded: BTreeSet<&String> = record.excluded_holders.iter().collect();
@@ -426,14 +478,20 @@ pub fn verify(record: &AuditRecord, pool: &[EngineTicket], prior: &DrawState) ->
     {
         differences.push(diff("committed_at", format!("at or before revealed_at {revealed}"), committed));
     }
-    if differences.is_empty() { Ok(()) } else { Err(VerifyError::Mismatch(differences)) }
+    if differences.is_empty() {
+        Ok(())
+    } else {
+        Err(VerifyError::Mismatch(differences))
+    }
 }
 
 /// Verifies every record of a journal against one pool, in order, and returns the final state.
 pub fn verify_journal(records: &[AuditRecord], pool: &[EngineTicket]) -> Result<DrawState, VerifyError> {
     let mut state = DrawState::default();
     for (index, record) in records.iter().enumerate() {
-        verify(record, pool, &state).and_then(|()| state.apply(record)).map_err(|error| in_record(index, record, error))?;
+        verify(record, pool, &state)
+            .and_then(|()| state.apply(record))
+            .map_err(|error| in_record(index, record, error))?;
     }
     Ok(state)
 }
@@ -454,8 +512,17 @@ pub fn tickets_hash(pool: &[EngineTicket]) -> String {
 /// Short human form of a hex digest for the screen: the first 16 hex digits in groups of 4,
 /// e.g. `3f1c-9a0e-5b7d-2c48`.
 pub fn fingerprint(hex_digest: &str) -> String {
-    let digits: Vec<char> = hex_digest.chars().filter(char::is_ascii_hexdigit).take(16).map(|c| c.to_ascii_lowercase()).collect();
-    digits.chunks(4).map(|group| group.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+    let digits: Vec<char> = hex_digest
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(16)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    digits
+        .chunks(4)
+        .map(|group| group.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// A fresh seed from the thread's cryptographically secure generator (seeded by the OS).
@@ -472,13 +539,22 @@ pub fn parse_seed(hex_seed: &str) -> Option<Seed> {
     Some(seed)
 }
 
-fn compute_batch(state: &DrawState, pool: &[EngineTicket], prize: &EnginePrize, batch_size: Option<u32>, seed: &Seed) -> Result<AuditRecord, DrawError> {
+fn compute_batch(
+    state: &DrawState,
+    pool: &[EngineTicket],
+    prize: &EnginePrize,
+    batch_size: Option<u32>,
+    seed: &Seed,
+) -> Result<AuditRecord, DrawError> {
     if prize.winner_count == 0 {
         return Err(DrawError::ZeroWinners { prize: prize.id.clone() });
     }
     let remaining = state.remaining(prize);
     if remaining == 0 {
-        return Err(DrawError::PrizeComplete { prize: prize.id.clone(), winner_count: prize.winner_count });
+        return Err(DrawError::PrizeComplete {
+            prize: prize.id.clone(),
+            winner_count: prize.winner_count,
+        });
     }
     let size = match batch_size {
         Some(size) => size,
@@ -488,7 +564,11 @@ fn compute_batch(state: &DrawState, pool: &[EngineTicket], prize: &EnginePrize, 
         return Err(DrawError::ZeroBatch { prize: prize.id.clone() });
     }
     if size > remaining {
-        return Err(DrawError::BatchTooLarge { prize: prize.id.clone(), requested: size, remaining });
+        return Err(DrawError::BatchTooLarge {
+            prize: prize.id.clone(),
+            requested: size,
+            remaining,
+        });
     }
     let excluded = state.excluded_for(&prize.id, prize.allow_previous_winners);
     let drawn = draw_v1(state, pool, &excluded, &prize.id, size, seed)?;
@@ -510,7 +590,10 @@ fn compute_replacement(
         .winners_of(&prize.id)
         .iter()
         .find(|w| w.ticket == absent_ticket)
-        .ok_or_else(|| DrawError::NotAWinner { prize: prize.id.clone(), ticket: absent_ticket })?
+        .ok_or_else(|| DrawError::NotAWinner {
+            prize: prize.id.clone(),
+            ticket: absent_ticket,
+        })?
         .clone();
     // The absent holder is still among the prize's current winners here, so stays excluded.
     let excluded = state.excluded_for(&prize.id, prize.allow_previous_winners);
@@ -561,13 +644,22 @@ impl Drawn {
 }
 
 /// The `chacha20-v1` algorithm of the module doc.
-fn draw_v1(state: &DrawState, pool: &[EngineTicket], excluded: &BTreeSet<&str>, prize_id: &str, count: u32, seed: &Seed) -> Result<Drawn, DrawError> {
+fn draw_v1(
+    state: &DrawState,
+    pool: &[EngineTicket],
+    excluded: &BTreeSet<&str>,
+    prize_id: &str,
+    count: u32,
+    seed: &Seed,
+) -> Result<Drawn, DrawError> {
     if pool.is_empty() {
         return Err(DrawError::NoTickets);
     }
     let commitment = seed_commitment(seed);
     if state.used_seed_commitments.contains(&commitment) {
-        return Err(DrawError::SeedReused { commitment_fingerprint: fingerprint(&commitment) });
+        return Err(DrawError::SeedReused {
+            commitment_fingerprint: fingerprint(&commitment),
+        });
     }
     let order = number_order(pool)?;
     let tickets_hash = hash_tickets(order.iter().map(|&i| &pool[i]));
@@ -591,7 +683,11 @@ fn draw_v1(state: &DrawState, pool: &[EngineTicket], excluded: &BTreeSet<&str>, 
         }
     }
     if holders.len() < wanted {
-        return Err(DrawError::PoolExhausted { prize: prize_id.to_owned(), requested: count, eligible_holders: holders.len() as u64 });
+        return Err(DrawError::PoolExhausted {
+            prize: prize_id.to_owned(),
+            requested: count,
+            eligible_holders: holders.len() as u64,
+        });
     }
 
     let mut rng = ChaCha20Rng::from_seed(*seed);
@@ -601,10 +697,19 @@ fn draw_v1(state: &DrawState, pool: &[EngineTicket], excluded: &BTreeSet<&str>, 
         let pick = pick_index(&mut rng, candidates.len());
         let ticket = &pool[candidates.swap_remove(pick)];
         if won.insert(ticket.holder.as_str()) {
-            winners.push(EngineWinner { ticket: ticket.number, holder: ticket.holder.clone() });
+            winners.push(EngineWinner {
+                ticket: ticket.number,
+                holder: ticket.holder.clone(),
+            });
         }
     }
-    Ok(Drawn { tickets_hash, pool_size: pool.len() as u64, eligible_tickets, excluded_holders: excluded.iter().map(|h| (*h).to_owned()).collect(), winners })
+    Ok(Drawn {
+        tickets_hash,
+        pool_size: pool.len() as u64,
+        eligible_tickets,
+        excluded_holders: excluded.iter().map(|h| (*h).to_owned()).collect(),
+        winners,
+    })
 }
 
 /// Uniform index below `n` (n ≥ 1) by rejection sampling; see step 4 of the module doc.
@@ -687,11 +792,20 @@ fn describe_winner(winner: Option<&EngineWinner>) -> String {
 }
 
 fn diff(field: &str, expected: impl fmt::Display, found: impl fmt::Display) -> Difference {
-    Difference { field: field.to_owned(), expected: expected.to_string(), found: found.to_string() }
+    Difference {
+        field: field.to_owned(),
+        expected: expected.to_string(),
+        found: found.to_string(),
+    }
 }
 
 fn in_record(index: usize, record: &AuditRecord, error: VerifyError) -> VerifyError {
-    VerifyError::InRecord { index, prize_id: record.prize_id.clone(), batch: record.batch, source: Box::new(error) }
+    VerifyError::InRecord {
+        index,
+        prize_id: record.prize_id.clone(),
+        batch: record.batch,
+        source: Box::new(error),
+    }
 }
 
 #[cfg(test)]
@@ -699,17 +813,28 @@ mod tests {
     use super::*;
 
     fn ticket(number: u32, holder: &str) -> EngineTicket {
-        EngineTicket { number, holder: holder.to_owned() }
+        EngineTicket {
+            number,
+            holder: holder.to_owned(),
+        }
     }
 
     fn prize(id: &str, winner_count: u32) -> EnginePrize {
-        EnginePrize { id: id.to_owned(), winner_count, allow_previous_winners: false, batch_size: None }
+        EnginePrize {
+            id: id.to_owned(),
+            winner_count,
+            allow_previous_winners: false,
+            batch_size: None,
+        }
     }
 
     /// 50 tickets numbered 100, 103, …, 247, held by 17 holders (2–3 tickets each), given in
     /// reverse order so that sorting matters.
     fn pool50() -> Vec<EngineTicket> {
-        (0..50u32).rev().map(|i| ticket(100 + 3 * i, &format!("holder-{:02}", i % 17))).collect()
+        (0..50u32)
+            .rev()
+            .map(|i| ticket(100 + 3 * i, &format!("holder-{:02}", i % 17)))
+            .collect()
     }
 
     /// Distinct seeds for statistical tests.
@@ -772,7 +897,12 @@ mod tests {
 
     impl ReferenceStream {
         fn new(key: Seed) -> Self {
-            Self { key, counter: 0, block: [0; 64], used: 64 }
+            Self {
+                key,
+                counter: 0,
+                block: [0; 64],
+                used: 64,
+            }
         }
         fn next_u64(&mut self) -> u64 {
             if self.used == 64 {
@@ -803,7 +933,11 @@ mod tests {
             };
             let i = (value % n) as usize;
             let last = candidates.pop().unwrap();
-            let picked = if i == candidates.len() { last } else { std::mem::replace(&mut candidates[i], last) };
+            let picked = if i == candidates.len() {
+                last
+            } else {
+                std::mem::replace(&mut candidates[i], last)
+            };
             if !won.contains(&picked.holder.as_str()) {
                 won.push(&picked.holder);
                 winners.push(picked.number);
@@ -861,7 +995,11 @@ mod tests {
             assert_eq!(tickets_of(first.winners()), reference_draw(&pool, &[], 6, seed_n(n)), "seed {n}");
             let excluded: Vec<&str> = first.winners().iter().map(|w| w.holder.as_str()).collect();
             let second = draw_batch(&mut state, &pool, &prize("b", 11), None, seed_n(n + 10_000)).unwrap();
-            assert_eq!(tickets_of(second.winners()), reference_draw(&pool, &excluded, 11, seed_n(n + 10_000)), "seed {n}");
+            assert_eq!(
+                tickets_of(second.winners()),
+                reference_draw(&pool, &excluded, 11, seed_n(n + 10_000)),
+                "seed {n}"
+            );
         }
     }
 
@@ -885,8 +1023,14 @@ mod tests {
 
     #[test]
     fn golden_hashes() {
-        assert_eq!(seed_commitment(&[7u8; 32]), "4bb06f8e4e3a7715d201d573d0aa423762e55dabd61a2c02278fa56cc6d294e0");
-        assert_eq!(tickets_hash(&pool50()), "704e86c5192b6810784227e237b1f924f043f4f912123b20d7d017243d8c6ad7");
+        assert_eq!(
+            seed_commitment(&[7u8; 32]),
+            "4bb06f8e4e3a7715d201d573d0aa423762e55dabd61a2c02278fa56cc6d294e0"
+        );
+        assert_eq!(
+            tickets_hash(&pool50()),
+            "704e86c5192b6810784227e237b1f924f043f4f912123b20d7d017243d8c6ad7"
+        );
         assert_eq!(fingerprint(&tickets_hash(&pool50())), "704e-86c5-192b-6810");
         assert_eq!(fingerprint("3F1C9A0E5B7D2C48ffff"), "3f1c-9a0e-5b7d-2c48");
     }
@@ -936,7 +1080,14 @@ mod tests {
             assert_eq!(holders.iter().collect::<HashSet<_>>().len(), 17, "seed {n}: {holders:?}");
             // All 17 holders have won: a further prize cannot be drawn.
             let error = draw_batch(&mut state, &pool, &prize("extra", 1), None, seed_n(n + 99_999)).unwrap_err();
-            assert_eq!(error, DrawError::PoolExhausted { prize: "extra".into(), requested: 1, eligible_holders: 0 });
+            assert_eq!(
+                error,
+                DrawError::PoolExhausted {
+                    prize: "extra".into(),
+                    requested: 1,
+                    eligible_holders: 0
+                }
+            );
         }
     }
 
@@ -965,12 +1116,26 @@ mod tests {
         assert_eq!(holders, ["ann", "bob", "cat"]);
         assert_eq!(state.prizes_won_by("cat"), ["first", "open"]);
         let error = draw_batch(&mut state, &pool, &prize("closed", 1), None, [3; 32]).unwrap_err();
-        assert_eq!(error, DrawError::PoolExhausted { prize: "closed".into(), requested: 1, eligible_holders: 0 });
+        assert_eq!(
+            error,
+            DrawError::PoolExhausted {
+                prize: "closed".into(),
+                requested: 1,
+                eligible_holders: 0
+            }
+        );
         // Within a prize that allows previous winners, still nobody twice.
         let mut twice = prize("twice", 4);
         twice.allow_previous_winners = true;
         let error = draw_batch(&mut DrawState::new(), &pool, &twice, None, [4; 32]).unwrap_err();
-        assert_eq!(error, DrawError::PoolExhausted { prize: "twice".into(), requested: 4, eligible_holders: 3 });
+        assert_eq!(
+            error,
+            DrawError::PoolExhausted {
+                prize: "twice".into(),
+                requested: 4,
+                eligible_holders: 3
+            }
+        );
     }
 
     #[test]
@@ -986,11 +1151,17 @@ mod tests {
 
         assert_eq!(
             draw_batch(&mut state, &pool, &ten, Some(5), [11; 32]).unwrap_err(),
-            DrawError::SeedReused { commitment_fingerprint: fingerprint(&seed_commitment(&[11; 32])) }
+            DrawError::SeedReused {
+                commitment_fingerprint: fingerprint(&seed_commitment(&[11; 32]))
+            }
         );
         assert_eq!(
             draw_batch(&mut state, &pool, &ten, Some(6), [12; 32]).unwrap_err(),
-            DrawError::BatchTooLarge { prize: "ten".into(), requested: 6, remaining: 5 }
+            DrawError::BatchTooLarge {
+                prize: "ten".into(),
+                requested: 6,
+                remaining: 5
+            }
         );
         let second = draw_batch(&mut state, &pool, &ten, Some(5), [12; 32]).unwrap();
         assert_eq!((second.remaining, second.record.batch), (0, 2));
@@ -998,7 +1169,13 @@ mod tests {
         let all = state.winners_of("ten");
         assert_eq!(all.len(), 10);
         assert_eq!(all.iter().map(|w| &w.holder).collect::<HashSet<_>>().len(), 10);
-        assert_eq!(draw_batch(&mut state, &pool, &ten, None, [13; 32]).unwrap_err(), DrawError::PrizeComplete { prize: "ten".into(), winner_count: 10 });
+        assert_eq!(
+            draw_batch(&mut state, &pool, &ten, None, [13; 32]).unwrap_err(),
+            DrawError::PrizeComplete {
+                prize: "ten".into(),
+                winner_count: 10
+            }
+        );
     }
 
     #[test]
@@ -1007,14 +1184,25 @@ mod tests {
         let mut batched = prize("batched", 10);
         batched.batch_size = Some(4);
         let mut state = DrawState::new();
-        let sizes: Vec<usize> = (0..3).map(|i| draw_batch(&mut state, &pool, &batched, None, [20 + i; 32]).unwrap().winners().len()).collect();
+        let sizes: Vec<usize> = (0..3)
+            .map(|i| draw_batch(&mut state, &pool, &batched, None, [20 + i; 32]).unwrap().winners().len())
+            .collect();
         assert_eq!(sizes, [4, 4, 2]);
         assert!(state.is_complete(&batched));
     }
 
     #[test]
     fn every_ticket_can_win() {
-        let pool = [ticket(5, "a"), ticket(9, "a"), ticket(2, "b"), ticket(7, "c"), ticket(8, "c"), ticket(1, "c"), ticket(3, "d"), ticket(4, "e")];
+        let pool = [
+            ticket(5, "a"),
+            ticket(9, "a"),
+            ticket(2, "b"),
+            ticket(7, "c"),
+            ticket(8, "c"),
+            ticket(1, "c"),
+            ticket(3, "d"),
+            ticket(4, "e"),
+        ];
         let mut seen = BTreeSet::new();
         for n in 0..400 {
             let result = draw_batch(&mut DrawState::new(), &pool, &prize("p", 2), None, seed_n(n)).unwrap();
@@ -1025,7 +1213,14 @@ mod tests {
 
     #[test]
     fn chances_are_proportional_to_tickets_held() {
-        let pool = [ticket(1, "three"), ticket(2, "three"), ticket(3, "three"), ticket(4, "x"), ticket(5, "y"), ticket(6, "z")];
+        let pool = [
+            ticket(1, "three"),
+            ticket(2, "three"),
+            ticket(3, "three"),
+            ticket(4, "x"),
+            ticket(5, "y"),
+            ticket(6, "z"),
+        ];
         let mut wins = std::collections::HashMap::new();
         for n in 0..3000 {
             let result = draw_batch(&mut DrawState::new(), &pool, &prize("p", 1), None, seed_n(n)).unwrap();
@@ -1042,21 +1237,47 @@ mod tests {
         let mut state = DrawState::new();
         draw_batch(&mut state, &pool, &prize("done", 2), None, [1; 32]).unwrap();
         let before = state.clone();
-        assert_eq!(draw_batch(&mut state, &[], &prize("p", 1), None, [2; 32]).unwrap_err(), DrawError::NoTickets);
-        assert_eq!(draw_batch(&mut state, &pool, &prize("p", 0), None, [2; 32]).unwrap_err(), DrawError::ZeroWinners { prize: "p".into() });
-        assert_eq!(draw_batch(&mut state, &pool, &prize("p", 3), Some(0), [2; 32]).unwrap_err(), DrawError::ZeroBatch { prize: "p".into() });
+        assert_eq!(
+            draw_batch(&mut state, &[], &prize("p", 1), None, [2; 32]).unwrap_err(),
+            DrawError::NoTickets
+        );
+        assert_eq!(
+            draw_batch(&mut state, &pool, &prize("p", 0), None, [2; 32]).unwrap_err(),
+            DrawError::ZeroWinners { prize: "p".into() }
+        );
+        assert_eq!(
+            draw_batch(&mut state, &pool, &prize("p", 3), Some(0), [2; 32]).unwrap_err(),
+            DrawError::ZeroBatch { prize: "p".into() }
+        );
         assert_eq!(
             draw_batch(&mut state, &pool, &prize("p", 3), Some(4), [2; 32]).unwrap_err(),
-            DrawError::BatchTooLarge { prize: "p".into(), requested: 4, remaining: 3 }
+            DrawError::BatchTooLarge {
+                prize: "p".into(),
+                requested: 4,
+                remaining: 3
+            }
         );
         let exhausted = draw_batch(&mut state, &pool, &prize("p", 16), None, [2; 32]).unwrap_err();
-        assert_eq!(exhausted, DrawError::PoolExhausted { prize: "p".into(), requested: 16, eligible_holders: 15 });
+        assert_eq!(
+            exhausted,
+            DrawError::PoolExhausted {
+                prize: "p".into(),
+                requested: 16,
+                eligible_holders: 15
+            }
+        );
         assert!(exhausted.to_string().contains("only 15 eligible ticket holder(s)"), "{exhausted}");
         let duplicated = [ticket(4, "a"), ticket(2, "b"), ticket(4, "c")];
-        assert_eq!(draw_batch(&mut state, &duplicated, &prize("p", 1), None, [2; 32]).unwrap_err(), DrawError::DuplicateTicket { number: 4 });
+        assert_eq!(
+            draw_batch(&mut state, &duplicated, &prize("p", 1), None, [2; 32]).unwrap_err(),
+            DrawError::DuplicateTicket { number: 4 }
+        );
         assert_eq!(
             replace_no_show(&mut state, &pool, &prize("done", 2), 9999, "absent", [2; 32]).unwrap_err(),
-            DrawError::NotAWinner { prize: "done".into(), ticket: 9999 }
+            DrawError::NotAWinner {
+                prize: "done".into(),
+                ticket: 9999
+            }
         );
         assert_eq!(state, before);
     }
@@ -1073,7 +1294,10 @@ mod tests {
             let absent = state.winners_of("main")[1].clone();
             let result = replace_no_show(&mut state, &pool, &main, absent.ticket, "not at the stage", seed_n(3 * n + 2)).unwrap();
             let replacement = &result.winners()[0];
-            assert!(previous.iter().all(|w| w.holder != replacement.holder), "seed {n}: {replacement} already won");
+            assert!(
+                previous.iter().all(|w| w.holder != replacement.holder),
+                "seed {n}: {replacement} already won"
+            );
             assert_eq!(result.record.replaces.as_ref(), Some(&absent));
             assert_eq!(result.record.reason.as_deref(), Some("not at the stage"));
             assert_eq!(result.remaining, 0);
@@ -1095,7 +1319,9 @@ mod tests {
         records.push(draw_batch(&mut state, pool, &ten, None, [2; 32]).unwrap().record);
         records.push(draw_batch(&mut state, pool, &ten, None, [3; 32]).unwrap().record);
         let absent = state.winners_of("grand")[0].ticket;
-        let mut replaced = replace_no_show(&mut state, pool, &prize("grand", 2), absent, "no answer after 3 calls", [4; 32]).unwrap().record;
+        let mut replaced = replace_no_show(&mut state, pool, &prize("grand", 2), absent, "no answer after 3 calls", [4; 32])
+            .unwrap()
+            .record;
         replaced.committed_at = Some(DateTime::from_timestamp(1_700_000_000, 0).unwrap());
         replaced.revealed_at = Some(DateTime::from_timestamp(1_700_000_060, 0).unwrap());
         records.push(replaced);
@@ -1123,10 +1349,25 @@ mod tests {
         let (mut records, _) = sample_journal(&pool);
         let prior = DrawState::replay(&records[..1]).unwrap();
         let genuine = records[1].winners[2].clone();
-        let impostor = pool.iter().find(|t| !records[1].winners.iter().any(|w| w.holder == t.holder)).unwrap();
-        records[1].winners[2] = EngineWinner { ticket: impostor.number, holder: impostor.holder.clone() };
-        let VerifyError::Mismatch(differences) = verify(&records[1], &pool, &prior).unwrap_err() else { panic!("not a mismatch") };
-        assert_eq!(differences, [Difference { field: "winners[2]".into(), expected: genuine.to_string(), found: records[1].winners[2].to_string() }]);
+        let impostor = pool
+            .iter()
+            .find(|t| !records[1].winners.iter().any(|w| w.holder == t.holder))
+            .unwrap();
+        records[1].winners[2] = EngineWinner {
+            ticket: impostor.number,
+            holder: impostor.holder.clone(),
+        };
+        let VerifyError::Mismatch(differences) = verify(&records[1], &pool, &prior).unwrap_err() else {
+            panic!("not a mismatch")
+        };
+        assert_eq!(
+            differences,
+            [Difference {
+                field: "winners[2]".into(),
+                expected: genuine.to_string(),
+                found: records[1].winners[2].to_string()
+            }]
+        );
         match verify_journal(&records, &pool).unwrap_err() {
             VerifyError::InRecord { index: 1, batch: 1, .. } => {}
             other => panic!("{other}"),
@@ -1139,11 +1380,19 @@ mod tests {
         let (records, _) = sample_journal(&pool);
         let mut edited = pool.clone();
         edited.retain(|t| t.number != records[0].winners[0].ticket);
-        let VerifyError::Mismatch(differences) = verify(&records[0], &edited, &DrawState::new()).unwrap_err() else { panic!("not a mismatch") };
+        let VerifyError::Mismatch(differences) = verify(&records[0], &edited, &DrawState::new()).unwrap_err() else {
+            panic!("not a mismatch")
+        };
         let fields: Vec<&str> = differences.iter().map(|d| d.field.as_str()).collect();
-        assert!(fields.contains(&"tickets_hash") && fields.contains(&"pool_size") && fields.contains(&"winners[0]"), "{fields:?}");
+        assert!(
+            fields.contains(&"tickets_hash") && fields.contains(&"pool_size") && fields.contains(&"winners[0]"),
+            "{fields:?}"
+        );
         let hash_difference = differences.iter().find(|d| d.field == "tickets_hash").unwrap();
-        assert_eq!((hash_difference.expected.as_str(), hash_difference.found.as_str()), (tickets_hash(&edited).as_str(), records[0].tickets_hash.as_str()));
+        assert_eq!(
+            (hash_difference.expected.as_str(), hash_difference.found.as_str()),
+            (tickets_hash(&edited).as_str(), records[0].tickets_hash.as_str())
+        );
 
         let mut forged = records[0].clone();
         forged.seed_commitment = seed_commitment(&[9; 32]);
@@ -1164,6 +1413,9 @@ mod tests {
         let swapped = [records[0].clone(), records[2].clone(), records[1].clone()];
         assert!(DrawState::replay(&swapped).is_err());
         assert!(verify_journal(&swapped, &pool).is_err());
-        assert!(matches!(verify(&records[1], &pool, &DrawState::new()), Err(VerifyError::Mismatch(_))));
+        assert!(matches!(
+            verify(&records[1], &pool, &DrawState::new()),
+            Err(VerifyError::Mismatch(_))
+        ));
     }
 }

@@ -38,10 +38,18 @@ pub enum JournalEntry {
     /// The result was shown on screen.
     Revealed { sequence: u64, at: DateTime<Utc> },
     /// The server stored the result (`201`) or already had the same one (`200`).
-    Acknowledged { sequence: u64, server_status: u16, at: DateTime<Utc> },
+    Acknowledged {
+        sequence: u64,
+        server_status: u16,
+        at: DateTime<Utc>,
+    },
     /// The server holds a different result under the same idempotency key (`409`); its answer is
     /// kept for the operator. Not retried.
-    Conflict { sequence: u64, server_result: serde_json::Value, at: DateTime<Utc> },
+    Conflict {
+        sequence: u64,
+        server_result: serde_json::Value,
+        at: DateTime<Utc>,
+    },
 }
 
 impl JournalEntry {
@@ -122,7 +130,9 @@ impl Replayed {
     pub fn unacknowledged(&self) -> Vec<&AuditRecord> {
         self.records
             .iter()
-            .filter(|r| self.revealed.contains(&r.sequence) && !self.acknowledged.contains(&r.sequence) && !self.conflicts.contains_key(&r.sequence))
+            .filter(|r| {
+                self.revealed.contains(&r.sequence) && !self.acknowledged.contains(&r.sequence) && !self.conflicts.contains_key(&r.sequence)
+            })
             .collect()
     }
 
@@ -183,7 +193,9 @@ impl Journal {
                 sync_dir(dir)?;
                 file
             }
-            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => OpenOptions::new().append(true).open(&path).map_err(io_error("open", &path))?,
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                OpenOptions::new().append(true).open(&path).map_err(io_error("open", &path))?
+            }
             Err(error) => return Err(io_error("create", &path)(error)),
         };
         let bytes = fs::read(&path).map_err(io_error("read", &path))?;
@@ -192,7 +204,12 @@ impl Journal {
         for (line, entry) in &parsed.entries {
             match view.apply(entry) {
                 Ok(()) => {}
-                Err(Misfit::Record(error)) => return Err(JournalError::Corrupt { line: *line, reason: Misfit::Record(error).reason() }),
+                Err(Misfit::Record(error)) => {
+                    return Err(JournalError::Corrupt {
+                        line: *line,
+                        reason: Misfit::Record(error).reason(),
+                    });
+                }
                 // Harmless for the results; keep going so the kiosk can start.
                 Err(misfit @ Misfit::UnknownSequence(_)) => view.warnings.push(format!("line {line}: ignored: {}", misfit.reason())),
             }
@@ -205,10 +222,19 @@ impl Journal {
         } else if parsed.missing_newline {
             // The last entry is complete but its line end was not written: finish the line so
             // the next entry starts on its own.
-            file.write_all(b"\n").and_then(|()| file.sync_data()).map_err(io_error("repair", &path))?;
-            view.warnings.push("the journal's last line had no line end; it was completed".to_owned());
+            file.write_all(b"\n")
+                .and_then(|()| file.sync_data())
+                .map_err(io_error("repair", &path))?;
+            view.warnings
+                .push("the journal's last line had no line end; it was completed".to_owned());
         }
-        let journal = Journal { dir: dir.to_owned(), path, file, view: view.clone(), failed: false };
+        let journal = Journal {
+            dir: dir.to_owned(),
+            path,
+            file,
+            view: view.clone(),
+            failed: false,
+        };
         Ok((journal, view))
     }
 
@@ -217,7 +243,9 @@ impl Journal {
     /// be on disk (a `Committed` one then shows up in [`Replayed::pending_reveal`]).
     pub fn append(&mut self, entry: &JournalEntry) -> Result<(), JournalError> {
         if self.failed {
-            return Err(JournalError::Refused("an earlier write to the journal failed; reopen it first".to_owned()));
+            return Err(JournalError::Refused(
+                "an earlier write to the journal failed; reopen it first".to_owned(),
+            ));
         }
         let mut next = self.view.clone();
         next.apply(entry).map_err(|misfit| JournalError::Refused(misfit.reason()))?;
@@ -227,7 +255,11 @@ impl Journal {
         let written = self.file.write_all(&line).and_then(|()| self.file.sync_data());
         if let Err(source) = written {
             self.failed = true;
-            return Err(JournalError::Io { action: "write to", path: self.path.clone(), source });
+            return Err(JournalError::Io {
+                action: "write to",
+                path: self.path.clone(),
+                source,
+            });
         }
         self.view = next;
         Ok(())
@@ -250,7 +282,11 @@ impl Journal {
         if path.exists() && load_tickets_snapshot(&self.dir, &hash).is_ok() {
             return Ok(hash);
         }
-        let snapshot = SnapshotOut { version: 1, tickets_hash: &hash, tickets: pool };
+        let snapshot = SnapshotOut {
+            version: 1,
+            tickets_hash: &hash,
+            tickets: pool,
+        };
         replace_file(&self.dir, &path, |out| {
             let mut out = BufWriter::new(out);
             serde_json::to_writer(&mut out, &snapshot).map_err(io::Error::other)?;
@@ -289,11 +325,16 @@ pub fn tickets_snapshot_path(dir: &Path, hash: &str) -> PathBuf {
 pub fn load_tickets_snapshot(dir: &Path, hash: &str) -> Result<Vec<EngineTicket>, JournalError> {
     let path = tickets_snapshot_path(dir, hash);
     let bytes = fs::read(&path).map_err(io_error("read", &path))?;
-    let snapshot: SnapshotIn =
-        serde_json::from_slice(&bytes).map_err(|error| JournalError::Tickets { path: path.clone(), reason: format!("not a tickets snapshot: {error}") })?;
+    let snapshot: SnapshotIn = serde_json::from_slice(&bytes).map_err(|error| JournalError::Tickets {
+        path: path.clone(),
+        reason: format!("not a tickets snapshot: {error}"),
+    })?;
     let actual = tickets_hash(&snapshot.tickets);
     if !actual.eq_ignore_ascii_case(hash) {
-        return Err(JournalError::Tickets { path, reason: format!("its tickets hash to {actual}, not {hash}") });
+        return Err(JournalError::Tickets {
+            path,
+            reason: format!("its tickets hash to {actual}, not {hash}"),
+        });
     }
     Ok(snapshot.tickets)
 }
@@ -313,7 +354,10 @@ pub(crate) struct ParsedJournal {
 /// Parses journal bytes. Blank lines are skipped. The last non-blank line is torn when it is not
 /// JSON at all; any other bad line is [`JournalError::Corrupt`].
 pub(crate) fn parse_journal(bytes: &[u8]) -> Result<ParsedJournal, JournalError> {
-    let mut parsed = ParsedJournal { intact_len: bytes.len(), ..Default::default() };
+    let mut parsed = ParsedJournal {
+        intact_len: bytes.len(),
+        ..Default::default()
+    };
     let mut start = 0;
     let mut line_number = 0;
     while start < bytes.len() {
@@ -339,7 +383,12 @@ pub(crate) fn parse_journal(bytes: &[u8]) -> Result<ParsedJournal, JournalError>
                     ));
                     break;
                 }
-                Err(error) => return Err(JournalError::Corrupt { line: line_number, reason: error.to_string() }),
+                Err(error) => {
+                    return Err(JournalError::Corrupt {
+                        line: line_number,
+                        reason: error.to_string(),
+                    });
+                }
             }
         }
         start = end;
@@ -366,7 +415,11 @@ fn replace_file(dir: &Path, path: &Path, write: impl FnOnce(&mut File) -> io::Re
     });
     if let Err(source) = result.and_then(|()| fs::rename(&temp, path)) {
         let _ = fs::remove_file(&temp);
-        return Err(JournalError::Io { action: "replace", path: path.to_owned(), source });
+        return Err(JournalError::Io {
+            action: "replace",
+            path: path.to_owned(),
+            source,
+        });
     }
     sync_dir(dir)
 }
@@ -375,7 +428,9 @@ fn replace_file(dir: &Path, path: &Path, write: impl FnOnce(&mut File) -> io::Re
 /// its metadata, so there is nothing to do there.
 fn sync_dir(dir: &Path) -> Result<(), JournalError> {
     #[cfg(unix)]
-    File::open(dir).and_then(|d| d.sync_all()).map_err(io_error("sync the directory", dir))?;
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error("sync the directory", dir))?;
     #[cfg(not(unix))]
     let _ = dir;
     Ok(())
@@ -394,7 +449,10 @@ pub fn idempotency_key(record: &AuditRecord) -> String {
 
 /// When the record's batch was drawn, for the wire and exports: the reveal, else the commitment.
 fn drawn_at(record: &AuditRecord) -> Option<String> {
-    record.revealed_at.or(record.committed_at).map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
+    record
+        .revealed_at
+        .or(record.committed_at)
+        .map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
 /// The contract's `DrawResult` body for a record. `drawn_at` is the reveal time, else the commit
@@ -423,7 +481,15 @@ pub fn winners_csv(records: &[AuditRecord], prize_filter: Option<&str>) -> Strin
         let reason = record.reason.as_deref().unwrap_or("");
         let drawn_at = drawn_at(record).unwrap_or_default();
         for winner in &record.winners {
-            let fields = [&record.prize_id, &record.batch.to_string(), &winner.ticket.to_string(), &winner.holder, &replaces, reason, &drawn_at];
+            let fields = [
+                &record.prize_id,
+                &record.batch.to_string(),
+                &winner.ticket.to_string(),
+                &winner.holder,
+                &replaces,
+                reason,
+                &drawn_at,
+            ];
             let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
             csv.push_str(&row.join(","));
             csv.push('\n');
@@ -433,7 +499,11 @@ pub fn winners_csv(records: &[AuditRecord], prize_filter: Option<&str>) -> Strin
 }
 
 fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) { format!("\"{}\"", field.replace('"', "\"\"")) } else { field.to_owned() }
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_owned()
+    }
 }
 
 #[cfg(test)]
@@ -442,11 +512,21 @@ pub(crate) mod tests {
     use crate::draw::engine::{EnginePrize, EngineWinner, draw_batch, replace_no_show};
 
     pub(crate) fn pool() -> Vec<EngineTicket> {
-        (1..=40).map(|n| EngineTicket { number: 1000 + n, holder: format!("h{:02}", n % 13) }).collect()
+        (1..=40)
+            .map(|n| EngineTicket {
+                number: 1000 + n,
+                holder: format!("h{:02}", n % 13),
+            })
+            .collect()
     }
 
     fn prize(id: &str, winner_count: u32) -> EnginePrize {
-        EnginePrize { id: id.into(), winner_count, allow_previous_winners: false, batch_size: None }
+        EnginePrize {
+            id: id.into(),
+            winner_count,
+            allow_previous_winners: false,
+            batch_size: None,
+        }
     }
 
     fn at(seconds: i64) -> DateTime<Utc> {
@@ -463,7 +543,11 @@ pub(crate) mod tests {
             records.push(draw_batch(&mut state, pool, &tv, None, seed).unwrap().record);
         }
         let absent = records[0].winners[1].ticket;
-        records.push(replace_no_show(&mut state, pool, &tv, absent, "not here, \"called\" 3x", [3; 32]).unwrap().record);
+        records.push(
+            replace_no_show(&mut state, pool, &tv, absent, "not here, \"called\" 3x", [3; 32])
+                .unwrap()
+                .record,
+        );
         for (i, record) in records.iter_mut().enumerate() {
             record.committed_at = Some(at(100 * i as i64));
         }
@@ -488,9 +572,21 @@ pub(crate) mod tests {
             commit(&mut journal, record);
         }
         journal.append(&JournalEntry::Revealed { sequence: 0, at: at(10) }).unwrap();
-        journal.append(&JournalEntry::Acknowledged { sequence: 0, server_status: 201, at: at(11) }).unwrap();
+        journal
+            .append(&JournalEntry::Acknowledged {
+                sequence: 0,
+                server_status: 201,
+                at: at(11),
+            })
+            .unwrap();
         let conflict = serde_json::json!({"version": 1, "winners": [7]});
-        journal.append(&JournalEntry::Conflict { sequence: 1, server_result: conflict.clone(), at: at(12) }).unwrap();
+        journal
+            .append(&JournalEntry::Conflict {
+                sequence: 1,
+                server_result: conflict.clone(),
+                at: at(12),
+            })
+            .unwrap();
         let live = journal.view().clone();
         drop(journal);
 
@@ -516,7 +612,16 @@ pub(crate) mod tests {
         // The writer is still open: a second reader (like the kiosk after a crash) sees the line.
         let (_, seen) = Journal::open(dir.path()).unwrap();
         assert_eq!(seen.records, records[..1]);
-        assert_eq!(journal_text(dir.path()), format!("{}\n", serde_json::to_string(&JournalEntry::Committed { record: records[0].clone() }).unwrap()));
+        assert_eq!(
+            journal_text(dir.path()),
+            format!(
+                "{}\n",
+                serde_json::to_string(&JournalEntry::Committed {
+                    record: records[0].clone()
+                })
+                .unwrap()
+            )
+        );
     }
 
     #[test]
@@ -527,13 +632,20 @@ pub(crate) mod tests {
         commit(&mut journal, &records[0]);
         drop(journal);
         let intact = journal_text(dir.path());
-        let full = serde_json::to_string(&JournalEntry::Committed { record: records[1].clone() }).unwrap();
+        let full = serde_json::to_string(&JournalEntry::Committed {
+            record: records[1].clone(),
+        })
+        .unwrap();
         fs::write(dir.path().join(JOURNAL_FILE), format!("{intact}{}", &full[..full.len() / 2])).unwrap();
 
         let (mut journal, replayed) = Journal::open(dir.path()).unwrap();
         assert_eq!(replayed.records, records[..1]);
         assert_eq!(replayed.warnings.len(), 1);
-        assert!(replayed.warnings[0].contains("dropped the journal's last line 2"), "{}", replayed.warnings[0]);
+        assert!(
+            replayed.warnings[0].contains("dropped the journal's last line 2"),
+            "{}",
+            replayed.warnings[0]
+        );
         assert_eq!(journal_text(dir.path()), intact);
         // The next entry starts on a clean line and everything replays.
         commit(&mut journal, &records[1]);
@@ -541,14 +653,22 @@ pub(crate) mod tests {
         let (_, replayed) = Journal::open(dir.path()).unwrap();
         assert_eq!(replayed.records, records[..2]);
         assert!(replayed.warnings.is_empty());
-        assert!(!dir.path().read_dir().unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
+        assert!(
+            !dir.path()
+                .read_dir()
+                .unwrap()
+                .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+        );
     }
 
     #[test]
     fn complete_last_entry_without_line_end_is_kept_and_finished() {
         let dir = tempfile::tempdir().unwrap();
         let records = sample_records(&pool());
-        let line = serde_json::to_string(&JournalEntry::Committed { record: records[0].clone() }).unwrap();
+        let line = serde_json::to_string(&JournalEntry::Committed {
+            record: records[0].clone(),
+        })
+        .unwrap();
         fs::write(dir.path().join(JOURNAL_FILE), &line).unwrap();
         let (mut journal, replayed) = Journal::open(dir.path()).unwrap();
         assert_eq!(replayed.records, records[..1]);
@@ -591,10 +711,22 @@ pub(crate) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let records = sample_records(&pool());
         let (mut journal, _) = Journal::open(dir.path()).unwrap();
-        assert!(matches!(journal.append(&JournalEntry::Committed { record: records[1].clone() }), Err(JournalError::Refused(_))));
-        assert!(matches!(journal.append(&JournalEntry::Revealed { sequence: 0, at: at(0) }), Err(JournalError::Refused(_))));
+        assert!(matches!(
+            journal.append(&JournalEntry::Committed {
+                record: records[1].clone()
+            }),
+            Err(JournalError::Refused(_))
+        ));
+        assert!(matches!(
+            journal.append(&JournalEntry::Revealed { sequence: 0, at: at(0) }),
+            Err(JournalError::Refused(_))
+        ));
         commit(&mut journal, &records[0]);
-        let error = journal.append(&JournalEntry::Committed { record: records[0].clone() }).unwrap_err();
+        let error = journal
+            .append(&JournalEntry::Committed {
+                record: records[0].clone(),
+            })
+            .unwrap_err();
         assert!(error.to_string().contains("sequence: expected 1, found 0"), "{error}");
         assert_eq!(journal_text(dir.path()).lines().count(), 1);
     }
@@ -623,12 +755,29 @@ pub(crate) mod tests {
         let (mut journal, _) = Journal::open(dir.path()).unwrap();
         for record in &records {
             commit(&mut journal, record);
-            journal.append(&JournalEntry::Revealed { sequence: record.sequence, at: at(1) }).unwrap();
+            journal
+                .append(&JournalEntry::Revealed {
+                    sequence: record.sequence,
+                    at: at(1),
+                })
+                .unwrap();
         }
         let sequences = |j: &Journal| j.view().unacknowledged().iter().map(|r| r.sequence).collect::<Vec<_>>();
         assert_eq!(sequences(&journal), [0, 1, 2]);
-        journal.append(&JournalEntry::Acknowledged { sequence: 1, server_status: 200, at: at(2) }).unwrap();
-        journal.append(&JournalEntry::Conflict { sequence: 2, server_result: serde_json::json!({}), at: at(3) }).unwrap();
+        journal
+            .append(&JournalEntry::Acknowledged {
+                sequence: 1,
+                server_status: 200,
+                at: at(2),
+            })
+            .unwrap();
+        journal
+            .append(&JournalEntry::Conflict {
+                sequence: 2,
+                server_result: serde_json::json!({}),
+                at: at(3),
+            })
+            .unwrap();
         assert_eq!(sequences(&journal), [0]);
         drop(journal);
         let (_, replayed) = Journal::open(dir.path()).unwrap();
@@ -640,8 +789,14 @@ pub(crate) mod tests {
         let records = sample_records(&pool());
         let commitment = &records[0].seed_commitment[..16];
         assert_eq!(idempotency_key(&records[0]), format!("draw-tv-1-{commitment}"));
-        assert_eq!(idempotency_key(&records[1]), format!("draw-tv-2-{}", &records[1].seed_commitment[..16]));
-        assert_eq!(idempotency_key(&records[2]), format!("draw-tv-3-{}-r2", &records[2].seed_commitment[..16]));
+        assert_eq!(
+            idempotency_key(&records[1]),
+            format!("draw-tv-2-{}", &records[1].seed_commitment[..16])
+        );
+        assert_eq!(
+            idempotency_key(&records[2]),
+            format!("draw-tv-3-{}-r2", &records[2].seed_commitment[..16])
+        );
     }
 
     #[test]
@@ -679,16 +834,28 @@ pub(crate) mod tests {
         assert_eq!(lines[0], "prize_id,batch,ticket,holder,replaces,reason,drawn_at");
         assert_eq!(lines[1], format!("tv,1,{},\"Kim", odd[0].winners[0].ticket));
         assert_eq!(lines[2], "line2\",,,2027-01-15T08:00:00Z");
-        assert_eq!(lines[3], format!("tv,1,{},\"say \"\"hi\"\"\",,,2027-01-15T08:00:00Z", odd[0].winners[1].ticket));
+        assert_eq!(
+            lines[3],
+            format!("tv,1,{},\"say \"\"hi\"\"\",,,2027-01-15T08:00:00Z", odd[0].winners[1].ticket)
+        );
         let EngineWinner { ticket, holder } = &odd[1].winners[0];
         assert_eq!(lines[4], format!("tv,2,{ticket},{holder},,\"late\r\",2027-01-15T08:01:40Z"));
-        assert_eq!(lines[5], format!("tv,2,{},\"Lee, S\",,\"late\r\",2027-01-15T08:01:40Z", odd[1].winners[1].ticket));
+        assert_eq!(
+            lines[5],
+            format!("tv,2,{},\"Lee, S\",,\"late\r\",2027-01-15T08:01:40Z", odd[1].winners[1].ticket)
+        );
         let replaced = &records[2];
         let EngineWinner { ticket, holder } = &replaced.winners[0];
-        let row = format!("tv,3,{ticket},{holder},{},\"not here, \"\"called\"\" 3x\",2027-01-15T08:03:20Z", replaced.replaces.as_ref().unwrap().ticket);
+        let row = format!(
+            "tv,3,{ticket},{holder},{},\"not here, \"\"called\"\" 3x\",2027-01-15T08:03:20Z",
+            replaced.replaces.as_ref().unwrap().ticket
+        );
         assert_eq!(lines[6], row);
         assert_eq!(lines.len(), 8); // header, 5 winners (one holder spans two lines), trailing ""
-        assert_eq!(winners_csv(&records, Some("other")), "prize_id,batch,ticket,holder,replaces,reason,drawn_at\n");
+        assert_eq!(
+            winners_csv(&records, Some("other")),
+            "prize_id,batch,ticket,holder,replaces,reason,drawn_at\n"
+        );
     }
 
     #[test]

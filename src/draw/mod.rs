@@ -55,7 +55,10 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<DrawTasks>()
         .add_systems(OnEnter(Screen::LuckyDraw), spawn_root)
         .add_systems(Update, (open_journal, finish_tasks, operator_keys, advance_roll).chain())
-        .add_systems(Update, (request_photos, rebuild, animate_reels).chain().run_if(in_state(Screen::LuckyDraw)));
+        .add_systems(
+            Update,
+            (request_photos, rebuild, animate_reels).chain().run_if(in_state(Screen::LuckyDraw)),
+        );
 }
 
 /// Where this source's draw journal lives: `draw.journal_dir`, else the OS data dir.
@@ -65,7 +68,10 @@ pub fn journal_dir(config: &Config) -> PathBuf {
     }
     use sha2::{Digest, Sha256};
     let key = hex::encode(Sha256::digest(crate::feed::WorkerConfig::cache_key(&config.feed).as_bytes()));
-    dirs::data_local_dir().unwrap_or_else(std::env::temp_dir).join("venue-kiosk").join(format!("draw-{}", &key[..16]))
+    dirs::data_local_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("venue-kiosk")
+        .join(format!("draw-{}", &key[..16]))
 }
 
 fn spawn_root(mut commands: Commands) {
@@ -73,21 +79,33 @@ fn spawn_root(mut commands: Commands) {
         Name::new("Lucky draw"),
         DrawRoot,
         DespawnOnExit(Screen::LuckyDraw),
-        Node { width: percent(100), height: percent(100), flex_direction: FlexDirection::Column, padding: UiRect::axes(px(56), px(36)), row_gap: px(18), ..default() },
+        Node {
+            width: percent(100),
+            height: percent(100),
+            flex_direction: FlexDirection::Column,
+            padding: UiRect::axes(px(56), px(36)),
+            row_gap: px(18),
+            ..default()
+        },
     ));
 }
 
 /// Open (and replay) the journal in the background once the draw data is known.
-fn open_journal(mut commands: Commands, feed: Res<FeedState>, config: Res<Config>, mut tasks: ResMut<DrawTasks>, desk: Option<Res<DrawDesk>>) {
+fn open_journal(feed: Res<FeedState>, config: Res<Config>, mut tasks: ResMut<DrawTasks>, desk: Option<Res<DrawDesk>>) {
     if desk.is_some() || tasks.opening.is_some() || tasks.open_error.is_some() || feed.draw.is_none() {
         return;
     }
     let dir = journal_dir(&config);
     tasks.opening = Some(IoTaskPool::get().spawn(async move { Journal::open(&dir).map_err(|e| e.to_string()) }));
-    let _ = &mut commands;
 }
 
-fn finish_tasks(mut commands: Commands, feed: Res<FeedState>, mut tasks: ResMut<DrawTasks>, mut desk: Option<ResMut<DrawDesk>>, time: Res<Time<Real>>) {
+fn finish_tasks(
+    mut commands: Commands,
+    feed: Res<FeedState>,
+    mut tasks: ResMut<DrawTasks>,
+    mut desk: Option<ResMut<DrawDesk>>,
+    time: Res<Time<Real>>,
+) {
     if let Some(task) = tasks.opening.as_mut()
         && let Some(result) = check_ready(task)
     {
@@ -148,9 +166,12 @@ fn operator_keys(
     if *screen.get() != Screen::LuckyDraw {
         return;
     }
-    let (Some(desk), Some(journal)) = (desk.as_mut(), journal) else { return };
+    let (Some(desk), Some(journal)) = (desk.as_mut(), journal) else {
+        return;
+    };
     let auto_press = desk.0.stage == Stage::Idle && auto.as_mut().is_some_and(|a| std::mem::take(&mut a.0));
-    if (auto_press || keys.any_just_pressed([KeyCode::Space, KeyCode::Enter])) && tasks.commit.is_none()
+    if (auto_press || keys.any_just_pressed([KeyCode::Space, KeyCode::Enter]))
+        && tasks.commit.is_none()
         && let Some(job) = desk.0.press_next(time.elapsed_secs_f64(), Utc::now())
     {
         let journal = journal.0.clone();
@@ -160,7 +181,9 @@ fn operator_keys(
             let mut journal = journal.lock().map_err(|_| "journal lock poisoned".to_string())?;
             journal.save_tickets(&pool).map_err(|e| e.to_string())?;
             // Durable before the reels move: a crash after this shows this result, never a new one.
-            journal.append(&JournalEntry::Committed { record: record.clone() }).map_err(|e| e.to_string())?;
+            journal
+                .append(&JournalEntry::Committed { record: record.clone() })
+                .map_err(|e| e.to_string())?;
             Ok(record)
         }));
     }
@@ -182,7 +205,10 @@ fn advance_roll(time: Res<Time<Real>>, desk: Option<ResMut<DrawDesk>>, journal: 
     if !matches!(desk.0.stage, Stage::Rolling { .. }) {
         return;
     }
-    if let Some(sequence) = desk.0.tick(time.elapsed_secs_f64()) {
+    // Mark the desk changed (which rebuilds the screen) only when the roll really ends.
+    let revealed = desk.bypass_change_detection().0.tick(time.elapsed_secs_f64());
+    if let Some(sequence) = revealed {
+        desk.set_changed();
         let journal = journal.0.clone();
         IoTaskPool::get()
             .spawn(async move {
@@ -222,12 +248,12 @@ fn rebuild(
     tasks: Res<DrawTasks>,
     root: Query<Entity, With<DrawRoot>>,
     added: Query<(), Added<DrawRoot>>,
-    mut built: Local<Option<(u64, usize, u64)>>,
+    mut built: Local<Option<(u64, usize)>>,
 ) {
     let Ok(root) = root.single() else { return };
-    let desk_tick = desk.as_ref().map_or(0, |d| if d.is_changed() { 1 } else { 0 });
-    let key = (feed.revision, store.pending(), 0);
-    if *built == Some(key) && added.is_empty() && desk_tick == 0 && !tasks.is_changed() {
+    let desk_changed = desk.as_ref().is_some_and(|d| d.is_changed());
+    let key = (feed.revision, store.pending());
+    if *built == Some(key) && added.is_empty() && !desk_changed && !tasks.is_changed() {
         return;
     }
     *built = Some(key);
@@ -235,7 +261,11 @@ fn rebuild(
     commands.entity(root).with_children(|ui| {
         ui.spawn((Text::new("LUCKY DRAW · 행운의 추첨"), fonts.bold(56.0, theme::GOLD)));
         let Some(desk) = desk.as_deref() else {
-            let line = tasks.open_error.clone().map(|e| format!("Draw journal unavailable: {e}")).unwrap_or_else(|| "Waiting for prizes and tickets from the event feed…".into());
+            let line = tasks
+                .open_error
+                .clone()
+                .map(|e| format!("Draw journal unavailable: {e}"))
+                .unwrap_or_else(|| "Waiting for prizes and tickets from the event feed…".into());
             ui.spawn((Text::new(line), fonts.text(30.0, theme::TEXT_DIM)));
             return;
         };
@@ -249,15 +279,37 @@ fn build_stage(ui: &mut ChildSpawnerCommands, desk: &Desk, store: &ImageStore, f
         return;
     };
     let drawn = desk.state.winners_of(&prize.engine.id);
-    ui.spawn(Node { column_gap: px(40), flex_grow: 1.0, ..default() }).with_children(|row| {
+    ui.spawn(Node {
+        column_gap: px(40),
+        flex_grow: 1.0,
+        ..default()
+    })
+    .with_children(|row| {
         // Left: the prize.
-        row.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(12), width: px(560), flex_shrink: 0.0, ..default() }).with_children(|col| {
+        row.spawn(Node {
+            flex_direction: FlexDirection::Column,
+            row_gap: px(12),
+            width: px(560),
+            flex_shrink: 0.0,
+            ..default()
+        })
+        .with_children(|col| {
             photo(col, store, prize.image_url.as_deref(), 560.0, 420.0, fonts);
             col.spawn((Text::new(prize.name.clone()), fonts.bold(40.0, theme::TEXT)));
-            col.spawn((Text::new(format!("{} of {} winners drawn", drawn.len(), prize.engine.winner_count)), fonts.text(26.0, theme::TEXT_DIM)));
+            col.spawn((
+                Text::new(format!("{} of {} winners drawn", drawn.len(), prize.engine.winner_count)),
+                fonts.text(26.0, theme::TEXT_DIM),
+            ));
         });
         // Centre: the machine.
-        row.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(18), flex_grow: 1.0, align_items: AlignItems::Center, ..default() }).with_children(|col| {
+        row.spawn(Node {
+            flex_direction: FlexDirection::Column,
+            row_gap: px(18),
+            flex_grow: 1.0,
+            align_items: AlignItems::Center,
+            ..default()
+        })
+        .with_children(|col| {
             let (label, color) = match desk.stage {
                 Stage::Idle => ("READY · SPACE to draw", theme::GOLD),
                 Stage::Committing => ("SEALING THE RESULT…", theme::TEXT_DIM),
@@ -267,63 +319,125 @@ fn build_stage(ui: &mut ChildSpawnerCommands, desk: &Desk, store: &ImageStore, f
             col.spawn((Text::new(label), fonts.bold(44.0, color)));
             let reels = desk.reel_count();
             let shown = match desk.stage {
-                Stage::Rolling { sequence, .. } | Stage::Revealed { sequence } => desk.record(sequence).and_then(|r| r.winners.first()).map(|w| w.ticket),
+                Stage::Rolling { sequence, .. } | Stage::Revealed { sequence } => {
+                    desk.record(sequence).and_then(|r| r.winners.first()).map(|w| w.ticket)
+                }
                 _ => None,
             };
             let digits = machine::digits(shown.unwrap_or(0), reels);
             let rolling = matches!(desk.stage, Stage::Rolling { .. });
-            col.spawn((Node { column_gap: px(14), padding: UiRect::all(px(20)), border_radius: BorderRadius::all(px(22)), ..default() }, BackgroundColor(Color::srgb(0.10, 0.08, 0.03))))
-                .with_children(|machine_row| {
-                    for (index, digit) in digits.iter().enumerate() {
-                        machine_row
-                            .spawn((
-                                Node { width: px(130), height: px(CELL), overflow: Overflow::clip(), border_radius: BorderRadius::all(px(14)), ..default() },
-                                BackgroundColor(Color::srgb(0.97, 0.95, 0.88)),
-                            ))
-                            .with_children(|window| {
-                                let top = if shown.is_some() && !rolling { -(*digit as f32) * CELL } else { 0.0 };
-                                window
-                                    .spawn((
-                                        ReelStrip { index, digit: *digit },
-                                        Node { position_type: PositionType::Absolute, top: px(top), width: percent(100), flex_direction: FlexDirection::Column, ..default() },
-                                    ))
-                                    .with_children(|strip| {
-                                        for d in (0..10).chain(0..1) {
-                                            let c = if shown.is_some() { Color::srgb(0.12, 0.10, 0.08) } else { Color::srgb(0.7, 0.68, 0.62) };
-                                            strip
-                                                .spawn(Node { height: px(CELL), width: percent(100), justify_content: JustifyContent::Center, align_items: AlignItems::Center, flex_shrink: 0.0, ..default() })
-                                                .with_child((Text::new(d.to_string()), fonts.bold(120.0, c)));
-                                        }
-                                    });
-                            });
-                    }
-                });
+            col.spawn((
+                Node {
+                    column_gap: px(14),
+                    padding: UiRect::all(px(20)),
+                    border_radius: BorderRadius::all(px(22)),
+                    ..default()
+                },
+                BackgroundColor(Color::srgb(0.10, 0.08, 0.03)),
+            ))
+            .with_children(|machine_row| {
+                for (index, digit) in digits.iter().enumerate() {
+                    machine_row
+                        .spawn((
+                            Node {
+                                width: px(130),
+                                height: px(CELL),
+                                overflow: Overflow::clip(),
+                                border_radius: BorderRadius::all(px(14)),
+                                ..default()
+                            },
+                            BackgroundColor(Color::srgb(0.97, 0.95, 0.88)),
+                        ))
+                        .with_children(|window| {
+                            let top = if shown.is_some() && !rolling {
+                                -(*digit as f32) * CELL
+                            } else {
+                                0.0
+                            };
+                            window
+                                .spawn((
+                                    ReelStrip { index, digit: *digit },
+                                    Node {
+                                        position_type: PositionType::Absolute,
+                                        top: px(top),
+                                        width: percent(100),
+                                        flex_direction: FlexDirection::Column,
+                                        ..default()
+                                    },
+                                ))
+                                .with_children(|strip| {
+                                    for d in (0..10).chain(0..1) {
+                                        let c = if shown.is_some() {
+                                            Color::srgb(0.12, 0.10, 0.08)
+                                        } else {
+                                            Color::srgb(0.7, 0.68, 0.62)
+                                        };
+                                        strip
+                                            .spawn(Node {
+                                                height: px(CELL),
+                                                width: percent(100),
+                                                justify_content: JustifyContent::Center,
+                                                align_items: AlignItems::Center,
+                                                flex_shrink: 0.0,
+                                                ..default()
+                                            })
+                                            .with_child((Text::new(d.to_string()), fonts.bold(120.0, c)));
+                                    }
+                                });
+                        });
+                }
+            });
             if let Stage::Revealed { sequence } = desk.stage
                 && let Some(record) = desk.record(sequence)
             {
                 for w in record.winners.iter().take(10) {
-                    col.spawn((Text::new(format!("#{}  {}", w.ticket, desk.display_name(w.ticket))), fonts.bold(if record.winners.len() > 3 { 30.0 } else { 44.0 }, theme::TEXT)));
+                    col.spawn((
+                        Text::new(format!("#{}  {}", w.ticket, desk.display_name(w.ticket))),
+                        fonts.bold(if record.winners.len() > 3 { 30.0 } else { 44.0 }, theme::TEXT),
+                    ));
                 }
                 if record.winners.len() > 10 {
-                    col.spawn((Text::new(format!("… and {} more", record.winners.len() - 10)), fonts.text(26.0, theme::TEXT_DIM)));
+                    col.spawn((
+                        Text::new(format!("… and {} more", record.winners.len() - 10)),
+                        fonts.text(26.0, theme::TEXT_DIM),
+                    ));
                 }
-                col.spawn((Text::new(format!("seed revealed {}", engine::fingerprint(&record.seed))), fonts.text(20.0, theme::TEXT_DIM)));
+                col.spawn((
+                    Text::new(format!("seed revealed {}", engine::fingerprint(&record.seed))),
+                    fonts.text(20.0, theme::TEXT_DIM),
+                ));
             }
             if let Some(notice) = &desk.notice {
                 col.spawn((Text::new(notice.clone()), fonts.bold(26.0, theme::OFFLINE)));
             }
         });
         // Right: winners so far.
-        row.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(8), width: px(420), flex_shrink: 0.0, ..default() }).with_children(|col| {
+        row.spawn(Node {
+            flex_direction: FlexDirection::Column,
+            row_gap: px(8),
+            width: px(420),
+            flex_shrink: 0.0,
+            ..default()
+        })
+        .with_children(|col| {
             col.spawn((Text::new("WINNERS · 당첨자"), fonts.bold(26.0, theme::GOLD)));
             let revealed_only = |seq: u64| !matches!(desk.stage, Stage::Rolling { sequence, .. } if sequence == seq);
             for p in &desk.prizes {
-                let winners: Vec<_> = desk.records.iter().filter(|r| r.prize_id == p.engine.id && revealed_only(r.sequence)).flat_map(|r| r.winners.iter()).collect();
+                let winners: Vec<_> = desk
+                    .records
+                    .iter()
+                    .filter(|r| r.prize_id == p.engine.id && revealed_only(r.sequence))
+                    .flat_map(|r| r.winners.iter())
+                    .collect();
                 if winners.is_empty() {
                     continue;
                 }
                 col.spawn((Text::new(ellipsize(&p.name, 34)), fonts.bold(22.0, theme::TEXT)));
-                let names: Vec<String> = winners.iter().take(8).map(|w| format!("#{} {}", w.ticket, desk.display_name(w.ticket))).collect();
+                let names: Vec<String> = winners
+                    .iter()
+                    .take(8)
+                    .map(|w| format!("#{} {}", w.ticket, desk.display_name(w.ticket)))
+                    .collect();
                 col.spawn((Text::new(names.join("  ·  ")), fonts.text(18.0, theme::TEXT_DIM)));
             }
         });
@@ -355,7 +469,14 @@ fn animate_reels(time: Res<Time<Real>>, desk: Option<Res<DrawDesk>>, mut strips:
 
 /// The prize photo, or a framed placeholder saying why there is none (the draw works without it).
 fn photo(parent: &mut ChildSpawnerCommands, store: &ImageStore, url: Option<&str>, w: f32, h: f32, fonts: &UiFonts) {
-    let node = Node { width: px(w), height: px(h), border_radius: BorderRadius::all(px(10)), justify_content: JustifyContent::Center, align_items: AlignItems::Center, ..default() };
+    let node = Node {
+        width: px(w),
+        height: px(h),
+        border_radius: BorderRadius::all(px(10)),
+        justify_content: JustifyContent::Center,
+        align_items: AlignItems::Center,
+        ..default()
+    };
     match url.and_then(|u| store.get(u)) {
         Some(ImageEntry::Ready(handle)) => {
             parent.spawn((node, ImageNode::new(handle.clone())));
@@ -366,7 +487,9 @@ fn photo(parent: &mut ChildSpawnerCommands, store: &ImageStore, url: Option<&str
                 Some(ImageEntry::Failed(_)) => "photo unavailable",
                 _ => "no photo",
             };
-            parent.spawn((node, BackgroundColor(Color::srgb(0.10, 0.12, 0.20)))).with_child((Text::new(label), fonts.text(18.0, theme::TEXT_DIM)));
+            parent
+                .spawn((node, BackgroundColor(Color::srgb(0.10, 0.12, 0.20))))
+                .with_child((Text::new(label), fonts.text(18.0, theme::TEXT_DIM)));
         }
     }
 }

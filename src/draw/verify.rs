@@ -36,7 +36,12 @@ pub fn verify_audit(audit_path: &Path, tickets_path: Option<&Path>) -> Result<Ve
     let given_pool = match tickets_path {
         Some(path) => {
             let pool = read_tickets_file(path)?;
-            lines.push(format!("tickets: {} from {} (tickets_hash {})", pool.len(), path.display(), tickets_hash(&pool)));
+            lines.push(format!(
+                "tickets: {} from {} (tickets_hash {})",
+                pool.len(),
+                path.display(),
+                tickets_hash(&pool)
+            ));
             Some(pool)
         }
         None => None,
@@ -80,14 +85,19 @@ pub fn verify_audit(audit_path: &Path, tickets_path: Option<&Path>) -> Result<Ve
             }
             Err(reason) => {
                 failed += 1;
-                lines.push(format!("FAIL {label} (record {index}): no ticket list for tickets_hash {}: {reason}; pass the tickets file", record.tickets_hash));
+                lines.push(format!(
+                    "FAIL {label} (record {index}): no ticket list for tickets_hash {}: {reason}; pass the tickets file",
+                    record.tickets_hash
+                ));
             }
         }
         // Later records are checked against the history as recorded, even after a bad one.
         if let Err(error) = state.apply(record) {
             failed += 1;
             let unchecked = records.len() - index - 1;
-            lines.push(format!("FAIL record {index} does not follow the records before it ({error}); {unchecked} later record(s) not checked"));
+            lines.push(format!(
+                "FAIL record {index} does not follow the records before it ({error}); {unchecked} later record(s) not checked"
+            ));
             break;
         }
     }
@@ -168,10 +178,15 @@ fn tickets_from_json(bytes: &[u8]) -> Result<Vec<EngineTicket>, String> {
 
 fn tickets_from_csv(text: &str) -> Result<Vec<EngineTicket>, String> {
     let rows = parse_csv(text)?;
-    let Some((_, header)) = rows.first() else { return Err("the CSV file is empty".to_owned()) };
+    let Some((_, header)) = rows.first() else {
+        return Err("the CSV file is empty".to_owned());
+    };
     let column = |name: &str| header.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
     let (Some(number_at), Some(holder_at)) = (column("number"), column("holder")) else {
-        return Err(format!("the CSV header needs \"number\" and \"holder\" columns, found: {}", header.join(",")));
+        return Err(format!(
+            "the CSV header needs \"number\" and \"holder\" columns, found: {}",
+            header.join(",")
+        ));
     };
     let mut tickets = Vec::new();
     for (line, row) in &rows[1..] {
@@ -180,9 +195,14 @@ fn tickets_from_csv(text: &str) -> Result<Vec<EngineTicket>, String> {
         }
         let field = |at: usize| row.get(at).map(String::as_str).unwrap_or("");
         let number = field(number_at).trim();
-        let number = number.parse().map_err(|_| format!("line {line}: ticket number \"{number}\" is not a whole number"))?;
+        let number = number
+            .parse()
+            .map_err(|_| format!("line {line}: ticket number \"{number}\" is not a whole number"))?;
         // Holders are compared exactly by the draw, so they are not trimmed.
-        tickets.push(EngineTicket { number, holder: field(holder_at).to_owned() });
+        tickets.push(EngineTicket {
+            number,
+            holder: field(holder_at).to_owned(),
+        });
     }
     Ok(tickets)
 }
@@ -247,15 +267,31 @@ mod tests {
         for record in &records {
             journal.append(&JournalEntry::Committed { record: record.clone() }).unwrap();
             let at = record.committed_at.unwrap() + chrono::Duration::seconds(30);
-            journal.append(&JournalEntry::Revealed { sequence: record.sequence, at }).unwrap();
+            journal
+                .append(&JournalEntry::Revealed {
+                    sequence: record.sequence,
+                    at,
+                })
+                .unwrap();
         }
-        journal.append(&JournalEntry::Acknowledged { sequence: 0, server_status: 201, at: records[0].committed_at.unwrap() }).unwrap();
+        journal
+            .append(&JournalEntry::Acknowledged {
+                sequence: 0,
+                server_status: 201,
+                at: records[0].committed_at.unwrap(),
+            })
+            .unwrap();
         (dir, records)
     }
 
     fn winners_line(record: &AuditRecord) -> String {
         let tickets: Vec<String> = record.winners.iter().map(|w| format!("#{}", w.ticket)).collect();
-        format!("OK prize {} batch {}: winners {}", record.prize_id, record.batch, tickets.join(", "))
+        format!(
+            "OK prize {} batch {}: winners {}",
+            record.prize_id,
+            record.batch,
+            tickets.join(", ")
+        )
     }
 
     #[test]
@@ -265,18 +301,27 @@ mod tests {
         assert!(report.ok, "{report}");
         assert!(report.lines.contains(&winners_line(&records[0])), "{report}");
         assert!(report.lines.contains(&winners_line(&records[1])), "{report}");
-        let replacement =
-            format!("OK prize tv batch 3: winner #{} (replaces no-show #{})", records[2].winners[0].ticket, records[2].replaces.as_ref().unwrap().ticket);
+        let replacement = format!(
+            "OK prize tv batch 3: winner #{} (replaces no-show #{})",
+            records[2].winners[0].ticket,
+            records[2].replaces.as_ref().unwrap().ticket
+        );
         assert!(report.lines.contains(&replacement), "{report}");
         assert!(report.to_string().contains("VERIFIED: all 3 record(s)"), "{report}");
 
         // The same records as a JSON array, with the contract's draw JSON as the ticket list.
         let array = dir.path().join("audit.json");
         fs::write(&array, serde_json::to_string_pretty(&records).unwrap()).unwrap();
-        let tickets: Vec<serde_json::Value> =
-            pool().iter().map(|t| serde_json::json!({"number": t.number, "display_name": "K*m", "holder": t.holder})).collect();
+        let tickets: Vec<serde_json::Value> = pool()
+            .iter()
+            .map(|t| serde_json::json!({"number": t.number, "display_name": "K*m", "holder": t.holder}))
+            .collect();
         let draw = dir.path().join("draw.json");
-        fs::write(&draw, serde_json::json!({"version": 1, "prizes": [], "tickets": tickets}).to_string()).unwrap();
+        fs::write(
+            &draw,
+            serde_json::json!({"version": 1, "prizes": [], "tickets": tickets}).to_string(),
+        )
+        .unwrap();
         let report = verify_audit(&array, Some(&draw)).unwrap();
         assert!(report.ok, "{report}");
     }
@@ -286,8 +331,14 @@ mod tests {
         let (dir, records) = genuine_journal();
         let path = dir.path().join(JOURNAL_FILE);
         let genuine = records[1].winners[1].clone();
-        let impostor = pool().into_iter().find(|t| records.iter().all(|r| r.winners.iter().all(|w| w.holder != t.holder))).unwrap();
-        let forged = EngineWinner { ticket: impostor.number, holder: impostor.holder };
+        let impostor = pool()
+            .into_iter()
+            .find(|t| records.iter().all(|r| r.winners.iter().all(|w| w.holder != t.holder)))
+            .unwrap();
+        let forged = EngineWinner {
+            ticket: impostor.number,
+            holder: impostor.holder,
+        };
         let text = fs::read_to_string(&path).unwrap();
         let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
         let mut record = records[1].clone();
@@ -297,8 +348,14 @@ mod tests {
 
         let report = verify_audit(&path, None).unwrap();
         assert!(!report.ok, "{report}");
-        assert!(report.lines.contains(&"MISMATCH prize tv batch 2 (record 1):".to_owned()), "{report}");
-        assert!(report.lines.contains(&format!("  winners[1]: expected {genuine}, found {forged}")), "{report}");
+        assert!(
+            report.lines.contains(&"MISMATCH prize tv batch 2 (record 1):".to_owned()),
+            "{report}"
+        );
+        assert!(
+            report.lines.contains(&format!("  winners[1]: expected {genuine}, found {forged}")),
+            "{report}"
+        );
         assert!(report.lines.contains(&winners_line(&records[0])), "{report}");
         assert!(report.to_string().contains("NOT VERIFIED"), "{report}");
     }
@@ -312,7 +369,11 @@ mod tests {
         fs::write(&draw, serde_json::json!({"tickets": other}).to_string()).unwrap();
         let report = verify_audit(&dir.path().join(JOURNAL_FILE), Some(&draw)).unwrap();
         assert!(!report.ok);
-        let hash_line = format!("  tickets_hash: expected {}, found {}", tickets_hash(&other), records[0].tickets_hash);
+        let hash_line = format!(
+            "  tickets_hash: expected {}, found {}",
+            tickets_hash(&other),
+            records[0].tickets_hash
+        );
         assert!(report.lines.contains(&hash_line), "{report}");
         assert!(report.to_string().contains("tickets are not the ones this draw ran on"));
     }
@@ -324,7 +385,12 @@ mod tests {
         let report = verify_audit(&dir.path().join(JOURNAL_FILE), None).unwrap();
         assert!(!report.ok);
         assert!(
-            report.lines.iter().filter(|l| l.starts_with("FAIL prize tv batch ") && l.contains("no ticket list for tickets_hash")).count() == 3,
+            report
+                .lines
+                .iter()
+                .filter(|l| l.starts_with("FAIL prize tv batch ") && l.contains("no ticket list for tickets_hash"))
+                .count()
+                == 3,
             "{report}"
         );
     }
@@ -336,7 +402,11 @@ mod tests {
         let report = verify_audit(&dir.path().join(JOURNAL_FILE), None).unwrap();
         assert!(!report.ok);
         assert!(report.lines[1].starts_with("no draw records in "), "{report}");
-        assert!(verify_audit(&dir.path().join("absent.jsonl"), None).unwrap_err().starts_with("cannot read "));
+        assert!(
+            verify_audit(&dir.path().join("absent.jsonl"), None)
+                .unwrap_err()
+                .starts_with("cannot read ")
+        );
     }
 
     #[test]

@@ -28,7 +28,9 @@ impl DiskCache {
     /// The cache for one source lives in its own folder, so two servers never mix.
     pub fn for_source(root: &Path, source_key: &str) -> DiskCache {
         let digest = Sha256::digest(source_key.as_bytes());
-        DiskCache { dir: root.join(format!("feed-{}", &hex::encode(digest)[..16])) }
+        DiskCache {
+            dir: root.join(format!("feed-{}", &hex::encode(digest)[..16])),
+        }
     }
 
     /// The OS cache dir (`~/.cache/venue-kiosk`), or a temp dir when there is none.
@@ -80,7 +82,11 @@ impl DiskCache {
         let fetched_at = DateTime::parse_from_rfc3339(String::from_utf8_lossy(time).trim())
             .map_err(|e| format!("damaged cache file (time: {e})"))?
             .with_timezone(&Utc);
-        Ok(Some(CachedBody { etag: (!etag.is_empty()).then_some(etag), fetched_at, body: body.to_vec() }))
+        Ok(Some(CachedBody {
+            etag: (!etag.is_empty()).then_some(etag),
+            fetched_at,
+            body: body.to_vec(),
+        }))
     }
 }
 
@@ -93,12 +99,20 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let cache = DiskCache::for_source(root.path(), "http://a");
         assert_eq!(cache.load(Endpoint::Event).unwrap(), None);
-        let entry = CachedBody { etag: Some("\"v1\"".into()), fetched_at: Utc::now(), body: b"{\"a\":\n1}".to_vec() };
+        let entry = CachedBody {
+            etag: Some("\"v1\"".into()),
+            fetched_at: Utc::now(),
+            body: b"{\"a\":\n1}".to_vec(),
+        };
         cache.store(Endpoint::Event, &entry).unwrap();
         let loaded = cache.load(Endpoint::Event).unwrap().unwrap();
         assert_eq!(loaded.body, entry.body);
         assert_eq!(loaded.etag, entry.etag);
-        let entry2 = CachedBody { etag: None, fetched_at: Utc::now(), body: b"{}".to_vec() };
+        let entry2 = CachedBody {
+            etag: None,
+            fetched_at: Utc::now(),
+            body: b"{}".to_vec(),
+        };
         cache.store(Endpoint::Event, &entry2).unwrap();
         assert_eq!(cache.load(Endpoint::Event).unwrap().unwrap().etag, None);
         // No temp files are left behind.
@@ -109,7 +123,10 @@ mod tests {
     #[test]
     fn sources_do_not_share_a_folder() {
         let root = Path::new("/tmp/x");
-        assert_ne!(DiskCache::for_source(root, "http://a").dir(), DiskCache::for_source(root, "http://b").dir());
+        assert_ne!(
+            DiskCache::for_source(root, "http://a").dir(),
+            DiskCache::for_source(root, "http://b").dir()
+        );
     }
 
     #[test]

@@ -68,7 +68,9 @@ impl WorkerConfig {
 pub enum Origin {
     Network,
     /// The disk cache, saved at this time.
-    Cache { saved: DateTime<Utc> },
+    Cache {
+        saved: DateTime<Utc>,
+    },
     /// Compiled-in sample or a local file.
     Local,
 }
@@ -76,9 +78,20 @@ pub enum Origin {
 /// What the worker reports to the main thread.
 #[derive(Debug, Clone)]
 pub enum FeedUpdate {
-    Data { payload: FeedPayload, origin: Origin, at: DateTime<Utc> },
-    NotModified { endpoint: Endpoint, at: DateTime<Utc> },
-    Failed { endpoint: Endpoint, error: String, at: DateTime<Utc> },
+    Data {
+        payload: FeedPayload,
+        origin: Origin,
+        at: DateTime<Utc>,
+    },
+    NotModified {
+        endpoint: Endpoint,
+        at: DateTime<Utc>,
+    },
+    Failed {
+        endpoint: Endpoint,
+        error: String,
+        at: DateTime<Utc>,
+    },
 }
 
 /// Handle to the running worker. Dropping it stops the worker.
@@ -105,7 +118,11 @@ impl FeedWorker {
                 runtime.block_on(run(config, tx, stop_rx));
             })
             .expect("spawn feed worker thread");
-        FeedWorker { updates: rx, stop: stop_tx, thread: Some(thread) }
+        FeedWorker {
+            updates: rx,
+            stop: stop_tx,
+            thread: Some(thread),
+        }
     }
 
     pub fn updates(&self) -> &Receiver<FeedUpdate> {
@@ -140,7 +157,11 @@ async fn run(config: WorkerConfig, tx: Sender<FeedUpdate>, stop: watch::Receiver
         Ok(c) => c,
         Err(e) => {
             for endpoint in Endpoint::ALL {
-                let _ = tx.send(FeedUpdate::Failed { endpoint, error: e.clone(), at: Utc::now() });
+                let _ = tx.send(FeedUpdate::Failed {
+                    endpoint,
+                    error: e.clone(),
+                    at: Utc::now(),
+                });
             }
             return;
         }
@@ -154,7 +175,11 @@ async fn run(config: WorkerConfig, tx: Sender<FeedUpdate>, stop: watch::Receiver
             (SourceSpec::Http(base), _, _) => match base.join(&endpoint.path()) {
                 Ok(url) => Fetcher::Http(url),
                 Err(e) => {
-                    let _ = tx.send(FeedUpdate::Failed { endpoint, error: format!("bad URL: {e}"), at: Utc::now() });
+                    let _ = tx.send(FeedUpdate::Failed {
+                        endpoint,
+                        error: format!("bad URL: {e}"),
+                        at: Utc::now(),
+                    });
                     continue;
                 }
             },
@@ -205,7 +230,7 @@ impl Poller {
         let endpoint = self.endpoint;
         if let Fetcher::Embedded = self.fetcher {
             // The sample never changes: decode once and stay quiet.
-            let _ = self.report_body(sample::body(endpoint).to_vec(), None, Origin::Local);
+            let _ = self.report_body(sample::body(endpoint).to_vec(), Origin::Local);
             return;
         }
         let mut etag = self.load_cache();
@@ -218,18 +243,26 @@ impl Poller {
                 Fetcher::File(path) => fetch_file(path, &mut file_version, self.config.max_body_bytes).await,
                 Fetcher::Embedded => unreachable!("handled above"),
             };
-            let origin = if matches!(self.fetcher, Fetcher::Http(_)) { Origin::Network } else { Origin::Local };
+            let origin = if matches!(self.fetcher, Fetcher::Http(_)) {
+                Origin::Network
+            } else {
+                Origin::Local
+            };
             let result = match outcome {
                 Ok(Fetched::NotModified) => {
                     let _ = self.tx.send(FeedUpdate::NotModified { endpoint, at: Utc::now() });
                     Ok(())
                 }
                 Ok(Fetched::Body { body, etag: new_etag }) => {
-                    let ok = self.report_body(body.clone(), None, origin);
+                    let ok = self.report_body(body.clone(), origin);
                     match ok {
                         Ok(()) => {
                             if let (Some(cache), Origin::Network) = (&self.config.cache, origin) {
-                                let entry = CachedBody { etag: new_etag.clone(), fetched_at: Utc::now(), body };
+                                let entry = CachedBody {
+                                    etag: new_etag.clone(),
+                                    fetched_at: Utc::now(),
+                                    body,
+                                };
                                 if let Err(e) = cache.store(endpoint, &entry) {
                                     tracing::warn!(%endpoint, "cannot write the feed cache in {}: {e}", cache.dir().display());
                                 }
@@ -241,7 +274,11 @@ impl Poller {
                     }
                 }
                 Err(error) => {
-                    let _ = self.tx.send(FeedUpdate::Failed { endpoint, error: error.clone(), at: Utc::now() });
+                    let _ = self.tx.send(FeedUpdate::Failed {
+                        endpoint,
+                        error: error.clone(),
+                        at: Utc::now(),
+                    });
                     Err(error)
                 }
             };
@@ -275,14 +312,22 @@ impl Poller {
     }
 
     /// Decode a body and report it; a bad body is reported as a failure and changes nothing.
-    fn report_body(&self, body: Vec<u8>, _etag: Option<String>, origin: Origin) -> Result<(), String> {
+    fn report_body(&self, body: Vec<u8>, origin: Origin) -> Result<(), String> {
         match decode(self.endpoint, &body) {
             Ok(payload) => {
-                let _ = self.tx.send(FeedUpdate::Data { payload, origin, at: Utc::now() });
+                let _ = self.tx.send(FeedUpdate::Data {
+                    payload,
+                    origin,
+                    at: Utc::now(),
+                });
                 Ok(())
             }
             Err(error) => {
-                let _ = self.tx.send(FeedUpdate::Failed { endpoint: self.endpoint, error: error.clone(), at: Utc::now() });
+                let _ = self.tx.send(FeedUpdate::Failed {
+                    endpoint: self.endpoint,
+                    error: error.clone(),
+                    at: Utc::now(),
+                });
                 Err(error)
             }
         }
@@ -298,7 +343,11 @@ impl Poller {
             Ok(Some(entry)) => match decode(self.endpoint, &entry.body) {
                 Ok(payload) => {
                     let origin = Origin::Cache { saved: entry.fetched_at };
-                    let _ = self.tx.send(FeedUpdate::Data { payload, origin, at: Utc::now() });
+                    let _ = self.tx.send(FeedUpdate::Data {
+                        payload,
+                        origin,
+                        at: Utc::now(),
+                    });
                     entry.etag
                 }
                 Err(e) => {

@@ -19,7 +19,13 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 5] = [Endpoint::Event, Endpoint::Schedule, Endpoint::Messages, Endpoint::Draw, Endpoint::Game];
+    pub const ALL: [Endpoint; 5] = [
+        Endpoint::Event,
+        Endpoint::Schedule,
+        Endpoint::Messages,
+        Endpoint::Draw,
+        Endpoint::Game,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -54,7 +60,10 @@ pub enum FeedPayload {
     Event(EventInfo),
     /// The schedule; `imported_event` is set when it came from a pretalx/frab export, which also
     /// describes rooms and tracks.
-    Schedule { schedule: Schedule, imported_event: Option<EventInfo> },
+    Schedule {
+        schedule: Schedule,
+        imported_event: Option<EventInfo>,
+    },
     Messages(Messages),
     Draw(DrawData),
     Game(GameData),
@@ -86,12 +95,18 @@ pub fn decode(endpoint: Endpoint, bytes: &[u8]) -> Result<FeedPayload, String> {
             if pretalx::looks_like_pretalx(&value) {
                 let (schedule, event) = pretalx::import_value(value)?;
                 check_schedule(&schedule)?;
-                return Ok(FeedPayload::Schedule { schedule, imported_event: Some(event) });
+                return Ok(FeedPayload::Schedule {
+                    schedule,
+                    imported_event: Some(event),
+                });
             }
             let schedule: Schedule = from_value(value)?;
             check_version(schedule.version)?;
             check_schedule(&schedule)?;
-            Ok(FeedPayload::Schedule { schedule, imported_event: None })
+            Ok(FeedPayload::Schedule {
+                schedule,
+                imported_event: None,
+            })
         }
         Endpoint::Messages => {
             let messages: Messages = parse(bytes)?;
@@ -158,7 +173,9 @@ fn check_version(version: u32) -> Result<(), String> {
     if version == CONTRACT_VERSION {
         Ok(())
     } else {
-        Err(format!("contract version {version} is not supported (this kiosk speaks version {CONTRACT_VERSION})"))
+        Err(format!(
+            "contract version {version} is not supported (this kiosk speaks version {CONTRACT_VERSION})"
+        ))
     }
 }
 

@@ -11,10 +11,15 @@ use serde_json::Value;
 use super::wire::{CONTRACT_VERSION, EventInfo, Room, Schedule, Session, SessionKind, Track};
 
 /// Colours for tracks that come without one (they glow well on the dark sky).
-const PALETTE: [&str; 8] = ["#3DDBD9", "#A78BFA", "#FBBF24", "#F472B6", "#60A5FA", "#34D399", "#FB923C", "#E879F9"];
+const PALETTE: [&str; 8] = [
+    "#3DDBD9", "#A78BFA", "#FBBF24", "#F472B6", "#60A5FA", "#34D399", "#FB923C", "#E879F9",
+];
 
 pub fn looks_like_pretalx(value: &Value) -> bool {
-    value.get("schedule").and_then(|s| s.get("conference")).is_some_and(Value::is_object)
+    value
+        .get("schedule")
+        .and_then(|s| s.get("conference"))
+        .is_some_and(Value::is_object)
 }
 
 pub fn import_bytes(bytes: &[u8]) -> Result<(Schedule, EventInfo), String> {
@@ -29,27 +34,41 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
         .ok_or("not a pretalx/frab schedule: no `schedule.conference`")?;
     let title = str_at(conf, "title", "schedule.conference")?.to_string();
     let time_zone = conf.get("time_zone_name").and_then(Value::as_str).unwrap_or("UTC").to_string();
-    time_zone.parse::<chrono_tz::Tz>().map_err(|_| format!("schedule.conference.time_zone_name `{time_zone}` is not an IANA zone"))?;
+    time_zone
+        .parse::<chrono_tz::Tz>()
+        .map_err(|_| format!("schedule.conference.time_zone_name `{time_zone}` is not an IANA zone"))?;
 
     let mut tracks: Vec<Track> = Vec::new();
     if let Some(list) = conf.get("tracks").and_then(Value::as_array) {
         for (i, t) in list.iter().enumerate() {
             let name = str_at(t, "name", &format!("schedule.conference.tracks[{i}]"))?;
-            let id = t.get("slug").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| slug(name));
+            let id = t
+                .get("slug")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| slug(name));
             let color = t
                 .get("color")
                 .and_then(Value::as_str)
                 .filter(|c| super::payload::parse_hex_color(c).is_ok())
                 .map(|c| c.to_ascii_uppercase())
                 .unwrap_or_else(|| PALETTE[i % PALETTE.len()].to_string());
-            tracks.push(Track { id, name: name.to_string(), color });
+            tracks.push(Track {
+                id,
+                name: name.to_string(),
+                color,
+            });
         }
     }
     let mut rooms: Vec<Room> = Vec::new();
     let add_room = |name: &str, id: Option<&str>, rooms: &mut Vec<Room>| {
         if !rooms.iter().any(|r| r.name == name) {
             let id = id.map(str::to_string).unwrap_or_else(|| slug(name));
-            rooms.push(Room { id, name: name.to_string(), short_name: None });
+            rooms.push(Room {
+                id,
+                name: name.to_string(),
+                short_name: None,
+            });
         }
     };
     if let Some(list) = conf.get("rooms").and_then(Value::as_array) {
@@ -60,18 +79,29 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
         }
     }
 
-    let days = conf.get("days").and_then(Value::as_array).ok_or("schedule.conference.days is missing")?;
+    let days = conf
+        .get("days")
+        .and_then(Value::as_array)
+        .ok_or("schedule.conference.days is missing")?;
     let mut sessions = Vec::new();
     for (d, day) in days.iter().enumerate() {
-        let Some(day_rooms) = day.get("rooms").and_then(Value::as_object) else { continue };
+        let Some(day_rooms) = day.get("rooms").and_then(Value::as_object) else {
+            continue;
+        };
         for (room_name, events) in day_rooms {
             add_room(room_name, None, &mut rooms);
-            let events = events.as_array().ok_or_else(|| format!("days[{d}].rooms[{room_name}] is not a list"))?;
+            let events = events
+                .as_array()
+                .ok_or_else(|| format!("days[{d}].rooms[{room_name}] is not a list"))?;
             for (e, event) in events.iter().enumerate() {
                 let at = format!("days[{d}].rooms[{room_name}][{e}]");
                 let name = event.get("room").and_then(Value::as_str).unwrap_or(room_name);
                 add_room(name, None, &mut rooms);
-                let room_id = rooms.iter().find(|r| r.name == name).map(|r| r.id.clone()).unwrap_or_else(|| slug(name));
+                let room_id = rooms
+                    .iter()
+                    .find(|r| r.name == name)
+                    .map(|r| r.id.clone())
+                    .unwrap_or_else(|| slug(name));
                 sessions.push(import_event(event, &room_id, &tracks, &at)?);
             }
         }
@@ -83,7 +113,11 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
         {
             let name = s.track_name_hint.clone().unwrap_or_else(|| id.clone());
             let color = PALETTE[tracks.len() % PALETTE.len()].to_string();
-            tracks.push(Track { id: id.clone(), name, color });
+            tracks.push(Track {
+                id: id.clone(),
+                name,
+                color,
+            });
         }
     }
     sessions.sort_by(|a, b| a.session.start.cmp(&b.session.start).then_with(|| a.session.id.cmp(&b.session.id)));
@@ -95,9 +129,15 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
     };
     let first = sessions.first().map(|s| s.start.date_naive());
     let last = sessions.last().map(|s| s.end.date_naive());
-    let start_date = date_of("start").or(first).ok_or("schedule.conference.start is missing and there are no events")?;
+    let start_date = date_of("start")
+        .or(first)
+        .ok_or("schedule.conference.start is missing and there are no events")?;
     let end_date = date_of("end").or(last).unwrap_or(start_date).max(start_date);
-    let id = conf.get("acronym").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| slug(&title));
+    let id = conf
+        .get("acronym")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| slug(&title));
     let event = EventInfo {
         version: CONTRACT_VERSION,
         id,
@@ -109,7 +149,13 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
         tracks,
         rooms,
     };
-    Ok((Schedule { version: CONTRACT_VERSION, sessions }, event))
+    Ok((
+        Schedule {
+            version: CONTRACT_VERSION,
+            sessions,
+        },
+        event,
+    ))
 }
 
 struct Imported {
@@ -134,7 +180,11 @@ fn import_event(event: &Value, room_id: &str, tracks: &[Track], at: &str) -> Res
     };
     let track_name = event.get("track").and_then(Value::as_str).filter(|s| !s.is_empty());
     let track = track_name.map(|name| {
-        tracks.iter().find(|t| t.name == name || t.id == name).map(|t| t.id.clone()).unwrap_or_else(|| slug(name))
+        tracks
+            .iter()
+            .find(|t| t.name == name || t.id == name)
+            .map(|t| t.id.clone())
+            .unwrap_or_else(|| slug(name))
     });
     let kind_text = event.get("type").and_then(Value::as_str).unwrap_or("").to_lowercase();
     let kind = if ["break", "pause", "lunch", "coffee"].iter().any(|w| kind_text.contains(w)) {
@@ -177,7 +227,10 @@ fn import_event(event: &Value, room_id: &str, tracks: &[Track], at: &str) -> Res
 }
 
 fn str_at<'a>(value: &'a Value, key: &str, at: &str) -> Result<&'a str, String> {
-    value.get(key).and_then(Value::as_str).ok_or_else(|| format!("{at}.{key} is missing or not text"))
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{at}.{key} is missing or not text"))
 }
 
 /// `HH:MM`, `H:MM`, `HH:MM:SS` or `D:HH:MM` (frab writes days for very long items).

@@ -20,7 +20,10 @@ mod tests {
     use std::collections::HashSet;
 
     fn all() -> Vec<FeedPayload> {
-        Endpoint::ALL.iter().map(|e| decode(*e, body(*e)).unwrap_or_else(|err| panic!("sample {e}: {err}"))).collect()
+        Endpoint::ALL
+            .iter()
+            .map(|e| decode(*e, body(*e)).unwrap_or_else(|err| panic!("sample {e}: {err}")))
+            .collect()
     }
 
     #[test]
@@ -30,7 +33,9 @@ mod tests {
         assert_eq!(event.tracks.len(), 3);
         assert!(event.rooms.len() >= 5);
         assert_eq!((event.end_date - event.start_date).num_days(), 1, "a 2-day conference");
-        let FeedPayload::Schedule { schedule, .. } = &payloads[1] else { panic!() };
+        let FeedPayload::Schedule { schedule, .. } = &payloads[1] else {
+            panic!()
+        };
         assert!(schedule.sessions.len() >= 40);
         assert!(schedule.sessions.iter().any(|s| s.kind == SessionKind::Break));
         let hangul = |s: &str| s.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c));
@@ -40,10 +45,18 @@ mod tests {
         assert_eq!(days.len(), 2);
         for s in &schedule.sessions {
             if let Some(track) = &s.track {
-                assert!(event.tracks.iter().any(|t| &t.id == track), "session {} has unknown track {track}", s.id);
+                assert!(
+                    event.tracks.iter().any(|t| &t.id == track),
+                    "session {} has unknown track {track}",
+                    s.id
+                );
             }
             if let Some(room) = &s.room {
-                assert!(event.rooms.iter().any(|r| &r.id == room), "session {} has unknown room {room}", s.id);
+                assert!(
+                    event.rooms.iter().any(|r| &r.id == room),
+                    "session {} has unknown room {room}",
+                    s.id
+                );
             }
         }
         let FeedPayload::Messages(m) = &payloads[2] else { panic!() };
@@ -77,7 +90,9 @@ mod photo_tests {
 
     #[test]
     fn every_sample_prize_has_its_photo() {
-        let FeedPayload::Draw(draw) = decode(Endpoint::Draw, body(Endpoint::Draw)).unwrap() else { panic!() };
+        let FeedPayload::Draw(draw) = decode(Endpoint::Draw, body(Endpoint::Draw)).unwrap() else {
+            panic!()
+        };
         for prize in &draw.prizes {
             let url = prize.image_url.as_deref().unwrap();
             assert!(prize_photo(url).is_some(), "no embedded photo for {url}");

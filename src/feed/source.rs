@@ -49,10 +49,13 @@ impl SourceSpec {
     pub fn label(&self) -> String {
         match self {
             SourceSpec::Sample => "sample event".into(),
-            SourceSpec::Http(url) => url.host_str().map(|h| match url.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_string(),
-            }).unwrap_or_else(|| url.to_string()),
+            SourceSpec::Http(url) => url
+                .host_str()
+                .map(|h| match url.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                })
+                .unwrap_or_else(|| url.to_string()),
             SourceSpec::Dir(path) => path.display().to_string(),
         }
     }
@@ -97,11 +100,21 @@ mod tests {
     #[test]
     fn parses_every_kind() {
         assert_eq!(SourceSpec::parse("sample").unwrap(), SourceSpec::Sample);
-        let SourceSpec::Http(url) = SourceSpec::parse("http://127.0.0.1:8080").unwrap() else { panic!() };
+        let SourceSpec::Http(url) = SourceSpec::parse("http://127.0.0.1:8080").unwrap() else {
+            panic!()
+        };
         assert_eq!(url.join("api/v1/event").unwrap().as_str(), "http://127.0.0.1:8080/api/v1/event");
-        let SourceSpec::Http(url) = SourceSpec::parse("https://ev.example.org/kiosk").unwrap() else { panic!() };
-        assert_eq!(url.join("api/v1/event").unwrap().as_str(), "https://ev.example.org/kiosk/api/v1/event");
-        assert_eq!(SourceSpec::parse("file:///srv/event").unwrap(), SourceSpec::Dir("/srv/event".into()));
+        let SourceSpec::Http(url) = SourceSpec::parse("https://ev.example.org/kiosk").unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            url.join("api/v1/event").unwrap().as_str(),
+            "https://ev.example.org/kiosk/api/v1/event"
+        );
+        assert_eq!(
+            SourceSpec::parse("file:///srv/event").unwrap(),
+            SourceSpec::Dir("/srv/event".into())
+        );
         assert_eq!(SourceSpec::parse("./event").unwrap(), SourceSpec::Dir("./event".into()));
     }
 

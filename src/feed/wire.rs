@@ -270,8 +270,11 @@ mod tests {
     #[test]
     fn messages_priority_orders_urgent_last() {
         assert!(Priority::Urgent > Priority::Normal && Priority::Normal > Priority::Info);
-        let m: Messages = serde_json::from_str(r#"{"version":1,"messages":[{"id":"a","text":"x","priority":"urgent",
-            "starts":"2026-12-03T09:00:00+09:00","expires":"2026-12-03T10:00:00+09:00"}]}"#).unwrap();
+        let m: Messages = serde_json::from_str(
+            r#"{"version":1,"messages":[{"id":"a","text":"x","priority":"urgent",
+            "starts":"2026-12-03T09:00:00+09:00","expires":"2026-12-03T10:00:00+09:00"}]}"#,
+        )
+        .unwrap();
         assert_eq!(m.messages[0].priority, Priority::Urgent);
     }
 

@@ -112,7 +112,10 @@ pub struct JudgeConfig {
 
 impl Default for JudgeConfig {
     fn default() -> Self {
-        Self { base_windows_ms: [22.0, 45.0, 90.0, 135.0], shrink_per_difficulty: 0.04 }
+        Self {
+            base_windows_ms: [22.0, 45.0, 90.0, 135.0],
+            shrink_per_difficulty: 0.04,
+        }
     }
 }
 
@@ -131,7 +134,11 @@ impl JudgeConfig {
 
     /// Window multiplier at `difficulty` (clamped to 0..=10; a non-finite difficulty counts as 0).
     pub fn scale(&self, difficulty: f64) -> f64 {
-        let d = if difficulty.is_finite() { difficulty.clamp(0.0, MAX_DIFFICULTY) } else { 0.0 };
+        let d = if difficulty.is_finite() {
+            difficulty.clamp(0.0, MAX_DIFFICULTY)
+        } else {
+            0.0
+        };
         (1.0 - self.shrink_per_difficulty * d).max(MIN_WINDOW_SCALE)
     }
 
@@ -149,7 +156,10 @@ impl JudgeConfig {
 
 fn tier_of(abs_offset_ms: f64, windows: &[f64; 4]) -> Judgement {
     // NaN compares false everywhere and falls through to Miss.
-    windows.iter().position(|w| abs_offset_ms <= *w).map_or(Judgement::Miss, |i| Judgement::HIT_TIERS[i])
+    windows
+        .iter()
+        .position(|w| abs_offset_ms <= *w)
+        .map_or(Judgement::Miss, |i| Judgement::HIT_TIERS[i])
 }
 
 /// Point values. `tier_points` are Perfect, Great, Good, Bad at a dead-centre hit of their tier
@@ -165,7 +175,11 @@ pub struct ScoringConfig {
 
 impl Default for ScoringConfig {
     fn default() -> Self {
-        Self { tier_points: [1000.0, 700.0, 400.0, 100.0], accuracy_falloff: 0.5, mash_penalty: 200.0 }
+        Self {
+            tier_points: [1000.0, 700.0, 400.0, 100.0],
+            accuracy_falloff: 0.5,
+            mash_penalty: 200.0,
+        }
     }
 }
 
@@ -207,7 +221,12 @@ impl Default for RoundRules {
 impl RoundRules {
     /// Default windows and points at this difficulty and weight.
     pub fn new(difficulty: f64, weight: f64) -> Self {
-        Self { difficulty, weight, judge: JudgeConfig::default(), scoring: ScoringConfig::default() }
+        Self {
+            difficulty,
+            weight,
+            judge: JudgeConfig::default(),
+            scoring: ScoringConfig::default(),
+        }
     }
 
     /// Tier and weighted points of a press with this corrected offset against its target.
@@ -220,7 +239,11 @@ impl RoundRules {
         let next = if i + 1 < p.len() { p[i + 1] } else { 0.0 };
         let inner = if i == 0 { 0.0 } else { windows[i - 1] };
         let width = windows[i] - inner;
-        let through = if width > 0.0 { ((abs - inner) / width).clamp(0.0, 1.0) } else { 0.0 };
+        let through = if width > 0.0 {
+            ((abs - inner) / width).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         let base = p[i] - self.scoring.accuracy_falloff * through * (p[i] - next);
         (tier, weighted(base, self.weight))
     }
@@ -320,26 +343,51 @@ pub fn judge_round(targets_ms: &[f64], presses_ms: &[f64], calibration_ms: f64, 
         .map(|(&target_ms, claim)| match *claim {
             Some((press, offset)) => {
                 let (judgement, points) = round.judge_press(offset);
-                TargetOutcome { target_ms, press: Some(press), offset_ms: Some(offset), judgement, points }
+                TargetOutcome {
+                    target_ms,
+                    press: Some(press),
+                    offset_ms: Some(offset),
+                    judgement,
+                    points,
+                }
             }
-            None => TargetOutcome { target_ms, press: None, offset_ms: None, judgement: Judgement::Miss, points: 0 },
+            None => TargetOutcome {
+                target_ms,
+                press: None,
+                offset_ms: None,
+                judgement: Judgement::Miss,
+                points: 0,
+            },
         })
         .collect();
     let mash_points = round.mash_points() * mash_presses.len() as i64;
     let points = targets.iter().map(|t| t.points).sum::<i64>() + mash_points;
-    RoundOutcome { targets, mash_presses, mash_points, points }
+    RoundOutcome {
+        targets,
+        mash_presses,
+        mash_points,
+        points,
+    }
 }
 
 /// Player latency from a tap-along: median of `press − beat` samples in ms, ignoring non-finite ones and
 /// any beyond ±250 ms (fumbles). `None` with fewer than 5 valid samples. Subtract it from presses.
 pub fn calibration_offset(samples_ms: &[f64]) -> Option<f64> {
-    let mut valid: Vec<f64> = samples_ms.iter().copied().filter(|s| s.is_finite() && s.abs() <= CALIBRATION_OUTLIER_MS).collect();
+    let mut valid: Vec<f64> = samples_ms
+        .iter()
+        .copied()
+        .filter(|s| s.is_finite() && s.abs() <= CALIBRATION_OUTLIER_MS)
+        .collect();
     if valid.len() < CALIBRATION_MIN_SAMPLES {
         return None;
     }
     valid.sort_by(f64::total_cmp);
     let mid = valid.len() / 2;
-    Some(if valid.len() % 2 == 1 { valid[mid] } else { (valid[mid - 1] + valid[mid]) / 2.0 })
+    Some(if valid.len() % 2 == 1 {
+        valid[mid]
+    } else {
+        (valid[mid - 1] + valid[mid]) / 2.0
+    })
 }
 
 /// Slots a piece has travelled at `t_ms` (negative before it starts; the renderer clamps, the judge doesn't need to).
@@ -455,9 +503,16 @@ impl Scoreboard {
             if teams.iter().any(|t| t.team_id == id) {
                 return Err(ScoreError::DuplicateTeam(id));
             }
-            teams.push(TeamTally { team_id: id, round_points: Vec::new() });
+            teams.push(TeamTally {
+                team_id: id,
+                round_points: Vec::new(),
+            });
         }
-        Ok(Self { round_weights, rounds_played: 0, teams })
+        Ok(Self {
+            round_weights,
+            rounds_played: 0,
+            teams,
+        })
     }
 
     pub fn teams(&self) -> &[TeamTally] {
@@ -511,12 +566,23 @@ impl Scoreboard {
 
     /// Teams by total, best first; ties share the rank ("1, 1, 3") and keep registration order.
     pub fn standings(&self) -> Vec<Standing> {
-        let mut rows: Vec<Standing> =
-            self.teams.iter().map(|t| Standing { rank: 0, team_id: t.team_id.clone(), total: t.total() }).collect();
+        let mut rows: Vec<Standing> = self
+            .teams
+            .iter()
+            .map(|t| Standing {
+                rank: 0,
+                team_id: t.team_id.clone(),
+                total: t.total(),
+            })
+            .collect();
         // Stable sort: equal totals stay in registration order.
         rows.sort_by_key(|row| std::cmp::Reverse(row.total));
         for i in 0..rows.len() {
-            rows[i].rank = if i > 0 && rows[i].total == rows[i - 1].total { rows[i - 1].rank } else { i + 1 };
+            rows[i].rank = if i > 0 && rows[i].total == rows[i - 1].total {
+                rows[i - 1].rank
+            } else {
+                i + 1
+            };
         }
         rows
     }
@@ -559,7 +625,10 @@ mod tests {
         assert_eq!(judge.windows_ms(-2.0), judge.windows_ms(0.0));
         assert_eq!(judge.windows_ms(f64::NAN), judge.windows_ms(0.0));
         // A config that would close the windows keeps 10 % of them.
-        let harsh = JudgeConfig { shrink_per_difficulty: 0.5, ..JudgeConfig::default() };
+        let harsh = JudgeConfig {
+            shrink_per_difficulty: 0.5,
+            ..JudgeConfig::default()
+        };
         assert_close(harsh.windows_ms(10.0)[0], 2.2);
     }
 
@@ -626,9 +695,12 @@ mod tests {
         let targets = [1000.0, 2000.0, 3000.0];
         // Dead centre, Great edge (550), one mash.
         let presses = [1000.0, 2045.0, 5000.0];
-        for (weight, perfect, great_edge, mash) in
-            [(1.0, 1000, 550, -200), (1.5, 1500, 825, -300), (2.0, 2000, 1100, -400), (3.0, 3000, 1650, -600)]
-        {
+        for (weight, perfect, great_edge, mash) in [
+            (1.0, 1000, 550, -200),
+            (1.5, 1500, 825, -300),
+            (2.0, 2000, 1100, -400),
+            (3.0, 3000, 1650, -600),
+        ] {
             let out = judge_round(&targets, &presses, 0.0, &RoundRules::new(0.0, weight));
             assert_eq!(out.targets[0].points, perfect);
             assert_eq!(out.targets[1].points, great_edge);
@@ -649,7 +721,10 @@ mod tests {
                 [worse - 1.0, worse - rng.random_range(0.0..2.0), rng.random_range(0.0..=worse)][rng.random_range(0..3)].max(0.0);
             let mut sign = |x: f64| if rng.random_bool(0.5) { x } else { -x };
             let (b, w) = (sign(better), sign(worse));
-            assert!(rules.press_points(b) >= rules.press_points(w), "{rules:?}: {b} scored less than {w}");
+            assert!(
+                rules.press_points(b) >= rules.press_points(w),
+                "{rules:?}: {b} scored less than {w}"
+            );
         }
         // And densely across every tier edge at each difficulty.
         for d in DIFFICULTIES {
@@ -666,7 +741,9 @@ mod tests {
     #[test]
     fn ties_share_a_rank() {
         let mut board = Scoreboard::new(["a", "b", "c", "d", "e"], vec![1.0, 2.0]).unwrap();
-        board.record_round(&[("a", 500), ("b", 700), ("c", 700), ("d", 300), ("e", 500)]).unwrap();
+        board
+            .record_round(&[("a", 500), ("b", 700), ("c", 700), ("d", 300), ("e", 500)])
+            .unwrap();
         let standings = board.standings();
         let ranks: Vec<(usize, &str, i64)> = standings.iter().map(|s| (s.rank, s.team_id.as_str(), s.total)).collect();
         assert_eq!(ranks, [(1, "b", 700), (1, "c", 700), (3, "a", 500), (3, "e", 500), (5, "d", 300)]);
@@ -674,7 +751,15 @@ mod tests {
         board.record_round(&[("d", 400)]).unwrap();
         let ranks: Vec<usize> = board.standings().iter().map(|s| s.rank).collect();
         assert_eq!(ranks, [1, 1, 1, 4, 4], "d catches up to 700");
-        assert_eq!(Scoreboard::new(["x", "y"], vec![]).unwrap().standings().iter().map(|s| s.rank).collect::<Vec<_>>(), [1, 1]);
+        assert_eq!(
+            Scoreboard::new(["x", "y"], vec![])
+                .unwrap()
+                .standings()
+                .iter()
+                .map(|s| s.rank)
+                .collect::<Vec<_>>(),
+            [1, 1]
+        );
     }
 
     #[test]
@@ -684,8 +769,14 @@ mod tests {
         assert_eq!(board.record_round(&[("nebula", 900), ("aurora", 1200)]), Ok(0));
         assert_eq!(board.next_round_weight(), Some(1.5));
         // Errors leave the board untouched.
-        assert_eq!(board.record_round(&[("nebula", 1), ("pulsar", 5)]), Err(ScoreError::UnknownTeam("pulsar".into())));
-        assert_eq!(board.record_round(&[("nebula", 1), ("nebula", 5)]), Err(ScoreError::DuplicateTeam("nebula".into())));
+        assert_eq!(
+            board.record_round(&[("nebula", 1), ("pulsar", 5)]),
+            Err(ScoreError::UnknownTeam("pulsar".into()))
+        );
+        assert_eq!(
+            board.record_round(&[("nebula", 1), ("nebula", 5)]),
+            Err(ScoreError::DuplicateTeam("nebula".into()))
+        );
         assert_eq!(board.rounds_played(), 1);
         assert_eq!(board.record_round(&[("nebula", 1350)]), Ok(1));
         assert_eq!((board.round_points("aurora", 1), board.total("aurora")), (Some(0), Some(1200)));
@@ -695,13 +786,23 @@ mod tests {
         board.record_round(&[]).unwrap();
         assert_eq!((board.next_round(), board.next_round_weight()), (None, None));
         assert_eq!(board.record_round(&[]), Err(ScoreError::NoRoundLeft));
-        assert_eq!(Scoreboard::new(["a", "a"], vec![1.0]).unwrap_err(), ScoreError::DuplicateTeam("a".into()));
+        assert_eq!(
+            Scoreboard::new(["a", "a"], vec![1.0]).unwrap_err(),
+            ScoreError::DuplicateTeam("a".into())
+        );
     }
 
     #[test]
     fn journaled_scoreboard_is_checked_on_load() {
-        let tally = |id: &str, pts: &[i64]| TeamTally { team_id: id.into(), round_points: pts.to_vec() };
-        let journal = |played, teams| ScoreboardJournal { round_weights: vec![1.0, 2.0], rounds_played: played, teams };
+        let tally = |id: &str, pts: &[i64]| TeamTally {
+            team_id: id.into(),
+            round_points: pts.to_vec(),
+        };
+        let journal = |played, teams| ScoreboardJournal {
+            round_weights: vec![1.0, 2.0],
+            rounds_played: played,
+            teams,
+        };
         let board = Scoreboard::try_from(journal(1, vec![tally("a", &[5]), tally("b", &[7])])).unwrap();
         assert_eq!((board.total("b"), board.next_round_weight()), (Some(7), Some(2.0)));
         assert!(matches!(
@@ -737,8 +838,16 @@ mod tests {
             let targets: Vec<f64> = (0..TARGETS).map(|k| 2000.0 + 1500.0 * k as f64).collect();
             // Alternate early/late; the tiny factors absorb rounding in `target + offset − target`.
             let side = |k: usize| if k.is_multiple_of(2) { 1.0 } else { -1.0 };
-            let chaser_presses: Vec<f64> = targets.iter().enumerate().map(|(k, t)| t + side(k) * w[0] * (1.0 - 1e-12)).collect();
-            let leader_presses: Vec<f64> = targets.iter().enumerate().map(|(k, t)| t - side(k) * w[1] * (1.0 + 1e-12)).collect();
+            let chaser_presses: Vec<f64> = targets
+                .iter()
+                .enumerate()
+                .map(|(k, t)| t + side(k) * w[0] * (1.0 - 1e-12))
+                .collect();
+            let leader_presses: Vec<f64> = targets
+                .iter()
+                .enumerate()
+                .map(|(k, t)| t - side(k) * w[1] * (1.0 + 1e-12))
+                .collect();
             let chaser = judge_round(&targets, &chaser_presses, 0.0, &final_round);
             let leader = judge_round(&targets, &leader_presses, 0.0, &final_round);
             assert_eq!(chaser.count(Judgement::Perfect), TARGETS);
@@ -806,7 +915,9 @@ mod tests {
         // Mean points of a press uniformly inside the Bad window, at difficulty 0, weight 1.
         let rules = RoundRules::new(0.0, 1.0);
         let steps = 270_000;
-        let mean = (0..steps).map(|i| rules.press_points(-135.0 + 270.0 * (i as f64 + 0.5) / steps as f64) as f64).sum::<f64>()
+        let mean = (0..steps)
+            .map(|i| rules.press_points(-135.0 + 270.0 * (i as f64 + 0.5) / steps as f64) as f64)
+            .sum::<f64>()
             / steps as f64;
         assert!((mean - 391.0).abs() < 1.0, "{mean}");
         let coverage = 200.0 / (mean + 200.0);
@@ -829,7 +940,10 @@ mod tests {
         assert_eq!((chord.count(Judgement::Perfect), chord.points), (2, 2000));
         // Three presses at once on one target: one hit, two mashes.
         let triple = judge_round(&[500.0], &[500.0, 500.0, 500.0], 0.0, &rules);
-        assert_eq!((triple.targets[0].press, triple.mash_presses.clone(), triple.points), (Some(0), vec![1, 2], 600));
+        assert_eq!(
+            (triple.targets[0].press, triple.mash_presses.clone(), triple.points),
+            (Some(0), vec![1, 2], 600)
+        );
     }
 
     #[test]
@@ -872,10 +986,21 @@ mod tests {
     fn calibration_is_the_median_without_outliers() {
         assert_eq!(calibration_offset(&[30.0, 32.0, 31.0, 29.0]), None, "four samples are too few");
         assert_eq!(calibration_offset(&[30.0, 32.0, 31.0, 29.0, 33.0]), Some(31.0));
-        assert_eq!(calibration_offset(&[30.0, 32.0, 400.0, 31.0, -900.0, 29.0, 33.0, f64::NAN]), Some(31.0));
-        assert_eq!(calibration_offset(&[30.0, 32.0, 31.0, 29.0, 400.0, -251.0]), None, "outliers don't count towards 5");
+        assert_eq!(
+            calibration_offset(&[30.0, 32.0, 400.0, 31.0, -900.0, 29.0, 33.0, f64::NAN]),
+            Some(31.0)
+        );
+        assert_eq!(
+            calibration_offset(&[30.0, 32.0, 31.0, 29.0, 400.0, -251.0]),
+            None,
+            "outliers don't count towards 5"
+        );
         assert_eq!(calibration_offset(&[10.0, 20.0, 30.0, 40.0, 50.0, 60.0]), Some(35.0));
-        assert_eq!(calibration_offset(&[250.0, -250.0, 250.0, 250.0, 250.0]), Some(250.0), "±250 is inside");
+        assert_eq!(
+            calibration_offset(&[250.0, -250.0, 250.0, 250.0, 250.0]),
+            Some(250.0),
+            "±250 is inside"
+        );
         assert_eq!(calibration_offset(&[250.0_f64.next_up(), 1.0, 2.0, 3.0, 4.0]), None);
         // Applying it: a player consistently 40 ms late is judged dead on.
         let taps = [38.0, 41.0, 40.0, 44.0, 39.0, 42.0, 37.0];
@@ -904,10 +1029,45 @@ mod tests {
     fn configs_validate() {
         assert_eq!(JudgeConfig::default().validate(), Ok(()));
         assert_eq!(ScoringConfig::default().validate(), Ok(()));
-        assert!(JudgeConfig { base_windows_ms: [22.0, 20.0, 90.0, 135.0], ..JudgeConfig::default() }.validate().is_err());
-        assert!(JudgeConfig { shrink_per_difficulty: f64::NAN, ..JudgeConfig::default() }.validate().is_err());
-        assert!(ScoringConfig { tier_points: [700.0, 1000.0, 400.0, 100.0], ..ScoringConfig::default() }.validate().is_err());
-        assert!(ScoringConfig { accuracy_falloff: 1.5, ..ScoringConfig::default() }.validate().is_err());
-        assert!(ScoringConfig { mash_penalty: -1.0, ..ScoringConfig::default() }.validate().is_err());
+        assert!(
+            JudgeConfig {
+                base_windows_ms: [22.0, 20.0, 90.0, 135.0],
+                ..JudgeConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            JudgeConfig {
+                shrink_per_difficulty: f64::NAN,
+                ..JudgeConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            ScoringConfig {
+                tier_points: [700.0, 1000.0, 400.0, 100.0],
+                ..ScoringConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            ScoringConfig {
+                accuracy_falloff: 1.5,
+                ..ScoringConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            ScoringConfig {
+                mash_penalty: -1.0,
+                ..ScoringConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
     }
 }

@@ -13,7 +13,8 @@ use crate::ui::{UiFonts, hex_color, theme};
 struct GameRoot;
 
 pub fn plugin(app: &mut App) {
-    app.add_systems(OnEnter(Screen::CubeGame), spawn_root).add_systems(Update, rebuild.run_if(in_state(Screen::CubeGame)));
+    app.add_systems(OnEnter(Screen::CubeGame), spawn_root)
+        .add_systems(Update, rebuild.run_if(in_state(Screen::CubeGame)));
 }
 
 fn spawn_root(mut commands: Commands) {
@@ -67,20 +68,52 @@ fn rebuild(
     commands.entity(root).with_children(|ui| {
         ui.spawn((Text::new("CUBE TIMING · 큐브 타이밍"), fonts.bold(64.0, theme::TEXT)));
         let Some(game) = feed.game.as_deref() else {
-            ui.spawn((Text::new("Waiting for teams from the event feed…"), fonts.text(32.0, theme::TEXT_DIM)));
+            ui.spawn((
+                Text::new("Waiting for teams from the event feed…"),
+                fonts.text(32.0, theme::TEXT_DIM),
+            ));
             return;
         };
-        ui.spawn((Text::new(format!("{} teams · {} rounds · hit your key when the piece reaches its slot", game.teams.len(), game.rounds.len())), fonts.text(28.0, theme::TEXT_DIM)));
-        ui.spawn(Node { column_gap: px(28), ..default() }).with_children(|row| {
+        ui.spawn((
+            Text::new(format!(
+                "{} teams · {} rounds · hit your key when the piece reaches its slot",
+                game.teams.len(),
+                game.rounds.len()
+            )),
+            fonts.text(28.0, theme::TEXT_DIM),
+        ));
+        ui.spawn(Node {
+            column_gap: px(28),
+            ..default()
+        })
+        .with_children(|row| {
             for team in &game.teams {
                 let color = hex_color(&team.color);
                 row.spawn((
-                    Node { flex_direction: FlexDirection::Column, width: px(400), border_radius: BorderRadius::all(px(16)), ..default() },
+                    Node {
+                        flex_direction: FlexDirection::Column,
+                        width: px(400),
+                        border_radius: BorderRadius::all(px(16)),
+                        ..default()
+                    },
                     BackgroundColor(theme::PANEL),
                 ))
                 .with_children(|card| {
-                    card.spawn((Node { height: px(20), border_radius: BorderRadius::top(px(16)), ..default() }, BackgroundColor(color)));
-                    card.spawn(Node { flex_direction: FlexDirection::Column, padding: UiRect::all(px(22)), row_gap: px(12), ..default() }).with_children(|c| {
+                    card.spawn((
+                        Node {
+                            height: px(20),
+                            border_radius: BorderRadius::top(px(16)),
+                            ..default()
+                        },
+                        BackgroundColor(color),
+                    ));
+                    card.spawn(Node {
+                        flex_direction: FlexDirection::Column,
+                        padding: UiRect::all(px(22)),
+                        row_gap: px(12),
+                        ..default()
+                    })
+                    .with_children(|c| {
                         c.spawn((Text::new(team.name.clone()), fonts.bold(40.0, color)));
                         let key = team.key.as_deref().map(key_label).unwrap_or_else(|| "—".into());
                         c.spawn((Text::new(format!("key  [ {key} ]")), fonts.text(28.0, theme::TEXT)));
@@ -90,17 +123,36 @@ fn rebuild(
             }
         });
         ui.spawn((Text::new("ROUNDS · 라운드"), fonts.bold(30.0, theme::GOLD)));
-        ui.spawn(Node { column_gap: px(20), ..default() }).with_children(|row| {
+        ui.spawn(Node {
+            column_gap: px(20),
+            ..default()
+        })
+        .with_children(|row| {
             for round in &game.rounds {
-                row.spawn((Node { flex_direction: FlexDirection::Column, padding: UiRect::all(px(18)), border_radius: BorderRadius::all(px(12)), width: px(300), ..default() }, BackgroundColor(theme::PANEL)))
-                    .with_children(|c| {
-                        c.spawn((Text::new(round.name.clone()), fonts.bold(28.0, theme::TEXT)));
-                        c.spawn((Text::new(format!("×{:.1} points", round.weight)), fonts.bold(36.0, theme::GOLD)));
-                        c.spawn((Text::new(format!("{} pieces · {:.1} slots/s", round.pieces, round.speed)), fonts.text(22.0, theme::TEXT_DIM)));
-                    });
+                row.spawn((
+                    Node {
+                        flex_direction: FlexDirection::Column,
+                        padding: UiRect::all(px(18)),
+                        border_radius: BorderRadius::all(px(12)),
+                        width: px(300),
+                        ..default()
+                    },
+                    BackgroundColor(theme::PANEL),
+                ))
+                .with_children(|c| {
+                    c.spawn((Text::new(round.name.clone()), fonts.bold(28.0, theme::TEXT)));
+                    c.spawn((Text::new(format!("×{:.1} points", round.weight)), fonts.bold(36.0, theme::GOLD)));
+                    c.spawn((
+                        Text::new(format!("{} pieces · {:.1} slots/s", round.pieces, round.speed)),
+                        fonts.text(22.0, theme::TEXT_DIM),
+                    ));
+                });
             }
         });
-        ui.spawn((Text::new("Later rounds weigh more — a late comeback is always possible."), fonts.text(26.0, theme::TEXT_DIM)));
+        ui.spawn((
+            Text::new("Later rounds weigh more — a late comeback is always possible."),
+            fonts.text(26.0, theme::TEXT_DIM),
+        ));
     });
 }
 

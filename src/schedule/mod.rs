@@ -110,7 +110,13 @@ pub(crate) fn rebuild_overlay(
         m.id.hash(&mut hasher);
     }
     let portrait = window.single().is_ok_and(|w| w.height() > w.width());
-    let key = OverlayKey { revision: feed.revision, minute: now.timestamp().div_euclid(60), focus: tour.0.focus, messages: hasher.finish(), portrait };
+    let key = OverlayKey {
+        revision: feed.revision,
+        minute: now.timestamp().div_euclid(60),
+        focus: tour.0.focus,
+        messages: hasher.finish(),
+        portrait,
+    };
     cost.checks += 1;
     if *built == Some(key) && added.is_empty() {
         cost.total += started.elapsed();
@@ -120,12 +126,22 @@ pub(crate) fn rebuild_overlay(
     *built = Some(key);
     commands.entity(root).despawn_children();
     let room = config.schedule.room.as_deref();
-    commands.entity(root).with_children(|ui| build_overlay(ui, &feed, now, &fonts, tour.0.focus, room, portrait));
+    commands
+        .entity(root)
+        .with_children(|ui| build_overlay(ui, &feed, now, &fonts, tour.0.focus, room, portrait));
     cost.rebuilds += 1;
     cost.total += started.elapsed();
 }
 
-fn build_overlay(ui: &mut ChildSpawnerCommands, feed: &FeedState, now: DateTime<Utc>, fonts: &UiFonts, focus: usize, room: Option<&str>, portrait: bool) {
+fn build_overlay(
+    ui: &mut ChildSpawnerCommands,
+    feed: &FeedState,
+    now: DateTime<Utc>,
+    fonts: &UiFonts,
+    focus: usize,
+    room: Option<&str>,
+    portrait: bool,
+) {
     let Some(event) = feed.event.as_deref() else {
         ui.spawn((Text::new("Waiting for the event feed…"), fonts.bold(44.0, theme::TEXT_DIM)));
         return;
@@ -137,7 +153,11 @@ fn build_overlay(ui: &mut ChildSpawnerCommands, feed: &FeedState, now: DateTime<
     for m in active.iter().filter(|m| m.priority == Priority::Urgent) {
         ui.spawn((
             Name::new("Urgent banner"),
-            Node { padding: UiRect::axes(px(28), px(18)), border_radius: BorderRadius::all(px(12)), ..default() },
+            Node {
+                padding: UiRect::axes(px(28), px(18)),
+                border_radius: BorderRadius::all(px(12)),
+                ..default()
+            },
             BackgroundColor(theme::URGENT),
         ))
         .with_child((Text::new(format!("⚠  {}", ellipsize(&m.text, 160))), fonts.bold(38.0, Color::WHITE)));
@@ -151,7 +171,14 @@ fn build_overlay(ui: &mut ChildSpawnerCommands, feed: &FeedState, now: DateTime<
     let focused_track = tracks.get(focus).copied();
     let phase = model::phase(schedule, now);
 
-    ui.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(12), flex_grow: 1.0, overflow: Overflow::clip(), ..default() }).with_children(|main| {
+    ui.spawn(Node {
+        flex_direction: FlexDirection::Column,
+        row_gap: px(12),
+        flex_grow: 1.0,
+        overflow: Overflow::clip(),
+        ..default()
+    })
+    .with_children(|main| {
         if let Some(room) = room.and_then(|r| find_room(event, r)) {
             room_mode(main, feed, schedule, event, room, now, &tz, fonts);
             return;
@@ -162,7 +189,11 @@ fn build_overlay(ui: &mut ChildSpawnerCommands, feed: &FeedState, now: DateTime<
                 main.spawn((Text::new("THAT'S ALL — THANK YOU · 감사합니다"), fonts.bold(34.0, theme::GOLD)));
             }
             model::Phase::Running | model::Phase::Upcoming => {
-                let heading = if phase == model::Phase::Running { "NOW · 지금 진행 중" } else { "COMING UP · 곧 시작" };
+                let heading = if phase == model::Phase::Running {
+                    "NOW · 지금 진행 중"
+                } else {
+                    "COMING UP · 곧 시작"
+                };
                 main.spawn((Text::new(heading), fonts.bold(30.0, theme::GOLD)));
                 let rooms: Vec<&str> = event.rooms.iter().map(|r| r.id.as_str()).collect();
                 for row in model::now_next_by_room(schedule, &rooms, now) {
@@ -184,33 +215,63 @@ fn build_overlay(ui: &mut ChildSpawnerCommands, feed: &FeedState, now: DateTime<
 
 fn header(ui: &mut ChildSpawnerCommands, event: &EventInfo, now: DateTime<Utc>, tz: &Tz, fonts: &UiFonts, portrait: bool) {
     let local = now.with_timezone(tz);
-    let direction = if portrait { FlexDirection::ColumnReverse } else { FlexDirection::Row };
-    ui.spawn(Node { flex_direction: direction, justify_content: JustifyContent::SpaceBetween, align_items: AlignItems::FlexStart, ..default() })
-        .with_children(|row| {
-            row.spawn(Node { flex_direction: FlexDirection::Column, row_gap: px(6), flex_shrink: 1.0, ..default() }).with_children(|col| {
-                col.spawn((Text::new(event.name.clone()), fonts.bold(56.0, theme::TEXT)));
-                let venue = event.venue.as_deref().map(|v| format!(" · {v}")).unwrap_or_default();
-                col.spawn((Text::new(format!("{}{venue}", local.format("%A %-d %B %Y"))), fonts.text(26.0, theme::TEXT_DIM)));
-            });
-            row.spawn((Text::new(local.format("%H:%M").to_string()), fonts.bold(104.0, theme::TEXT)));
+    let direction = if portrait {
+        FlexDirection::ColumnReverse
+    } else {
+        FlexDirection::Row
+    };
+    ui.spawn(Node {
+        flex_direction: direction,
+        justify_content: JustifyContent::SpaceBetween,
+        align_items: AlignItems::FlexStart,
+        ..default()
+    })
+    .with_children(|row| {
+        row.spawn(Node {
+            flex_direction: FlexDirection::Column,
+            row_gap: px(6),
+            flex_shrink: 1.0,
+            ..default()
+        })
+        .with_children(|col| {
+            col.spawn((Text::new(event.name.clone()), fonts.bold(56.0, theme::TEXT)));
+            let venue = event.venue.as_deref().map(|v| format!(" · {v}")).unwrap_or_default();
+            col.spawn((
+                Text::new(format!("{}{venue}", local.format("%A %-d %B %Y"))),
+                fonts.text(26.0, theme::TEXT_DIM),
+            ));
         });
+        row.spawn((Text::new(local.format("%H:%M").to_string()), fonts.bold(104.0, theme::TEXT)));
+    });
 }
 
 fn find_room<'a>(event: &'a EventInfo, wanted: &str) -> Option<&'a crate::feed::wire::Room> {
     let w = wanted.trim();
     event.rooms.iter().find(|r| r.id == w).or_else(|| {
-        event.rooms.iter().find(|r| r.name.eq_ignore_ascii_case(w) || r.short_name.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(w)))
+        event
+            .rooms
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(w) || r.short_name.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(w)))
     })
 }
 
 fn track_color(feed: &FeedState, session: &Session) -> Color {
-    session.track.as_deref().and_then(|t| feed.track(t)).map(|t| hex_color(&t.color)).unwrap_or(theme::TEXT_DIM)
+    session
+        .track
+        .as_deref()
+        .and_then(|t| feed.track(t))
+        .map(|t| hex_color(&t.color))
+        .unwrap_or(theme::TEXT_DIM)
 }
 
 /// "starts in" wording, with the date when it is not today-ish.
 fn next_line(session: &Session, now: DateTime<Utc>, tz: &Tz) -> (String, bool) {
     let minutes = (session.start.with_timezone(&Utc) - now).num_minutes();
-    let at = if minutes >= 20 * 60 { session.start.with_timezone(tz).format("%a %-d %b %H:%M").to_string() } else { session.start.with_timezone(tz).format("%H:%M").to_string() };
+    let at = if minutes >= 20 * 60 {
+        session.start.with_timezone(tz).format("%a %-d %b %H:%M").to_string()
+    } else {
+        session.start.with_timezone(tz).format("%H:%M").to_string()
+    };
     (format!("NEXT {at} · {}", model::starts_in(minutes)), minutes <= 5)
 }
 
@@ -241,12 +302,32 @@ fn session_row(
         BorderColor::all(if focused { color.with_alpha(0.8) } else { Color::NONE }),
     ))
     .with_children(|row| {
-        row.spawn((Node { width: px(10), height: px(72), flex_shrink: 0.0, border_radius: BorderRadius::all(px(5)), ..default() }, BackgroundColor(color)));
-        row.spawn(Node { width: px(360), flex_shrink: 0.0, flex_direction: FlexDirection::Column, row_gap: px(2), ..default() }).with_children(|c| {
+        row.spawn((
+            Node {
+                width: px(10),
+                height: px(72),
+                flex_shrink: 0.0,
+                border_radius: BorderRadius::all(px(5)),
+                ..default()
+            },
+            BackgroundColor(color),
+        ));
+        row.spawn(Node {
+            width: px(360),
+            flex_shrink: 0.0,
+            flex_direction: FlexDirection::Column,
+            row_gap: px(2),
+            ..default()
+        })
+        .with_children(|c| {
             c.spawn((Text::new(room_name.to_string()), fonts.bold(26.0, theme::TEXT)));
             match current {
                 Some(s) => {
-                    let times = format!("NOW {}–{}", s.start.with_timezone(tz).format("%H:%M"), s.end.with_timezone(tz).format("%H:%M"));
+                    let times = format!(
+                        "NOW {}–{}",
+                        s.start.with_timezone(tz).format("%H:%M"),
+                        s.end.with_timezone(tz).format("%H:%M")
+                    );
                     c.spawn((Text::new(times), fonts.text(20.0, theme::TEXT_DIM)));
                     progress_bar(c, model::progress(s, now), color);
                 }
@@ -256,14 +337,27 @@ fn session_row(
                 }
             }
         });
-        row.spawn(Node { flex_direction: FlexDirection::Column, flex_shrink: 1.0, flex_grow: 1.0, row_gap: px(2), ..default() }).with_children(|c| {
+        row.spawn(Node {
+            flex_direction: FlexDirection::Column,
+            flex_shrink: 1.0,
+            flex_grow: 1.0,
+            row_gap: px(2),
+            ..default()
+        })
+        .with_children(|c| {
             c.spawn((Text::new(ellipsize(&lead.title, 90)), fonts.bold(32.0, theme::TEXT)));
             if !lead.speakers.is_empty() {
-                c.spawn((Text::new(ellipsize(&lead.speakers.join(", "), 80)), fonts.text(22.0, theme::TEXT_DIM)));
+                c.spawn((
+                    Text::new(ellipsize(&lead.speakers.join(", "), 80)),
+                    fonts.text(22.0, theme::TEXT_DIM),
+                ));
             }
             if let (Some(_), Some(n)) = (current, next) {
                 let (line, soon) = next_line(n, now, tz);
-                c.spawn((Text::new(format!("{line} · {}", ellipsize(&n.title, 60))), fonts.text(20.0, if soon { theme::GOLD } else { theme::TEXT_DIM })));
+                c.spawn((
+                    Text::new(format!("{line} · {}", ellipsize(&n.title, 60))),
+                    fonts.text(20.0, if soon { theme::GOLD } else { theme::TEXT_DIM }),
+                ));
             }
         });
     });
@@ -271,16 +365,47 @@ fn session_row(
 
 fn progress_bar(parent: &mut ChildSpawnerCommands, share: f32, color: Color) {
     parent
-        .spawn((Node { width: px(300), height: px(6), margin: UiRect::top(px(6)), border_radius: BorderRadius::all(px(3)), ..default() }, BackgroundColor(theme::TRACK_BG)))
-        .with_child((Node { width: percent(share * 100.0), height: percent(100), border_radius: BorderRadius::all(px(3)), ..default() }, BackgroundColor(color)));
+        .spawn((
+            Node {
+                width: px(300),
+                height: px(6),
+                margin: UiRect::top(px(6)),
+                border_radius: BorderRadius::all(px(3)),
+                ..default()
+            },
+            BackgroundColor(theme::TRACK_BG),
+        ))
+        .with_child((
+            Node {
+                width: percent(share * 100.0),
+                height: percent(100),
+                border_radius: BorderRadius::all(px(3)),
+                ..default()
+            },
+            BackgroundColor(color),
+        ));
 }
 
 /// During breaks: for each track, where its next session is — the question everyone asks.
 #[allow(clippy::too_many_arguments)]
-fn break_timetable(main: &mut ChildSpawnerCommands, feed: &FeedState, schedule: &Schedule, tracks: &[&str], now: DateTime<Utc>, tz: &Tz, fonts: &UiFonts) {
-    let running_break = model::running_at(schedule, now).into_iter().find(|s| s.kind == crate::feed::wire::SessionKind::Break);
+fn break_timetable(
+    main: &mut ChildSpawnerCommands,
+    feed: &FeedState,
+    schedule: &Schedule,
+    tracks: &[&str],
+    now: DateTime<Utc>,
+    tz: &Tz,
+    fonts: &UiFonts,
+) {
+    let running_break = model::running_at(schedule, now)
+        .into_iter()
+        .find(|s| s.kind == crate::feed::wire::SessionKind::Break);
     let title = match running_break {
-        Some(b) => format!("{} · until {} — where each track continues", b.title, b.end.with_timezone(tz).format("%H:%M")),
+        Some(b) => format!(
+            "{} · until {} — where each track continues",
+            b.title,
+            b.end.with_timezone(tz).format("%H:%M")
+        ),
         None => "BREAK · 쉬는 시간 — where each track continues".to_string(),
     };
     main.spawn((Text::new(title), fonts.bold(30.0, theme::GOLD)));
@@ -288,21 +413,53 @@ fn break_timetable(main: &mut ChildSpawnerCommands, feed: &FeedState, schedule: 
         let Some(track) = feed.track(track_id) else { continue };
         let color = hex_color(&track.color);
         main.spawn((
-            Node { column_gap: px(22), padding: UiRect::axes(px(18), px(14)), border_radius: BorderRadius::all(px(12)), align_items: AlignItems::Center, ..default() },
+            Node {
+                column_gap: px(22),
+                padding: UiRect::axes(px(18), px(14)),
+                border_radius: BorderRadius::all(px(12)),
+                align_items: AlignItems::Center,
+                ..default()
+            },
             BackgroundColor(theme::PANEL),
         ))
         .with_children(|row| {
-            row.spawn((Node { width: px(16), height: px(84), flex_shrink: 0.0, border_radius: BorderRadius::all(px(8)), ..default() }, BackgroundColor(color)));
-            row.spawn(Node { width: px(330), flex_shrink: 0.0, flex_direction: FlexDirection::Column, ..default() }).with_children(|c| {
+            row.spawn((
+                Node {
+                    width: px(16),
+                    height: px(84),
+                    flex_shrink: 0.0,
+                    border_radius: BorderRadius::all(px(8)),
+                    ..default()
+                },
+                BackgroundColor(color),
+            ));
+            row.spawn(Node {
+                width: px(330),
+                flex_shrink: 0.0,
+                flex_direction: FlexDirection::Column,
+                ..default()
+            })
+            .with_children(|c| {
                 c.spawn((Text::new(track.name.clone()), fonts.bold(28.0, color)));
                 if let Some(n) = next {
                     let (line, soon) = next_line(n, now, tz);
                     c.spawn((Text::new(line), fonts.bold(20.0, if soon { theme::GOLD } else { theme::TEXT_DIM })));
                 }
             });
-            row.spawn(Node { flex_direction: FlexDirection::Column, flex_grow: 1.0, flex_shrink: 1.0, row_gap: px(4), ..default() }).with_children(|c| match next {
+            row.spawn(Node {
+                flex_direction: FlexDirection::Column,
+                flex_grow: 1.0,
+                flex_shrink: 1.0,
+                row_gap: px(4),
+                ..default()
+            })
+            .with_children(|c| match next {
                 Some(n) => {
-                    let room = n.room.as_deref().map(|r| feed.room(r).map(|r| r.name.clone()).unwrap_or_else(|| r.to_string())).unwrap_or_else(|| "Everywhere".into());
+                    let room = n
+                        .room
+                        .as_deref()
+                        .map(|r| feed.room(r).map(|r| r.name.clone()).unwrap_or_else(|| r.to_string()))
+                        .unwrap_or_else(|| "Everywhere".into());
                     c.spawn((Text::new(format!("→ {room}")), fonts.bold(38.0, theme::TEXT)));
                     c.spawn((Text::new(ellipsize(&n.title, 90)), fonts.text(26.0, theme::TEXT_DIM)));
                 }
@@ -316,43 +473,118 @@ fn break_timetable(main: &mut ChildSpawnerCommands, feed: &FeedState, schedule: 
 
 /// Door-side screen: this room's current and next session large; the other rooms in one line each.
 #[allow(clippy::too_many_arguments)]
-fn room_mode(main: &mut ChildSpawnerCommands, feed: &FeedState, schedule: &Schedule, event: &EventInfo, room: &crate::feed::wire::Room, now: DateTime<Utc>, tz: &Tz, fonts: &UiFonts) {
+fn room_mode(
+    main: &mut ChildSpawnerCommands,
+    feed: &FeedState,
+    schedule: &Schedule,
+    event: &EventInfo,
+    room: &crate::feed::wire::Room,
+    now: DateTime<Utc>,
+    tz: &Tz,
+    fonts: &UiFonts,
+) {
     let rows = model::now_next_by_room(schedule, &[room.id.as_str()], now);
     let row = &rows[0];
     main.spawn((Text::new(room.name.clone()), fonts.bold(40.0, theme::GOLD)));
     let current = row.current;
     if let Some(s) = current {
         let color = track_color(feed, s);
-        main.spawn((Node { flex_direction: FlexDirection::Column, padding: UiRect::all(px(28)), row_gap: px(10), border_radius: BorderRadius::all(px(16)), ..default() }, BackgroundColor(theme::PANEL)))
-            .with_children(|c| {
-                c.spawn((Text::new(format!("NOW {}–{}", s.start.with_timezone(tz).format("%H:%M"), s.end.with_timezone(tz).format("%H:%M"))), fonts.bold(26.0, color)));
-                c.spawn((Text::new(ellipsize(&s.title, 120)), fonts.bold(60.0, theme::TEXT)));
-                if !s.speakers.is_empty() {
-                    c.spawn((Text::new(s.speakers.join(", ")), fonts.text(32.0, theme::TEXT_DIM)));
-                }
-                c.spawn((Node { width: percent(100), height: px(10), border_radius: BorderRadius::all(px(5)), ..default() }, BackgroundColor(theme::TRACK_BG)))
-                    .with_child((Node { width: percent(model::progress(s, now) * 100.0), height: percent(100), border_radius: BorderRadius::all(px(5)), ..default() }, BackgroundColor(color)));
-            });
+        main.spawn((
+            Node {
+                flex_direction: FlexDirection::Column,
+                padding: UiRect::all(px(28)),
+                row_gap: px(10),
+                border_radius: BorderRadius::all(px(16)),
+                ..default()
+            },
+            BackgroundColor(theme::PANEL),
+        ))
+        .with_children(|c| {
+            c.spawn((
+                Text::new(format!(
+                    "NOW {}–{}",
+                    s.start.with_timezone(tz).format("%H:%M"),
+                    s.end.with_timezone(tz).format("%H:%M")
+                )),
+                fonts.bold(26.0, color),
+            ));
+            c.spawn((Text::new(ellipsize(&s.title, 120)), fonts.bold(60.0, theme::TEXT)));
+            if !s.speakers.is_empty() {
+                c.spawn((Text::new(s.speakers.join(", ")), fonts.text(32.0, theme::TEXT_DIM)));
+            }
+            c.spawn((
+                Node {
+                    width: percent(100),
+                    height: px(10),
+                    border_radius: BorderRadius::all(px(5)),
+                    ..default()
+                },
+                BackgroundColor(theme::TRACK_BG),
+            ))
+            .with_child((
+                Node {
+                    width: percent(model::progress(s, now) * 100.0),
+                    height: percent(100),
+                    border_radius: BorderRadius::all(px(5)),
+                    ..default()
+                },
+                BackgroundColor(color),
+            ));
+        });
     }
     if let Some(n) = row.next {
         let (line, soon) = next_line(n, now, tz);
-        main.spawn((Node { flex_direction: FlexDirection::Column, padding: UiRect::all(px(24)), row_gap: px(6), border_radius: BorderRadius::all(px(16)), ..default() }, BackgroundColor(theme::PANEL)))
-            .with_children(|c| {
-                c.spawn((Text::new(line), fonts.bold(26.0, if soon { theme::GOLD } else { theme::TEXT_DIM })));
-                c.spawn((Text::new(ellipsize(&n.title, 100)), fonts.bold(if current.is_some() { 38.0 } else { 56.0 }, theme::TEXT)));
-                if !n.speakers.is_empty() {
-                    c.spawn((Text::new(n.speakers.join(", ")), fonts.text(26.0, theme::TEXT_DIM)));
-                }
-            });
+        main.spawn((
+            Node {
+                flex_direction: FlexDirection::Column,
+                padding: UiRect::all(px(24)),
+                row_gap: px(6),
+                border_radius: BorderRadius::all(px(16)),
+                ..default()
+            },
+            BackgroundColor(theme::PANEL),
+        ))
+        .with_children(|c| {
+            c.spawn((Text::new(line), fonts.bold(26.0, if soon { theme::GOLD } else { theme::TEXT_DIM })));
+            c.spawn((
+                Text::new(ellipsize(&n.title, 100)),
+                fonts.bold(if current.is_some() { 38.0 } else { 56.0 }, theme::TEXT),
+            ));
+            if !n.speakers.is_empty() {
+                c.spawn((Text::new(n.speakers.join(", ")), fonts.text(26.0, theme::TEXT_DIM)));
+            }
+        });
     }
     main.spawn((Text::new("Elsewhere · 다른 방"), fonts.bold(24.0, theme::TEXT_DIM)));
     let others: Vec<&str> = event.rooms.iter().filter(|r| r.id != room.id).map(|r| r.id.as_str()).collect();
     for other in model::now_next_by_room(schedule, &others, now) {
-        let Some(s) = other.current.filter(|c| c.room.is_some()).or(other.next) else { continue };
+        let Some(s) = other.current.filter(|c| c.room.is_some()).or(other.next) else {
+            continue;
+        };
         let name = feed.room(other.room).map(|r| r.name.as_str()).unwrap_or(other.room);
-        main.spawn(Node { column_gap: px(14), align_items: AlignItems::Center, ..default() }).with_children(|r| {
-            r.spawn((Node { width: px(12), height: px(12), border_radius: BorderRadius::all(px(6)), ..default() }, BackgroundColor(track_color(feed, s))));
-            r.spawn((Text::new(format!("{name} · {} · {}", s.start.with_timezone(tz).format("%H:%M"), ellipsize(&s.title, 70))), fonts.text(22.0, theme::TEXT)));
+        main.spawn(Node {
+            column_gap: px(14),
+            align_items: AlignItems::Center,
+            ..default()
+        })
+        .with_children(|r| {
+            r.spawn((
+                Node {
+                    width: px(12),
+                    height: px(12),
+                    border_radius: BorderRadius::all(px(6)),
+                    ..default()
+                },
+                BackgroundColor(track_color(feed, s)),
+            ));
+            r.spawn((
+                Text::new(format!(
+                    "{name} · {} · {}",
+                    s.start.with_timezone(tz).format("%H:%M"),
+                    ellipsize(&s.title, 70)
+                )),
+                fonts.text(22.0, theme::TEXT),
+            ));
         });
     }
 }
@@ -360,17 +592,49 @@ fn room_mode(main: &mut ChildSpawnerCommands, feed: &FeedState, schedule: &Sched
 fn footer(ui: &mut ChildSpawnerCommands, feed: &FeedState, active: &[&Message], fonts: &UiFonts) {
     let notes: Vec<&&Message> = active.iter().filter(|m| m.priority != Priority::Urgent).collect();
     if !notes.is_empty() {
-        ui.spawn(Node { column_gap: px(16), flex_wrap: FlexWrap::Wrap, row_gap: px(10), ..default() }).with_children(|row| {
+        ui.spawn(Node {
+            column_gap: px(16),
+            flex_wrap: FlexWrap::Wrap,
+            row_gap: px(10),
+            ..default()
+        })
+        .with_children(|row| {
             for m in notes {
-                row.spawn((Node { padding: UiRect::axes(px(18), px(10)), border_radius: BorderRadius::all(px(10)), ..default() }, BackgroundColor(theme::PANEL)))
-                    .with_child((Text::new(ellipsize(&m.text, 90)), fonts.text(24.0, theme::TEXT)));
+                row.spawn((
+                    Node {
+                        padding: UiRect::axes(px(18), px(10)),
+                        border_radius: BorderRadius::all(px(10)),
+                        ..default()
+                    },
+                    BackgroundColor(theme::PANEL),
+                ))
+                .with_child((Text::new(ellipsize(&m.text, 90)), fonts.text(24.0, theme::TEXT)));
             }
         });
     }
-    ui.spawn(Node { column_gap: px(28), align_items: AlignItems::Center, flex_wrap: FlexWrap::Wrap, ..default() }).with_children(|row| {
+    ui.spawn(Node {
+        column_gap: px(28),
+        align_items: AlignItems::Center,
+        flex_wrap: FlexWrap::Wrap,
+        ..default()
+    })
+    .with_children(|row| {
         for track in feed.tracks() {
-            row.spawn(Node { column_gap: px(10), align_items: AlignItems::Center, ..default() }).with_children(|chip| {
-                chip.spawn((Node { width: px(26), height: px(26), border_radius: BorderRadius::all(px(6)), ..default() }, BackgroundColor(hex_color(&track.color))));
+            row.spawn(Node {
+                column_gap: px(10),
+                align_items: AlignItems::Center,
+                ..default()
+            })
+            .with_children(|chip| {
+                chip.spawn((
+                    Node {
+                        width: px(26),
+                        height: px(26),
+                        border_radius: BorderRadius::all(px(6)),
+                        ..default()
+                    },
+                    BackgroundColor(hex_color(&track.color)),
+                ));
                 chip.spawn((Text::new(track.name.clone()), fonts.text(24.0, theme::TEXT)));
             });
         }
@@ -397,10 +661,23 @@ mod tests {
         let mut app = App::new();
         app.add_plugins((MinimalPlugins, bevy::state::app::StatesPlugin))
             .insert_resource(Config::default())
-            .insert_resource(VenueClock::starting_at(chrono::DateTime::parse_from_rfc3339("2026-12-03T10:30:05+09:00").unwrap()))
+            .insert_resource(VenueClock::starting_at(
+                chrono::DateTime::parse_from_rfc3339("2026-12-03T10:30:05+09:00").unwrap(),
+            ))
             .insert_resource(sample_feed())
-            .insert_resource(UiFonts { regular: Handle::default(), bold: Handle::default() })
-            .insert_resource(scene::Tour(tour::pose(0.0, 3, tour::TourTiming { dwell_s: 20.0, transition_s: 4.0 }, None)))
+            .insert_resource(UiFonts {
+                regular: Handle::default(),
+                bold: Handle::default(),
+            })
+            .insert_resource(scene::Tour(tour::pose(
+                0.0,
+                3,
+                tour::TourTiming {
+                    dwell_s: 20.0,
+                    transition_s: 4.0,
+                },
+                None,
+            )))
             .init_resource::<OverlayCost>()
             .init_resource::<scene::SkyCost>()
             .insert_state(Screen::Schedule)

@@ -92,7 +92,10 @@ pub fn break_interval(schedule: &Schedule, now: DateTime<Utc>) -> Option<(DateTi
         Phase::Break => {}
         _ => return None,
     }
-    if let Some(b) = running(schedule, now).filter(|s| s.kind == SessionKind::Break).max_by_key(|s| (s.room.is_none(), s.end)) {
+    if let Some(b) = running(schedule, now)
+        .filter(|s| s.kind == SessionKind::Break)
+        .max_by_key(|s| (s.room.is_none(), s.end))
+    {
         return Some((b.start.with_timezone(&Utc), b.end.with_timezone(&Utc)));
     }
     let sessions = || schedule.sessions.iter().filter(|s| active(s));
@@ -291,7 +294,9 @@ mod tests {
         let mut late = session("late", Some("b"), "23:50", "23:59", SessionKind::Talk);
         late.end = DateTime::parse_from_rfc3339("2026-12-04T00:40:00+09:00").unwrap();
         s.sessions.push(late);
-        let after_midnight = DateTime::parse_from_rfc3339("2026-12-04T00:10:00+09:00").unwrap().with_timezone(&Utc);
+        let after_midnight = DateTime::parse_from_rfc3339("2026-12-04T00:10:00+09:00")
+            .unwrap()
+            .with_timezone(&Utc);
         let rows = now_next_by_room(&s, &["b"], after_midnight);
         assert_eq!(rows[0].current.unwrap().id, "late");
     }

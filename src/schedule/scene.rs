@@ -72,19 +72,37 @@ struct Aurora {
 struct SkyObject;
 
 pub fn plugin(app: &mut App) {
-    app.world_mut().resource_mut::<bevy::asset::io::embedded::EmbeddedAssetRegistry>().insert_asset(
-        std::path::PathBuf::new(),
-        std::path::Path::new("venue_kiosk/shaders/aurora.wgsl"),
-        include_bytes!("../../shaders/aurora.wgsl").as_slice(),
-    );
+    app.world_mut()
+        .resource_mut::<bevy::asset::io::embedded::EmbeddedAssetRegistry>()
+        .insert_asset(
+            std::path::PathBuf::new(),
+            std::path::Path::new("venue_kiosk/shaders/aurora.wgsl"),
+            include_bytes!("../../shaders/aurora.wgsl").as_slice(),
+        );
     app.add_plugins(MaterialPlugin::<AuroraMaterial>::default())
         .init_resource::<SkyCost>()
-        .insert_resource(Tour(tour::pose(0.0, 1, TourTiming { dwell_s: 20.0, transition_s: 4.0 }, None)))
-        .add_systems(Update, (rebuild_sky.run_if(in_state(Screen::Schedule)), move_camera, animate_auroras).chain().in_set(SkySystems));
+        .insert_resource(Tour(tour::pose(
+            0.0,
+            1,
+            TourTiming {
+                dwell_s: 20.0,
+                transition_s: 4.0,
+            },
+            None,
+        )))
+        .add_systems(
+            Update,
+            (rebuild_sky.run_if(in_state(Screen::Schedule)), move_camera, animate_auroras)
+                .chain()
+                .in_set(SkySystems),
+        );
 }
 
 fn timing(config: &Config) -> TourTiming {
-    TourTiming { dwell_s: config.schedule.tour_seconds as f64, transition_s: config.schedule.transition_seconds as f64 }
+    TourTiming {
+        dwell_s: config.schedule.tour_seconds as f64,
+        transition_s: config.schedule.transition_seconds as f64,
+    }
 }
 
 /// Unit vector of a heading around the sky (yaw 0 looks down −Z).
@@ -133,13 +151,19 @@ pub fn constellation(track_yaw: f32, session_ids: &[&str], color: [f32; 3]) -> V
             let y = 120.0 + ((h >> 16) & 0xFFFF) as f32 / 65535.0 * 200.0;
             let r = 360.0 + ((h >> 32) & 0xFF) as f32 / 255.0 * 60.0;
             let d = heading(track_yaw + a) * r;
-            Star { position: [d.x, y, d.z], color, size: 3.2 }
+            Star {
+                position: [d.x, y, d.z],
+                color,
+                size: 3.2,
+            }
         })
         .collect()
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3))
+    bytes
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Rebuild curtains and constellations when the event's tracks or the schedule change.
@@ -173,14 +197,23 @@ fn rebuild_sky(
             Aurora { track: i },
             DespawnOnExit(Screen::Schedule),
             Mesh3d(meshes.add(ribbon_mesh(yaw, AURORA_HALF_WIDTH, AURORA_RADIUS, -90.0, 330.0, 64))),
-            MeshMaterial3d(auroras.add(AuroraMaterial { color: linear, params: Vec4::new(0.0, 1.0, i as f32 * 7.31, 0.0) })),
+            MeshMaterial3d(auroras.add(AuroraMaterial {
+                color: linear,
+                params: Vec4::new(0.0, 1.0, i as f32 * 7.31, 0.0),
+            })),
             Transform::default(),
             NoFrustumCulling,
         ));
         let ids: Vec<&str> = feed
             .schedule
             .as_deref()
-            .map(|s| s.sessions.iter().filter(|s| !s.cancelled && s.track.as_deref() == Some(track.id.as_str())).map(|s| s.id.as_str()).collect())
+            .map(|s| {
+                s.sessions
+                    .iter()
+                    .filter(|s| !s.cancelled && s.track.as_deref() == Some(track.id.as_str()))
+                    .map(|s| s.id.as_str())
+                    .collect()
+            })
             .unwrap_or_default();
         let c = srgb.to_linear();
         let markers = constellation(yaw, &ids, [c.red.max(0.3), c.green.max(0.3), c.blue.max(0.3)]);
@@ -190,7 +223,9 @@ fn rebuild_sky(
                 SkyObject,
                 DespawnOnExit(Screen::Schedule),
                 Mesh3d(meshes.add(star_mesh(&markers))),
-                MeshMaterial3d(stars.add(StarMaterial { params: Vec4::new(1.6, 0.15, 1.4, 0.0) })),
+                MeshMaterial3d(stars.add(StarMaterial {
+                    params: Vec4::new(1.6, 0.15, 1.4, 0.0),
+                })),
                 Transform::default(),
                 NoFrustumCulling,
             ));
@@ -222,7 +257,15 @@ pub(crate) fn move_camera(
     let pose = if *screen.get() == Screen::Schedule {
         tour::pose(t, n, timing(&config), hold)
     } else {
-        let mut p = tour::pose(t, 1, TourTiming { dwell_s: 3600.0, transition_s: 0.0 }, None);
+        let mut p = tour::pose(
+            t,
+            1,
+            TourTiming {
+                dwell_s: 3600.0,
+                transition_s: 0.0,
+            },
+            None,
+        );
         p.yaw = (t * std::f64::consts::TAU / 3600.0) as f32;
         p
     };

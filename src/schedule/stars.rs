@@ -71,7 +71,11 @@ pub fn generate_stars(count: usize, seed: u64) -> Vec<Star> {
     (0..count)
         .map(|_| {
             let dir = loop {
-                let v = Vec3::new(rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0), rng.random_range(-1.0..1.0));
+                let v = Vec3::new(
+                    rng.random_range(-1.0..1.0),
+                    rng.random_range(-1.0..1.0),
+                    rng.random_range(-1.0..1.0),
+                );
                 let l = v.length_squared();
                 if l > 0.01 && l <= 1.0 {
                     break v.normalize();
@@ -91,7 +95,11 @@ pub fn generate_stars(count: usize, seed: u64) -> Vec<Star> {
             };
             let u: f32 = rng.random();
             let size = 0.6 + 2.4 * u.powf(6.0);
-            Star { position: [p.x, p.y, p.z], color, size }
+            Star {
+                position: [p.x, p.y, p.z],
+                color,
+                size,
+            }
         })
         .collect()
 }
@@ -124,19 +132,28 @@ struct Sky {
 }
 
 pub fn plugin(app: &mut App) {
-    app.world_mut().resource_mut::<bevy::asset::io::embedded::EmbeddedAssetRegistry>().insert_asset(
-        std::path::PathBuf::new(),
-        std::path::Path::new("venue_kiosk/shaders/starfield.wgsl"),
-        include_bytes!("../../shaders/starfield.wgsl").as_slice(),
-    );
+    app.world_mut()
+        .resource_mut::<bevy::asset::io::embedded::EmbeddedAssetRegistry>()
+        .insert_asset(
+            std::path::PathBuf::new(),
+            std::path::Path::new("venue_kiosk/shaders/starfield.wgsl"),
+            include_bytes!("../../shaders/starfield.wgsl").as_slice(),
+        );
     app.add_plugins(MaterialPlugin::<StarMaterial>::default())
         .add_systems(Startup, spawn_sky)
         .add_systems(Update, animate_sky);
 }
 
-fn spawn_sky(mut commands: Commands, config: Res<crate::config::Config>, mut meshes: ResMut<Assets<Mesh>>, mut materials: ResMut<Assets<StarMaterial>>) {
+fn spawn_sky(
+    mut commands: Commands,
+    config: Res<crate::config::Config>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StarMaterial>>,
+) {
     let stars = generate_stars(config.schedule.stars as usize, 0x5EED_57A2);
-    let material = materials.add(StarMaterial { params: Vec4::new(1.0, 0.35, 1.0, 0.0) });
+    let material = materials.add(StarMaterial {
+        params: Vec4::new(1.0, 0.35, 1.0, 0.0),
+    });
     commands.spawn((
         Name::new("Starfield"),
         Mesh3d(meshes.add(star_mesh(&stars))),

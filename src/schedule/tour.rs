@@ -75,22 +75,39 @@ fn tour_pose(t: f64, n_tracks: usize, timing: TourTiming) -> TourPose {
     let slot = ((in_cycle / dwell).floor() as usize).min(n - 1);
     let in_slot = in_cycle - slot as f64 * dwell;
     let turning_from = dwell - transition;
-    let progress = if transition <= 0.0 || in_slot < turning_from { 0.0 } else { ease((in_slot - turning_from) / transition) };
+    let progress = if transition <= 0.0 || in_slot < turning_from {
+        0.0
+    } else {
+        ease((in_slot - turning_from) / transition)
+    };
     // The slot plus the eased part of the turn; whole laps drop out (a full turn is no turn).
     let sector = std::f64::consts::TAU / n as f64;
     let yaw = ((slot as f64 + progress) * sector).rem_euclid(std::f64::consts::TAU) as f32;
     // Slow drift for parallax: the camera wanders a little around the centre.
     let drift = t * std::f64::consts::TAU / 240.0;
-    let position = [(drift.sin() * 24.0) as f32, (drift.cos() * 0.7 * 8.0) as f32, ((drift * 0.5).cos() * 18.0) as f32];
+    let position = [
+        (drift.sin() * 24.0) as f32,
+        (drift.cos() * 0.7 * 8.0) as f32,
+        ((drift * 0.5).cos() * 18.0) as f32,
+    ];
     let pitch = (0.06 + 0.04 * (t * std::f64::consts::TAU / 90.0).sin()) as f32;
-    TourPose { yaw, pitch, position, focus: if progress > 0.5 { (slot + 1) % n } else { slot }, transition: progress as f32 }
+    TourPose {
+        yaw,
+        pitch,
+        position,
+        focus: if progress > 0.5 { (slot + 1) % n } else { slot },
+        transition: progress as f32,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const TIMING: TourTiming = TourTiming { dwell_s: 20.0, transition_s: 4.0 };
+    const TIMING: TourTiming = TourTiming {
+        dwell_s: 20.0,
+        transition_s: 4.0,
+    };
 
     /// Signed angle from `a` to `b`, the short way round.
     fn turn(a: f32, b: f32) -> f32 {

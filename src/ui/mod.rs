@@ -34,10 +34,24 @@ pub struct UiFonts {
 
 impl UiFonts {
     pub fn text(&self, size: f32, color: Color) -> (TextFont, TextColor) {
-        (TextFont { font: self.regular.clone().into(), font_size: FontSize::Px(size), ..default() }, TextColor(color))
+        (
+            TextFont {
+                font: self.regular.clone().into(),
+                font_size: FontSize::Px(size),
+                ..default()
+            },
+            TextColor(color),
+        )
     }
     pub fn bold(&self, size: f32, color: Color) -> (TextFont, TextColor) {
-        (TextFont { font: self.bold.clone().into(), font_size: FontSize::Px(size), ..default() }, TextColor(color))
+        (
+            TextFont {
+                font: self.bold.clone().into(),
+                font_size: FontSize::Px(size),
+                ..default()
+            },
+            TextColor(color),
+        )
     }
 }
 
@@ -63,8 +77,14 @@ pub fn ellipsize(text: &str, max: usize) -> String {
 struct FeedIndicator;
 
 pub fn plugin(app: &mut App) {
-    let regular = app.world_mut().resource_mut::<Assets<Font>>().add(Font::from_bytes(FONT_REGULAR.to_vec()));
-    let bold = app.world_mut().resource_mut::<Assets<Font>>().add(Font::from_bytes(FONT_BOLD.to_vec()));
+    let regular = app
+        .world_mut()
+        .resource_mut::<Assets<Font>>()
+        .add(Font::from_bytes(FONT_REGULAR.to_vec()));
+    let bold = app
+        .world_mut()
+        .resource_mut::<Assets<Font>>()
+        .add(Font::from_bytes(FONT_BOLD.to_vec()));
     app.insert_resource(UiFonts { regular, bold })
         .add_systems(Startup, spawn_feed_indicator)
         .add_systems(Update, update_feed_indicator)
@@ -77,7 +97,12 @@ fn spawn_feed_indicator(mut commands: Commands, fonts: Res<UiFonts>) {
         FeedIndicator,
         Text::new(""),
         fonts.text(15.0, theme::TEXT_DIM),
-        Node { position_type: PositionType::Absolute, right: px(18), bottom: px(12), ..default() },
+        Node {
+            position_type: PositionType::Absolute,
+            right: px(18),
+            bottom: px(12),
+            ..default()
+        },
         GlobalZIndex(100),
     ));
 }
@@ -91,7 +116,9 @@ fn update_feed_indicator(
     if !status.is_changed() && !feed.is_changed() {
         return;
     }
-    let Ok((mut text, mut color)) = indicator.single_mut() else { return };
+    let Ok((mut text, mut color)) = indicator.single_mut() else {
+        return;
+    };
     let tz = feed.event.as_ref().and_then(|e| e.time_zone.parse::<chrono_tz::Tz>().ok());
     let fmt = |t: DateTime<Utc>| match tz {
         Some(tz) => t.with_timezone(&tz).format("%H:%M").to_string(),
@@ -115,7 +142,8 @@ fn egui_fonts_once(mut contexts: EguiContexts, mut done: Local<bool>) {
     }
     let Ok(ctx) = contexts.ctx_mut() else { return };
     let mut defs = egui::FontDefinitions::default();
-    defs.font_data.insert("pretendard".into(), std::sync::Arc::new(egui::FontData::from_static(FONT_REGULAR)));
+    defs.font_data
+        .insert("pretendard".into(), std::sync::Arc::new(egui::FontData::from_static(FONT_REGULAR)));
     if let Some(family) = defs.families.get_mut(&egui::FontFamily::Proportional) {
         family.insert(0, "pretendard".into());
     }
