@@ -74,8 +74,20 @@ pub fn build(cli: &Cli, config: Config) -> App {
             crate::operator::plugin,
         ))
         .add_systems(Update, (switch_screen, quit_chord));
-    if cli.autodraw {
-        app.insert_resource(crate::draw::AutoDraw(true));
+    if let Some(prize) = &cli.prize {
+        app.insert_resource(crate::draw::StartPrize(prize.clone()));
+    }
+    match cli.autodraw.as_deref() {
+        Some("all") => {
+            app.insert_resource(crate::draw::AutoDraw::All {
+                step_s: 0.5,
+                last_s: f64::NEG_INFINITY,
+            });
+        }
+        Some(_) => {
+            app.insert_resource(crate::draw::AutoDraw::Once { pressed: false });
+        }
+        None => {}
     }
     if cli.operator_panel {
         app.insert_resource(crate::operator::OperatorPanel { open: true });

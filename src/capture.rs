@@ -20,6 +20,9 @@ struct Capture {
     path: Option<PathBuf>,
     at_frame: u32,
     frames: u32,
+    /// Consecutive frames the gate has been open: the screen rebuilds a frame after a stage change,
+    /// and the celebration needs a moment to fill the screen.
+    gate_frames: u32,
     requested: bool,
 }
 
@@ -32,12 +35,14 @@ pub fn plugin(path: Option<PathBuf>, at_frame: u32) -> impl Fn(&mut App) {
             path: path.clone(),
             at_frame: at_frame.max(1),
             frames: 0,
+            gate_frames: 0,
             requested: false,
         })
         .add_systems(Last, capture_or_exit);
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn capture_or_exit(
     mut commands: Commands,
     mut capture: ResMut<Capture>,
@@ -61,6 +66,8 @@ fn capture_or_exit(
         }
         (Some(CaptureGate::Revealed), Some(d)) => matches!(d.0.stage, crate::draw::desk::Stage::Revealed { .. }),
     };
+    capture.gate_frames = if gate_open { capture.gate_frames + 1 } else { 0 };
+    let gate_open = gate.is_none() || capture.gate_frames >= 15;
     if !gate_open && capture.frames < capture.at_frame + MAX_EXTRA_FRAMES {
         return;
     }

@@ -66,9 +66,14 @@ pub struct Cli {
     #[arg(long, value_name = "N")]
     pub bench_frames: Option<u32>,
 
-    /// Testing aid: press Space on the lucky-draw screen as soon as it is ready.
-    #[arg(long, hide = true)]
-    pub autodraw: bool,
+    /// Lucky draw: start on this prize (its id) instead of the first one not yet complete.
+    #[arg(long, value_name = "ID")]
+    pub prize: Option<String>,
+
+    /// Testing and rehearsal aid: press Space on the lucky-draw screen by itself. `once` (the
+    /// default): one draw as soon as the desk is ready; `all`: draw every prize to the end.
+    #[arg(long, hide = true, num_args = 0..=1, default_missing_value = "once", value_parser = ["once", "all"])]
+    pub autodraw: Option<String>,
 
     /// Testing aid: with --screenshot, capture only once the draw is `rolling` or `revealed`.
     #[arg(long, hide = true, value_parser = ["rolling", "revealed"])]
@@ -89,6 +94,9 @@ pub enum Command {
         /// The ticket list: the contract's draw JSON, a CSV with `number` and `holder`, or a snapshot.
         tickets_file: Option<PathBuf>,
     },
+    /// Measure and print figures (nothing is asserted).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Print the winners of every prize as CSV from a draw journal.
     ExportWinners {
         /// The draw journal (draw-journal.jsonl) or its directory.
@@ -97,6 +105,12 @@ pub enum Command {
         #[arg(long)]
         prize: Option<String>,
     },
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum BenchCommand {
+    /// The pure engines on show-sized inputs: draw from 1M tickets, judge 1M presses, now/next over 2,000 sessions.
+    Engines(crate::bench_engines::EngineBenchArgs),
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {

@@ -89,6 +89,9 @@ pub struct FeedConfig {
     pub offline_after_s: u64,
     /// Where the last good payloads are kept; empty = the OS cache dir.
     pub cache_dir: Option<PathBuf>,
+    /// File holding the event server's bearer token, for posting results and broadcasts. Env
+    /// `VENUE_KIOSK_TOKEN` wins over it. Read off the main thread, never logged.
+    pub token_file: Option<PathBuf>,
     pub poll: PollConfig,
 }
 
@@ -144,6 +147,7 @@ impl Default for FeedConfig {
             backoff_max_ms: 60_000,
             offline_after_s: 120,
             cache_dir: None,
+            token_file: None,
             poll: PollConfig::default(),
         }
     }
@@ -254,10 +258,10 @@ impl Config {
         if let Err(problem) = crate::feed::source::SourceSpec::parse(&f.source) {
             return Err(err("feed.source", problem));
         }
-        if let Some(s) = &f.schedule_source {
-            if s.trim().is_empty() {
-                return Err(err("feed.schedule_source", "is empty; remove the key or give a URL or path".into()));
-            }
+        if let Some(s) = &f.schedule_source
+            && s.trim().is_empty()
+        {
+            return Err(err("feed.schedule_source", "is empty; remove the key or give a URL or path".into()));
         }
         let ranges: [(&str, u64, u64, u64); 12] = [
             ("feed.connect_timeout_ms", f.connect_timeout_ms, 100, 60_000),

@@ -4,6 +4,7 @@
 pub mod alloc_count;
 pub mod app;
 pub mod bench;
+pub mod bench_engines;
 pub mod capture;
 pub mod cli;
 pub mod clock;

@@ -1,6 +1,6 @@
 use clap::Parser;
 
-use venue_kiosk::cli::{Cli, Command};
+use venue_kiosk::cli::{BenchCommand, Cli, Command};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -38,6 +38,13 @@ fn run_command(command: &Command) -> std::process::ExitCode {
                 }
             }
         }
+        Command::Bench(BenchCommand::Engines(args)) => match venue_kiosk::bench_engines::run(args) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("venue-kiosk bench engines: {error}");
+                std::process::ExitCode::from(1)
+            }
+        },
         Command::ExportWinners { journal, prize } => {
             let dir = if journal.is_dir() {
                 journal.clone()

@@ -61,3 +61,40 @@ fn bad_now_is_refused_by_clap() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));
 }
+
+#[test]
+fn bench_engines_prints_figures() {
+    let out = Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
+        .args([
+            "bench",
+            "engines",
+            "--tickets",
+            "5000",
+            "--winners",
+            "10",
+            "--presses",
+            "2000",
+            "--sessions",
+            "100",
+            "--repeat",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    for needle in [
+        "draw 10 winners from 5000 tickets",
+        "judge + score 2000 presses",
+        "now/next of 20 rooms, 100 sessions",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    // A draw that cannot be made is an error, not a figure.
+    let out = Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
+        .args(["bench", "engines", "--tickets", "30", "--winners", "50", "--repeat", "1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("draw failed"));
+}

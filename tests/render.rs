@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use image::RgbImage;
 
+mod common;
+
 /// One software renderer at a time: two at once only make both slow.
 static RENDERER: Mutex<()> = Mutex::new(());
 
@@ -131,9 +133,22 @@ fn schedule_screen_shows_every_track_colour() {
     }
 }
 
+/// The machine idle with its first prize: photo, name, the armed seed's commitment, the keys.
 #[test]
-fn draw_screen_shows_gold_title_and_photos() {
-    let img = render("draw", &["--mode", "draw", "--now", RUNNING_TALKS]);
+fn draw_idle_shows_the_prize_and_the_commitment() {
+    let shot = render_at("draw", (1920, 1080), &["--mode", "draw", "--now", RUNNING_TALKS]);
+    for needle in [
+        "READY · SPACE to draw",
+        "MacBook Air",
+        "0 of 1 winners drawn",
+        "Seed commitment",
+        "(500 in the pool)",
+        "N no-show",
+        "local journal (no event server)",
+    ] {
+        assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
+    }
+    let img = shot.img;
     assert_not_blank("draw", &img);
     let gold = count_near(&img, [255, 201, 64], 14);
     assert!(gold >= 1_500, "gold heading: {gold} pixels");
@@ -408,6 +423,47 @@ fn draw_mid_roll_shows_reels_and_commitment() {
     assert!(cream > 40_000, "reels: {cream} pixels");
 }
 
+/// A batch of ten: every winner on a wall of cards, confetti in the air, the status lines on screen.
+#[test]
+fn draw_big_batch_reveals_a_wall_of_winners() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = journal_config(dir.path());
+    let shot = render_at(
+        "draw-wall",
+        (1920, 1080),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--mode",
+            "draw",
+            "--prize",
+            "hoodie",
+            "--autodraw",
+            "--capture-on",
+            "revealed",
+        ],
+    );
+    let winners = committed_winners(&dir.path().join("journal"));
+    assert_eq!(winners.len(), 10);
+    for ticket in &winners {
+        assert!(shot.texts.contains(&format!("#{ticket}\n")), "card for #{ticket}:\n{}", shot.texts);
+    }
+    assert!(shot.texts.contains("10 of 10 winners drawn"), "{}", shot.texts);
+    // Gold card borders and numbers.
+    let gold = count_near_in(&shot.img, [255, 201, 64], 16, 640..1420, 400..700);
+    assert!(gold > 8_000, "gold wall: {gold} pixels");
+    // The status lines stay on screen under a full wall.
+    let status = shot
+        .img
+        .enumerate_pixels()
+        .filter(|(_, y, p)| *y > 960 && *y < 1060 && p.0.iter().map(|c| *c as u32).sum::<u32>() > 400)
+        .count();
+    assert!(status > 500, "status lines visible: {status}");
+    // Confetti: the celebration's pink and violet pieces.
+    let confetti = count_near(&shot.img, [245, 115, 181], 20) + count_near(&shot.img, [166, 140, 250], 20);
+    assert!(confetti > 300, "confetti: {confetti} pixels");
+}
+
 /// Kill the kiosk with SIGKILL right after the draw is journaled: the restart shows the same
 /// winner instead of drawing again, and `verify-draw` recomputes it bit for bit.
 #[test]
@@ -417,20 +473,7 @@ fn draw_survives_a_kill_and_verifies() {
     let journal = dir.path().join("journal");
     {
         let _guard = RENDERER.lock().unwrap_or_else(|e| e.into_inner());
-        // Our own X server, so the kiosk is our direct child and SIGKILL reaches it.
-        let mut xvfb = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1280x720x24", "-nolisten", "tcp"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb");
-        let mut display = String::new();
-        {
-            use std::io::BufRead;
-            std::io::BufReader::new(xvfb.stdout.take().unwrap())
-                .read_line(&mut display)
-                .unwrap();
-        }
+        let xvfb = common::Xvfb::start(1280, 720);
         let mut child = Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
             .args([
                 "--config",
@@ -442,7 +485,7 @@ fn draw_survives_a_kill_and_verifies() {
                 "draw",
                 "--autodraw",
             ])
-            .env("DISPLAY", format!(":{}", display.trim()))
+            .env("DISPLAY", &xvfb.display)
             .env("WGPU_BACKEND", "vulkan")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -452,15 +495,13 @@ fn draw_survives_a_kill_and_verifies() {
         while committed_winners(&journal).is_empty() {
             if Instant::now() > deadline {
                 let _ = child.kill();
-                let _ = xvfb.kill();
                 panic!("no draw was committed");
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         child.kill().unwrap(); // SIGKILL, mid-roll
         let _ = child.wait();
-        let _ = xvfb.kill();
-        let _ = xvfb.wait();
+        drop(xvfb);
     }
     let winners = committed_winners(&journal);
     assert_eq!(winners.len(), 1);

@@ -3,7 +3,7 @@
 //! the Bevy side runs the commit job (draw + journal fsync) off the main thread and feeds the
 //! outcome back. Input that would change state while a roll runs is ignored.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -38,7 +38,11 @@ pub enum Stage {
     },
 }
 
-/// Work for a background task: draw a batch and journal it before anything is shown.
+/// Why a replacement is drawn, as journaled when the operator confirms a no-show on stage.
+pub const NO_SHOW_REASON: &str = "no-show: not present on stage (operator confirmed)";
+
+/// Work for a background task: draw a batch (or one no-show replacement) and journal it before
+/// anything is shown.
 #[derive(Debug, Clone)]
 pub struct CommitJob {
     pub state: DrawState,
@@ -46,12 +50,18 @@ pub struct CommitJob {
     pub prize: EnginePrize,
     pub seed: Seed,
     pub committed_at: DateTime<Utc>,
+    /// `Some(ticket)`: draw one replacement for this absent winner instead of the next batch.
+    pub replaces: Option<u32>,
 }
 
 impl CommitJob {
     /// The draw itself (pure); the caller journals the record before handing it back.
     pub fn draw(mut self) -> Result<AuditRecord, String> {
-        let mut result = engine::draw_batch(&mut self.state, &self.pool, &self.prize, None, self.seed).map_err(|e| e.to_string())?;
+        let mut result = match self.replaces {
+            None => engine::draw_batch(&mut self.state, &self.pool, &self.prize, None, self.seed),
+            Some(absent) => engine::replace_no_show(&mut self.state, &self.pool, &self.prize, absent, NO_SHOW_REASON, self.seed),
+        }
+        .map_err(|e| e.to_string())?;
         result.record.committed_at = Some(self.committed_at);
         Ok(result.record)
     }
@@ -69,6 +79,16 @@ pub struct Desk {
     pub stage: Stage,
     /// Operator-facing problem (pool exhausted, journal error …), shown until the next action.
     pub notice: Option<String>,
+    /// Index of the highlighted winner of the revealed record (↑ ↓), for N = no-show.
+    pub selected_winner: usize,
+    /// N was pressed once for this ticket; a second N confirms, Esc keeps the winner.
+    pub confirm_no_show: Option<u32>,
+    /// Records the event server has stored (`201`/`200`).
+    pub acknowledged: BTreeSet<u64>,
+    /// Records for which the server holds a different result (`409`): its result, shown and logged.
+    pub conflicts: BTreeMap<u64, serde_json::Value>,
+    /// The server refused a post (`401`, `400` …): what it said, for the operator.
+    pub post_problem: Option<String>,
     last_press_s: f64,
 }
 
@@ -108,6 +128,11 @@ impl Desk {
             seed: engine::new_seed(),
             stage: Stage::Idle,
             notice: None,
+            selected_winner: 0,
+            confirm_no_show: None,
+            acknowledged: BTreeSet::new(),
+            conflicts: BTreeMap::new(),
+            post_problem: None,
             last_press_s: f64::NEG_INFINITY,
         };
         desk.select_first_open();
@@ -176,9 +201,73 @@ impl Desk {
                     prize,
                     seed: self.seed,
                     committed_at: now,
+                    replaces: None,
                 })
             }
         }
+    }
+
+    /// The highlighted winner of the record on screen, if a result is shown.
+    pub fn highlighted_winner(&self) -> Option<u32> {
+        let Stage::Revealed { sequence } = self.stage else { return None };
+        let record = self.record(sequence)?;
+        record
+            .winners
+            .get(self.selected_winner.min(record.winners.len().saturating_sub(1)))
+            .map(|w| w.ticket)
+    }
+
+    /// ↑ / ↓: highlight another winner of the record on screen.
+    pub fn select_winner(&mut self, step: i32) {
+        let Stage::Revealed { sequence } = self.stage else { return };
+        let Some(n) = self.record(sequence).map(|r| r.winners.len() as i32).filter(|&n| n > 0) else {
+            return;
+        };
+        self.selected_winner = (self.selected_winner as i32 + step).rem_euclid(n) as usize;
+        self.confirm_no_show = None;
+    }
+
+    /// N: the first press asks for confirmation of the highlighted winner's absence; the second
+    /// draws one replacement (journaled and rolled like a batch). Only while a result is shown.
+    pub fn press_no_show(&mut self, now_s: f64, now: DateTime<Utc>) -> Option<CommitJob> {
+        if now_s - self.last_press_s < DEBOUNCE_S {
+            return None;
+        }
+        let Stage::Revealed { sequence } = self.stage else { return None };
+        let ticket = self.highlighted_winner()?;
+        self.last_press_s = now_s;
+        if self.confirm_no_show != Some(ticket) {
+            self.confirm_no_show = Some(ticket);
+            return None;
+        }
+        self.confirm_no_show = None;
+        let record = self.record(sequence)?;
+        let prize = self.prizes.iter().find(|p| p.engine.id == record.prize_id)?.engine.clone();
+        if !self.state.winners_of(&prize.id).iter().any(|w| w.ticket == ticket) {
+            self.notice = Some(format!("#{ticket} was already replaced"));
+            return None;
+        }
+        self.notice = None;
+        self.stage = Stage::Committing;
+        Some(CommitJob {
+            state: self.state.clone(),
+            pool: self.pool.clone(),
+            prize,
+            seed: self.seed,
+            committed_at: now,
+            replaces: Some(ticket),
+        })
+    }
+
+    /// Revealed records the server has neither stored nor answered with a conflict: post these.
+    pub fn unposted(&self) -> impl Iterator<Item = &AuditRecord> {
+        let in_flight = match self.stage {
+            Stage::Rolling { sequence, .. } => Some(sequence),
+            _ => None,
+        };
+        self.records.iter().filter(move |r| {
+            Some(r.sequence) != in_flight && !self.acknowledged.contains(&r.sequence) && !self.conflicts.contains_key(&r.sequence)
+        })
     }
 
     /// The background job finished: on success the result is on disk and the reels may roll.
@@ -186,6 +275,9 @@ impl Desk {
         match outcome {
             Ok(record) => match self.state.apply(&record) {
                 Ok(()) => {
+                    self.selected_winner = 0;
+                    // The seed is spent; the next one (e.g. for a no-show) is armed and shown now.
+                    self.seed = engine::new_seed();
                     self.stage = Stage::Rolling {
                         sequence: record.sequence,
                         started_s: now_s,
@@ -218,8 +310,11 @@ impl Desk {
         None
     }
 
-    /// Esc: only before a commit — throw the armed seed away and arm a new one.
+    /// Esc: withdraws a no-show question; before a commit, throws the armed seed away and arms a new one.
     pub fn cancel(&mut self) {
+        if self.confirm_no_show.take().is_some() {
+            return;
+        }
         if self.stage == Stage::Idle {
             self.seed = engine::new_seed();
             self.notice = Some("cancelled; a new seed is armed".into());
@@ -358,5 +453,76 @@ mod tests {
         assert_eq!(desk.prize().unwrap().engine.id, "big");
         assert!(desk.press_next(200.0, Utc::now()).is_none());
         assert!(desk.notice.as_deref().unwrap().contains("All 1 winners"));
+    }
+
+    fn reveal(desk: &mut Desk, now_s: f64) -> AuditRecord {
+        let record = run_commit(desk, now_s);
+        desk.tick(now_s + 100.0).expect("revealed");
+        record
+    }
+
+    #[test]
+    fn no_show_needs_a_confirmation_and_draws_one_replacement() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        desk.select(1); // "small": two winners at once
+        let batch = reveal(&mut desk, 0.0);
+        assert_eq!(batch.winners.len(), 2);
+        desk.select_winner(1);
+        let absent = batch.winners[1].ticket;
+        assert_eq!(desk.highlighted_winner(), Some(absent));
+        // First N only asks; Esc withdraws the question.
+        assert!(desk.press_no_show(200.0, Utc::now()).is_none());
+        assert_eq!(desk.confirm_no_show, Some(absent));
+        desk.cancel();
+        assert_eq!(desk.confirm_no_show, None);
+        assert!(
+            matches!(desk.stage, Stage::Revealed { .. }),
+            "Esc after a reveal changes nothing else"
+        );
+        // N, N: one replacement for exactly that winner.
+        assert!(desk.press_no_show(201.0, Utc::now()).is_none());
+        let job = desk.press_no_show(202.0, Utc::now()).expect("confirmed");
+        assert_eq!(desk.stage, Stage::Committing);
+        assert_eq!(job.replaces, Some(absent));
+        let record = job.draw().unwrap();
+        assert_eq!(record.replaces.as_ref().map(|w| w.ticket), Some(absent));
+        assert_eq!(record.reason.as_deref(), Some(NO_SHOW_REASON));
+        assert_eq!(record.winners.len(), 1);
+        assert!(batch.winners.iter().all(|w| w.holder != record.winners[0].holder), "a fresh holder");
+        desk.finish_commit(Ok(record.clone()), 203.0);
+        desk.tick(400.0).unwrap();
+        let winners: Vec<u32> = desk.state.winners_of("small").iter().map(|w| w.ticket).collect();
+        assert!(
+            !winners.contains(&absent) && winners.contains(&record.winners[0].ticket),
+            "{winners:?}"
+        );
+    }
+
+    #[test]
+    fn no_show_is_ignored_unless_a_result_is_shown() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        assert!(desk.press_no_show(0.0, Utc::now()).is_none());
+        assert_eq!(desk.confirm_no_show, None);
+        let job = desk.press_next(1.0, Utc::now()).unwrap();
+        desk.finish_commit(job.draw(), 1.0);
+        assert!(desk.press_no_show(2.0, Utc::now()).is_none(), "not while rolling");
+        assert!(desk.press_no_show(3.0, Utc::now()).is_none());
+        assert!(matches!(desk.stage, Stage::Rolling { .. }));
+    }
+
+    #[test]
+    fn unposted_skips_the_rolling_record_and_answered_ones() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let first = reveal(&mut desk, 0.0);
+        desk.press_next(200.0, Utc::now());
+        let second = run_commit(&mut desk, 201.0);
+        let unposted: Vec<u64> = desk.unposted().map(|r| r.sequence).collect();
+        assert_eq!(unposted, [first.sequence], "the rolling result waits for its reveal");
+        desk.tick(400.0);
+        desk.acknowledged.insert(first.sequence);
+        let unposted: Vec<u64> = desk.unposted().map(|r| r.sequence).collect();
+        assert_eq!(unposted, [second.sequence]);
+        desk.conflicts.insert(second.sequence, serde_json::json!({}));
+        assert_eq!(desk.unposted().count(), 0);
     }
 }

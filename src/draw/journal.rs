@@ -125,8 +125,8 @@ impl Replayed {
     }
 
     /// Revealed records the server has neither acknowledged nor answered with a conflict, in
-    /// order: post these. Unrevealed records wait for their reveal, which also fixes their
-    /// `drawn_at` so that every retry sends the same body.
+    /// order: post these. Unrevealed records wait for their reveal (the audience sees a winner
+    /// before the server does).
     pub fn unacknowledged(&self) -> Vec<&AuditRecord> {
         self.records
             .iter()
@@ -447,15 +447,17 @@ pub fn idempotency_key(record: &AuditRecord) -> String {
     key
 }
 
-/// When the record's batch was drawn, for the wire and exports: the reveal, else the commitment.
+/// When the record's batch was drawn, for the wire and exports: the commit (the draw runs then, and
+/// that time is durable with the record, so every retry and every restart sends the same body),
+/// else the reveal.
 fn drawn_at(record: &AuditRecord) -> Option<String> {
     record
-        .revealed_at
-        .or(record.committed_at)
+        .committed_at
+        .or(record.revealed_at)
         .map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
-/// The contract's `DrawResult` body for a record. `drawn_at` is the reveal time, else the commit
+/// The contract's `DrawResult` body for a record. `drawn_at` is the commit time, else the reveal
 /// time; only a record with neither gets the current time (and then differs between retries).
 pub fn to_wire_result(record: &AuditRecord) -> serde_json::Value {
     let drawn_at = drawn_at(record).unwrap_or_else(|| Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true));
@@ -813,12 +815,16 @@ pub(crate) mod tests {
             "tickets_hash": record.tickets_hash,
             "algorithm": "chacha20-v1",
             "winners": [record.winners[0].ticket, record.winners[1].ticket],
-            "drawn_at": "2027-01-15T08:00:30Z",
+            "drawn_at": "2027-01-15T08:00:00Z",
         });
         assert_eq!(wire, expected);
         assert_eq!(to_wire_result(&record), wire);
+        // A reveal after a restart must not change the body the server already has.
         record.revealed_at = None;
-        assert_eq!(to_wire_result(&record)["drawn_at"], "2027-01-15T08:00:00Z");
+        assert_eq!(to_wire_result(&record), wire);
+        record.committed_at = None;
+        record.revealed_at = Some(DateTime::from_timestamp(1_800_000_030, 0).unwrap());
+        assert_eq!(to_wire_result(&record)["drawn_at"], "2027-01-15T08:00:30Z");
     }
 
     #[test]

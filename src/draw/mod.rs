@@ -2,6 +2,7 @@
 //! engine (engine.rs) draws; the journal (journal.rs) makes each result durable before the reels
 //! (machine.rs) start. Drawing and journaling run off the main thread.
 
+pub mod celebration;
 pub mod desk;
 pub mod engine;
 pub mod journal;
@@ -18,7 +19,7 @@ use chrono::Utc;
 use crate::app::Screen;
 use crate::config::Config;
 use crate::feed::wire::DrawData;
-use crate::feed::{FeedState, sample};
+use crate::feed::{FeedState, Outbox, PostOutcome, ResultAnswer, ResultPost, ResultStream, sample};
 use crate::images::{ImageEntry, ImageStore};
 use crate::ui::{UiFonts, ellipsize, theme};
 use desk::{Desk, Stage};
@@ -52,9 +53,21 @@ struct ReelStrip {
 const CELL: f32 = 170.0;
 
 pub fn plugin(app: &mut App) {
-    app.init_resource::<DrawTasks>()
+    app.add_plugins(celebration::plugin)
+        .init_resource::<DrawTasks>()
         .add_systems(OnEnter(Screen::LuckyDraw), spawn_root)
-        .add_systems(Update, (open_journal, finish_tasks, operator_keys, advance_roll).chain())
+        .add_systems(
+            Update,
+            (
+                open_journal,
+                finish_tasks,
+                operator_keys,
+                advance_roll,
+                receive_answers,
+                post_results,
+            )
+                .chain(),
+        )
         .add_systems(
             Update,
             (request_photos, rebuild, animate_reels).chain().run_if(in_state(Screen::LuckyDraw)),
@@ -105,6 +118,7 @@ fn finish_tasks(
     mut tasks: ResMut<DrawTasks>,
     mut desk: Option<ResMut<DrawDesk>>,
     time: Res<Time<Real>>,
+    start_prize: Option<Res<StartPrize>>,
 ) {
     if let Some(task) = tasks.opening.as_mut()
         && let Some(result) = check_ready(task)
@@ -117,6 +131,14 @@ fn finish_tasks(
                 }
                 let data: &DrawData = feed.draw.as_deref().expect("checked when opening");
                 let mut new_desk = Desk::new(data, replayed.state.clone(), replayed.records.clone());
+                new_desk.acknowledged = replayed.acknowledged.clone();
+                new_desk.conflicts = replayed.conflicts.clone();
+                if let Some(StartPrize(id)) = start_prize.as_deref() {
+                    match new_desk.prizes.iter().position(|p| &p.engine.id == id) {
+                        Some(i) => new_desk.selected = i,
+                        None => warn!("--prize {id}: no such prize in the feed"),
+                    }
+                }
                 let pending = replayed.pending_reveal().map(|r| r.sequence);
                 new_desk.resume_pending(replayed.pending_reveal());
                 let mut journal = journal;
@@ -148,11 +170,37 @@ fn finish_tasks(
     }
 }
 
-/// `--autodraw` (tests, rehearsals): one Space as soon as the desk is ready.
-#[derive(Resource)]
-pub struct AutoDraw(pub bool);
+/// `--prize ID`: the prize the desk starts on (instead of the first one not yet complete).
+#[derive(Resource, Debug, Clone)]
+pub struct StartPrize(pub String);
 
-/// Space/Enter = next step, Esc = cancel before commit, ← → = prize.
+/// `--autodraw` (tests, rehearsals): presses Space by itself. `Once`: one draw as soon as the desk
+/// is ready. `All`: draws every prize to the end, one step every `step_s` seconds.
+#[derive(Resource, Debug, Clone, PartialEq)]
+pub enum AutoDraw {
+    Once { pressed: bool },
+    All { step_s: f64, last_s: f64 },
+}
+
+impl AutoDraw {
+    fn wants_press(&mut self, desk: &Desk, now_s: f64) -> bool {
+        match self {
+            AutoDraw::Once { pressed } => desk.stage == Stage::Idle && !std::mem::replace(pressed, true),
+            AutoDraw::All { step_s, last_s } => {
+                let ready = matches!(desk.stage, Stage::Idle | Stage::Revealed { .. }) && now_s - *last_s >= *step_s;
+                let open = desk.prizes.iter().any(|p| !desk.state.is_complete(&p.engine));
+                if ready && (open || desk.stage != Stage::Idle) && desk.notice.is_none() {
+                    *last_s = now_s;
+                    return true;
+                }
+                false
+            }
+        }
+    }
+}
+
+/// Space/Enter = next step, Esc = cancel before commit (or withdraw a no-show question),
+/// ← → = prize, ↑ ↓ = winner, N = no-show (twice, to confirm).
 #[allow(clippy::too_many_arguments)]
 fn operator_keys(
     keys: Res<ButtonInput<KeyCode>>,
@@ -169,23 +217,19 @@ fn operator_keys(
     let (Some(desk), Some(journal)) = (desk.as_mut(), journal) else {
         return;
     };
-    let auto_press = desk.0.stage == Stage::Idle && auto.as_mut().is_some_and(|a| std::mem::take(&mut a.0));
-    if (auto_press || keys.any_just_pressed([KeyCode::Space, KeyCode::Enter]))
-        && tasks.commit.is_none()
-        && let Some(job) = desk.0.press_next(time.elapsed_secs_f64(), Utc::now())
-    {
-        let journal = journal.0.clone();
-        tasks.commit = Some(IoTaskPool::get().spawn(async move {
-            let pool = job.pool.clone();
-            let record = job.draw()?;
-            let mut journal = journal.lock().map_err(|_| "journal lock poisoned".to_string())?;
-            journal.save_tickets(&pool).map_err(|e| e.to_string())?;
-            // Durable before the reels move: a crash after this shows this result, never a new one.
-            journal
-                .append(&JournalEntry::Committed { record: record.clone() })
-                .map_err(|e| e.to_string())?;
-            Ok(record)
-        }));
+    let now_s = time.elapsed_secs_f64();
+    if tasks.commit.is_none() {
+        let auto_press = auto.as_mut().is_some_and(|a| a.wants_press(&desk.0, now_s));
+        let job = if auto_press || keys.any_just_pressed([KeyCode::Space, KeyCode::Enter]) {
+            desk.0.press_next(now_s, Utc::now())
+        } else if keys.just_pressed(KeyCode::KeyN) {
+            desk.0.press_no_show(now_s, Utc::now())
+        } else {
+            None
+        };
+        if let Some(job) = job {
+            tasks.commit = Some(spawn_commit(job, journal.0.clone()));
+        }
     }
     if keys.just_pressed(KeyCode::Escape) {
         desk.0.cancel();
@@ -195,6 +239,103 @@ fn operator_keys(
     }
     if keys.just_pressed(KeyCode::ArrowLeft) {
         desk.0.select(-1);
+    }
+    if keys.just_pressed(KeyCode::ArrowDown) {
+        desk.0.select_winner(1);
+    }
+    if keys.just_pressed(KeyCode::ArrowUp) {
+        desk.0.select_winner(-1);
+    }
+}
+
+/// Draw and journal (fsync) in the background; the reels start only once this is done.
+fn spawn_commit(job: desk::CommitJob, journal: Arc<Mutex<Journal>>) -> Task<Result<engine::AuditRecord, String>> {
+    IoTaskPool::get().spawn(async move {
+        let pool = job.pool.clone();
+        let record = job.draw()?;
+        let mut journal = journal.lock().map_err(|_| "journal lock poisoned".to_string())?;
+        journal.save_tickets(&pool).map_err(|e| e.to_string())?;
+        // Durable before the reels move: a crash after this shows this result, never a new one.
+        journal
+            .append(&JournalEntry::Committed { record: record.clone() })
+            .map_err(|e| e.to_string())?;
+        Ok(record)
+    })
+}
+
+/// Append an entry in the background (it fsyncs); a failure is logged, the screen goes on.
+fn append_later(journal: &DrawJournal, entry: JournalEntry) {
+    let journal = journal.0.clone();
+    IoTaskPool::get()
+        .spawn(async move {
+            if let Ok(mut j) = journal.lock()
+                && let Err(e) = j.append(&entry)
+            {
+                tracing::error!("cannot journal {entry:?}: {e}");
+            }
+        })
+        .detach();
+}
+
+/// Hand revealed results the server has not stored yet to the outbox (it retries until answered).
+fn post_results(desk: Option<Res<DrawDesk>>, outbox: Option<ResMut<Outbox>>) {
+    let (Some(desk), Some(mut outbox)) = (desk, outbox) else { return };
+    if !desk.is_changed() {
+        return;
+    }
+    for record in desk.0.unposted() {
+        outbox.0.post(ResultPost {
+            stream: ResultStream::Draw,
+            id: record.sequence,
+            idempotency_key: journal::idempotency_key(record),
+            body: journal::to_wire_result(record),
+        });
+    }
+}
+
+/// The server's answers: journaled, and a conflict or a refusal is put in front of the operator.
+fn receive_answers(mut answers: MessageReader<ResultAnswer>, desk: Option<ResMut<DrawDesk>>, journal: Option<Res<DrawJournal>>) {
+    let (Some(mut desk), Some(journal)) = (desk, journal) else {
+        answers.clear();
+        return;
+    };
+    for ResultAnswer(report) in answers.read() {
+        if report.stream != ResultStream::Draw {
+            continue;
+        }
+        let sequence = report.id;
+        match &report.outcome {
+            PostOutcome::Stored { status } => {
+                desk.0.acknowledged.insert(sequence);
+                desk.0.post_problem = None;
+                append_later(
+                    &journal,
+                    JournalEntry::Acknowledged {
+                        sequence,
+                        server_status: *status,
+                        at: Utc::now(),
+                    },
+                );
+            }
+            PostOutcome::Conflict { server_result } => {
+                error!(
+                    "draw result {sequence} ({}) conflicts with the server's stored result {server_result}",
+                    report.idempotency_key
+                );
+                desk.0.conflicts.insert(sequence, server_result.clone());
+                append_later(
+                    &journal,
+                    JournalEntry::Conflict {
+                        sequence,
+                        server_result: server_result.clone(),
+                        at: Utc::now(),
+                    },
+                );
+            }
+            PostOutcome::Rejected { status, reason } => {
+                desk.0.post_problem = Some(format!("The event server refused draw result {sequence} (HTTP {status}): {reason}"));
+            }
+        }
     }
 }
 
@@ -209,16 +350,7 @@ fn advance_roll(time: Res<Time<Real>>, desk: Option<ResMut<DrawDesk>>, journal: 
     let revealed = desk.bypass_change_detection().0.tick(time.elapsed_secs_f64());
     if let Some(sequence) = revealed {
         desk.set_changed();
-        let journal = journal.0.clone();
-        IoTaskPool::get()
-            .spawn(async move {
-                if let Ok(mut j) = journal.lock()
-                    && let Err(e) = j.append(&JournalEntry::Revealed { sequence, at: Utc::now() })
-                {
-                    tracing::error!("cannot journal the reveal of result {sequence}: {e}");
-                }
-            })
-            .detach();
+        append_later(&journal, JournalEntry::Revealed { sequence, at: Utc::now() });
     }
 }
 
@@ -246,6 +378,7 @@ fn rebuild(
     fonts: Res<UiFonts>,
     desk: Option<Res<DrawDesk>>,
     tasks: Res<DrawTasks>,
+    outbox: Option<Res<Outbox>>,
     root: Query<Entity, With<DrawRoot>>,
     added: Query<(), Added<DrawRoot>>,
     mut built: Local<Option<(u64, usize)>>,
@@ -257,6 +390,7 @@ fn rebuild(
         return;
     }
     *built = Some(key);
+    let posting = outbox.is_some();
     commands.entity(root).despawn_children();
     commands.entity(root).with_children(|ui| {
         ui.spawn((Text::new("LUCKY DRAW · 행운의 추첨"), fonts.bold(56.0, theme::GOLD)));
@@ -269,11 +403,11 @@ fn rebuild(
             ui.spawn((Text::new(line), fonts.text(30.0, theme::TEXT_DIM)));
             return;
         };
-        build_stage(ui, &desk.0, &store, &fonts);
+        build_stage(ui, &desk.0, &store, &fonts, posting);
     });
 }
 
-fn build_stage(ui: &mut ChildSpawnerCommands, desk: &Desk, store: &ImageStore, fonts: &UiFonts) {
+fn build_stage(ui: &mut ChildSpawnerCommands, desk: &Desk, store: &ImageStore, fonts: &UiFonts, posting: bool) {
     let Some(prize) = desk.prize() else {
         ui.spawn((Text::new("No prizes in the feed"), fonts.text(30.0, theme::TEXT_DIM)));
         return;
@@ -282,6 +416,10 @@ fn build_stage(ui: &mut ChildSpawnerCommands, desk: &Desk, store: &ImageStore, f
     ui.spawn(Node {
         column_gap: px(40),
         flex_grow: 1.0,
+        // Never push the status lines below off the screen, whatever the columns hold.
+        min_height: px(0),
+        flex_basis: px(0),
+        overflow: Overflow::clip(),
         ..default()
     })
     .with_children(|row| {
@@ -390,25 +528,22 @@ fn build_stage(ui: &mut ChildSpawnerCommands, desk: &Desk, store: &ImageStore, f
             if let Stage::Revealed { sequence } = desk.stage
                 && let Some(record) = desk.record(sequence)
             {
-                for w in record.winners.iter().take(10) {
-                    col.spawn((
-                        Text::new(format!("#{}  {}", w.ticket, desk.display_name(w.ticket))),
-                        fonts.bold(if record.winners.len() > 3 { 30.0 } else { 44.0 }, theme::TEXT),
-                    ));
-                }
-                if record.winners.len() > 10 {
-                    col.spawn((
-                        Text::new(format!("… and {} more", record.winners.len() - 10)),
-                        fonts.text(26.0, theme::TEXT_DIM),
-                    ));
-                }
+                revealed_winners(col, desk, record, fonts);
+            }
+            if let Some(ticket) = desk.confirm_no_show {
                 col.spawn((
-                    Text::new(format!("seed revealed {}", engine::fingerprint(&record.seed))),
-                    fonts.text(20.0, theme::TEXT_DIM),
+                    Text::new(format!(
+                        "#{ticket} {} did not show up? N again: draw one replacement · ESC: keep the winner",
+                        desk.display_name(ticket)
+                    )),
+                    fonts.bold(28.0, theme::STALE),
                 ));
             }
             if let Some(notice) = &desk.notice {
                 col.spawn((Text::new(notice.clone()), fonts.bold(26.0, theme::OFFLINE)));
+            }
+            if let Some(problem) = &desk.post_problem {
+                col.spawn((Text::new(problem.clone()), fonts.bold(22.0, theme::OFFLINE)));
             }
         });
         // Right: winners so far.
@@ -444,12 +579,144 @@ fn build_stage(ui: &mut ChildSpawnerCommands, desk: &Desk, store: &ImageStore, f
     });
     ui.spawn((
         Text::new(format!(
-            "Seed commitment {} · Tickets {} ({} in the pool) · ← → prize · SPACE next · ESC re-arm",
+            "Seed commitment {} · Tickets {} ({} in the pool) · {}",
             engine::fingerprint(&desk.commitment()),
             engine::fingerprint(&engine::tickets_hash(&desk.pool)),
-            desk.pool.len()
+            desk.pool.len(),
+            server_line(desk, posting),
         )),
         fonts.text(22.0, theme::TEXT_DIM),
+    ));
+    ui.spawn((
+        Text::new("SPACE next · ← → prize · ↑ ↓ winner · N no-show · ESC cancel"),
+        fonts.text(20.0, theme::TEXT_DIM),
+    ));
+}
+
+/// Where the results stand with the event server, in a few words.
+fn server_line(desk: &Desk, posting: bool) -> String {
+    if !posting {
+        let n = desk.records.len();
+        return format!("{n} result{} in the local journal (no event server)", if n == 1 { "" } else { "s" });
+    }
+    let stored = desk.acknowledged.len();
+    let waiting = desk.unposted().count();
+    let mut line = format!("{stored} result{} stored on the server", if stored == 1 { "" } else { "s" });
+    if waiting > 0 {
+        line.push_str(&format!(", {waiting} waiting"));
+    }
+    if !desk.conflicts.is_empty() {
+        line.push_str(&format!(", {} CONFLICTS", desk.conflicts.len()));
+    }
+    line
+}
+
+/// Winners of the record on screen: large lines for a few, a wall of cards for a big batch (every
+/// winner of the prize so far, this batch's in gold). A no-show replacement names whom it replaces;
+/// a result the server holds differently is shown with the server's winners.
+fn revealed_winners(col: &mut ChildSpawnerCommands, desk: &Desk, record: &engine::AuditRecord, fonts: &UiFonts) {
+    let highlighted = desk.highlighted_winner();
+    if let Some(absent) = &record.replaces {
+        col.spawn((
+            Text::new(format!(
+                "replaces #{} {} (no-show)",
+                absent.ticket,
+                desk.display_name(absent.ticket)
+            )),
+            fonts.text(24.0, theme::TEXT_DIM),
+        ));
+    }
+    let prize_winners = desk.state.winners_of(&record.prize_id);
+    if prize_winners.len() <= 3 && record.winners.len() <= 3 {
+        for w in &record.winners {
+            let marker = if record.winners.len() > 1 && highlighted == Some(w.ticket) {
+                "▶ "
+            } else {
+                ""
+            };
+            col.spawn((
+                Text::new(format!("{marker}#{}  {}", w.ticket, desk.display_name(w.ticket))),
+                fonts.bold(44.0, theme::TEXT),
+            ));
+        }
+    } else {
+        col.spawn(Node {
+            flex_wrap: FlexWrap::Wrap,
+            justify_content: JustifyContent::Center,
+            column_gap: px(10),
+            row_gap: px(10),
+            width: px(760),
+            ..default()
+        })
+        .with_children(|wall| {
+            let this_batch: Vec<u32> = record.winners.iter().map(|w| w.ticket).collect();
+            let shown = 24;
+            for w in prize_winners.iter().rev().take(shown).rev() {
+                let fresh = this_batch.contains(&w.ticket);
+                let border = if highlighted == Some(w.ticket) {
+                    theme::TEXT
+                } else if fresh {
+                    theme::GOLD
+                } else {
+                    Color::srgba(1.0, 1.0, 1.0, 0.15)
+                };
+                wall.spawn((
+                    Node {
+                        width: px(176),
+                        padding: UiRect::axes(px(10), px(6)),
+                        flex_direction: FlexDirection::Column,
+                        align_items: AlignItems::Center,
+                        border: UiRect::all(px(if fresh { 3 } else { 1 })),
+                        border_radius: BorderRadius::all(px(10)),
+                        ..default()
+                    },
+                    BorderColor::all(border),
+                    BackgroundColor(theme::PANEL),
+                ))
+                .with_children(|card| {
+                    card.spawn((
+                        Text::new(format!("#{}", w.ticket)),
+                        fonts.bold(30.0, if fresh { theme::GOLD } else { theme::TEXT }),
+                    ));
+                    card.spawn((Text::new(ellipsize(desk.display_name(w.ticket), 14)), fonts.text(20.0, theme::TEXT)));
+                });
+            }
+            if prize_winners.len() > shown {
+                wall.spawn((
+                    Text::new(format!("… and {} earlier", prize_winners.len() - shown)),
+                    fonts.text(22.0, theme::TEXT_DIM),
+                ));
+            }
+        });
+    }
+    if let Some(server) = desk.conflicts.get(&record.sequence) {
+        let winners: Vec<String> = server["winners"]
+            .as_array()
+            .map(|ws| ws.iter().filter_map(|w| w.as_u64()).map(|t| format!("#{t}")).collect())
+            .unwrap_or_default();
+        col.spawn((
+            Node {
+                padding: UiRect::all(px(12)),
+                border_radius: BorderRadius::all(px(10)),
+                flex_direction: FlexDirection::Column,
+                ..default()
+            },
+            BackgroundColor(theme::URGENT),
+        ))
+        .with_children(|b| {
+            b.spawn((
+                Text::new("THE EVENT SERVER HOLDS A DIFFERENT RESULT FOR THIS BATCH"),
+                fonts.bold(24.0, theme::TEXT),
+            ));
+            b.spawn((
+                Text::new(format!("server's winners: {}", winners.join(" "))),
+                fonts.bold(28.0, theme::TEXT),
+            ));
+        });
+    }
+    col.spawn((
+        Text::new(format!("seed revealed {}", engine::fingerprint(&record.seed))),
+        fonts.text(20.0, theme::TEXT_DIM),
     ));
 }
 

@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod client;
+pub mod outbox;
 pub mod payload;
 pub mod pretalx;
 pub mod sample;
@@ -15,6 +16,7 @@ use bevy::prelude::*;
 use chrono::Utc;
 
 pub use client::{FeedUpdate, FeedWorker, Origin, WorkerConfig};
+pub use outbox::{PostOutcome, PostReport, ResultPost, ResultStream};
 pub use payload::{Endpoint, FeedPayload};
 pub use state::FeedState;
 pub use status::{Connection, FeedHealth, FeedStatus};
@@ -50,7 +52,28 @@ pub fn plugin(app: &mut App) {
         .insert_resource(status)
         .init_resource::<FeedState>()
         .init_resource::<FeedLog>()
-        .add_systems(PreUpdate, drain_feed);
+        .add_message::<ResultAnswer>()
+        .add_systems(PreUpdate, (drain_feed, drain_outbox));
+    if let Some(outbox_config) = outbox::OutboxConfig::from_config(&config.feed) {
+        app.insert_resource(Outbox(outbox::ResultOutbox::spawn(outbox_config)));
+    }
+}
+
+/// Posts results to the event server. Present only when the source is an event server: with the
+/// sample or a file source the journals are the record.
+#[derive(Resource)]
+pub struct Outbox(pub outbox::ResultOutbox);
+
+/// The server's final answer to a result post, for the screen that posted it.
+#[derive(Message, Debug, Clone)]
+pub struct ResultAnswer(pub PostReport);
+
+fn drain_outbox(outbox: Option<ResMut<Outbox>>, mut answers: MessageWriter<ResultAnswer>) {
+    let Some(mut outbox) = outbox else { return };
+    // Only touch the resource mutably when an answer is really there.
+    while let Some(report) = outbox.bypass_change_detection().0.try_report() {
+        answers.write(ResultAnswer(report));
+    }
 }
 
 /// Thin: move finished reports from the channel into state; never blocks. The status is derived
