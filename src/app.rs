@@ -74,6 +74,17 @@ pub fn build(cli: &Cli, config: Config) -> App {
             crate::operator::plugin,
         ))
         .add_systems(Update, (switch_screen, quit_chord));
+    if let Some(speed) = cli.game_speed {
+        app.insert_resource(crate::game::GameSpeed(speed.clamp(0.1, 20.0)));
+    }
+    if cli.autoplay {
+        app.insert_resource(crate::game::Autoplay {
+            // Bots of different skill: one spot on, the others early or late by a little more each.
+            offsets_ms: vec![3.0, -24.0, 41.0, -62.0, 15.0, -35.0, 55.0, -8.0],
+            pressed: Vec::new(),
+            since_ms: None,
+        });
+    }
     if let Some(prize) = &cli.prize {
         app.insert_resource(crate::draw::StartPrize(prize.clone()));
     }
@@ -96,14 +107,8 @@ pub fn build(cli: &Cli, config: Config) -> App {
         app.add_plugins(crate::bench::plugin(frames));
     } else if cli.screenshot.is_some() || cli.exit_after_frames.is_some() {
         app.add_plugins(crate::capture::plugin(cli.screenshot.clone(), cli.exit_after_frames.unwrap_or(30)));
-        match cli.capture_on.as_deref() {
-            Some("rolling") => {
-                app.insert_resource(crate::capture::CaptureGate::Rolling);
-            }
-            Some("revealed") => {
-                app.insert_resource(crate::capture::CaptureGate::Revealed);
-            }
-            _ => {}
+        if let Some(gate) = cli.capture_on.as_deref().and_then(crate::capture::CaptureGate::parse) {
+            app.insert_resource(gate);
         }
     }
     app

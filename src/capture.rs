@@ -8,11 +8,45 @@ use std::path::PathBuf;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
 
-/// Hold the capture until the lucky draw reaches a stage (`--capture-on`).
-#[derive(Resource, Clone, Copy, PartialEq)]
+/// Hold the capture until the lucky draw or the game reaches a stage (`--capture-on`).
+#[derive(Resource, Clone, Copy, PartialEq, Debug)]
 pub enum CaptureGate {
     Rolling,
     Revealed,
+    Playing,
+    Folding,
+    Leaderboard,
+    Podium,
+}
+
+impl CaptureGate {
+    pub fn parse(text: &str) -> Option<CaptureGate> {
+        Some(match text {
+            "rolling" => Self::Rolling,
+            "revealed" => Self::Revealed,
+            "playing" => Self::Playing,
+            "folding" => Self::Folding,
+            "leaderboard" => Self::Leaderboard,
+            "podium" => Self::Podium,
+            _ => return None,
+        })
+    }
+
+    /// Is the game where this gate waits for? Mid-round and mid-fold, not at their first frame.
+    fn game_reached(self, game: &crate::game::Game, now_ms: f64) -> bool {
+        use crate::game::session::{FOLD_MS, Phase};
+        match (self, &game.session.phase) {
+            (Self::Playing, Phase::Playing { round, started_ms }) => {
+                let pieces = game.session.pieces(*round, *started_ms);
+                pieces
+                    .get(2)
+                    .is_some_and(|p| now_ms > p.start_ms + (p.target_ms - p.start_ms) * 0.6)
+            }
+            (Self::Folding, Phase::Folding { started_ms, .. }) => now_ms > started_ms + FOLD_MS * 0.3,
+            (Self::Leaderboard, Phase::Leaderboard { .. }) | (Self::Podium, Phase::Podium) => true,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Resource)]
@@ -51,14 +85,20 @@ fn capture_or_exit(
     texts: Query<(&Text, &InheritedVisibility)>,
     gate: Option<Res<CaptureGate>>,
     desk: Option<Res<crate::draw::DrawDesk>>,
+    game: Option<Res<crate::game::Game>>,
+    speed: Option<Res<crate::game::GameSpeed>>,
     time: Res<Time<Real>>,
 ) {
     capture.frames += 1;
     if capture.requested || capture.frames < capture.at_frame {
         return;
     }
+    let now_ms = crate::game::clock_ms(&time, speed.as_deref().copied().unwrap_or_default());
     let gate_open = match (gate.as_deref(), desk.as_deref()) {
         (None, _) => true,
+        (Some(gate @ (CaptureGate::Playing | CaptureGate::Folding | CaptureGate::Leaderboard | CaptureGate::Podium)), _) => {
+            game.as_deref().is_some_and(|g| gate.game_reached(g, now_ms))
+        }
         (Some(_), None) => false,
         // Well into the roll, before the last reel lands.
         (Some(CaptureGate::Rolling), Some(d)) => {
@@ -67,7 +107,9 @@ fn capture_or_exit(
         (Some(CaptureGate::Revealed), Some(d)) => matches!(d.0.stage, crate::draw::desk::Stage::Revealed { .. }),
     };
     capture.gate_frames = if gate_open { capture.gate_frames + 1 } else { 0 };
-    let gate_open = gate.is_none() || capture.gate_frames >= 15;
+    // The fold is caught mid-way; the other stages get a moment to settle.
+    let settle = if gate.as_deref() == Some(&CaptureGate::Folding) { 1 } else { 15 };
+    let gate_open = gate.is_none() || capture.gate_frames >= settle;
     if !gate_open && capture.frames < capture.at_frame + MAX_EXTRA_FRAMES {
         return;
     }

@@ -75,9 +75,18 @@ pub struct Cli {
     #[arg(long, hide = true, num_args = 0..=1, default_missing_value = "once", value_parser = ["once", "all"])]
     pub autodraw: Option<String>,
 
-    /// Testing aid: with --screenshot, capture only once the draw is `rolling` or `revealed`.
-    #[arg(long, hide = true, value_parser = ["rolling", "revealed"])]
+    /// Testing aid: with --screenshot, capture only once the draw is `rolling` or `revealed`, or the
+    /// game is `playing`, `folding` (mid-fold), on the `leaderboard` or the `podium`.
+    #[arg(long, hide = true, value_parser = ["rolling", "revealed", "playing", "folding", "leaderboard", "podium"])]
     pub capture_on: Option<String>,
+
+    /// Rehearsal aid: bots play the cube game (each team a little off the beat) and ENTER comes by itself.
+    #[arg(long, hide = true)]
+    pub autoplay: bool,
+
+    /// Rehearsal aid: run the game clock this many times faster (0.1..=20).
+    #[arg(long, hide = true, value_name = "X")]
+    pub game_speed: Option<f64>,
 
     /// Render quality: auto (by adapter), low, high.
     #[arg(long, value_name = "auto|low|high", value_parser = ["auto", "low", "high"])]
@@ -94,6 +103,12 @@ pub enum Command {
         /// The ticket list: the contract's draw JSON, a CSV with `number` and `holder`, or a snapshot.
         tickets_file: Option<PathBuf>,
     },
+    /// Run the event server every kiosk pulls from (contract v1, SQLite or PostgreSQL).
+    Serve(crate::server::ServeArgs),
+    /// Write the results stored by an event server (winners per prize, game results) as CSV and JSON.
+    Export(crate::server::ExportArgs),
+    /// Load-test an event server's schedule endpoint with many concurrent pollers; prints requests/s and latency.
+    BenchServer(crate::server::LoadBenchArgs),
     /// Measure and print figures (nothing is asserted).
     #[command(subcommand)]
     Bench(BenchCommand),

@@ -16,4 +16,5 @@ pub mod game;
 pub mod images;
 pub mod operator;
 pub mod schedule;
+pub mod server;
 pub mod ui;

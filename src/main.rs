@@ -38,6 +38,9 @@ fn run_command(command: &Command) -> std::process::ExitCode {
                 }
             }
         }
+        Command::Serve(args) => report("serve", venue_kiosk::server::run_serve(args)),
+        Command::Export(args) => report("export", venue_kiosk::server::run_export(args)),
+        Command::BenchServer(args) => report("bench-server", venue_kiosk::server::run_load_bench(args)),
         Command::Bench(BenchCommand::Engines(args)) => match venue_kiosk::bench_engines::run(args) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(error) => {
@@ -61,6 +64,16 @@ fn run_command(command: &Command) -> std::process::ExitCode {
                     std::process::ExitCode::from(2)
                 }
             }
+        }
+    }
+}
+
+fn report(command: &str, result: anyhow::Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("venue-kiosk {command}: {error:#}");
+            std::process::ExitCode::from(1)
         }
     }
 }

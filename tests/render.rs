@@ -165,14 +165,77 @@ fn draw_idle_shows_the_prize_and_the_commitment() {
 }
 
 #[test]
-fn game_screen_shows_every_team_colour() {
-    let img = render("game", &["--mode", "game", "--now", RUNNING_TALKS]);
-    assert_not_blank("game", &img);
+fn game_lobby_shows_every_team_and_the_round_plan() {
+    let shot = render_at("game", (1920, 1080), &["--mode", "game", "--now", RUNNING_TALKS]);
+    assert_not_blank("game", &shot.img);
+    for needle in ["CUBE TIMING", "[ A ]", "[ ; ]", "×3.0 points", "ENTER to start"] {
+        assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
+    }
     for team in sample("game.json")["teams"].as_array().unwrap() {
         let colour = hex(team["color"].as_str().unwrap());
-        let n = count_near(&img, colour, 10);
-        assert!(n >= 3_000, "team {} colour {colour:?}: {n} pixels", team["id"]);
+        let n = count_near(&shot.img, colour, 12);
+        assert!(n >= 1_500, "team {} colour {colour:?}: {n} pixels", team["id"]);
     }
+}
+
+fn game_shot(name: &str, gate: &str) -> Shot {
+    let dir = tempfile::tempdir().unwrap();
+    let config = journal_config(dir.path());
+    render_at(
+        name,
+        (1920, 1080),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--mode",
+            "game",
+            "--autoplay",
+            "--game-speed",
+            "4",
+            "--capture-on",
+            gate,
+        ],
+    )
+}
+
+/// A round in play: four nets, the pieces on their way, live judgements on the team cards.
+#[test]
+fn game_round_in_play() {
+    let shot = game_shot("game-playing", "playing");
+    assert!(shot.texts.contains("HIT YOUR KEY"), "{}", shot.texts);
+    assert!(shot.texts.contains("this round"), "{}", shot.texts);
+    assert!(shot.texts.contains("PERFECT"), "the spot-on bot's last press: {}", shot.texts);
+    // Every team's colour is on its net (pieces, blocks, card borders).
+    for team in sample("game.json")["teams"].as_array().unwrap() {
+        let colour = hex(team["color"].as_str().unwrap());
+        let n = count_near_in(&shot.img, colour, 14, 0..1920, 150..900);
+        assert!(n >= 800, "team {} on the stage: {n} pixels", team["id"]);
+    }
+}
+
+/// The fold mid-way: faces standing up off the stage between flat and closed.
+#[test]
+fn game_fold_mid_way() {
+    let shot = game_shot("game-folding", "folding");
+    assert!(shot.texts.contains("ROUND COMPLETE"), "{}", shot.texts);
+    assert_not_blank("game-folding", &shot.img);
+}
+
+#[test]
+fn game_leaderboard_shows_what_is_at_stake() {
+    let shot = game_shot("game-leaderboard", "leaderboard");
+    for needle in ["STANDINGS", "NEXT:", "points at stake", "Team Nebula", "팀 오로라"] {
+        assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
+    }
+}
+
+#[test]
+fn game_podium_after_the_final() {
+    let shot = game_shot("game-podium", "podium");
+    assert!(shot.texts.contains("PODIUM"), "{}", shot.texts);
+    // The spot-on bot (Nebula) wins: its colour fills the tallest block.
+    let nebula = count_near_in(&shot.img, [56, 189, 248], 40, 700..1220, 400..1000);
+    assert!(nebula > 50_000, "first place block: {nebula} pixels");
 }
 
 /// Pixels in a rectangle whose colour is close to `rgb`.

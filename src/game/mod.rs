@@ -1,36 +1,414 @@
-//! Cube-timing game screen. In this first cut it shows the teams, their keys and the round plan
-//! from the feed; the cube net, judging and scoring come with the game issue.
+//! Cube-timing game screen. The rules live in pure Rust: [`judge`] (timing and points),
+//! [`session`] (the play-through as a state machine), [`net`] (cube-net geometry) and [`journal`]
+//! (resume and post exactly once). The systems here are thin: they stamp key events on the game
+//! clock, tick the session, journal and post finished rounds; [`scene`] draws the nets and
+//! [`hud`] the text.
 
+pub mod hud;
+pub mod journal;
 pub mod judge;
+pub mod net;
+pub mod scene;
+pub mod session;
 
+use std::sync::{Arc, Mutex};
+
+use bevy::input::ButtonState;
+use bevy::input::keyboard::KeyboardInput;
 use bevy::prelude::*;
+use bevy::tasks::{IoTaskPool, Task, futures::check_ready};
+use chrono::Utc;
 
 use crate::app::Screen;
-use crate::feed::FeedState;
-use crate::ui::{UiFonts, hex_color, theme};
+use crate::config::Config;
+use crate::feed::{FeedState, Outbox, PostOutcome, ResultAnswer, ResultPost, ResultStream};
+use journal::{GameEntry, GameJournal, GameRecord, RoundScore};
+use session::{GameSession, Phase, RoundResult};
 
-#[derive(Component)]
-struct GameRoot;
-
-pub fn plugin(app: &mut App) {
-    app.add_systems(OnEnter(Screen::CubeGame), spawn_root)
-        .add_systems(Update, rebuild.run_if(in_state(Screen::CubeGame)));
+/// The game in progress.
+#[derive(Resource)]
+pub struct Game {
+    pub session: GameSession,
+    /// Rounds the server has stored or refused with a conflict (by `Round.index`).
+    pub answered: Vec<u32>,
+    /// The last problem posting a result, for the operator.
+    pub post_problem: Option<String>,
 }
 
-fn spawn_root(mut commands: Commands) {
-    commands.spawn((
-        Name::new("Cube game"),
-        GameRoot,
-        DespawnOnExit(Screen::CubeGame),
-        Node {
-            width: percent(100),
-            height: percent(100),
-            flex_direction: FlexDirection::Column,
-            padding: UiRect::axes(px(56), px(40)),
-            row_gap: px(28),
-            ..default()
-        },
-    ));
+#[derive(Resource, Clone)]
+pub struct GameJournalHandle(pub Arc<Mutex<GameJournal>>);
+
+/// The game clock in ms: real time since start-up, times `GameSpeed` (1 on stage; rehearsals and
+/// tests may run faster). Key events are stamped with it at the start of the frame that received them.
+#[derive(Resource, Debug, Clone, Copy, PartialEq)]
+pub struct GameSpeed(pub f64);
+
+impl Default for GameSpeed {
+    fn default() -> Self {
+        GameSpeed(1.0)
+    }
+}
+
+pub fn clock_ms(time: &Time<Real>, speed: GameSpeed) -> f64 {
+    time.elapsed_secs_f64() * 1000.0 * speed.0
+}
+
+/// `--autoplay` (rehearsals, screenshots): bots press near every target and the operator's Enter
+/// comes by itself after the leaderboard has been up a moment.
+#[derive(Resource, Debug, Clone)]
+pub struct Autoplay {
+    /// Each team's offset from the target, in ms (bots are consistent, some better than others).
+    pub offsets_ms: Vec<f64>,
+    pub pressed: Vec<usize>,
+    pub since_ms: Option<f64>,
+}
+
+/// The opened journal, what it records, and warnings for the log.
+type Opened = (GameJournal, GameRecord, Vec<String>);
+
+#[derive(Resource, Default)]
+struct GameTasks {
+    opening: Option<Task<Result<Opened, String>>>,
+    open_error: Option<String>,
+    /// Finished rounds being journaled; each is posted once it is on disk.
+    journaling: Vec<Task<Result<GameEntry, String>>>,
+}
+
+/// Everything but drawing: enough for a headless simulation of a whole game.
+pub fn logic_plugin(app: &mut App) {
+    app.init_resource::<GameTasks>()
+        .init_resource::<GameSpeed>()
+        .add_systems(
+            PreUpdate,
+            stamp_presses.after(bevy::input::InputSystems).run_if(in_state(Screen::CubeGame)),
+        )
+        .add_systems(
+            Update,
+            (
+                open_journal,
+                finish_open,
+                (operator_keys, autoplay, tick).chain().run_if(in_state(Screen::CubeGame)),
+                post_journaled,
+                receive_answers,
+            )
+                .chain(),
+        );
+}
+
+pub fn plugin(app: &mut App) {
+    app.add_plugins((logic_plugin, scene::plugin, hud::plugin));
+}
+
+fn open_journal(feed: Res<FeedState>, config: Res<Config>, mut tasks: ResMut<GameTasks>, game: Option<Res<Game>>) {
+    if game.is_some() || tasks.opening.is_some() || tasks.open_error.is_some() || feed.game.is_none() {
+        return;
+    }
+    let dir = crate::draw::journal_dir(&config);
+    tasks.opening = Some(IoTaskPool::get().spawn(async move { GameJournal::open(&dir) }));
+}
+
+/// A new game, or the journaled one resumed at its current round with the scores kept.
+fn finish_open(mut commands: Commands, feed: Res<FeedState>, mut tasks: ResMut<GameTasks>, outbox: Option<ResMut<Outbox>>) {
+    let Some(task) = tasks.opening.as_mut() else { return };
+    let Some(result) = check_ready(task) else { return };
+    tasks.opening = None;
+    let (mut journal, record, warnings) = match result {
+        Ok(opened) => opened,
+        Err(e) => {
+            error!("game journal cannot be opened: {e}; the game is disabled until it can");
+            tasks.open_error = Some(e);
+            return;
+        }
+    };
+    for w in warnings {
+        warn!("game journal: {w}");
+    }
+    let Some(data) = feed.game.as_deref() else { return };
+    let team_ids: Vec<String> = data.teams.iter().map(|t| t.id.clone()).collect();
+    let resumable = record.game_id.is_some() && record.teams == team_ids && record.rounds.len() < data.rounds.len();
+    let game_id = match (&record.game_id, resumable) {
+        (Some(id), true) => id.clone(),
+        _ => format!("g-{}-{:04x}", Utc::now().format("%Y%m%d-%H%M%S"), rand::random::<u16>()),
+    };
+    let mut session = match GameSession::new(data, game_id.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            error!("the game cannot start: {e}");
+            tasks.open_error = Some(e);
+            return;
+        }
+    };
+    if resumable {
+        if let Err(e) = session.resume(&record.round_points(), record.calibration_ms.unwrap_or(0.0)) {
+            error!("the game journal does not fit the feed's game ({e}); starting a new game");
+            session = GameSession::new(data, format!("{game_id}-b")).expect("built once already");
+        } else {
+            info!("game {game_id} resumed after {} rounds", record.rounds.len());
+        }
+    }
+    if session.board.rounds_played() == 0 {
+        session.calibration_ms = record.calibration_ms.unwrap_or(0.0);
+        let started = GameEntry::Started {
+            game_id: session.game_id.clone(),
+            teams: team_ids,
+            at: Utc::now(),
+        };
+        if record.game_id.as_ref() != Some(&session.game_id)
+            && let Err(e) = journal.append(&started)
+        {
+            error!("cannot journal the game start: {e}");
+        }
+    }
+    if let Some(mut outbox) = outbox {
+        for entry in record.unposted() {
+            post_round(&mut outbox, entry);
+        }
+    }
+    let mut answered = record.acknowledged.clone();
+    answered.extend(&record.conflicts);
+    commands.insert_resource(Game {
+        session,
+        answered,
+        post_problem: None,
+    });
+    commands.insert_resource(GameJournalHandle(Arc::new(Mutex::new(journal))));
+}
+
+fn post_round(outbox: &mut Outbox, entry: &GameEntry) {
+    let (GameEntry::Round { game_id, round, .. }, Some(body)) = (entry, journal::to_wire_result(entry)) else {
+        return;
+    };
+    outbox.0.post(ResultPost {
+        stream: ResultStream::Game,
+        id: u64::from(*round),
+        idempotency_key: journal::idempotency_key(game_id, *round),
+        body,
+    });
+}
+
+/// Key-downs of team keys, stamped with the game clock of this frame (the earliest instant the
+/// engine gives us; the benchmark reports the remaining quantization). Several keys in one frame
+/// are all counted; key repeat is ignored, so a held key counts once.
+fn stamp_presses(mut keys: MessageReader<KeyboardInput>, game: Option<ResMut<Game>>, time: Res<Time<Real>>, speed: Res<GameSpeed>) {
+    let Some(mut game) = game else {
+        keys.clear();
+        return;
+    };
+    let now = clock_ms(&time, *speed);
+    for key in keys.read() {
+        if key.repeat || key.state != ButtonState::Pressed {
+            continue;
+        }
+        let name = format!("{:?}", key.key_code);
+        let teams: Vec<usize> = game
+            .session
+            .teams
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.key == name)
+            .map(|(i, _)| i)
+            .collect();
+        if teams.is_empty() && matches!(game.session.phase, Phase::Calibrating { .. }) && key.key_code == KeyCode::Space {
+            // Anyone may tap Space along with the pulse.
+            game.session.press(0, now);
+        }
+        for team in teams {
+            game.session.press(team, now);
+        }
+    }
+}
+
+/// Enter = next (start, continue, podium), F5 = restart the round, F6 = end it now, F7 = calibrate.
+fn operator_keys(
+    keys: Res<ButtonInput<KeyCode>>,
+    game: Option<ResMut<Game>>,
+    time: Res<Time<Real>>,
+    speed: Res<GameSpeed>,
+    journal: Option<Res<GameJournalHandle>>,
+    mut tasks: ResMut<GameTasks>,
+) {
+    let Some(mut game) = game else { return };
+    let now = clock_ms(&time, *speed);
+    let space_is_a_team_key = game.session.teams.iter().any(|t| t.key == "Space");
+    if keys.just_pressed(KeyCode::Enter) || (!space_is_a_team_key && keys.just_pressed(KeyCode::Space)) {
+        game.session.advance(now);
+    }
+    if keys.just_pressed(KeyCode::F5) {
+        game.session.restart_round(now);
+    }
+    if keys.just_pressed(KeyCode::F7) {
+        game.session.start_calibration(now);
+    }
+    if keys.just_pressed(KeyCode::F6)
+        && let Some(result) = game.session.skip_round(now)
+    {
+        record_round(&game.session.game_id, result, journal.as_deref(), &mut tasks);
+    }
+}
+
+/// Bots for `--autoplay`: each presses its team's key at its offset from every target.
+fn autoplay(auto: Option<ResMut<Autoplay>>, game: Option<ResMut<Game>>, time: Res<Time<Real>>, speed: Res<GameSpeed>) {
+    let (Some(mut auto), Some(mut game)) = (auto, game) else { return };
+    let now = clock_ms(&time, *speed);
+    match game.session.phase.clone() {
+        Phase::Lobby | Phase::Leaderboard { .. } => {
+            let since = *auto.since_ms.get_or_insert(now);
+            if now - since > 2_500.0 * speed.0 {
+                auto.since_ms = None;
+                game.session.advance(now);
+            }
+        }
+        Phase::Playing { round, started_ms } => {
+            auto.since_ms = None;
+            let pieces = game.session.pieces(round, started_ms);
+            let teams = game.session.teams.len();
+            let calibration = game.session.calibration_ms;
+            auto.pressed.resize(teams, 0);
+            for team in 0..teams {
+                let offset = auto.offsets_ms.get(team).copied().unwrap_or(0.0);
+                while let Some(piece) = pieces.get(auto.pressed[team])
+                    && piece.target_ms + offset <= now
+                {
+                    game.session.press(team, piece.target_ms + offset + calibration);
+                    auto.pressed[team] += 1;
+                }
+            }
+        }
+        _ => {
+            auto.pressed.clear();
+            auto.since_ms = None;
+        }
+    }
+}
+
+fn tick(
+    game: Option<ResMut<Game>>,
+    time: Res<Time<Real>>,
+    speed: Res<GameSpeed>,
+    journal: Option<Res<GameJournalHandle>>,
+    mut tasks: ResMut<GameTasks>,
+) {
+    let Some(mut game) = game else { return };
+    let now = clock_ms(&time, *speed);
+    let calibrating = matches!(game.session.phase, Phase::Calibrating { .. });
+    // Read first, so an idle frame does not mark the game changed.
+    if let Some(result) = game.bypass_change_detection().session.tick(now) {
+        game.set_changed();
+        record_round(&game.session.game_id, result, journal.as_deref(), &mut tasks);
+    } else if calibrating && !matches!(game.session.phase, Phase::Calibrating { .. }) {
+        game.set_changed();
+        if let Some(journal) = journal.as_deref() {
+            append_later(
+                journal,
+                GameEntry::Calibrated {
+                    offset_ms: game.session.calibration_ms,
+                    at: Utc::now(),
+                },
+            );
+        }
+    }
+}
+
+/// Journal a finished round (fsync, off the main thread); [`post_journaled`] posts it once it is
+/// on disk, so the server never holds a round the journal could lose in a crash.
+fn record_round(game_id: &str, result: RoundResult, journal: Option<&GameJournalHandle>, tasks: &mut GameTasks) {
+    let entry = GameEntry::Round {
+        game_id: game_id.to_string(),
+        round: result.round_index,
+        scores: result
+            .scores
+            .iter()
+            .map(|(team_id, round_points, total_points)| RoundScore {
+                team_id: team_id.clone(),
+                round_points: *round_points,
+                total_points: *total_points,
+            })
+            .collect(),
+        finished_at: Utc::now(),
+    };
+    info!("round {} finished: {:?}", result.round_index, result.scores);
+    let Some(journal) = journal else { return };
+    let journal = journal.0.clone();
+    tasks.journaling.push(IoTaskPool::get().spawn(async move {
+        let mut j = journal.lock().map_err(|_| "game journal lock poisoned".to_string())?;
+        j.append(&entry)?;
+        Ok(entry)
+    }));
+}
+
+fn post_journaled(mut tasks: ResMut<GameTasks>, mut outbox: Option<ResMut<Outbox>>) {
+    if tasks.journaling.is_empty() {
+        return;
+    }
+    tasks.journaling.retain_mut(|task| match check_ready(task) {
+        None => true,
+        Some(Ok(entry)) => {
+            if let Some(outbox) = outbox.as_mut() {
+                post_round(outbox, &entry);
+            }
+            false
+        }
+        Some(Err(e)) => {
+            error!("cannot journal the round: {e}");
+            false
+        }
+    });
+}
+
+fn append_later(journal: &GameJournalHandle, entry: GameEntry) {
+    let journal = journal.0.clone();
+    IoTaskPool::get()
+        .spawn(async move {
+            if let Ok(mut j) = journal.lock()
+                && let Err(e) = j.append(&entry)
+            {
+                tracing::error!("cannot journal {entry:?}: {e}");
+            }
+        })
+        .detach();
+}
+
+fn receive_answers(mut answers: MessageReader<ResultAnswer>, game: Option<ResMut<Game>>, journal: Option<Res<GameJournalHandle>>) {
+    let (Some(mut game), Some(journal)) = (game, journal) else {
+        answers.clear();
+        return;
+    };
+    for ResultAnswer(report) in answers.read() {
+        if report.stream != ResultStream::Game {
+            continue;
+        }
+        let round = report.id as u32;
+        let game_id = game.session.game_id.clone();
+        match &report.outcome {
+            PostOutcome::Stored { status } => {
+                game.answered.push(round);
+                append_later(
+                    &journal,
+                    GameEntry::Acknowledged {
+                        game_id,
+                        round,
+                        status: *status,
+                    },
+                );
+            }
+            PostOutcome::Conflict { server_result } => {
+                error!("game round {round} conflicts with the server's stored result {server_result}");
+                game.answered.push(round);
+                game.post_problem = Some(format!("The event server holds a different result for round {round}"));
+                append_later(
+                    &journal,
+                    GameEntry::Conflict {
+                        game_id,
+                        round,
+                        server_result: server_result.clone(),
+                    },
+                );
+            }
+            PostOutcome::Rejected { status, reason } => {
+                game.post_problem = Some(format!("The event server refused round {round} (HTTP {status}): {reason}"));
+            }
+        }
+    }
 }
 
 /// `KeyA` → `A`, `Semicolon` → `;`: what players see on their keyboard.
@@ -49,111 +427,6 @@ pub fn key_label(key: &str) -> String {
         "Slash" => "/".into(),
         other => other.to_string(),
     }
-}
-
-fn rebuild(
-    mut commands: Commands,
-    feed: Res<FeedState>,
-    fonts: Res<UiFonts>,
-    root: Query<Entity, With<GameRoot>>,
-    added: Query<(), Added<GameRoot>>,
-    mut built: Local<Option<u64>>,
-) {
-    let Ok(root) = root.single() else { return };
-    if *built == Some(feed.revision) && added.is_empty() {
-        return;
-    }
-    *built = Some(feed.revision);
-    commands.entity(root).despawn_children();
-    commands.entity(root).with_children(|ui| {
-        ui.spawn((Text::new("CUBE TIMING · 큐브 타이밍"), fonts.bold(64.0, theme::TEXT)));
-        let Some(game) = feed.game.as_deref() else {
-            ui.spawn((
-                Text::new("Waiting for teams from the event feed…"),
-                fonts.text(32.0, theme::TEXT_DIM),
-            ));
-            return;
-        };
-        ui.spawn((
-            Text::new(format!(
-                "{} teams · {} rounds · hit your key when the piece reaches its slot",
-                game.teams.len(),
-                game.rounds.len()
-            )),
-            fonts.text(28.0, theme::TEXT_DIM),
-        ));
-        ui.spawn(Node {
-            column_gap: px(28),
-            ..default()
-        })
-        .with_children(|row| {
-            for team in &game.teams {
-                let color = hex_color(&team.color);
-                row.spawn((
-                    Node {
-                        flex_direction: FlexDirection::Column,
-                        width: px(400),
-                        border_radius: BorderRadius::all(px(16)),
-                        ..default()
-                    },
-                    BackgroundColor(theme::PANEL),
-                ))
-                .with_children(|card| {
-                    card.spawn((
-                        Node {
-                            height: px(20),
-                            border_radius: BorderRadius::top(px(16)),
-                            ..default()
-                        },
-                        BackgroundColor(color),
-                    ));
-                    card.spawn(Node {
-                        flex_direction: FlexDirection::Column,
-                        padding: UiRect::all(px(22)),
-                        row_gap: px(12),
-                        ..default()
-                    })
-                    .with_children(|c| {
-                        c.spawn((Text::new(team.name.clone()), fonts.bold(40.0, color)));
-                        let key = team.key.as_deref().map(key_label).unwrap_or_else(|| "—".into());
-                        c.spawn((Text::new(format!("key  [ {key} ]")), fonts.text(28.0, theme::TEXT)));
-                        c.spawn((Text::new("0 pts"), fonts.bold(52.0, theme::TEXT)));
-                    });
-                });
-            }
-        });
-        ui.spawn((Text::new("ROUNDS · 라운드"), fonts.bold(30.0, theme::GOLD)));
-        ui.spawn(Node {
-            column_gap: px(20),
-            ..default()
-        })
-        .with_children(|row| {
-            for round in &game.rounds {
-                row.spawn((
-                    Node {
-                        flex_direction: FlexDirection::Column,
-                        padding: UiRect::all(px(18)),
-                        border_radius: BorderRadius::all(px(12)),
-                        width: px(300),
-                        ..default()
-                    },
-                    BackgroundColor(theme::PANEL),
-                ))
-                .with_children(|c| {
-                    c.spawn((Text::new(round.name.clone()), fonts.bold(28.0, theme::TEXT)));
-                    c.spawn((Text::new(format!("×{:.1} points", round.weight)), fonts.bold(36.0, theme::GOLD)));
-                    c.spawn((
-                        Text::new(format!("{} pieces · {:.1} slots/s", round.pieces, round.speed)),
-                        fonts.text(22.0, theme::TEXT_DIM),
-                    ));
-                });
-            }
-        });
-        ui.spawn((
-            Text::new("Later rounds weigh more — a late comeback is always possible."),
-            fonts.text(26.0, theme::TEXT_DIM),
-        ));
-    });
 }
 
 #[cfg(test)]

@@ -244,6 +244,10 @@ pub(crate) fn move_camera(
     mut tour_res: ResMut<Tour>,
     mut camera: Query<&mut Transform, With<SceneCamera>>,
 ) {
+    // The game frames its own stage.
+    if *screen.get() == Screen::CubeGame {
+        return;
+    }
     let allocations_before = crate::alloc_count::thread_allocations();
     let now = clock.now();
     let t = now.timestamp_millis() as f64 / 1000.0;
