@@ -13,8 +13,31 @@ pub struct OperatorPanel {
     pub open: bool,
 }
 
+/// The broadcast form: what the organiser types, and how the last send went.
+#[derive(Resource)]
+struct BroadcastForm {
+    text: String,
+    priority: &'static str,
+    minutes: u32,
+    status: Option<String>,
+    answer: Option<crossbeam_channel::Receiver<Result<String, String>>>,
+}
+
+impl Default for BroadcastForm {
+    fn default() -> Self {
+        Self {
+            text: String::new(),
+            priority: "normal",
+            minutes: 30,
+            status: None,
+            answer: None,
+        }
+    }
+}
+
 pub fn plugin(app: &mut App) {
     app.init_resource::<OperatorPanel>()
+        .init_resource::<BroadcastForm>()
         .add_systems(Update, toggle_panel)
         .add_systems(EguiPrimaryContextPass, draw_panel);
 }
@@ -35,6 +58,10 @@ fn draw_panel(
     feed: Res<FeedState>,
     log: Res<FeedLog>,
     profile: Option<Res<RenderProfile>>,
+    config: Res<crate::config::Config>,
+    mut form: ResMut<BroadcastForm>,
+    game: Option<Res<crate::game::Game>>,
+    mut game_commands: MessageWriter<crate::game::GameCommand>,
 ) {
     if !panel.open {
         return;
@@ -65,6 +92,34 @@ fn draw_panel(
             if let Some(p) = profile {
                 ui.label(format!("Render: {} ({})", if p.high { "high" } else { "low" }, p.reason));
             }
+            if *screen.get() == Screen::CubeGame
+                && let Some(game) = game.as_deref()
+            {
+                use crate::game::GameCommand;
+                ui.separator();
+                ui.label(format!(
+                    "Game {} · {} · {} of {} rounds played",
+                    game.session.game_id,
+                    game.session.phase_name(),
+                    game.session.board.rounds_played(),
+                    game.session.rounds.len()
+                ));
+                ui.horizontal(|ui| {
+                    for (label, command) in [
+                        ("Next (Enter)", GameCommand::Next),
+                        ("Restart round (F5)", GameCommand::RestartRound),
+                        ("End round (F6)", GameCommand::EndRound),
+                        ("Calibrate (F7)", GameCommand::Calibrate),
+                    ] {
+                        if ui.button(label).clicked() {
+                            game_commands.write(command);
+                        }
+                    }
+                });
+            }
+            if let Some(server) = crate::feed::outbox::OutboxConfig::from_config(&config.feed) {
+                broadcast(ui, &mut form, server);
+            }
             ui.collapsing("Recent feed errors", |ui| {
                 if log.recent.is_empty() {
                     ui.label("none");
@@ -76,4 +131,50 @@ fn draw_panel(
             ui.small("Quit: Ctrl+Shift+Q · this panel: F1");
         });
     panel.open = open;
+}
+
+/// Type a message, send it to the event server; every screen shows it within one poll.
+fn broadcast(ui: &mut egui::Ui, form: &mut BroadcastForm, server: crate::feed::outbox::OutboxConfig) {
+    if let Some(rx) = &form.answer
+        && let Ok(result) = rx.try_recv()
+    {
+        form.status = Some(match result {
+            Ok(id) => format!("sent ({id}); screens show it within one poll"),
+            Err(e) => format!("not sent: {e}"),
+        });
+        form.answer = None;
+    }
+    ui.separator();
+    ui.label("Broadcast to every screen · 전체 공지");
+    ui.add(
+        egui::TextEdit::multiline(&mut form.text)
+            .desired_rows(2)
+            .hint_text("Keynote moved to Hall B …"),
+    );
+    ui.horizontal(|ui| {
+        for p in ["info", "normal", "urgent"] {
+            if ui.selectable_label(form.priority == p, p).clicked() {
+                form.priority = p;
+            }
+        }
+        ui.add(egui::Slider::new(&mut form.minutes, 5..=240).text("min"));
+    });
+    let text = form.text.trim().to_string();
+    let sending = form.answer.is_some();
+    if ui.add_enabled(!text.is_empty() && !sending, egui::Button::new("Send")).clicked() {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let (priority, expires) = (
+            form.priority,
+            chrono::Utc::now() + chrono::Duration::minutes(i64::from(form.minutes)),
+        );
+        // The network never touches a frame: the post runs on its own thread.
+        std::thread::spawn(move || {
+            let _ = tx.send(crate::feed::outbox::post_broadcast(&server, &text, priority, expires));
+        });
+        form.answer = Some(rx);
+        form.status = Some("sending…".into());
+    }
+    if let Some(status) = &form.status {
+        ui.label(status);
+    }
 }

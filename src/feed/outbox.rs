@@ -198,6 +198,52 @@ async fn run(config: OutboxConfig, mut posts: mpsc::UnboundedReceiver<ResultPost
     }
 }
 
+/// Posts a broadcast message to the event server (`POST /api/v1/admin/messages`) once, from the
+/// calling thread (the operator panel runs it on a thread of its own). Returns the stored
+/// message's id, or what went wrong in words for the operator.
+pub fn post_broadcast(config: &OutboxConfig, text: &str, priority: &str, expires: chrono::DateTime<chrono::Utc>) -> Result<String, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    runtime.block_on(async {
+        let token = read_token(config)
+            .await?
+            .ok_or("no token: set VENUE_KIOSK_TOKEN or feed.token_file")?;
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let url = config.base.join("api/v1/admin/messages").map_err(|e| e.to_string())?;
+        let body = serde_json::json!({
+            "text": text,
+            "priority": priority,
+            "expires": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        });
+        let response = client
+            .post(url)
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(|e| format!("cannot reach the server: {e}"))?;
+        let status = response.status().as_u16();
+        let answer = response.bytes().await.map_err(|e| e.to_string())?;
+        if status == 201 || status == 200 {
+            let stored: serde_json::Value = serde_json::from_slice(&answer).unwrap_or_default();
+            Ok(stored["id"].as_str().unwrap_or("?").to_string())
+        } else {
+            match judge_answer(status, &answer) {
+                Verdict::Done(PostOutcome::Rejected { reason, .. }) => Err(format!("HTTP {status}: {reason}")),
+                _ => Err(format!("HTTP {status}")),
+            }
+        }
+    })
+}
+
 async fn read_token(config: &OutboxConfig) -> Result<Option<String>, String> {
     if let Ok(token) = std::env::var("VENUE_KIOSK_TOKEN")
         && !token.trim().is_empty()

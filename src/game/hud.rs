@@ -384,6 +384,8 @@ fn leaderboard(ui: &mut ChildSpawnerCommands, s: &GameSession, round: usize, fon
         padding: UiRect::all(px(24)),
         width: px(1100),
         border_radius: BorderRadius::all(px(18)),
+        // Below the turning cubes.
+        margin: UiRect::top(Val::Auto),
         ..default()
     })
     .insert(BackgroundColor(theme::PANEL_FOCUS))

@@ -53,6 +53,15 @@ pub fn clock_ms(time: &Time<Real>, speed: GameSpeed) -> f64 {
     time.elapsed_secs_f64() * 1000.0 * speed.0
 }
 
+/// The operator's game controls from the panel (F1); the same as Enter, F5, F6 and F7.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GameCommand {
+    Next,
+    RestartRound,
+    EndRound,
+    Calibrate,
+}
+
 /// `--autoplay` (rehearsals, screenshots): bots press near every target and the operator's Enter
 /// comes by itself after the leaderboard has been up a moment.
 #[derive(Resource, Debug, Clone)]
@@ -78,6 +87,7 @@ struct GameTasks {
 pub fn logic_plugin(app: &mut App) {
     app.init_resource::<GameTasks>()
         .init_resource::<GameSpeed>()
+        .add_message::<GameCommand>()
         .add_systems(
             PreUpdate,
             stamp_presses.after(bevy::input::InputSystems).run_if(in_state(Screen::CubeGame)),
@@ -219,27 +229,37 @@ fn stamp_presses(mut keys: MessageReader<KeyboardInput>, game: Option<ResMut<Gam
 }
 
 /// Enter = next (start, continue, podium), F5 = restart the round, F6 = end it now, F7 = calibrate.
+#[allow(clippy::too_many_arguments)]
 fn operator_keys(
     keys: Res<ButtonInput<KeyCode>>,
+    mut commands: MessageReader<GameCommand>,
     game: Option<ResMut<Game>>,
     time: Res<Time<Real>>,
     speed: Res<GameSpeed>,
     journal: Option<Res<GameJournalHandle>>,
     mut tasks: ResMut<GameTasks>,
 ) {
-    let Some(mut game) = game else { return };
+    let Some(mut game) = game else {
+        commands.clear();
+        return;
+    };
     let now = clock_ms(&time, *speed);
     let space_is_a_team_key = game.session.teams.iter().any(|t| t.key == "Space");
-    if keys.just_pressed(KeyCode::Enter) || (!space_is_a_team_key && keys.just_pressed(KeyCode::Space)) {
+    let panel: Vec<GameCommand> = commands.read().copied().collect();
+    let wants = |command: GameCommand, key: bool| key || panel.contains(&command);
+    if wants(
+        GameCommand::Next,
+        keys.just_pressed(KeyCode::Enter) || (!space_is_a_team_key && keys.just_pressed(KeyCode::Space)),
+    ) {
         game.session.advance(now);
     }
-    if keys.just_pressed(KeyCode::F5) {
+    if wants(GameCommand::RestartRound, keys.just_pressed(KeyCode::F5)) {
         game.session.restart_round(now);
     }
-    if keys.just_pressed(KeyCode::F7) {
+    if wants(GameCommand::Calibrate, keys.just_pressed(KeyCode::F7)) {
         game.session.start_calibration(now);
     }
-    if keys.just_pressed(KeyCode::F6)
+    if wants(GameCommand::EndRound, keys.just_pressed(KeyCode::F6))
         && let Some(result) = game.session.skip_round(now)
     {
         record_round(&game.session.game_id, result, journal.as_deref(), &mut tasks);

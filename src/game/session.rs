@@ -160,6 +160,19 @@ impl GameSession {
         Ok(())
     }
 
+    /// The phase in a word, for the operator panel.
+    pub fn phase_name(&self) -> &'static str {
+        match self.phase {
+            Phase::Lobby => "lobby",
+            Phase::Calibrating { .. } => "calibrating",
+            Phase::Countdown { .. } => "countdown",
+            Phase::Playing { .. } => "playing",
+            Phase::Folding { .. } => "folding",
+            Phase::Leaderboard { .. } => "leaderboard",
+            Phase::Podium => "podium",
+        }
+    }
+
     pub fn rules(&self, round: usize) -> RoundRules {
         let r = &self.rounds[round];
         RoundRules::new(f64::from(r.difficulty), f64::from(r.weight))
