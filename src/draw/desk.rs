@@ -139,6 +139,31 @@ impl Desk {
         desk
     }
 
+    /// The feed's prizes or tickets changed (attendees earn tickets all day): take them in, keeping
+    /// the results, the server's answers and the chosen prize. Only while idle — never under a
+    /// draw in flight or a result on screen; returns false then, and the caller tries again later.
+    /// The armed seed is replaced, so the commitment on screen always covers the new ticket list.
+    pub fn refresh(&mut self, data: &DrawData) -> bool {
+        if self.stage != Stage::Idle {
+            return false;
+        }
+        let selected_id = self.prize().map(|p| p.engine.id.clone());
+        let mut fresh = Desk::new(data, self.state.clone(), std::mem::take(&mut self.records));
+        fresh.acknowledged = std::mem::take(&mut self.acknowledged);
+        fresh.conflicts = std::mem::take(&mut self.conflicts);
+        fresh.post_problem = self.post_problem.take();
+        if let Some(i) = selected_id.and_then(|id| fresh.prizes.iter().position(|p| p.engine.id == id)) {
+            fresh.selected = i;
+        }
+        fresh.notice = Some(format!(
+            "Tickets updated from the event feed: {} in the pool; new seed commitment",
+            fresh.pool.len()
+        ));
+        fresh.last_press_s = self.last_press_s;
+        *self = fresh;
+        true
+    }
+
     /// After a restart: a result committed but never revealed is shown as revealed — never re-rolled.
     pub fn resume_pending(&mut self, pending: Option<&AuditRecord>) {
         if let Some(record) = pending {
@@ -524,5 +549,29 @@ mod tests {
         assert_eq!(unposted, [second.sequence]);
         desk.conflicts.insert(second.sequence, serde_json::json!({}));
         assert_eq!(desk.unposted().count(), 0);
+    }
+
+    #[test]
+    fn refresh_takes_new_tickets_only_when_idle_and_keeps_results() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let first = reveal(&mut desk, 0.0);
+        desk.acknowledged.insert(first.sequence);
+        let mut more = data();
+        more.tickets.push(Ticket {
+            number: 2000,
+            display_name: "New".into(),
+            holder: "h-new".into(),
+        });
+        assert!(!desk.refresh(&more), "not while a result is on screen");
+        desk.press_next(200.0, Utc::now()); // back to idle, on the next open prize
+        let before = desk.commitment();
+        assert!(desk.refresh(&more));
+        assert_eq!(desk.pool.len(), 21);
+        assert_eq!(desk.records, vec![first.clone()]);
+        assert!(desk.acknowledged.contains(&first.sequence));
+        assert_eq!(desk.prize().unwrap().engine.id, "small", "the chosen prize stays");
+        assert_ne!(desk.commitment(), before, "the commitment covers the new list");
+        // The big prize stays complete: its winner is not drawn again.
+        assert!(desk.state.is_complete(&desk.prizes[0].engine));
     }
 }

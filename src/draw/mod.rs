@@ -7,6 +7,7 @@ pub mod desk;
 pub mod engine;
 pub mod journal;
 pub mod machine;
+pub mod panel;
 pub mod verify;
 
 use std::path::PathBuf;
@@ -53,7 +54,7 @@ struct ReelStrip {
 const CELL: f32 = 170.0;
 
 pub fn plugin(app: &mut App) {
-    app.add_plugins(celebration::plugin)
+    app.add_plugins((celebration::plugin, panel::plugin))
         .init_resource::<DrawTasks>()
         .add_systems(OnEnter(Screen::LuckyDraw), spawn_root)
         .add_systems(
@@ -61,6 +62,7 @@ pub fn plugin(app: &mut App) {
             (
                 open_journal,
                 finish_tasks,
+                follow_feed,
                 operator_keys,
                 advance_roll,
                 receive_answers,
@@ -167,6 +169,24 @@ fn finish_tasks(
             error!("draw not committed: {e}");
         }
         desk.0.finish_commit(result, time.elapsed_secs_f64());
+    }
+}
+
+/// New prizes or tickets from the feed reach the desk as soon as it is idle.
+fn follow_feed(feed: Res<FeedState>, desk: Option<ResMut<DrawDesk>>, mut seen: Local<Option<Arc<DrawData>>>) {
+    let (Some(mut desk), Some(data)) = (desk, feed.draw.as_ref()) else {
+        return;
+    };
+    match seen.as_ref() {
+        None => *seen = Some(data.clone()),
+        Some(old) if Arc::ptr_eq(old, data) => {}
+        Some(_) => {
+            if desk.bypass_change_detection().0.refresh(data) {
+                desk.set_changed();
+                info!("draw desk updated from the feed: {} tickets", data.tickets.len());
+                *seen = Some(data.clone());
+            }
+        }
     }
 }
 
