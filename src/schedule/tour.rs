@@ -162,7 +162,7 @@ mod tests {
         for t in [start + 10.0, start + 100.0, start + 317.5, end - 1.0] {
             let p = pose(t, 3, TIMING, Some((start, end)));
             let d = (p.yaw - held.yaw).rem_euclid(std::f32::consts::TAU);
-            assert!(d < 1e-3 || d > std::f32::consts::TAU - 1e-3, "held at t={t}: {d}");
+            assert!(!(1e-3..=std::f32::consts::TAU - 1e-3).contains(&d), "held at t={t}: {d}");
             assert_eq!(p.transition, 0.0);
         }
         // Continuity through the ramps in and out.
