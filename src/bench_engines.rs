@@ -138,7 +138,7 @@ fn bench_draw(args: &EngineBenchArgs) -> Result<(), String> {
     let hash_times = measure(args.repeat, || {
         std::hint::black_box(engine::tickets_hash(&pool));
     });
-    line("  of which the ticket-list hash", hash_times, None);
+    line("ticket-list hash (SHA-256, canonical list)", hash_times, None);
     Ok(())
 }
 

@@ -107,6 +107,7 @@ fn draw_panel(
                 ui.horizontal(|ui| {
                     for (label, command) in [
                         ("Next (Enter)", GameCommand::Next),
+                        ("Pause/resume (F8)", GameCommand::Pause),
                         ("Restart round (F5)", GameCommand::RestartRound),
                         ("End round (F6)", GameCommand::EndRound),
                         ("Calibrate (F7)", GameCommand::Calibrate),

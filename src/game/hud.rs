@@ -58,6 +58,7 @@ fn phase_key(phase: &Phase) -> String {
         Phase::Calibrating { started_ms, samples } => format!("cal{started_ms}-{}", samples.len()),
         Phase::Countdown { round, .. } => format!("count{round}"),
         Phase::Playing { round, started_ms } => format!("play{round}-{started_ms}"),
+        Phase::Paused { round, .. } => format!("paused{round}"),
         Phase::Folding { round, .. } => format!("fold{round}"),
         Phase::Leaderboard { round } => format!("board{round}"),
         Phase::Podium => "podium".into(),
@@ -140,6 +141,10 @@ fn rebuild(
                 banner(ui, s, *round, "HIT YOUR KEY ON THE GLOWING SLOT", &fonts);
                 team_cards(ui, s, true, &fonts);
             }
+            Phase::Paused { round, .. } => {
+                banner(ui, s, *round, "PAUSED · 일시 정지 — F8 resumes where it stopped", &fonts);
+                team_cards(ui, s, false, &fonts);
+            }
             Phase::Folding { round, .. } => {
                 banner(ui, s, *round, "ROUND COMPLETE · 라운드 완료", &fonts);
                 team_cards(ui, s, false, &fonts);
@@ -148,7 +153,7 @@ fn rebuild(
             Phase::Podium => podium(ui, s, &fonts),
         }
         let mut footer = format!(
-            "ENTER next · F5 restart round · F6 end round · F7 calibrate · latency correction {} ms",
+            "ENTER next · F8 pause · F5 restart round · F6 end round · F7 calibrate · latency correction {} ms",
             s.calibration_ms.round()
         );
         if let Some(problem) = &game.post_problem {

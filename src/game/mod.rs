@@ -57,6 +57,7 @@ pub fn clock_ms(time: &Time<Real>, speed: GameSpeed) -> f64 {
 #[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GameCommand {
     Next,
+    Pause,
     RestartRound,
     EndRound,
     Calibrate,
@@ -228,7 +229,8 @@ fn stamp_presses(mut keys: MessageReader<KeyboardInput>, game: Option<ResMut<Gam
     }
 }
 
-/// Enter = next (start, continue, podium), F5 = restart the round, F6 = end it now, F7 = calibrate.
+/// Enter = next (start, continue, podium), F5 = restart the round, F6 = end it now, F7 = calibrate,
+/// F8 = pause / resume.
 #[allow(clippy::too_many_arguments)]
 fn operator_keys(
     keys: Res<ButtonInput<KeyCode>>,
@@ -252,6 +254,9 @@ fn operator_keys(
         keys.just_pressed(KeyCode::Enter) || (!space_is_a_team_key && keys.just_pressed(KeyCode::Space)),
     ) {
         game.session.advance(now);
+    }
+    if wants(GameCommand::Pause, keys.just_pressed(KeyCode::F8)) {
+        game.session.toggle_pause(now);
     }
     if wants(GameCommand::RestartRound, keys.just_pressed(KeyCode::F5)) {
         game.session.restart_round(now);

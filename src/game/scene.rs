@@ -322,7 +322,17 @@ fn move_pieces(
 ) {
     let Some(game) = game else { return };
     let session = &game.session;
-    let Phase::Playing { round, started_ms } = session.phase else {
+    // A paused round stays on screen, frozen where it stopped.
+    let in_play = match session.phase {
+        Phase::Playing { round, started_ms } => Some((round, started_ms, None)),
+        Phase::Paused {
+            round,
+            started_ms,
+            paused_ms,
+        } => Some((round, started_ms, Some(paused_ms))),
+        _ => None,
+    };
+    let Some((round, started_ms, frozen_at)) = in_play else {
         for (_, _, mut v) in &mut pieces {
             v.set_if_neq(Visibility::Hidden);
         }
@@ -331,7 +341,7 @@ fn move_pieces(
         }
         return;
     };
-    let now = clock_ms(&time, *speed);
+    let now = frozen_at.unwrap_or_else(|| clock_ms(&time, *speed));
     let all = session.pieces(round, started_ms);
     let speed_slots = f64::from(session.rounds[round].speed);
     let bad = session.rules(round).judge.windows_ms(session.rules(round).difficulty)[3];
@@ -445,7 +455,7 @@ fn light_faces(
     let shared = nets_for(teams) != teams;
     let mut want: Vec<(usize, usize, bool)> = Vec::new();
     let (round, started_ms, outcomes): (usize, f64, Vec<_>) = match session.phase {
-        Phase::Playing { round, started_ms } => (
+        Phase::Playing { round, started_ms } | Phase::Paused { round, started_ms, .. } => (
             round,
             started_ms,
             (0..teams).map(|t| session.live_outcome(t, round, started_ms)).collect(),

@@ -6,6 +6,7 @@
 //! Lobby ─Enter→ Countdown(r) → Playing(r) → Folding(r) → Leaderboard(r) ─Enter→ Countdown(r+1) … → Podium
 //!   └─F7→ Calibrating → Lobby            F5 in Countdown/Playing: restart the round (presses dropped)
 //!                                        F6 in Playing: end the round now (targets not reached are Misses)
+//!                                        F8: pause the round in play / resume it where it stopped
 //! ```
 //!
 //! Piece `i` of a round starts at `started + i·(travel + GAP_MS)` and is exactly on its target
@@ -48,6 +49,12 @@ pub enum Phase {
     Playing {
         round: usize,
         started_ms: f64,
+    },
+    /// The round in play, frozen at `paused_ms` (F8); resuming shifts it and its presses on.
+    Paused {
+        round: usize,
+        started_ms: f64,
+        paused_ms: f64,
     },
     Folding {
         round: usize,
@@ -167,6 +174,7 @@ impl GameSession {
             Phase::Calibrating { .. } => "calibrating",
             Phase::Countdown { .. } => "countdown",
             Phase::Playing { .. } => "playing",
+            Phase::Paused { .. } => "paused",
             Phase::Folding { .. } => "folding",
             Phase::Leaderboard { .. } => "leaderboard",
             Phase::Podium => "podium",
@@ -260,8 +268,35 @@ impl GameSession {
 
     /// F5: replay the round in play from its countdown; its presses are dropped.
     pub fn restart_round(&mut self, now_ms: f64) {
-        if let Phase::Countdown { round, .. } | Phase::Playing { round, .. } = self.phase {
+        if let Phase::Countdown { round, .. } | Phase::Playing { round, .. } | Phase::Paused { round, .. } = self.phase {
             self.countdown(round, now_ms);
+        }
+    }
+
+    /// F8: freeze the round in play, or resume a frozen one. On resume the round's clock and the
+    /// presses made so far move on by the pause, so every offset stays what it was.
+    pub fn toggle_pause(&mut self, now_ms: f64) {
+        match self.phase {
+            Phase::Playing { round, started_ms } => {
+                self.phase = Phase::Paused {
+                    round,
+                    started_ms,
+                    paused_ms: now_ms,
+                }
+            }
+            Phase::Paused {
+                round,
+                started_ms,
+                paused_ms,
+            } => {
+                let pause = now_ms - paused_ms;
+                self.presses.iter_mut().flatten().for_each(|p| *p += pause);
+                self.phase = Phase::Playing {
+                    round,
+                    started_ms: started_ms + pause,
+                };
+            }
+            _ => {}
         }
     }
 
@@ -496,5 +531,33 @@ mod tests {
         let mut d = data(2);
         d.rounds[0].speed = 0.0;
         assert!(GameSession::new(&d, "g".into()).unwrap_err().contains("positive speed"));
+    }
+
+    #[test]
+    fn pause_freezes_the_round_and_keeps_every_offset() {
+        let mut s = GameSession::new(&data(1), "g".into()).unwrap();
+        s.advance(0.0);
+        let Phase::Countdown { until_ms, .. } = s.phase else { panic!() };
+        s.tick(until_ms);
+        let pieces = s.pieces(0, until_ms);
+        s.press(0, pieces[0].target_ms + 5.0);
+        s.toggle_pause(pieces[0].target_ms + 100.0);
+        s.press(0, pieces[1].target_ms); // ignored while paused
+        assert_eq!(s.tick(1e9), None, "a paused round never ends by itself");
+        let pause = 60_000.0;
+        s.toggle_pause(pieces[0].target_ms + 100.0 + pause);
+        let Phase::Playing { started_ms, .. } = s.phase else {
+            panic!("{:?}", s.phase)
+        };
+        assert_eq!(started_ms, until_ms + pause);
+        let shifted = s.pieces(0, started_ms);
+        for p in &shifted[1..] {
+            s.press(0, p.target_ms);
+        }
+        let end = s.round_end_ms(0, started_ms);
+        let result = s.tick(end).unwrap();
+        // The press before the pause kept its +5 ms; the others were spot on.
+        assert_eq!(s.last_outcomes[0].targets[0].offset_ms, Some(5.0));
+        assert!(result.scores[0].1 > 2900);
     }
 }
