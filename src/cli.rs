@@ -33,6 +33,10 @@ pub struct Cli {
     #[arg(long)]
     pub windowed: bool,
 
+    /// Fullscreen on monitor N (0-based) instead of the primary one; one process per output.
+    #[arg(long, value_name = "N")]
+    pub monitor: Option<usize>,
+
     /// Window size when windowed, e.g. 1280x720.
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     pub size: Option<(u32, u32)>,
@@ -155,6 +159,9 @@ impl Cli {
         }
         if self.windowed {
             config.display.windowed = true;
+        }
+        if let Some(monitor) = self.monitor {
+            config.display.monitor = Some(monitor);
         }
         if let Some((w, h)) = self.size {
             config.display.width = w;

@@ -114,6 +114,9 @@ pub struct DisplayConfig {
     pub height: u32,
     /// Seconds without mouse movement before the cursor hides; 0 = always hidden.
     pub hide_cursor_after_s: u64,
+    /// Which monitor the fullscreen window covers: `None` = the primary one, `Some(n)` = the n-th
+    /// (0-based, in the order the system lists them). One process per output drives several screens.
+    pub monitor: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -172,6 +175,7 @@ impl Default for DisplayConfig {
             width: 1920,
             height: 1080,
             hide_cursor_after_s: 3,
+            monitor: None,
         }
     }
 }
@@ -349,6 +353,8 @@ mod tests {
     fn embedded_default_is_valid_and_matches_defaults() {
         let config = Config::load(None).expect("embedded config must be valid");
         assert_eq!(config, Config::default(), "config/kiosk.toml documents the built-in defaults");
+        let second_screen = Config::from_toml("[display]\nmonitor = 1\n", "t").unwrap();
+        assert_eq!(second_screen.display.monitor, Some(1));
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub fn window(config: &Config) -> Window {
         mode: if d.windowed {
             WindowMode::Windowed
         } else {
-            WindowMode::BorderlessFullscreen(MonitorSelection::Primary)
+            WindowMode::BorderlessFullscreen(d.monitor.map_or(MonitorSelection::Primary, MonitorSelection::Index))
         },
         resolution: WindowResolution::new(d.width, d.height).with_scale_factor_override(1.0),
         present_mode: PresentMode::AutoVsync,
