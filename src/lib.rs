@@ -3,6 +3,7 @@
 
 pub mod alloc_count;
 pub mod app;
+pub mod background;
 pub mod bench;
 pub mod bench_engines;
 pub mod capture;

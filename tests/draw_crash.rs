@@ -319,11 +319,6 @@ fn draws_survive_twenty_kills_and_reach_the_server_exactly_once() {
     assert_eq!(exclusive_holders.len(), before, "a holder won twice");
     drop(s);
 
-    let verify = Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
-        .arg("verify-draw")
-        .arg(journal.join("draw-journal.jsonl"))
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&verify.stdout);
-    assert!(verify.status.success() && report.contains("VERIFIED"), "{report}");
+    let (verified, report) = common::verify_draw(&journal.join("draw-journal.jsonl"));
+    assert!(verified && report.contains("VERIFIED"), "{report}");
 }

@@ -587,26 +587,13 @@ fn draw_survives_a_kill_and_verifies() {
         "the reveal after restart is journaled"
     );
 
-    let verify = Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
-        .arg("verify-draw")
-        .arg(journal.join("draw-journal.jsonl"))
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&verify.stdout);
-    assert!(verify.status.success(), "{report}");
+    let (verified, report) = common::verify_draw(&journal.join("draw-journal.jsonl"));
+    assert!(verified, "{report}");
     assert!(report.contains("VERIFIED"), "{report}");
     // Tampering with the winner is caught.
     let tampered = journal_text.replacen(&format!("\"ticket\":{}", winners[0]), "\"ticket\":1000", 1);
     let tampered_path = journal.join("tampered.jsonl");
     std::fs::write(&tampered_path, tampered).unwrap();
-    let verify = Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
-        .arg("verify-draw")
-        .arg(&tampered_path)
-        .output()
-        .unwrap();
-    assert!(
-        !verify.status.success(),
-        "tampered audit must fail: {}",
-        String::from_utf8_lossy(&verify.stdout)
-    );
+    let (verified, report) = common::verify_draw(&tampered_path);
+    assert!(!verified, "tampered audit must fail: {report}");
 }

@@ -218,17 +218,22 @@ impl Desk {
                     ));
                     return None;
                 }
-                self.notice = None;
-                self.stage = Stage::Committing;
-                Some(CommitJob {
-                    state: self.state.clone(),
-                    pool: self.pool.clone(),
-                    prize,
-                    seed: self.seed,
-                    committed_at: now,
-                    replaces: None,
-                })
+                Some(self.start_commit(prize, now, None))
             }
+        }
+    }
+
+    /// Hands the armed seed and the current state to a commit job; input waits until it is done.
+    fn start_commit(&mut self, prize: EnginePrize, now: DateTime<Utc>, replaces: Option<u32>) -> CommitJob {
+        self.notice = None;
+        self.stage = Stage::Committing;
+        CommitJob {
+            state: self.state.clone(),
+            pool: self.pool.clone(),
+            prize,
+            seed: self.seed,
+            committed_at: now,
+            replaces,
         }
     }
 
@@ -272,16 +277,7 @@ impl Desk {
             self.notice = Some(format!("#{ticket} was already replaced"));
             return None;
         }
-        self.notice = None;
-        self.stage = Stage::Committing;
-        Some(CommitJob {
-            state: self.state.clone(),
-            pool: self.pool.clone(),
-            prize,
-            seed: self.seed,
-            committed_at: now,
-            replaces: Some(ticket),
-        })
+        Some(self.start_commit(prize, now, Some(ticket)))
     }
 
     /// Revealed records the server has neither stored nor answered with a conflict: post these.

@@ -285,16 +285,7 @@ fn spawn_commit(job: desk::CommitJob, journal: Arc<Mutex<Journal>>) -> Task<Resu
 
 /// Append an entry in the background (it fsyncs); a failure is logged, the screen goes on.
 fn append_later(journal: &DrawJournal, entry: JournalEntry) {
-    let journal = journal.0.clone();
-    IoTaskPool::get()
-        .spawn(async move {
-            if let Ok(mut j) = journal.lock()
-                && let Err(e) = j.append(&entry)
-            {
-                tracing::error!("cannot journal {entry:?}: {e}");
-            }
-        })
-        .detach();
+    crate::background::append_later(&journal.0, entry, Journal::append);
 }
 
 /// Hand revealed results the server has not stored yet to the outbox (it retries until answered).

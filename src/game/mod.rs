@@ -381,16 +381,7 @@ fn post_journaled(mut tasks: ResMut<GameTasks>, mut outbox: Option<ResMut<Outbox
 }
 
 fn append_later(journal: &GameJournalHandle, entry: GameEntry) {
-    let journal = journal.0.clone();
-    IoTaskPool::get()
-        .spawn(async move {
-            if let Ok(mut j) = journal.lock()
-                && let Err(e) = j.append(&entry)
-            {
-                tracing::error!("cannot journal {entry:?}: {e}");
-            }
-        })
-        .detach();
+    crate::background::append_later(&journal.0, entry, GameJournal::append);
 }
 
 fn receive_answers(mut answers: MessageReader<ResultAnswer>, game: Option<ResMut<Game>>, journal: Option<Res<GameJournalHandle>>) {

@@ -47,10 +47,9 @@ struct PieceMarker {
     team: usize,
 }
 
+/// The glowing slot on each net (all nets share the round's targets).
 #[derive(Component)]
-struct TargetGlow {
-    net: usize,
-}
+struct TargetGlow;
 
 /// A block a team dropped into its slot this round.
 #[derive(Component)]
@@ -158,7 +157,7 @@ fn spawn_stage(
             .with_children(|root| {
                 spawn_face(root, net, 2, &assets, &mut materials, color);
                 root.spawn((
-                    TargetGlow { net },
+                    TargetGlow,
                     Mesh3d(assets.glow.clone()),
                     MeshMaterial3d(assets.glow_material.clone()),
                     Transform::from_xyz(0.0, 0.12, 0.0),
@@ -317,7 +316,7 @@ fn move_pieces(
     time: Res<Time<Real>>,
     speed: Res<GameSpeed>,
     mut pieces: Query<(&PieceMarker, &mut Transform, &mut Visibility), Without<TargetGlow>>,
-    mut glows: Query<(&TargetGlow, &mut Transform, &mut Visibility), Without<PieceMarker>>,
+    mut glows: Query<(&mut Transform, &mut Visibility), (With<TargetGlow>, Without<PieceMarker>)>,
     roots: Query<(&NetRoot, &Transform), (Without<PieceMarker>, Without<TargetGlow>)>,
 ) {
     let Some(game) = game else { return };
@@ -336,7 +335,7 @@ fn move_pieces(
         for (_, _, mut v) in &mut pieces {
             v.set_if_neq(Visibility::Hidden);
         }
-        for (_, _, mut v) in &mut glows {
+        for (_, mut v) in &mut glows {
             v.set_if_neq(Visibility::Hidden);
         }
         return;
@@ -350,12 +349,11 @@ fn move_pieces(
     };
     let piece = &all[current];
     let teams = session.teams.len();
-    for (glow, mut transform, mut visibility) in &mut glows {
+    for (mut transform, mut visibility) in &mut glows {
         let target = net::face_center(piece.face);
         let pulse = 1.0 + 0.12 * ((now / 1000.0 * 9.0).sin() as f32);
         transform.translation = cell_position(target.0 as f64, target.1 as f64) + Vec3::Y * 0.1;
         transform.scale = Vec3::new(pulse, 1.0, pulse);
-        let _ = glow.net;
         visibility.set_if_neq(if now <= piece.target_ms + bad {
             Visibility::Visible
         } else {

@@ -44,3 +44,13 @@ impl Drop for Xvfb {
         let _ = self.child.wait();
     }
 }
+
+/// `venue-kiosk verify-draw FILE`: whether it passed, and its report.
+pub fn verify_draw(audit: &std::path::Path) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
+        .arg("verify-draw")
+        .arg(audit)
+        .output()
+        .expect("run venue-kiosk verify-draw");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
