@@ -170,6 +170,9 @@ fn import_event(event: &Value, room_id: &str, tracks: &[Track], at: &str) -> Res
         DateTime::parse_from_rfc3339(date).map_err(|e| format!("{at}.date `{date}` is not RFC 3339: {e}"))?;
     let duration_text = str_at(event, "duration", at)?;
     let duration = parse_duration(duration_text).ok_or_else(|| format!("{at}.duration `{duration_text}` is not HH:MM"))?;
+    let end = start
+        .checked_add_signed(duration)
+        .ok_or_else(|| format!("{at}.duration `{duration_text}` is too long"))?;
     let text_of = |key: &str| event.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
     let id = match (text_of("guid"), text_of("code"), event.get("id")) {
         (Some(guid), _, _) => guid.to_string(),
@@ -217,7 +220,7 @@ fn import_event(event: &Value, room_id: &str, tracks: &[Track], at: &str) -> Res
             track,
             room: Some(room_id.to_string()),
             start,
-            end: start + duration,
+            end,
             kind,
             language: text("language"),
             cancelled: false,
@@ -239,13 +242,14 @@ fn parse_duration(text: &str) -> Option<Duration> {
     if parts.iter().any(|p| *p < 0) {
         return None;
     }
-    let minutes = match parts.as_slice() {
-        [h, m] => h * 60 + m,
-        [h, m, s] if text.len() == 8 => h * 60 + m + s / 60,
-        [d, h, m] => d * 24 * 60 + h * 60 + m,
+    // Checked: the numbers come from the file, and `99999999999999:00` must not overflow.
+    let minutes = match *parts.as_slice() {
+        [h, m] => h.checked_mul(60)?.checked_add(m)?,
+        [h, m, s] if text.len() == 8 => h.checked_mul(60)?.checked_add(m)?.checked_add(s / 60)?,
+        [d, h, m] => d.checked_mul(24 * 60)?.checked_add(h.checked_mul(60)?)?.checked_add(m)?,
         _ => return None,
     };
-    Some(Duration::minutes(minutes))
+    Duration::try_minutes(minutes)
 }
 
 /// Lower-case ASCII slug; non-ASCII letters are kept so Korean room names stay distinct.
@@ -278,6 +282,19 @@ mod tests {
         assert_eq!(parse_duration("01:30:00"), Some(Duration::minutes(90)));
         assert_eq!(parse_duration("abc"), None);
         assert_eq!(parse_duration("-1:00"), None);
+    }
+
+    /// Found by tests/parsers_prop.rs: these panicked (multiply overflow, `Duration::minutes` out
+    /// of range, `DateTime + Duration` past chrono's last year) instead of naming the event.
+    #[test]
+    fn huge_durations_are_errors_not_panics() {
+        assert_eq!(parse_duration("153722867280912931:00"), None);
+        assert_eq!(parse_duration("9223372036854775807:9223372036854775807"), None);
+        assert_eq!(parse_duration("0:0:9223372036854775807"), None);
+        let event = serde_json::json!({"guid": "g", "title": "T", "date": "9999-12-31T23:00:00+00:00",
+            "duration": "99999999999:00"});
+        let err = import_event(&event, "r", &[], "days[0].rooms[R][0]").err().unwrap();
+        assert!(err.contains("days[0].rooms[R][0].duration"), "{err}");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -169,6 +169,15 @@ fn check_optional_text(what: &str, text: &str, max: usize) -> Result<(), Failure
     Ok(())
 }
 
+/// RFC 3339 times have four-digit years. chrono also reads `+262142-12-31T…`, which the contract
+/// cannot carry and which overflows as soon as a length is added to it.
+fn check_time(what: &str, time: &DateTime<FixedOffset>) -> Result<(), Failure> {
+    if !(0..=9999).contains(&time.year()) {
+        return Err(bad(format!("{what} {time} is outside the years 0000 to 9999 of RFC 3339")));
+    }
+    Ok(())
+}
+
 fn check_color(what: &str, color: &str) -> Result<(), Failure> {
     parse_hex_color(color).map(|_| ()).map_err(|e| bad(format!("{what}: {e}")))
 }
@@ -241,6 +250,8 @@ pub fn check_session(session: &Session) -> Result<(), Failure> {
     if let Some(language) = &session.language {
         check_id(&format!("session `{id}` language"), language)?;
     }
+    check_time(&format!("session `{id}` start"), &session.start)?;
+    check_time(&format!("session `{id}` end"), &session.end)?;
     if session.end <= session.start {
         return Err(bad(format!("session `{id}` must end after it starts")));
     }
@@ -259,6 +270,8 @@ pub fn check_message(message: &Message) -> Result<(), Failure> {
     check_id("message id", &message.id)?;
     let what = format!("message `{}` text", message.id);
     check_text(&what, &message.text, MAX_MESSAGE_CHARS)?;
+    check_time(&format!("message `{}` starts", message.id), &message.starts)?;
+    check_time(&format!("message `{}` expires", message.id), &message.expires)?;
     if message.expires <= message.starts {
         return Err(bad(format!("message `{}` must expire after it starts", message.id)));
     }
@@ -468,7 +481,9 @@ impl SessionPatch {
         }
         match (self.start, self.end) {
             (Some(start), Some(end)) => (session.start, session.end) = (start, end),
-            (Some(start), None) => (session.start, session.end) = (start, start + length),
+            // A start near the end of chrono's range overflows: keep the session empty, which
+            // the checks then refuse by naming the start.
+            (Some(start), None) => (session.start, session.end) = (start, start.checked_add_signed(length).unwrap_or(start)),
             (None, Some(end)) => session.end = end,
             (None, None) => {}
         }
@@ -558,6 +573,22 @@ mod tests {
         assert!(tickets_from_csv("1001,A*\n").unwrap_err().message.contains("3 fields"));
         assert!(tickets_from_csv("1,A*,h\n1,B*,h\n").unwrap_err().message.contains("twice"));
         assert!(tickets_from_csv("x,A*,h\n").unwrap_err().message.contains("not a ticket number"));
+    }
+
+    /// Found by tests/parsers_prop.rs: moving a session to chrono's last year panicked in
+    /// `apply` (`DateTime + TimeDelta` overflowed), and such years were accepted.
+    #[test]
+    fn session_patch_to_the_end_of_time_is_refused_not_a_panic() {
+        let session: Session = wire_from_value(json!({"id": "s1", "title": "T", "start": "2026-12-03T10:00:00+09:00",
+            "end": "2026-12-03T10:40:00+09:00", "kind": "talk"}))
+        .unwrap();
+        let patch: SessionPatch = input_from_value(&json!({"start": "+262142-12-31T23:59:59Z"})).unwrap();
+        let err = check_session(&patch.apply(session.clone())).unwrap_err();
+        assert!(err.message.contains("session `s1` start"), "{}", err.message);
+        let far: Session = wire_from_value(json!({"id": "s2", "title": "T", "start": "+20000-01-01T00:00:00Z",
+            "end": "+20000-01-01T01:00:00Z", "kind": "talk"}))
+        .unwrap();
+        assert!(check_session(&far).unwrap_err().message.contains("0000 to 9999"));
     }
 
     #[test]
