@@ -67,22 +67,34 @@ pub fn verify_audit(audit_path: &Path, tickets_path: Option<&Path>) -> Result<Ve
                 .or_insert_with(|| load_tickets_snapshot(&snapshot_dir, &record.tickets_hash).map_err(|e| e.to_string()))
                 .as_ref(),
         };
-        match pool.map(|pool| verify(record, pool, &state)) {
-            Ok(Ok(())) => lines.push(format!("OK {label}: {}", describe_winners(record))),
-            Ok(Err(VerifyError::Mismatch(differences))) => {
+        match pool {
+            // More winners than tickets cannot have been drawn from them, and recomputing would
+            // first reserve room for every winner asked for (u32::MAX of them aborts the process).
+            Ok(pool) if record.replaces.is_none() && u64::from(record.batch_size) > pool.len() as u64 => {
                 failed += 1;
-                lines.push(format!("MISMATCH {label} (record {index}):"));
-                for difference in &differences {
-                    lines.push(format!("  {difference}"));
-                }
-                if differences.iter().any(|d| d.field == "tickets_hash") {
-                    lines.push("  (the tickets are not the ones this draw ran on, so its winners cannot be confirmed)".to_owned());
-                }
+                lines.push(format!(
+                    "FAIL {label} (record {index}): it asks for {} winners from {} tickets, so it cannot have been drawn from them",
+                    record.batch_size,
+                    pool.len()
+                ));
             }
-            Ok(Err(error)) => {
-                failed += 1;
-                lines.push(format!("FAIL {label} (record {index}): {error}"));
-            }
+            Ok(pool) => match verify(record, pool, &state) {
+                Ok(()) => lines.push(format!("OK {label}: {}", describe_winners(record))),
+                Err(VerifyError::Mismatch(differences)) => {
+                    failed += 1;
+                    lines.push(format!("MISMATCH {label} (record {index}):"));
+                    for difference in &differences {
+                        lines.push(format!("  {difference}"));
+                    }
+                    if differences.iter().any(|d| d.field == "tickets_hash") {
+                        lines.push("  (the tickets are not the ones this draw ran on, so its winners cannot be confirmed)".to_owned());
+                    }
+                }
+                Err(error) => {
+                    failed += 1;
+                    lines.push(format!("FAIL {label} (record {index}): {error}"));
+                }
+            },
             Err(reason) => {
                 failed += 1;
                 lines.push(format!(
@@ -427,6 +439,28 @@ mod tests {
         assert!(read_tickets_file(&path).unwrap_err().contains("line 3: ticket number \"x2\""));
         fs::write(&path, "number,name\n1,a\n").unwrap();
         assert!(read_tickets_file(&path).unwrap_err().contains("\"number\" and \"holder\""));
+    }
+
+    /// Found by tests/parsers_prop.rs: a record claiming u32::MAX winners in a batch made the
+    /// recomputation reserve room for all of them (146 GB) and abort verify-draw.
+    #[test]
+    fn record_asking_for_billions_of_winners_fails_without_aborting() {
+        let (dir, records) = genuine_journal();
+        let mut forged = records.clone();
+        forged[1].winner_count = u32::MAX;
+        forged[1].batch_size = u32::MAX;
+        let path = dir.path().join("forged.json");
+        fs::write(&path, serde_json::to_string(&forged).unwrap()).unwrap();
+        let report = verify_audit(&path, None).unwrap();
+        assert!(!report.ok, "{report}");
+        assert!(
+            report.lines.contains(&format!(
+                "FAIL prize tv batch 2 (record 1): it asks for {} winners from 40 tickets, so it cannot have been drawn from them",
+                u32::MAX
+            )),
+            "{report}"
+        );
+        assert!(report.lines.contains(&winners_line(&records[0])), "{report}");
     }
 
     #[test]

@@ -8,6 +8,12 @@ use serde::de::DeserializeOwned;
 use super::pretalx;
 use super::wire::{CONTRACT_VERSION, DrawData, EventInfo, GameData, Messages, Schedule};
 
+/// Contract limits (docs/contract.md, "Limits") that a kiosk cannot leave to the server: a file
+/// source or another server may break them, and the draw reserves room for every winner of a batch
+/// while the game builds every piece of a round each frame.
+pub const MAX_WINNERS: u32 = 10_000;
+pub const MAX_PIECES: u32 = 10_000;
+
 /// The endpoints a kiosk polls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Endpoint {
@@ -130,8 +136,11 @@ pub fn decode(endpoint: Endpoint, bytes: &[u8]) -> Result<FeedPayload, String> {
                 }
             }
             for p in &draw.prizes {
-                if p.winner_count == 0 {
-                    return Err(format!("prize `{}` has winner_count 0", p.id));
+                if p.winner_count == 0 || p.winner_count > MAX_WINNERS {
+                    return Err(format!(
+                        "prize `{}` has winner_count {}; allowed 1 to {MAX_WINNERS}",
+                        p.id, p.winner_count
+                    ));
                 }
                 if p.batch_size == Some(0) {
                     return Err(format!("prize `{}` has batch_size 0", p.id));
@@ -149,6 +158,12 @@ pub fn decode(endpoint: Endpoint, bytes: &[u8]) -> Result<FeedPayload, String> {
             for r in &game.rounds {
                 if !(r.weight.is_finite() && r.weight > 0.0 && r.speed.is_finite() && r.speed > 0.0) {
                     return Err(format!("round {} needs a positive weight and speed", r.index));
+                }
+                if r.pieces == 0 || r.pieces > MAX_PIECES {
+                    return Err(format!("round {} has {} pieces; allowed 1 to {MAX_PIECES}", r.index, r.pieces));
+                }
+                if !(r.difficulty.is_finite() && (0.0..=10.0).contains(&r.difficulty)) {
+                    return Err(format!("round {} difficulty {} is not 0 to 10", r.index, r.difficulty));
                 }
             }
             Ok(FeedPayload::Game(game))
@@ -223,4 +238,30 @@ pub fn parse_hex_color(text: &str) -> Result<[u8; 3], String> {
     }
     let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).expect("checked hex");
     Ok([byte(0), byte(2), byte(4)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample_with(endpoint: Endpoint, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+        let mut value: serde_json::Value = serde_json::from_slice(crate::feed::sample::body(endpoint)).unwrap();
+        edit(&mut value);
+        serde_json::to_vec(&value).unwrap()
+    }
+
+    /// Found by tests/parsers_prop.rs: accepted, then the draw reserved room for 4 billion winners
+    /// (the process aborts) or the game built 4 billion pieces a frame.
+    #[test]
+    fn counts_past_the_contract_limits_are_refused() {
+        let draw = sample_with(Endpoint::Draw, |v| v["prizes"][0]["winner_count"] = u32::MAX.into());
+        let err = decode(Endpoint::Draw, &draw).unwrap_err();
+        assert!(err.contains("winner_count 4294967295") && err.contains("1 to 10000"), "{err}");
+        let game = sample_with(Endpoint::Game, |v| v["rounds"][0]["pieces"] = u32::MAX.into());
+        assert!(decode(Endpoint::Game, &game).unwrap_err().contains("4294967295 pieces"));
+        let game = sample_with(Endpoint::Game, |v| v["rounds"][0]["difficulty"] = (-3.0).into());
+        assert!(decode(Endpoint::Game, &game).unwrap_err().contains("difficulty -3"));
+        let game = sample_with(Endpoint::Game, |v| v["rounds"][0]["difficulty"] = 1e39.into());
+        assert!(decode(Endpoint::Game, &game).unwrap_err().contains("difficulty"));
+    }
 }
