@@ -367,14 +367,15 @@ pub(crate) fn parse_journal(bytes: &[u8]) -> Result<ParsedJournal, JournalError>
             None => (bytes.len(), false),
         };
         let line = &bytes[start..end];
-        let is_last = bytes[end..].iter().all(u8::is_ascii_whitespace);
+        // Only asked on a bad line: asked for every line, a run of blank lines was quadratic.
+        let is_last = || bytes[end..].iter().all(u8::is_ascii_whitespace);
         if !line.iter().all(u8::is_ascii_whitespace) {
             match serde_json::from_slice::<JournalEntry>(line) {
                 Ok(entry) => {
                     parsed.entries.push((line_number, entry));
                     parsed.missing_newline = !terminated;
                 }
-                Err(_) if is_last && serde_json::from_slice::<serde_json::Value>(line).is_err() => {
+                Err(_) if is_last() && serde_json::from_slice::<serde_json::Value>(line).is_err() => {
                     parsed.intact_len = start;
                     parsed.warnings.push(format!(
                         "dropped the journal's last line {line_number} ({} bytes, not valid JSON: a write cut short by a crash or power loss): {}",
@@ -883,5 +884,73 @@ pub(crate) mod tests {
         assert!(matches!(journal.load_tickets(&hash), Err(JournalError::Tickets { .. })));
         journal.save_tickets(&pool).unwrap();
         assert_eq!(journal.load_tickets(&hash).unwrap(), pool);
+    }
+}
+
+/// Property tests of the journal reader (tests/parsers_prop.rs covers it through the files).
+#[cfg(test)]
+mod prop {
+    use proptest::prelude::*;
+
+    use super::tests::{pool, sample_records};
+    use super::*;
+
+    fn journal_bytes() -> Vec<u8> {
+        let records = sample_records(&pool());
+        let mut bytes = Vec::new();
+        for record in &records {
+            bytes.extend(serde_json::to_vec(&JournalEntry::Committed { record: record.clone() }).unwrap());
+            bytes.push(b'\n');
+        }
+        bytes
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_bytes_are_entries_or_a_clear_error(bytes in proptest::collection::vec(any::<u8>(), 0..1024)) {
+            match parse_journal(&bytes) {
+                Ok(parsed) => {
+                    prop_assert!(parsed.intact_len <= bytes.len());
+                    prop_assert!(parsed.warnings.len() <= 1);
+                }
+                Err(error) => {
+                    let named_line = matches!(error, JournalError::Corrupt { line, .. } if line >= 1);
+                    prop_assert!(named_line, "{}", error);
+                }
+            }
+        }
+
+        #[test]
+        fn a_torn_last_line_loses_only_that_line(cut in 1usize..10_000, blank in "[ \t\r\n]{0,4}") {
+            let whole = journal_bytes();
+            let last_start = whole[..whole.len() - 1].iter().rposition(|&b| b == b'\n').unwrap() + 1;
+            let cut = last_start + 1 + cut % (whole.len() - 2 - last_start);
+            let mut torn = whole[..cut].to_vec();
+            torn.extend_from_slice(blank.as_bytes());
+            let parsed = parse_journal(&torn).unwrap();
+            prop_assert_eq!(parsed.entries.len(), 2);
+            prop_assert_eq!(parsed.intact_len, last_start);
+            prop_assert_eq!(parsed.warnings.len(), 1);
+            // Any byte of an earlier line damaged is an error naming that line, never a silent skip.
+            let mut damaged = whole.clone();
+            damaged[cut - last_start] = b'}';
+            if let Err(error) = parse_journal(&damaged) {
+                let earlier_line = matches!(error, JournalError::Corrupt { line: 1 | 2, .. });
+                prop_assert!(earlier_line, "{}", error);
+            }
+        }
+    }
+
+    /// Found by tests/parsers_prop.rs: every blank line scanned the rest of the file, so a file
+    /// ending in a megabyte of line ends took minutes to open.
+    #[test]
+    fn a_long_run_of_blank_lines_is_read_in_linear_time() {
+        let mut bytes = journal_bytes();
+        bytes.extend(std::iter::repeat_n(b'\n', 4 << 20));
+        let parsed = parse_journal(&bytes).unwrap();
+        assert_eq!(parsed.entries.len(), 3);
+        assert!(parsed.warnings.is_empty());
     }
 }
