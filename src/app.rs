@@ -54,6 +54,18 @@ pub fn build(cli: &Cli, config: Config) -> App {
         // One frame of latency less and frame-exact captures.
         plugins = plugins.disable::<PipelinedRenderingPlugin>();
     }
+    app.insert_resource(crate::health::HealthOptions {
+        status_file: cli.status_file.clone(),
+    });
+    if let Some(every_s) = cli.cycle_screens {
+        app.insert_resource(crate::health::CycleScreens { every_s: every_s.max(1.0) });
+    }
+    if let Some(n) = cli.panic_after_frames {
+        app.insert_resource(crate::health::PanicAfterFrames(n));
+    }
+    if let Some(n) = cli.freeze_after_frames {
+        app.insert_resource(crate::health::FreezeAfterFrames(n));
+    }
     app.add_plugins(plugins)
         .add_plugins(EguiPlugin::default())
         .insert_resource(bevy_egui::EguiGlobalSettings {
@@ -62,7 +74,7 @@ pub fn build(cli: &Cli, config: Config) -> App {
         })
         .insert_resource(config.clone())
         .insert_resource(cli.now.map(VenueClock::starting_at).unwrap_or_else(VenueClock::real))
-        .insert_state(Screen::from(config.mode))
+        .insert_state(start_screen(cli, &config))
         .add_plugins((
             crate::ui::plugin,
             crate::images::plugin,
@@ -72,6 +84,7 @@ pub fn build(cli: &Cli, config: Config) -> App {
             crate::draw::plugin,
             crate::game::plugin,
             crate::operator::plugin,
+            crate::health::plugin,
         ))
         .add_systems(Update, (switch_screen, quit_chord));
     if let Some(speed) = cli.game_speed {
@@ -112,6 +125,22 @@ pub fn build(cli: &Cli, config: Config) -> App {
         }
     }
     app
+}
+
+/// `--mode` wins; otherwise a restart after a crash comes back on the screen that was showing;
+/// otherwise the configured screen.
+fn start_screen(cli: &Cli, config: &Config) -> Screen {
+    if cli.mode.is_some() {
+        return Screen::from(config.mode);
+    }
+    let memo = crate::health::read_memo(&crate::health::memo_path(config));
+    match crate::health::resumed_screen(memo.as_deref()) {
+        Some(screen) => {
+            info!("resuming on {screen:?}: the last run did not end with a deliberate quit");
+            screen
+        }
+        None => Screen::from(config.mode),
+    }
 }
 
 /// F2 / F3 / F4 switch screens without a restart.

@@ -92,6 +92,23 @@ pub struct Cli {
     #[arg(long, hide = true, value_name = "X")]
     pub game_speed: Option<f64>,
 
+    /// Write a JSON status snapshot here once a second: screen, feed health, results waiting to be
+    /// posted, resident memory (for monitoring).
+    #[arg(long, value_name = "PATH")]
+    pub status_file: Option<PathBuf>,
+
+    /// Soak and rehearsal aid: switch schedule → draw → game every SECS seconds.
+    #[arg(long, hide = true, value_name = "SECS")]
+    pub cycle_screens: Option<f64>,
+
+    /// Crash-safety test aid: panic on the main thread after N frames.
+    #[arg(long, hide = true, value_name = "N")]
+    pub panic_after_frames: Option<u32>,
+
+    /// Watchdog test aid: stop the main loop after N frames (the process stays, frozen).
+    #[arg(long, hide = true, value_name = "N")]
+    pub freeze_after_frames: Option<u32>,
+
     /// Render quality: auto (by adapter), low, high.
     #[arg(long, value_name = "auto|low|high", value_parser = ["auto", "low", "high"])]
     pub quality: Option<String>,
@@ -113,6 +130,9 @@ pub enum Command {
     Export(crate::server::ExportArgs),
     /// Load-test an event server's schedule endpoint with many concurrent pollers; prints requests/s and latency.
     BenchServer(crate::server::LoadBenchArgs),
+    /// A misbehaving event server in front of a real one (slow, 500s, malformed, truncated, huge,
+    /// wrong type, resets), for benchmarks and the fault soak. 127.0.0.1 only in practice.
+    ChaosProxy(crate::chaos::ChaosArgs),
     /// Measure and print figures (nothing is asserted).
     #[command(subcommand)]
     Bench(BenchCommand),

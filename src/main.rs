@@ -14,8 +14,19 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    venue_kiosk::health::install_panic_hook();
+    let memo = venue_kiosk::health::memo_path(&config);
     match venue_kiosk::app::build(&cli, config).run() {
-        bevy::app::AppExit::Success => std::process::ExitCode::SUCCESS,
+        bevy::app::AppExit::Success => {
+            // A deliberate quit: the next start shows the configured screen again.
+            if let Some(mut saved) =
+                venue_kiosk::health::read_memo(&memo).and_then(|text| serde_json::from_str::<venue_kiosk::health::ScreenMemo>(&text).ok())
+            {
+                saved.clean_exit = true;
+                let _ = venue_kiosk::health::write_memo(&memo, &saved);
+            }
+            std::process::ExitCode::SUCCESS
+        }
         bevy::app::AppExit::Error(code) => std::process::ExitCode::from(code.get()),
     }
 }
@@ -40,6 +51,7 @@ fn run_command(command: &Command) -> std::process::ExitCode {
         }
         Command::Serve(args) => report("serve", venue_kiosk::server::run_serve(args)),
         Command::Export(args) => report("export", venue_kiosk::server::run_export(args)),
+        Command::ChaosProxy(args) => report("chaos-proxy", venue_kiosk::chaos::run(args)),
         Command::BenchServer(args) => report("bench-server", venue_kiosk::server::run_load_bench(args)),
         Command::Bench(BenchCommand::Engines(args)) => match venue_kiosk::bench_engines::run(args) {
             Ok(()) => std::process::ExitCode::SUCCESS,

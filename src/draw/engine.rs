@@ -675,7 +675,8 @@ fn draw_v1(
 
     // Checked before any pick so the loop below always ends; stop counting once enough are seen.
     let wanted = count as usize;
-    let mut holders: HashSet<&str> = HashSet::with_capacity(wanted);
+    // Capacity from the pool, never from the request: a forged count must not reserve gigabytes.
+    let mut holders: HashSet<&str> = HashSet::with_capacity(wanted.min(candidates.len()));
     for &i in &candidates {
         holders.insert(pool[i].holder.as_str());
         if holders.len() >= wanted {
@@ -691,8 +692,8 @@ fn draw_v1(
     }
 
     let mut rng = ChaCha20Rng::from_seed(*seed);
-    let mut won: HashSet<&str> = HashSet::with_capacity(wanted);
-    let mut winners = Vec::with_capacity(wanted);
+    let mut won: HashSet<&str> = HashSet::with_capacity(wanted.min(candidates.len()));
+    let mut winners = Vec::with_capacity(wanted.min(candidates.len()));
     while winners.len() < wanted {
         let pick = pick_index(&mut rng, candidates.len());
         let ticket = &pool[candidates.swap_remove(pick)];
