@@ -46,6 +46,7 @@ impl Drop for Xvfb {
 }
 
 /// `venue-kiosk verify-draw FILE`: whether it passed, and its report.
+#[allow(dead_code)] // not every test crate that includes this module verifies draws
 pub fn verify_draw(audit: &std::path::Path) -> (bool, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
         .arg("verify-draw")
