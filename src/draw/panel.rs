@@ -396,7 +396,7 @@ fn draw_panel(
     };
     let state = &mut *state;
     egui::Window::new("Lucky draw · 추첨 관리")
-        .default_pos([40.0, 360.0])
+        .default_pos([1380.0, 40.0])
         .default_width(520.0)
         .show(ctx, |ui| {
             let Some(desk) = desk.as_deref() else {
