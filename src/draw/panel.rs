@@ -16,12 +16,12 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::desk::{Desk, Stage};
 use super::journal::{JOURNAL_FILE, winners_csv};
-use super::prizes::{self, Decided, EditPlan, LocalOverride, PrizeDraft, PrizeEdit, Target};
+use super::prizes::{self, Decided, LocalOverride, PrizeDraft, PrizeEdit, Target};
 use super::{DrawDesk, DrawJournal, LocalDraw, engine, journal_dir};
 use crate::app::Screen;
 use crate::config::Config;
-use crate::feed::outbox::{AdminCall, OutboxConfig, admin_calls};
-use crate::feed::wire::{CONTRACT_VERSION, Prize, Ticket};
+use crate::feed::outbox::{OutboxConfig, admin_calls};
+use crate::feed::wire::{CONTRACT_VERSION, Prize};
 use crate::images::{ImageEntry, ImageStore};
 use crate::operator::OperatorPanel;
 
@@ -162,40 +162,6 @@ fn spawn_job(state: &mut PanelState, working: &str, work: impl FnOnce() -> Done 
     state.edit_status = Some(Ok(working.to_string()));
 }
 
-fn prize_segments(id: &str) -> Vec<String> {
-    ["api", "v1", "admin", "prizes", id].map(String::from).to_vec()
-}
-
-/// The server writes of an edit: the delete first, then every new, changed or renumbered prize.
-fn prize_calls(plan: &EditPlan) -> Vec<AdminCall> {
-    let delete = plan.delete.iter().map(|id| AdminCall {
-        method: reqwest::Method::DELETE,
-        segments: prize_segments(id),
-        content_type: None,
-        body: Vec::new(),
-    });
-    let put = plan.put.iter().map(|prize| AdminCall {
-        method: reqwest::Method::PUT,
-        segments: prize_segments(&prize.id),
-        content_type: Some("application/json"),
-        body: serde_json::to_vec(prize).expect("a prize serializes"),
-    });
-    delete.chain(put).collect()
-}
-
-/// Tickets as the server's CSV (`number,display_name,holder`).
-fn tickets_csv(tickets: &[Ticket]) -> Vec<u8> {
-    let mut out = String::from("number,display_name,holder\n");
-    for t in tickets {
-        out.push_str(&crate::server::csv::line(&[
-            t.number.to_string().as_str(),
-            &t.display_name,
-            &t.holder,
-        ]));
-    }
-    out.into_bytes()
-}
-
 /// The path as typed: surrounding quotes (pasted from a file manager) dropped, `~/` expanded.
 fn typed_path(text: &str) -> PathBuf {
     let text = text.trim().trim_matches(|c| c == '"' || c == '\'');
@@ -219,7 +185,7 @@ fn submit(state: &mut PanelState, edit: PrizeEdit, current: &[Prize], desk: &Des
     let summary = plan.summary.clone();
     match sink {
         Sink::Server(config) => {
-            let (config, calls) = (config.clone(), prize_calls(&plan));
+            let (config, calls) = (config.clone(), prizes::server_calls(&plan));
             spawn_job(state, "sending to the event server…", move || {
                 match admin_calls(&config, &calls) {
                     Ok(_) => Done::Server(format!("{summary} on the event server; it shows here with the next feed update")),
@@ -258,13 +224,7 @@ fn import_tickets(state: &mut PanelState, sink: &Sink, local: Option<&LocalOverr
                     Ok(tickets) => tickets,
                     Err(refusal) => return Done::Failed(format!("{shown}: {refusal}")),
                 };
-                let call = AdminCall {
-                    method: reqwest::Method::POST,
-                    segments: ["api", "v1", "admin", "tickets"].map(String::from).to_vec(),
-                    content_type: Some("text/csv; charset=utf-8"),
-                    body: tickets_csv(&tickets),
-                };
-                match admin_calls(&config, &[call]) {
+                match admin_calls(&config, &[prizes::tickets_upload(&tickets)]) {
                     Ok(_) => Done::Server(format!(
                         "{} tickets from {shown} added or updated on the event server; they show here with the next feed update",
                         tickets.len()

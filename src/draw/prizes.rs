@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::engine::DrawState;
+use crate::feed::outbox::AdminCall;
 use crate::feed::wire::{CONTRACT_VERSION, DrawData, Prize, Ticket};
 
 /// Longest prize name, in characters.
@@ -305,6 +306,47 @@ pub fn plan(current: &[Prize], edit: &PrizeEdit, state: &DrawState, target: Targ
         delete,
         summary,
     })
+}
+
+fn admin_segments(tail: &[&str]) -> Vec<String> {
+    ["api", "v1", "admin"].iter().chain(tail).map(|s| s.to_string()).collect()
+}
+
+/// The event server's writes for an edit (`/api/v1/admin/prizes/{id}`): the delete first, then a
+/// `PUT` of every new, changed or renumbered prize.
+pub fn server_calls(plan: &EditPlan) -> Vec<AdminCall> {
+    let delete = plan.delete.iter().map(|id| AdminCall {
+        method: reqwest::Method::DELETE,
+        segments: admin_segments(&["prizes", id]),
+        content_type: None,
+        body: Vec::new(),
+    });
+    let put = plan.put.iter().map(|prize| AdminCall {
+        method: reqwest::Method::PUT,
+        segments: admin_segments(&["prizes", &prize.id]),
+        content_type: Some("application/json"),
+        body: serde_json::to_vec(prize).expect("a prize serializes"),
+    });
+    delete.chain(put).collect()
+}
+
+/// Checked tickets as the server's CSV upload (`POST /api/v1/admin/tickets`, columns
+/// `number,display_name,holder`): smaller than JSON, so 100 000 tickets fit the 8 MiB body limit.
+pub fn tickets_upload(tickets: &[Ticket]) -> AdminCall {
+    let mut body = String::from("number,display_name,holder\n");
+    for t in tickets {
+        body.push_str(&crate::server::csv::line(&[
+            t.number.to_string().as_str(),
+            &t.display_name,
+            &t.holder,
+        ]));
+    }
+    AdminCall {
+        method: reqwest::Method::POST,
+        segments: admin_segments(&["tickets"]),
+        content_type: Some("text/csv; charset=utf-8"),
+        body: body.into_bytes(),
+    }
 }
 
 /// A new prize id from its name: lowercase ASCII letters, digits and `-`, unique among `taken`.
