@@ -274,11 +274,11 @@ fn follow_feed(local: Res<LocalDraw>, desk: Option<ResMut<DrawDesk>>, mut seen: 
                 desk.set_changed();
                 if let Some(value) = &local.value {
                     desk.0.notice = Some(format!(
-                        "Updated from the {} on this kiosk: {} prizes, {} tickets; new seed commitment",
+                        "Draw updated ({} on this kiosk): {} prizes, {} tickets in the pool; new seed commitment",
                         match (&value.prizes, &value.tickets) {
-                            (Some(_), Some(_)) => "prize and ticket lists",
-                            (Some(_), None) => "prize list",
-                            _ => "ticket list",
+                            (Some(_), Some(_)) => "local prize and ticket lists",
+                            (Some(_), None) => "local prize list",
+                            _ => "local ticket list",
                         },
                         desk.0.prizes.len(),
                         desk.0.pool.len()

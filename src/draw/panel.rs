@@ -481,7 +481,7 @@ fn editor(ui: &mut egui::Ui, state: &mut PanelState, desk: &Desk, local: &LocalD
                     Drop::Prizes,
                     editable,
                     "Use the feed's prizes…",
-                    "Drop the local prize list?",
+                    "Drop the local prize list? (results stay in the journal)",
                 ) {
                     drop_override(state, Drop::Prizes, dir, Some(value));
                 }
@@ -496,7 +496,7 @@ fn editor(ui: &mut egui::Ui, state: &mut PanelState, desk: &Desk, local: &LocalD
                     Drop::Tickets,
                     editable,
                     "Use the feed's tickets…",
-                    "Drop the local ticket list?",
+                    "Drop the local ticket list? (results stay in the journal)",
                 ) {
                     drop_override(state, Drop::Tickets, dir, Some(value));
                 }

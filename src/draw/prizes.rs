@@ -142,10 +142,11 @@ pub fn validate(draft: &PrizeDraft, decided: Decided, target: Target, original_p
         ));
     }
     let photo = draft.photo.trim();
-    if !photo.is_empty() && Some(photo) != original_photo.map(str::trim) {
-        if let Err(problem) = check_photo(photo, target) {
-            problems.push(problem);
-        }
+    if !photo.is_empty()
+        && Some(photo) != original_photo.map(str::trim)
+        && let Err(problem) = check_photo(photo, target)
+    {
+        problems.push(problem);
     }
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
