@@ -8,6 +8,7 @@ pub mod engine;
 pub mod journal;
 pub mod machine;
 pub mod panel;
+pub mod prizes;
 pub mod verify;
 
 use std::path::PathBuf;
@@ -33,6 +34,34 @@ pub struct DrawJournal(pub Arc<Mutex<Journal>>);
 #[derive(Resource)]
 pub struct DrawDesk(pub Desk);
 
+/// The draw data the desk uses: the feed's, with the local override (prizes and/or tickets the
+/// operator edited or imported on this kiosk, without an event server) applied. One place decides
+/// it; the desk, the photos and the panel read `effective`.
+#[derive(Resource, Default)]
+pub struct LocalDraw {
+    /// The override file has been read (or there is none to read): the desk may open.
+    pub loaded: bool,
+    /// The override in force, as stored in `journal_dir/local-draw.json`.
+    pub value: Option<prizes::LocalOverride>,
+    /// The override file exists but cannot be used: the draw waits until the operator moves it aside.
+    pub load_error: Option<String>,
+    pub effective: Option<Arc<DrawData>>,
+    loading: Option<Task<Result<Option<prizes::LocalOverride>, String>>>,
+    /// Bumped by `set`, so `update_effective` recomputes.
+    revision: u64,
+    applied: Option<(u64, Option<Arc<DrawData>>)>,
+}
+
+impl LocalDraw {
+    /// A new override is in force (already stored by the caller); `None` = use the feed's data.
+    pub fn set(&mut self, value: Option<prizes::LocalOverride>) {
+        self.value = value.filter(|v| !v.is_empty());
+        self.load_error = None;
+        self.loaded = true;
+        self.revision += 1;
+    }
+}
+
 /// Background work in flight.
 #[derive(Resource, Default)]
 struct DrawTasks {
@@ -56,10 +85,13 @@ const CELL: f32 = 170.0;
 pub fn plugin(app: &mut App) {
     app.add_plugins((celebration::plugin, panel::plugin))
         .init_resource::<DrawTasks>()
+        .init_resource::<LocalDraw>()
+        .add_systems(Startup, load_local_override)
         .add_systems(OnEnter(Screen::LuckyDraw), spawn_root)
         .add_systems(
             Update,
             (
+                update_effective,
                 open_journal,
                 finish_tasks,
                 follow_feed,
@@ -105,9 +137,66 @@ fn spawn_root(mut commands: Commands) {
     ));
 }
 
+/// Whether edits are kept on this kiosk (no event server) rather than sent to the server.
+pub fn edits_are_local(config: &Config) -> bool {
+    crate::feed::outbox::OutboxConfig::from_config(&config.feed).is_none()
+}
+
+/// Read the local override in the background (only without an event server: with one, the server
+/// is the one source of prizes and tickets).
+fn load_local_override(config: Res<Config>, mut local: ResMut<LocalDraw>) {
+    if !edits_are_local(&config) {
+        local.loaded = true;
+        return;
+    }
+    let dir = journal_dir(&config);
+    local.loading = Some(IoTaskPool::get().spawn(async move { prizes::load_override(&dir) }));
+}
+
+/// Recompute the effective draw data when the feed's or the override changed.
+fn update_effective(feed: Res<FeedState>, mut local: ResMut<LocalDraw>) {
+    // Poll without marking the resource changed: screens rebuild only when something really changed.
+    let finished = local.bypass_change_detection().loading.as_mut().and_then(check_ready);
+    if let Some(result) = finished {
+        local.loading = None;
+        match result {
+            Ok(value) => {
+                if let Some(v) = &value {
+                    info!(
+                        "local draw override in use: {} prizes, {} tickets",
+                        v.prizes.as_ref().map_or("the feed's".into(), |p| p.len().to_string()),
+                        v.tickets.as_ref().map_or("the feed's".into(), |t| t.len().to_string())
+                    );
+                }
+                local.set(value);
+            }
+            Err(e) => {
+                error!("local draw override cannot be used: {e}; the draw waits until it is moved aside (operator panel)");
+                local.load_error = Some(e);
+            }
+        }
+    }
+    if !local.loaded || local.load_error.is_some() {
+        return;
+    }
+    let key = (local.revision, feed.draw.clone());
+    let same = local
+        .applied
+        .as_ref()
+        .is_some_and(|(rev, data)| *rev == key.0 && data.as_ref().map(Arc::as_ptr) == key.1.as_ref().map(Arc::as_ptr));
+    if same {
+        return;
+    }
+    local.effective = match &local.value {
+        None => feed.draw.clone(),
+        Some(value) => value.apply(feed.draw.as_deref()).map(Arc::new),
+    };
+    local.applied = Some(key);
+}
+
 /// Open (and replay) the journal in the background once the draw data is known.
-fn open_journal(feed: Res<FeedState>, config: Res<Config>, mut tasks: ResMut<DrawTasks>, desk: Option<Res<DrawDesk>>) {
-    if desk.is_some() || tasks.opening.is_some() || tasks.open_error.is_some() || feed.draw.is_none() {
+fn open_journal(local: Res<LocalDraw>, config: Res<Config>, mut tasks: ResMut<DrawTasks>, desk: Option<Res<DrawDesk>>) {
+    if desk.is_some() || tasks.opening.is_some() || tasks.open_error.is_some() || local.effective.is_none() {
         return;
     }
     let dir = journal_dir(&config);
@@ -116,7 +205,7 @@ fn open_journal(feed: Res<FeedState>, config: Res<Config>, mut tasks: ResMut<Dra
 
 fn finish_tasks(
     mut commands: Commands,
-    feed: Res<FeedState>,
+    local: Res<LocalDraw>,
     mut tasks: ResMut<DrawTasks>,
     mut desk: Option<ResMut<DrawDesk>>,
     time: Res<Time<Real>>,
@@ -131,7 +220,7 @@ fn finish_tasks(
                 for w in &replayed.warnings {
                     warn!("draw journal: {w}");
                 }
-                let data: &DrawData = feed.draw.as_deref().expect("checked when opening");
+                let data: &DrawData = local.effective.as_deref().expect("checked when opening");
                 let mut new_desk = Desk::new(data, replayed.state.clone(), replayed.records.clone());
                 new_desk.acknowledged = replayed.acknowledged.clone();
                 new_desk.conflicts = replayed.conflicts.clone();
@@ -172,9 +261,9 @@ fn finish_tasks(
     }
 }
 
-/// New prizes or tickets from the feed reach the desk as soon as it is idle.
-fn follow_feed(feed: Res<FeedState>, desk: Option<ResMut<DrawDesk>>, mut seen: Local<Option<Arc<DrawData>>>) {
-    let (Some(mut desk), Some(data)) = (desk, feed.draw.as_ref()) else {
+/// New prizes or tickets from the feed (or the local override) reach the desk as soon as it is idle.
+fn follow_feed(local: Res<LocalDraw>, desk: Option<ResMut<DrawDesk>>, mut seen: Local<Option<Arc<DrawData>>>) {
+    let (Some(mut desk), Some(data)) = (desk, local.effective.as_ref()) else {
         return;
     };
     match seen.as_ref() {
@@ -183,6 +272,18 @@ fn follow_feed(feed: Res<FeedState>, desk: Option<ResMut<DrawDesk>>, mut seen: L
         Some(_) => {
             if desk.bypass_change_detection().0.refresh(data) {
                 desk.set_changed();
+                if let Some(value) = &local.value {
+                    desk.0.notice = Some(format!(
+                        "Draw updated ({} on this kiosk): {} prizes, {} tickets in the pool; new seed commitment",
+                        match (&value.prizes, &value.tickets) {
+                            (Some(_), Some(_)) => "local prize and ticket lists",
+                            (Some(_), None) => "local prize list",
+                            _ => "local ticket list",
+                        },
+                        desk.0.prizes.len(),
+                        desk.0.pool.len()
+                    ));
+                }
                 info!("draw desk updated from the feed: {} tickets", data.tickets.len());
                 *seen = Some(data.clone());
             }
@@ -230,19 +331,23 @@ fn operator_keys(
     mut desk: Option<ResMut<DrawDesk>>,
     journal: Option<Res<DrawJournal>>,
     mut tasks: ResMut<DrawTasks>,
+    egui_input: Option<Res<bevy_egui::input::EguiWantsInput>>,
 ) {
     if *screen.get() != Screen::LuckyDraw {
         return;
     }
+    // Typing in the operator panel (a prize name, a CSV path) never draws, cancels or moves on.
+    let typing = egui_input.is_some_and(|i| i.wants_any_keyboard_input());
+    let pressed = |key: KeyCode| !typing && keys.just_pressed(key);
     let (Some(desk), Some(journal)) = (desk.as_mut(), journal) else {
         return;
     };
     let now_s = time.elapsed_secs_f64();
     if tasks.commit.is_none() {
         let auto_press = auto.as_mut().is_some_and(|a| a.wants_press(&desk.0, now_s));
-        let job = if auto_press || keys.any_just_pressed([KeyCode::Space, KeyCode::Enter]) {
+        let job = if auto_press || pressed(KeyCode::Space) || pressed(KeyCode::Enter) {
             desk.0.press_next(now_s, Utc::now())
-        } else if keys.just_pressed(KeyCode::KeyN) {
+        } else if pressed(KeyCode::KeyN) {
             desk.0.press_no_show(now_s, Utc::now())
         } else {
             None
@@ -251,19 +356,19 @@ fn operator_keys(
             tasks.commit = Some(spawn_commit(job, journal.0.clone()));
         }
     }
-    if keys.just_pressed(KeyCode::Escape) {
+    if pressed(KeyCode::Escape) {
         desk.0.cancel();
     }
-    if keys.just_pressed(KeyCode::ArrowRight) {
+    if pressed(KeyCode::ArrowRight) {
         desk.0.select(1);
     }
-    if keys.just_pressed(KeyCode::ArrowLeft) {
+    if pressed(KeyCode::ArrowLeft) {
         desk.0.select(-1);
     }
-    if keys.just_pressed(KeyCode::ArrowDown) {
+    if pressed(KeyCode::ArrowDown) {
         desk.0.select_winner(1);
     }
-    if keys.just_pressed(KeyCode::ArrowUp) {
+    if pressed(KeyCode::ArrowUp) {
         desk.0.select_winner(-1);
     }
 }
@@ -365,18 +470,31 @@ fn advance_roll(time: Res<Time<Real>>, desk: Option<ResMut<DrawDesk>>, journal: 
     }
 }
 
-/// Photos decode in the background; the embedded sample's photos are compiled in.
-fn request_photos(feed: Res<FeedState>, mut store: ResMut<ImageStore>) {
-    if !feed.is_changed() {
+/// Photos decode in the background: the embedded sample's are compiled in; others are read from a
+/// file (absolute, or relative to a file source's directory) or downloaded from an http(s) URL.
+/// A forgotten (failed, then retried) photo is asked for again.
+fn request_photos(local: Res<LocalDraw>, config: Res<Config>, mut store: ResMut<ImageStore>) {
+    if !local.is_changed() && !store.is_changed() {
         return;
     }
-    let Some(draw) = feed.draw.as_deref() else { return };
+    let Some(draw) = local.effective.as_deref() else { return };
+    let base_dir = match crate::feed::source::SourceSpec::parse(&config.feed.source) {
+        Ok(crate::feed::source::SourceSpec::Dir(dir)) => Some(dir),
+        _ => None,
+    };
     for prize in &draw.prizes {
-        if let Some(url) = prize.image_url.as_deref()
-            && store.get(url).is_none()
-            && let Some(bytes) = sample::prize_photo(url)
-        {
+        let Some(url) = prize.image_url.as_deref() else { continue };
+        if store.get(url).is_some() {
+            continue;
+        }
+        if let Some(bytes) = sample::prize_photo(url) {
             store.request_bytes(url, bytes);
+            continue;
+        }
+        match prizes::photo_source(url, base_dir.as_deref()) {
+            Some(prizes::PhotoSource::Url(u)) => store.request_url(url, u),
+            Some(prizes::PhotoSource::File(path)) => store.request_path(url, path),
+            None => {}
         }
     }
 }
@@ -389,6 +507,7 @@ fn rebuild(
     fonts: Res<UiFonts>,
     desk: Option<Res<DrawDesk>>,
     tasks: Res<DrawTasks>,
+    local: Res<LocalDraw>,
     outbox: Option<Res<Outbox>>,
     root: Query<Entity, With<DrawRoot>>,
     added: Query<(), Added<DrawRoot>>,
@@ -397,7 +516,7 @@ fn rebuild(
     let Ok(root) = root.single() else { return };
     let desk_changed = desk.as_ref().is_some_and(|d| d.is_changed());
     let key = (feed.revision, store.pending());
-    if *built == Some(key) && added.is_empty() && !desk_changed && !tasks.is_changed() {
+    if *built == Some(key) && added.is_empty() && !desk_changed && !tasks.is_changed() && !local.is_changed() {
         return;
     }
     *built = Some(key);
@@ -410,6 +529,12 @@ fn rebuild(
                 .open_error
                 .clone()
                 .map(|e| format!("Draw journal unavailable: {e}"))
+                .or_else(|| {
+                    local
+                        .load_error
+                        .as_ref()
+                        .map(|e| format!("Local prize list unusable (see the operator panel, F1): {e}"))
+                })
                 .unwrap_or_else(|| "Waiting for prizes and tickets from the event feed…".into());
             ui.spawn((Text::new(line), fonts.text(30.0, theme::TEXT_DIM)));
             return;

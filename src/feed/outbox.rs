@@ -244,6 +244,66 @@ pub fn post_broadcast(config: &OutboxConfig, text: &str, priority: &str, expires
     })
 }
 
+/// One write to the event server's admin API (`/api/v1/admin/...`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdminCall {
+    pub method: reqwest::Method,
+    /// Path segments under the base, e.g. `["api", "v1", "admin", "prizes", id]` (each is escaped).
+    pub segments: Vec<String>,
+    /// `None` for a call without a body.
+    pub content_type: Option<&'static str>,
+    pub body: Vec<u8>,
+}
+
+/// Runs admin writes in order, from the calling thread (the draw panel runs it on a thread of its
+/// own), with the outbox's token and timeouts; stops at the first refusal. Returns how many were
+/// done, or what went wrong in words for the operator.
+pub fn admin_calls(config: &OutboxConfig, calls: &[AdminCall]) -> Result<usize, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    runtime.block_on(async {
+        let token = read_token(config)
+            .await?
+            .ok_or("no admin token: set VENUE_KIOSK_TOKEN or feed.token_file")?;
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout.max(Duration::from_secs(30)))
+            .build()
+            .map_err(|e| e.to_string())?;
+        for (done, call) in calls.iter().enumerate() {
+            let mut url = config.base.clone();
+            url.path_segments_mut()
+                .map_err(|_| "the server URL cannot take a path".to_string())?
+                .pop_if_empty()
+                .extend(&call.segments);
+            let mut request = client
+                .request(call.method.clone(), url)
+                .header(AUTHORIZATION, format!("Bearer {token}"));
+            if let Some(content_type) = call.content_type {
+                request = request.header(CONTENT_TYPE, content_type).body(call.body.clone());
+            }
+            let what = format!("{} /{}", call.method, call.segments.join("/"));
+            let response = request
+                .send()
+                .await
+                .map_err(|e| format!("cannot reach the server ({done} of {} done): {e}", calls.len()))?;
+            let status = response.status().as_u16();
+            if !(200..300).contains(&status) {
+                let answer = response.bytes().await.unwrap_or_default();
+                let reason = match judge_answer(status, &answer) {
+                    Verdict::Done(PostOutcome::Rejected { reason, .. }) => format!(": {reason}"),
+                    _ => String::new(),
+                };
+                return Err(format!("{what}: HTTP {status}{reason} ({done} of {} done)", calls.len()));
+            }
+        }
+        Ok(calls.len())
+    })
+}
+
 async fn read_token(config: &OutboxConfig) -> Result<Option<String>, String> {
     if let Ok(token) = std::env::var("VENUE_KIOSK_TOKEN")
         && !token.trim().is_empty()
