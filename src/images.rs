@@ -139,7 +139,10 @@ pub fn decode_limited(bytes: &[u8]) -> Result<image::DynamicImage, String> {
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
-    reader.decode().map_err(|e| format!("cannot decode image: {e}"))
+    // A decoder that panics on hostile bytes is a broken photo, not a reason to restart the kiosk.
+    crate::health::guarded(|| reader.decode())
+        .map_err(|panic| format!("the image decoder failed: {panic}"))?
+        .map_err(|e| format!("cannot decode image: {e}"))
 }
 
 /// GET `url` with a timeout, refusing a non-2xx answer or a body over `max_bytes` (checked on the

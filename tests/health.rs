@@ -67,14 +67,27 @@ fn a_panic_exits_non_zero_and_the_restart_resumes_the_screen() {
     assert_eq!(committed.len(), 1, "one draw before the panic");
     for winner in committed[0]["record"]["winners"].as_array().unwrap() {
         let ticket = winner["ticket"].as_u64().unwrap();
-        assert!(text.contains(&format!("{ticket:04}")) || text.contains(&ticket.to_string()), "winner {ticket} on screen:\n{text}");
+        assert!(
+            text.contains(&format!("{ticket:04}")) || text.contains(&ticket.to_string()),
+            "winner {ticket} on screen:\n{text}"
+        );
     }
     eprintln!("restart to a captured frame on the resumed screen: {restart_s:.1} s (dev build, lavapipe)");
 
     // A deliberate quit (a clean exit) starts on the configured screen next time.
-    let out = kiosk(&xvfb.display, dir.path()).args(["--exit-after-frames", "3"]).output().unwrap();
+    let out = kiosk(&xvfb.display, dir.path())
+        .args(["--exit-after-frames", "3"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    let log = String::from_utf8_lossy(&kiosk(&xvfb.display, dir.path()).args(["--exit-after-frames", "3"]).output().unwrap().stderr).into_owned();
+    let log = String::from_utf8_lossy(
+        &kiosk(&xvfb.display, dir.path())
+            .args(["--exit-after-frames", "3"])
+            .output()
+            .unwrap()
+            .stderr,
+    )
+    .into_owned();
     assert!(!log.contains("resuming on"), "{log}");
 }
 
@@ -115,5 +128,8 @@ fn the_watchdog_hears_from_the_main_loop_and_not_from_a_frozen_one() {
     assert!(texts[ready..].iter().any(|m| *m == "WATCHDOG=1"), "pings after READY: {texts:?}");
     assert!(texts.iter().any(|m| m.starts_with("STATUS=schedule")), "{texts:?}");
     let last_ping = messages.iter().rev().find(|m| m.1 == "WATCHDOG=1").unwrap().0;
-    assert!(last_ping.elapsed() > Duration::from_secs(3), "the pings stopped with the main loop: {texts:?}");
+    assert!(
+        last_ping.elapsed() > Duration::from_secs(3),
+        "the pings stopped with the main loop: {texts:?}"
+    );
 }
