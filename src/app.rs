@@ -73,7 +73,17 @@ pub fn build(cli: &Cli, config: Config) -> App {
             ..default()
         })
         .insert_resource(config.clone())
-        .insert_resource(cli.now.map(VenueClock::starting_at).unwrap_or_else(VenueClock::real))
+        .insert_resource(match cli.now {
+            // Captures at a rehearsal instant: 100 ms of venue time per frame, whatever the machine's speed.
+            Some(now) if screenshot_mode => VenueClock::stepped_from(now),
+            Some(now) => VenueClock::starting_at(now),
+            None => VenueClock::real(),
+        })
+        .add_systems(First, |mut clock: ResMut<VenueClock>| {
+            if clock.is_stepped() {
+                clock.advance(chrono::Duration::milliseconds(100));
+            }
+        })
         .insert_state(start_screen(cli, &config))
         .add_plugins((
             crate::ui::plugin,

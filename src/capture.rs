@@ -100,15 +100,21 @@ fn capture_or_exit(
             game.as_deref().is_some_and(|g| gate.game_reached(g, now_ms))
         }
         (Some(_), None) => false,
-        // Well into the roll, before the last reel lands.
-        (Some(CaptureGate::Rolling), Some(d)) => {
-            matches!(d.0.stage, crate::draw::desk::Stage::Rolling { started_s, .. } if time.elapsed_secs_f64() - started_s > 1.4)
-        }
+        // Well into the roll: the first reel has landed, the others still spin.
+        (Some(CaptureGate::Rolling), Some(d)) => matches!(
+            d.0.stage,
+            crate::draw::desk::Stage::Rolling { started_s, .. }
+                if time.elapsed_secs_f64() - started_s > f64::from(crate::draw::machine::first_reel_landed_s()) + 0.05
+        ),
         (Some(CaptureGate::Revealed), Some(d)) => matches!(d.0.stage, crate::draw::desk::Stage::Revealed { .. }),
     };
     capture.gate_frames = if gate_open { capture.gate_frames + 1 } else { 0 };
-    // The fold is caught mid-way; the other stages get a moment to settle.
-    let settle = if gate.as_deref() == Some(&CaptureGate::Folding) { 1 } else { 15 };
+    // The fold and the roll are caught mid-way; the other stages get a moment to settle.
+    let settle = if matches!(gate.as_deref(), Some(CaptureGate::Folding | CaptureGate::Rolling)) {
+        1
+    } else {
+        15
+    };
     let gate_open = gate.is_none() || capture.gate_frames >= settle;
     if !gate_open && capture.frames < capture.at_frame + MAX_EXTRA_FRAMES {
         return;

@@ -150,6 +150,8 @@ pub enum Command {
 pub enum BenchCommand {
     /// The pure engines on show-sized inputs: draw from 1M tickets, judge 1M presses, now/next over 2,000 sessions.
     Engines(crate::bench_engines::EngineBenchArgs),
+    /// Time from process start to the first presented frame (READY=1), cold and warm. Needs a display.
+    Startup(crate::bench_startup::StartupBenchArgs),
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {

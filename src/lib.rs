@@ -6,6 +6,7 @@ pub mod app;
 pub mod background;
 pub mod bench;
 pub mod bench_engines;
+pub mod bench_startup;
 pub mod capture;
 pub mod chaos;
 pub mod cli;

@@ -53,13 +53,13 @@ fn run_command(command: &Command) -> std::process::ExitCode {
         Command::Export(args) => report("export", venue_kiosk::server::run_export(args)),
         Command::ChaosProxy(args) => report("chaos-proxy", venue_kiosk::chaos::run(args)),
         Command::BenchServer(args) => report("bench-server", venue_kiosk::server::run_load_bench(args)),
-        Command::Bench(BenchCommand::Engines(args)) => match venue_kiosk::bench_engines::run(args) {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("venue-kiosk bench engines: {error}");
-                std::process::ExitCode::from(1)
-            }
-        },
+        Command::Bench(BenchCommand::Startup(args)) => report(
+            "bench startup",
+            venue_kiosk::bench_startup::run(args.clone()).map_err(anyhow::Error::msg),
+        ),
+        Command::Bench(BenchCommand::Engines(args)) => {
+            report("bench engines", venue_kiosk::bench_engines::run(args).map_err(anyhow::Error::msg))
+        }
         Command::ExportWinners { journal, prize } => {
             let dir = if journal.is_dir() {
                 journal.clone()

@@ -481,9 +481,23 @@ fn draw_mid_roll_shows_reels_and_commitment() {
     assert!(shot.texts.contains("Seed commitment"), "{}", shot.texts);
     // The result is on disk before the reels move.
     assert_eq!(committed_winners(&dir.path().join("journal")).len(), 1);
-    // Reel windows: large cream panels.
-    let cream = count_near(&shot.img, [247, 242, 224], 10);
-    assert!(cream > 40_000, "reels: {cream} pixels");
+    // The 3D drums: lit ivory faces fill the machine window in the middle of the stage.
+    let ivory = ivory_in_machine_window(&shot.img);
+    assert!(ivory > 40_000, "drums: {ivory} ivory pixels in the machine window");
+}
+
+/// Lit ivory (the drums' faces, shaded by the light) in the machine window's area at 1080p.
+fn ivory_in_machine_window(img: &RgbImage) -> usize {
+    let mut n = 0;
+    for y in 190..500 {
+        for x in 720..1340 {
+            let [r, g, b] = img.get_pixel(x, y).0;
+            if r > 200 && g > 180 && (120..225).contains(&b) && r > b.saturating_add(20) {
+                n += 1;
+            }
+        }
+    }
+    n
 }
 
 /// A batch of ten: every winner on a wall of cards, confetti in the air, the status lines on screen.
@@ -596,4 +610,91 @@ fn draw_survives_a_kill_and_verifies() {
     std::fs::write(&tampered_path, tampered).unwrap();
     let (verified, report) = common::verify_draw(&tampered_path);
     assert!(!verified, "tampered audit must fail: {report}");
+}
+
+/// Hostile text from a file source: emoji, Arabic and Hebrew, a 10 000-character title, control
+/// characters, a bidi override and a combining-mark flood. The kiosk renders every line, cleaned:
+/// one line each, no control characters, bounded length, nothing reversed, and the frame still comes.
+#[test]
+fn schedule_renders_hostile_text_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed");
+    std::fs::create_dir_all(&feed).unwrap();
+    for file in ["event.json", "messages.json", "draw.json", "game.json"] {
+        std::fs::write(feed.join(file), serde_json::to_vec(&sample(file)).unwrap()).unwrap();
+    }
+    let mut schedule = sample("schedule.json");
+    let long_title = format!("Endless {}", "가나다라 ".repeat(2_500));
+    let hostile = [
+        (
+            "d1-ai-1",
+            "🚀 Shipping Rust 🦀 on stage ✨".to_string(),
+            vec!["Ada\u{0} Lovelace\n\t(guest)"],
+        ),
+        (
+            "d1-web-1",
+            "مرحبا بالعالم — שלום עולם — Привет".to_string(),
+            vec!["evil\u{202E}gnp.exe"],
+        ),
+        (
+            "d1-systems-1",
+            long_title,
+            vec!["Z\u{0336}\u{0301}\u{0336}\u{0301}\u{0336}\u{0301}\u{0336}\u{0301}\u{0336}\u{0301}algo"],
+        ),
+    ];
+    for session in schedule["sessions"].as_array_mut().unwrap() {
+        if let Some((_, title, speakers)) = hostile.iter().find(|(id, ..)| session["id"] == *id) {
+            session["title"] = title.clone().into();
+            session["speakers"] = serde_json::json!(speakers);
+            session.as_object_mut().unwrap().remove("subtitle");
+        }
+    }
+    std::fs::write(feed.join("schedule.json"), serde_json::to_vec(&schedule).unwrap()).unwrap();
+    let mut messages = sample("messages.json");
+    messages["messages"][0]["text"] = "Wi-Fi 📶\r\nAuroraDevCon\u{7}\u{1b}[31m".into();
+    std::fs::write(feed.join("messages.json"), serde_json::to_vec(&messages).unwrap()).unwrap();
+    let config = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[feed]\nsource = \"{}\"\ncache_dir = \"{}\"\n",
+            feed.display(),
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+
+    let shot = render_at(
+        "schedule-hostile-text",
+        (1920, 1080),
+        &["--config", config.to_str().unwrap(), "--mode", "schedule", "--now", RUNNING_TALKS],
+    );
+    assert_not_blank("schedule-hostile-text", &shot.img);
+    for needle in [
+        "🚀 Shipping Rust 🦀 on stage ✨",
+        "مرحبا بالعالم — שלום עולם — Привет",
+        "Ada Lovelace (guest)",
+        "evilgnp.exe",
+        "Endless 가나다라",
+    ] {
+        assert!(shot.texts.contains(needle), "missing {needle:?} in:\n{}", shot.texts);
+    }
+    assert!(
+        !shot.texts.contains('\u{202E}') && !shot.texts.contains('\u{0}'),
+        "control characters reached the screen"
+    );
+    assert!(
+        !shot.texts.contains("\u{0336}\u{0301}\u{0336}\u{0301}\u{0336}\u{0301}"),
+        "a mark flood reached the screen"
+    );
+    let longest = shot.texts.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(
+        longest <= 200,
+        "every line on screen is bounded; the longest has {longest} characters"
+    );
+    assert!(
+        shot.texts.lines().any(|l| l.starts_with("Endless 가나다라") && l.ends_with('…')),
+        "the long title is cut with an ellipsis:\n{}",
+        shot.texts
+    );
 }

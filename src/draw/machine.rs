@@ -54,6 +54,11 @@ pub fn reel_position(t: f32, index: usize, digit: u8) -> f32 {
     from + (target - from) * ease_out_back(u)
 }
 
+/// Seconds until the first (leftmost) reel has landed.
+pub fn first_reel_landed_s() -> f32 {
+    SPIN_BASE_S + DECELERATION_S
+}
+
 /// Has reel `index` landed by `t`?
 pub fn reel_landed(t: f32, index: usize) -> bool {
     t >= SPIN_BASE_S + STAGGER_S * index as f32 + DECELERATION_S

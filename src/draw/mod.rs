@@ -9,6 +9,7 @@ pub mod journal;
 pub mod machine;
 pub mod panel;
 pub mod prizes;
+pub mod reels;
 pub mod verify;
 
 use std::path::PathBuf;
@@ -73,17 +74,8 @@ struct DrawTasks {
 #[derive(Component)]
 struct DrawRoot;
 
-#[derive(Component)]
-struct ReelStrip {
-    index: usize,
-    digit: u8,
-}
-
-/// Height of one digit cell on a reel, in UI pixels.
-const CELL: f32 = 170.0;
-
 pub fn plugin(app: &mut App) {
-    app.add_plugins((celebration::plugin, panel::plugin))
+    app.add_plugins((celebration::plugin, panel::plugin, reels::plugin))
         .init_resource::<DrawTasks>()
         .init_resource::<LocalDraw>()
         .add_systems(Startup, load_local_override)
@@ -102,10 +94,7 @@ pub fn plugin(app: &mut App) {
             )
                 .chain(),
         )
-        .add_systems(
-            Update,
-            (request_photos, rebuild, animate_reels).chain().run_if(in_state(Screen::LuckyDraw)),
-        );
+        .add_systems(Update, (request_photos, rebuild).chain().run_if(in_state(Screen::LuckyDraw)));
 }
 
 /// Where this source's draw journal lives: `draw.journal_dir`, else the OS data dir.
@@ -509,6 +498,7 @@ fn rebuild(
     tasks: Res<DrawTasks>,
     local: Res<LocalDraw>,
     outbox: Option<Res<Outbox>>,
+    rig: Option<Res<reels::ReelRig>>,
     root: Query<Entity, With<DrawRoot>>,
     added: Query<(), Added<DrawRoot>>,
     mut built: Local<Option<(u64, usize)>>,
@@ -516,7 +506,8 @@ fn rebuild(
     let Ok(root) = root.single() else { return };
     let desk_changed = desk.as_ref().is_some_and(|d| d.is_changed());
     let key = (feed.revision, store.pending());
-    if *built == Some(key) && added.is_empty() && !desk_changed && !tasks.is_changed() && !local.is_changed() {
+    let rig_added = rig.as_ref().is_some_and(|r| r.is_added());
+    if *built == Some(key) && added.is_empty() && !desk_changed && !rig_added && !tasks.is_changed() && !local.is_changed() {
         return;
     }
     *built = Some(key);
@@ -539,11 +530,18 @@ fn rebuild(
             ui.spawn((Text::new(line), fonts.text(30.0, theme::TEXT_DIM)));
             return;
         };
-        build_stage(ui, &desk.0, &store, &fonts, posting);
+        build_stage(ui, &desk.0, &store, &fonts, rig.as_deref(), posting);
     });
 }
 
-fn build_stage(ui: &mut ChildSpawnerCommands, desk: &Desk, store: &ImageStore, fonts: &UiFonts, posting: bool) {
+fn build_stage(
+    ui: &mut ChildSpawnerCommands,
+    desk: &Desk,
+    store: &ImageStore,
+    fonts: &UiFonts,
+    rig: Option<&reels::ReelRig>,
+    posting: bool,
+) {
     let Some(prize) = desk.prize() else {
         ui.spawn((Text::new("No prizes in the feed"), fonts.text(30.0, theme::TEXT_DIM)));
         return;
@@ -591,76 +589,9 @@ fn build_stage(ui: &mut ChildSpawnerCommands, desk: &Desk, store: &ImageStore, f
                 Stage::Revealed { .. } => ("WINNER · 당첨!", theme::GOLD),
             };
             col.spawn((Text::new(label), fonts.bold(44.0, color)));
-            let reels = desk.reel_count();
-            let shown = match desk.stage {
-                Stage::Rolling { sequence, .. } | Stage::Revealed { sequence } => {
-                    desk.record(sequence).and_then(|r| r.winners.first()).map(|w| w.ticket)
-                }
-                _ => None,
-            };
-            let digits = machine::digits(shown.unwrap_or(0), reels);
-            let rolling = matches!(desk.stage, Stage::Rolling { .. });
-            col.spawn((
-                Node {
-                    column_gap: px(14),
-                    padding: UiRect::all(px(20)),
-                    border_radius: BorderRadius::all(px(22)),
-                    ..default()
-                },
-                BackgroundColor(Color::srgb(0.10, 0.08, 0.03)),
-            ))
-            .with_children(|machine_row| {
-                for (index, digit) in digits.iter().enumerate() {
-                    machine_row
-                        .spawn((
-                            Node {
-                                width: px(130),
-                                height: px(CELL),
-                                overflow: Overflow::clip(),
-                                border_radius: BorderRadius::all(px(14)),
-                                ..default()
-                            },
-                            BackgroundColor(Color::srgb(0.97, 0.95, 0.88)),
-                        ))
-                        .with_children(|window| {
-                            let top = if shown.is_some() && !rolling {
-                                -(*digit as f32) * CELL
-                            } else {
-                                0.0
-                            };
-                            window
-                                .spawn((
-                                    ReelStrip { index, digit: *digit },
-                                    Node {
-                                        position_type: PositionType::Absolute,
-                                        top: px(top),
-                                        width: percent(100),
-                                        flex_direction: FlexDirection::Column,
-                                        ..default()
-                                    },
-                                ))
-                                .with_children(|strip| {
-                                    for d in (0..10).chain(0..1) {
-                                        let c = if shown.is_some() {
-                                            Color::srgb(0.12, 0.10, 0.08)
-                                        } else {
-                                            Color::srgb(0.7, 0.68, 0.62)
-                                        };
-                                        strip
-                                            .spawn(Node {
-                                                height: px(CELL),
-                                                width: percent(100),
-                                                justify_content: JustifyContent::Center,
-                                                align_items: AlignItems::Center,
-                                                flex_shrink: 0.0,
-                                                ..default()
-                                            })
-                                            .with_child((Text::new(d.to_string()), fonts.bold(120.0, c)));
-                                    }
-                                });
-                        });
-                }
-            });
+            if let Some(rig) = rig {
+                reels::spawn_window(col, rig, desk.reel_count());
+            }
             if let Stage::Revealed { sequence } = desk.stage
                 && let Some(record) = desk.record(sequence)
             {
@@ -854,20 +785,6 @@ fn revealed_winners(col: &mut ChildSpawnerCommands, desk: &Desk, record: &engine
         Text::new(format!("seed revealed {}", engine::fingerprint(&record.seed))),
         fonts.text(20.0, theme::TEXT_DIM),
     ));
-}
-
-/// Reels move every frame while rolling: only `Node::top` changes, nothing is rebuilt.
-fn animate_reels(time: Res<Time<Real>>, desk: Option<Res<DrawDesk>>, mut strips: Query<(&ReelStrip, &mut Node)>) {
-    let Some(desk) = desk else { return };
-    let Stage::Rolling { started_s, .. } = desk.0.stage else { return };
-    let t = (time.elapsed_secs_f64() - started_s) as f32;
-    for (strip, mut node) in &mut strips {
-        let position = machine::reel_position(t, strip.index, strip.digit).rem_euclid(10.0);
-        let top = px(-position * CELL);
-        if node.top != top {
-            node.top = top;
-        }
-    }
 }
 
 /// The prize photo, or a framed placeholder saying why there is none (the draw works without it).

@@ -10,6 +10,7 @@ pub mod sample;
 pub mod source;
 pub mod state;
 pub mod status;
+pub mod text;
 pub mod wire;
 
 use bevy::prelude::*;

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 
 use super::pretalx;
+use super::text::{MAX_LABEL_CHARS, MAX_MESSAGE_CHARS, display_line};
 use super::wire::{CONTRACT_VERSION, DrawData, EventInfo, GameData, Messages, Schedule};
 
 /// Contract limits (docs/contract.md, "Limits") that a kiosk cannot leave to the server: a file
@@ -94,7 +95,7 @@ pub fn decode(endpoint: Endpoint, bytes: &[u8]) -> Result<FeedPayload, String> {
             let event: EventInfo = parse(bytes)?;
             check_version(event.version)?;
             check_event(&event)?;
-            Ok(FeedPayload::Event(event))
+            Ok(FeedPayload::Event(clean_event(event)))
         }
         Endpoint::Schedule => {
             let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| format!("malformed JSON: {e}"))?;
@@ -102,15 +103,15 @@ pub fn decode(endpoint: Endpoint, bytes: &[u8]) -> Result<FeedPayload, String> {
                 let (schedule, event) = pretalx::import_value(value)?;
                 check_schedule(&schedule)?;
                 return Ok(FeedPayload::Schedule {
-                    schedule,
-                    imported_event: Some(event),
+                    schedule: clean_schedule(schedule),
+                    imported_event: Some(clean_event(event)),
                 });
             }
             let schedule: Schedule = from_value(value)?;
             check_version(schedule.version)?;
             check_schedule(&schedule)?;
             Ok(FeedPayload::Schedule {
-                schedule,
+                schedule: clean_schedule(schedule),
                 imported_event: None,
             })
         }
@@ -123,7 +124,7 @@ pub fn decode(endpoint: Endpoint, bytes: &[u8]) -> Result<FeedPayload, String> {
                     return Err(format!("message `{}` expires before it starts", m.id));
                 }
             }
-            Ok(FeedPayload::Messages(messages))
+            Ok(FeedPayload::Messages(clean_messages(messages)))
         }
         Endpoint::Draw => {
             let draw: DrawData = parse(bytes)?;
@@ -146,7 +147,7 @@ pub fn decode(endpoint: Endpoint, bytes: &[u8]) -> Result<FeedPayload, String> {
                     return Err(format!("prize `{}` has batch_size 0", p.id));
                 }
             }
-            Ok(FeedPayload::Draw(draw))
+            Ok(FeedPayload::Draw(clean_draw(draw)))
         }
         Endpoint::Game => {
             let game: GameData = parse(bytes)?;
@@ -166,9 +167,54 @@ pub fn decode(endpoint: Endpoint, bytes: &[u8]) -> Result<FeedPayload, String> {
                     return Err(format!("round {} difficulty {} is not 0 to 10", r.index, r.difficulty));
                 }
             }
-            Ok(FeedPayload::Game(game))
+            Ok(FeedPayload::Game(clean_game(game)))
         }
     }
+}
+
+// Every text a screen shows, cleaned once here (see `text.rs`); ids and colours are checked above.
+fn label(text: &mut String) {
+    *text = display_line(text, MAX_LABEL_CHARS);
+}
+
+fn clean_event(mut event: EventInfo) -> EventInfo {
+    label(&mut event.name);
+    event.venue.iter_mut().for_each(label);
+    event.tracks.iter_mut().for_each(|t| label(&mut t.name));
+    for room in &mut event.rooms {
+        label(&mut room.name);
+        room.short_name.iter_mut().for_each(label);
+    }
+    event
+}
+
+fn clean_schedule(mut schedule: Schedule) -> Schedule {
+    for s in &mut schedule.sessions {
+        label(&mut s.title);
+        s.subtitle.iter_mut().for_each(label);
+        s.speakers.iter_mut().for_each(label);
+        s.speakers.retain(|name| !name.is_empty());
+    }
+    schedule
+}
+
+fn clean_messages(mut messages: Messages) -> Messages {
+    for m in &mut messages.messages {
+        m.text = display_line(&m.text, MAX_MESSAGE_CHARS);
+    }
+    messages
+}
+
+fn clean_draw(mut draw: DrawData) -> DrawData {
+    draw.prizes.iter_mut().for_each(|p| label(&mut p.name));
+    draw.tickets.iter_mut().for_each(|t| label(&mut t.display_name));
+    draw
+}
+
+fn clean_game(mut game: GameData) -> GameData {
+    game.teams.iter_mut().for_each(|t| label(&mut t.name));
+    game.rounds.iter_mut().for_each(|r| label(&mut r.name));
+    game
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {

@@ -10,6 +10,15 @@ use crate::feed::{Connection, FeedState, FeedStatus};
 /// Pretendard (SIL OFL 1.1, assets/fonts/Pretendard-LICENSE.txt): Latin and Hangul in one family.
 pub static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/Pretendard-Regular.otf");
 pub static FONT_BOLD: &[u8] = include_bytes!("../../assets/fonts/Pretendard-Bold.otf");
+/// Fallbacks for what Pretendard lacks, so feed text never turns into boxes: Noto Emoji (SIL OFL
+/// 1.1) for emoji, DejaVu Sans (Bitstream Vera licence) for Arabic, Hebrew, Greek, Cyrillic and
+/// symbols. Licences beside them in assets/fonts.
+static FONT_EMOJI: &[u8] = include_bytes!("../../assets/fonts/NotoEmoji-Regular.ttf");
+static FONT_WIDE: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const EMOJI_FAMILY: &str = "Noto Emoji";
+const WIDE_FAMILY: &str = "DejaVu Sans";
+/// Scripts that fall back to DejaVu Sans (ISO 15924 codes; Zyyy = common symbols).
+const WIDE_SCRIPTS: [&[u8; 4]; 6] = [b"Arab", b"Hebr", b"Grek", b"Cyrl", b"Armn", b"Zyyy"];
 
 pub mod theme {
     use bevy::prelude::Color;
@@ -85,10 +94,49 @@ pub fn plugin(app: &mut App) {
         .world_mut()
         .resource_mut::<Assets<Font>>()
         .add(Font::from_bytes(FONT_BOLD.to_vec()));
+    let mut fonts = app.world_mut().resource_mut::<Assets<Font>>();
+    let fallbacks = [
+        fonts.add(Font::from_bytes(FONT_EMOJI.to_vec())),
+        fonts.add(Font::from_bytes(FONT_WIDE.to_vec())),
+    ];
     app.insert_resource(UiFonts { regular, bold })
+        .insert_resource(FallbackFonts(fallbacks))
+        .add_systems(
+            PostUpdate,
+            register_fallback_fonts
+                .after(bevy::text::load_font_assets_into_font_collection)
+                .before(bevy::text::detect_text_needs_rerender),
+        )
         .add_systems(Startup, spawn_feed_indicator)
         .add_systems(Update, update_feed_indicator)
         .add_systems(EguiPrimaryContextPass, egui_fonts_once);
+}
+
+/// Keeps the fallback fonts loaded (a removed font would reset the collection).
+#[derive(Resource)]
+struct FallbackFonts(#[allow(dead_code)] [Handle<Font>; 2]);
+
+/// Once the fonts are in Parley's collection (the first frame), route emoji and the scripts
+/// Pretendard lacks to the fallbacks, before any text is laid out.
+fn register_fallback_fonts(mut font_cx: ResMut<bevy::text::FontCx>, mut done: Local<bool>, mut texts: Query<&mut TextFont>) {
+    use parley::fontique::{FallbackKey, GenericFamily, Script};
+    if *done {
+        return;
+    }
+    let Some(wide) = font_cx.collection.family_id(WIDE_FAMILY) else {
+        return;
+    };
+    if font_cx.set_generic_family(GenericFamily::Emoji, EMOJI_FAMILY).is_err() {
+        return;
+    }
+    for script in WIDE_SCRIPTS {
+        font_cx
+            .collection
+            .append_fallbacks(FallbackKey::new(Script::from_bytes(*script), None), std::iter::once(wide));
+    }
+    // Anything laid out before this frame is shaped again with the fallbacks.
+    texts.iter_mut().for_each(|mut font| font.set_changed());
+    *done = true;
 }
 
 fn spawn_feed_indicator(mut commands: Commands, fonts: Res<UiFonts>) {
