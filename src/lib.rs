@@ -12,6 +12,7 @@ pub mod chaos;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod csv;
 pub mod display;
 pub mod draw;
 pub mod feed;

@@ -17,6 +17,7 @@ use proptest::sample::Index;
 use serde_json::Value;
 
 use venue_kiosk::config::{Config, DEFAULT_CONFIG_TOML};
+use venue_kiosk::csv;
 use venue_kiosk::draw::engine::{AuditRecord, DrawState, EnginePrize, EngineTicket, draw_batch, replace_no_show};
 use venue_kiosk::draw::journal::{JOURNAL_FILE, Journal, JournalEntry, winners_csv};
 use venue_kiosk::draw::verify::{read_tickets_file, verify_audit};
@@ -24,10 +25,11 @@ use venue_kiosk::feed::cache::{CachedBody, DiskCache};
 use venue_kiosk::feed::payload::{Endpoint, FeedPayload, decode};
 use venue_kiosk::feed::pretalx::import_bytes;
 use venue_kiosk::feed::sample;
+use venue_kiosk::feed::text::{MAX_LABEL_CHARS, MAX_MESSAGE_CHARS, display_line};
 use venue_kiosk::feed::wire::{DrawData, EventInfo, Message, Messages, Priority, Prize, Schedule, Session, SessionKind, Ticket};
 use venue_kiosk::game::journal::{GAME_JOURNAL_FILE, GameEntry, GameJournal, RoundScore};
 use venue_kiosk::images::{MAX_IMAGE_SIDE, decode_limited};
-use venue_kiosk::server::{csv, input};
+use venue_kiosk::server::input;
 
 const PRETALX_FIXTURE: &[u8] = include_bytes!("fixtures/pretalx_schedule.json");
 const PHOTO: &[u8] = include_bytes!("../assets/prizes/drone.jpg");
@@ -488,6 +490,34 @@ fn arb_draw() -> impl Strategy<Value = DrawData> {
     })
 }
 
+// What decoding keeps: everything, with each text a screen shows made one clean line (feed/text.rs).
+fn shown(text: &str) -> String {
+    display_line(text, MAX_LABEL_CHARS)
+}
+
+fn shown_schedule(mut schedule: Schedule) -> Schedule {
+    for s in &mut schedule.sessions {
+        s.title = shown(&s.title);
+        s.subtitle = s.subtitle.as_deref().map(shown);
+        s.speakers = s.speakers.iter().map(|n| shown(n)).filter(|n| !n.is_empty()).collect();
+    }
+    schedule
+}
+
+fn shown_messages(mut messages: Messages) -> Messages {
+    messages
+        .messages
+        .iter_mut()
+        .for_each(|m| m.text = display_line(&m.text, MAX_MESSAGE_CHARS));
+    messages
+}
+
+fn shown_draw(mut draw: DrawData) -> DrawData {
+    draw.prizes.iter_mut().for_each(|p| p.name = shown(&p.name));
+    draw.tickets.iter_mut().for_each(|t| t.display_name = shown(&t.display_name));
+    draw
+}
+
 proptest! {
     #![proptest_config(config(256))]
 
@@ -497,7 +527,7 @@ proptest! {
         let text = serde_json::to_string(&schedule).unwrap();
         prop_assert_eq!(&serde_json::from_str::<Schedule>(&text).unwrap(), &schedule);
         match decode(Endpoint::Schedule, text.as_bytes()) {
-            Ok(FeedPayload::Schedule { schedule: decoded, imported_event: None }) => prop_assert_eq!(decoded, schedule),
+            Ok(FeedPayload::Schedule { schedule: decoded, imported_event: None }) => prop_assert_eq!(decoded, shown_schedule(schedule)),
             Ok(other) => prop_assert!(false, "decoded as {:?}", other),
             // Only duplicate ids can be refused here.
             Err(message) => prop_assert!(message.contains("appears twice"), "{}", message),
@@ -509,12 +539,12 @@ proptest! {
         let text = serde_json::to_string(&messages).unwrap();
         prop_assert_eq!(&serde_json::from_str::<Messages>(&text).unwrap(), &messages);
         if let Ok(FeedPayload::Messages(decoded)) = decode(Endpoint::Messages, text.as_bytes()) {
-            prop_assert_eq!(decoded, messages);
+            prop_assert_eq!(decoded, shown_messages(messages));
         }
         let text = serde_json::to_string(&draw).unwrap();
         prop_assert_eq!(&serde_json::from_str::<DrawData>(&text).unwrap(), &draw);
         match decode(Endpoint::Draw, text.as_bytes()) {
-            Ok(FeedPayload::Draw(decoded)) => prop_assert_eq!(decoded, draw),
+            Ok(FeedPayload::Draw(decoded)) => prop_assert_eq!(decoded, shown_draw(draw)),
             Ok(other) => prop_assert!(false, "decoded as {:?}", other),
             Err(message) => prop_assert!(message.contains("appears twice"), "{}", message),
         }
@@ -1127,8 +1157,10 @@ proptest! {
         fs::write(&audit, &mutated).unwrap();
         match verify_audit(&audit, Some(&tickets)) {
             Ok(report) if report.ok => {
-                // Whatever changed did not touch who won, with which seed, from which tickets.
-                let key = |r: &AuditRecord| (r.sequence, r.prize_id.clone(), r.batch, r.seed.clone(), r.tickets_hash.clone(), r.winners.clone(), r.replaces.clone());
+                // Whatever changed did not touch who won, with which seed, from which tickets. The prize's
+                // id is a label the recomputation does not use (the seed and the pool decide the winners),
+                // so an edited label still verifies; the server's stored result, keyed by prize, is its record.
+                let key = |r: &AuditRecord| (r.sequence, r.batch, r.seed.clone(), r.tickets_hash.clone(), r.winners.clone(), r.replaces.clone());
                 // Read as verify-draw reads: a JSON array, else journal lines (bytes, not lossy text:
                 // a line with invalid UTF-8 is not JSON, so a torn last line).
                 let bytes = mutated.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&mutated);

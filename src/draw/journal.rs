@@ -493,20 +493,10 @@ pub fn winners_csv(records: &[AuditRecord], prize_filter: Option<&str>) -> Strin
                 reason,
                 &drawn_at,
             ];
-            let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-            csv.push_str(&row.join(","));
-            csv.push('\n');
+            csv.push_str(&crate::csv::line(&fields));
         }
     }
     csv
-}
-
-fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_owned()
-    }
 }
 
 #[cfg(test)]

@@ -336,11 +336,7 @@ pub fn server_calls(plan: &EditPlan) -> Vec<AdminCall> {
 pub fn tickets_upload(tickets: &[Ticket]) -> AdminCall {
     let mut body = String::from("number,display_name,holder\n");
     for t in tickets {
-        body.push_str(&crate::server::csv::line(&[
-            t.number.to_string().as_str(),
-            &t.display_name,
-            &t.holder,
-        ]));
+        body.push_str(&crate::csv::line(&[t.number.to_string().as_str(), &t.display_name, &t.holder]));
     }
     AdminCall {
         method: reqwest::Method::POST,
@@ -436,7 +432,7 @@ enum Column {
 /// bad number, duplicate, missing holder or ragged line refuses the whole file, with line numbers.
 pub fn parse_tickets_csv(text: &str) -> Result<Vec<Ticket>, CsvRefusal> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let records = csv_records(text).map_err(refuse)?;
+    let records = crate::csv::records(text).map_err(refuse)?;
     let mut records = records.into_iter();
     let Some((header_line, header)) = records.next() else {
         return Err(refuse(
@@ -566,67 +562,6 @@ fn shorten(value: &str) -> String {
         s.push('…');
     }
     s
-}
-
-/// RFC 4180 records with the line each starts on; blank lines are skipped.
-fn csv_records(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
-    let mut records = Vec::new();
-    let mut record: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let (mut in_quotes, mut quoted) = (false, false);
-    let (mut line, mut start) = (1usize, 1usize);
-    let mut chars = text.chars().peekable();
-    let end = |records: &mut Vec<(usize, Vec<String>)>, record: &mut Vec<String>, field: &mut String, quoted: bool, start: usize| {
-        if !(record.is_empty() && field.trim().is_empty() && !quoted) {
-            record.push(std::mem::take(field));
-            records.push((start, std::mem::take(record)));
-        }
-        field.clear();
-    };
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => in_quotes = false,
-                '\n' => {
-                    line += 1;
-                    field.push(c);
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.trim().is_empty() && !quoted => {
-                field.clear();
-                in_quotes = true;
-                quoted = true;
-            }
-            '"' => return Err(format!("line {line}: a quote inside an unquoted field")),
-            ',' => {
-                record.push(std::mem::take(&mut field));
-                quoted = false;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                end(&mut records, &mut record, &mut field, quoted, start);
-                quoted = false;
-                line += 1;
-                start = line;
-            }
-            c if quoted && !c.is_whitespace() => return Err(format!("line {line}: text after a closing quote")),
-            _ if quoted => {}
-            _ => field.push(c),
-        }
-    }
-    if in_quotes {
-        return Err(format!("line {start}: a quoted field is not closed"));
-    }
-    end(&mut records, &mut record, &mut field, quoted, start);
-    Ok(records)
 }
 
 /// Reads and parses a ticket CSV (for a background thread): a plain file of at most

@@ -11,8 +11,8 @@ use anyhow::Context;
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::csv;
 use super::db::{Store, StoredResult};
+use crate::csv;
 use crate::feed::wire::{CONTRACT_VERSION, DrawResult, GameResult, Ticket};
 
 #[derive(Serialize)]

@@ -13,8 +13,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::csv;
 use super::error::Failure;
+use crate::csv;
 use crate::feed::payload::parse_hex_color;
 use crate::feed::wire::{
     CONTRACT_VERSION, DrawResult, EventInfo, GameResult, Message, Priority, Prize, Round, Schedule, Session, SessionKind, Team, Ticket,

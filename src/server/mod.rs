@@ -5,7 +5,6 @@
 
 pub mod auth;
 pub mod bench;
-pub mod csv;
 pub mod db;
 pub mod error;
 pub mod export;
