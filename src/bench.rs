@@ -7,6 +7,7 @@ use std::time::Duration;
 use bevy::prelude::*;
 
 use crate::display::RenderProfile;
+use crate::feed::FeedFrameCost;
 use crate::schedule::OverlayCost;
 use crate::schedule::scene::SkyCost;
 
@@ -20,6 +21,7 @@ struct Bench {
     frame_times: Vec<Duration>,
     overlay_at_start: Option<OverlayCost>,
     sky_at_start: Option<SkyCost>,
+    feed_at_start: Option<FeedFrameCost>,
 }
 
 pub fn plugin(frames: u32) -> impl Fn(&mut App) {
@@ -30,6 +32,7 @@ pub fn plugin(frames: u32) -> impl Fn(&mut App) {
             frame_times: Vec::with_capacity(frames as usize),
             overlay_at_start: None,
             sky_at_start: None,
+            feed_at_start: None,
         })
         .add_systems(Last, record_frame);
     }
@@ -50,6 +53,7 @@ fn record_frame(
     time: Res<Time<Real>>,
     overlay: Res<OverlayCost>,
     sky: Res<SkyCost>,
+    mut feed: ResMut<FeedFrameCost>,
     config: Res<crate::config::Config>,
     profile: Option<Res<RenderProfile>>,
     window: Query<&Window>,
@@ -59,6 +63,9 @@ fn record_frame(
     if bench.seen == WARM_UP_FRAMES {
         bench.overlay_at_start = Some(*overlay);
         bench.sky_at_start = Some(*sky);
+        // The worst single frame is counted from here on, not during start-up.
+        feed.max = Duration::ZERO;
+        bench.feed_at_start = Some(*feed);
         return;
     }
     if bench.seen < WARM_UP_FRAMES {
@@ -102,6 +109,14 @@ fn record_frame(
         overlay.idle_allocations - o0.idle_allocations,
         sky.allocations - s0.allocations,
         sky.frames - s0.frames
+    );
+    let f0 = bench.feed_at_start.unwrap_or_default();
+    let feed_frames = (feed.frames - f0.frames).max(1);
+    println!(
+        "bench: feed main-thread mean={:.1} us/frame max={:.1} us updates={} (fetching and parsing run on the feed worker)",
+        feed.total.saturating_sub(f0.total).as_secs_f64() * 1e6 / feed_frames as f64,
+        feed.max.as_secs_f64() * 1e6,
+        feed.updates - f0.updates
     );
     exit.write(AppExit::Success);
 }

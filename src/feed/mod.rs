@@ -53,6 +53,7 @@ pub fn plugin(app: &mut App) {
         .insert_resource(status)
         .init_resource::<FeedState>()
         .init_resource::<FeedLog>()
+        .init_resource::<FeedFrameCost>()
         .add_message::<ResultAnswer>()
         .add_systems(PreUpdate, (drain_feed, drain_outbox));
     if let Some(outbox_config) = outbox::OutboxConfig::from_config(&config.feed) {
@@ -77,6 +78,16 @@ fn drain_outbox(outbox: Option<ResMut<Outbox>>, mut answers: MessageWriter<Resul
     }
 }
 
+/// Main-thread time spent taking feed reports into state, for the benchmark's proof that the
+/// network and JSON never touch the frame: parsing is done on the worker, this is a pointer swap.
+#[derive(Resource, Debug, Default, Clone, Copy)]
+pub struct FeedFrameCost {
+    pub frames: u64,
+    pub total: std::time::Duration,
+    pub max: std::time::Duration,
+    pub updates: u64,
+}
+
 /// Thin: move finished reports from the channel into state; never blocks. The status is derived
 /// again only when a report arrived or half a second passed (it names times to the minute), so an
 /// idle frame allocates nothing.
@@ -85,15 +96,22 @@ fn drain_feed(
     mut state: ResMut<FeedState>,
     mut status: ResMut<FeedStatus>,
     mut log: ResMut<FeedLog>,
+    mut cost: ResMut<FeedFrameCost>,
     time: Res<Time<Real>>,
     mut last_check: Local<Option<std::time::Duration>>,
 ) {
+    let started = std::time::Instant::now();
     let link = link.bypass_change_detection();
     let mut received = false;
     while let Ok(update) = link.worker.updates().try_recv() {
         received = true;
+        cost.updates += 1;
         apply_update(update, &mut state, &mut link.health, &mut log);
     }
+    let spent = started.elapsed();
+    cost.frames += 1;
+    cost.total += spent;
+    cost.max = cost.max.max(spent);
     let now = time.elapsed();
     if !received && last_check.is_some_and(|t| now.saturating_sub(t) < std::time::Duration::from_millis(500)) {
         return;
