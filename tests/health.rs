@@ -125,7 +125,7 @@ fn the_watchdog_hears_from_the_main_loop_and_not_from_a_frozen_one() {
     let ready = texts.iter().position(|m| *m == "READY=1").expect("READY=1 was sent");
     let pings = texts.iter().filter(|m| **m == "WATCHDOG=1").count();
     assert!(pings >= 3, "pings: {texts:?}");
-    assert!(texts[ready..].iter().any(|m| *m == "WATCHDOG=1"), "pings after READY: {texts:?}");
+    assert!(texts[ready..].contains(&"WATCHDOG=1"), "pings after READY: {texts:?}");
     assert!(texts.iter().any(|m| m.starts_with("STATUS=schedule")), "{texts:?}");
     let last_ping = messages.iter().rev().find(|m| m.1 == "WATCHDOG=1").unwrap().0;
     assert!(
