@@ -107,8 +107,14 @@ fn capture_or_exit(
         (Some(CaptureGate::Revealed), Some(d)) => matches!(d.0.stage, crate::draw::desk::Stage::Revealed { .. }),
     };
     capture.gate_frames = if gate_open { capture.gate_frames + 1 } else { 0 };
-    // The fold is caught mid-way; the other stages get a moment to settle.
-    let settle = if gate.as_deref() == Some(&CaptureGate::Folding) { 1 } else { 15 };
+    // The fold is caught mid-way and a round in play while it plays (its gate opens well after the
+    // round's screen was built; a slow renderer gets only a few frames of it); the other stages
+    // get a moment to settle.
+    let settle = match gate.as_deref() {
+        Some(CaptureGate::Folding) => 1,
+        Some(CaptureGate::Playing) => 3,
+        _ => 15,
+    };
     let gate_open = gate.is_none() || capture.gate_frames >= settle;
     if !gate_open && capture.frames < capture.at_frame + MAX_EXTRA_FRAMES {
         return;

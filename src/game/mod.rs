@@ -4,6 +4,7 @@
 //! clock, tick the session, journal and post finished rounds; [`scene`] draws the nets and
 //! [`hud`] the text.
 
+pub mod art;
 pub mod hud;
 pub mod journal;
 pub mod judge;
