@@ -13,7 +13,7 @@ use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
 use super::art;
 use super::net::{self, FACE_CELLS, FACE_ORDER};
 use super::session::{COUNTDOWN_MS, FOLD_MS, Phase};
-use super::{Game, GameSpeed, clock_ms};
+use super::{Game, GameSpeed, LiveOutcomes, clock_ms};
 use crate::app::Screen;
 use crate::config::Config;
 use crate::display::SceneCamera;
@@ -510,6 +510,7 @@ fn fold(
 #[allow(clippy::type_complexity)]
 fn move_pieces(
     game: Option<Res<Game>>,
+    live: Res<LiveOutcomes>,
     time: Res<Time<Real>>,
     speed: Res<GameSpeed>,
     mut pieces: Query<(&PieceMarker, &mut Transform, &mut Visibility), Without<TargetGlow>>,
@@ -559,8 +560,10 @@ fn move_pieces(
     }
     for (marker, mut transform, mut visibility) in &mut pieces {
         let team = marker.team;
-        let outcome = session.live_outcome(team, round, started_ms);
-        let claimed = outcome.targets.get(current).is_some_and(|t| t.press.is_some());
+        let claimed = live
+            .get(team)
+            .and_then(|o| o.targets.get(current))
+            .is_some_and(|t| t.press.is_some());
         let net_x = roots
             .iter()
             .find(|(r, _)| r.net == net_of(team, teams))
@@ -592,6 +595,7 @@ fn move_pieces(
 fn drop_blocks(
     mut commands: Commands,
     game: Option<Res<Game>>,
+    live: Res<LiveOutcomes>,
     assets: Option<Res<StageAssets>>,
     mut placed: ResMut<Placed>,
     faces: Query<(Entity, &FaceCenter)>,
@@ -609,8 +613,7 @@ fn drop_blocks(
         Phase::Playing { round, started_ms } => {
             let all = session.pieces(round, started_ms);
             let teams = session.teams.len();
-            for team in 0..teams {
-                let outcome = session.live_outcome(team, round, started_ms);
+            for (team, outcome) in live.outcomes.iter().enumerate().take(teams) {
                 for (index, target) in outcome.targets.iter().enumerate() {
                     let key = (round, started_ms.to_bits(), team, index);
                     if target.press.is_none() || placed.0.contains(&key) {
@@ -640,6 +643,7 @@ fn drop_blocks(
 /// A face lights up in its team's colour once every piece aimed at it this round was dropped.
 fn light_faces(
     game: Option<Res<Game>>,
+    live: Res<LiveOutcomes>,
     assets: Option<Res<StageAssets>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut lit: Local<Vec<(usize, usize, bool)>>,
@@ -650,11 +654,7 @@ fn light_faces(
     let shared = nets_for(teams) != teams;
     let mut want: Vec<(usize, usize, bool)> = Vec::new();
     let (round, started_ms, outcomes): (usize, f64, Vec<_>) = match session.phase {
-        Phase::Playing { round, started_ms } | Phase::Paused { round, started_ms, .. } => (
-            round,
-            started_ms,
-            (0..teams).map(|t| session.live_outcome(t, round, started_ms)).collect(),
-        ),
+        Phase::Playing { round, started_ms } | Phase::Paused { round, started_ms, .. } => (round, started_ms, live.outcomes.clone()),
         Phase::Folding { round, .. } | Phase::Leaderboard { round } => (round, 0.0, session.last_outcomes.clone()),
         _ => (0, 0.0, Vec::new()),
     };
