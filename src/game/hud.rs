@@ -133,7 +133,7 @@ fn rebuild(
         let s = &game.session;
         match &s.phase {
             Phase::Lobby => lobby(ui, s, &fonts),
-            Phase::Calibrating { started_ms, samples } => calibration(ui, *started_ms, samples.len(), &fonts),
+            Phase::Calibrating { started_ms, samples } => calibration(ui, *started_ms, samples, &fonts),
             Phase::Countdown { round, until_ms } => {
                 banner(ui, s, *round, "GET READY", &fonts);
                 let n = ((until_ms - now) / 1000.0).ceil().max(1.0);
@@ -331,7 +331,7 @@ fn lobby(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts) {
     team_cards(ui, s, None, fonts);
 }
 
-fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, taps: usize, fonts: &UiFonts) {
+fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, samples: &[f64], fonts: &UiFonts) {
     ui.spawn(Node {
         flex_direction: FlexDirection::Column,
         row_gap: px(10),
@@ -360,8 +360,12 @@ fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, taps: usize, font
         },
         BackgroundColor(theme::GOLD),
     ));
+    let median = match super::judge::calibration_offset(samples) {
+        Some(offset) => format!("median so far {offset:+.0} ms"),
+        None => format!("a median needs {} taps", super::judge::CALIBRATION_MIN_SAMPLES),
+    };
     ui.spawn((
-        Text::new(format!("{taps} taps of {}", super::session::BEATS)),
+        Text::new(format!("{} taps of {} · {median}", samples.len(), super::session::BEATS)),
         fonts.bold(32.0, theme::TEXT),
     ));
 }

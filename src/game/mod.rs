@@ -72,6 +72,8 @@ pub struct Autoplay {
     pub offsets_ms: Vec<f64>,
     pub pressed: Vec<usize>,
     pub since_ms: Option<f64>,
+    /// Calibrate from the lobby before the first round (a bot taps along, [`AUTOPLAY_TAP_LATE_MS`] late).
+    pub calibrate_first: bool,
 }
 
 /// Each team's outcome so far in the round in play (or paused), judged once per frame by
@@ -115,6 +117,9 @@ pub fn live_outcomes(game: Option<Res<Game>>, mut live: ResMut<LiveOutcomes>) {
     live.outcomes = (0..s.teams.len()).map(|t| s.live_outcome(t, round, started_ms)).collect();
     live.key = Some(key);
 }
+
+/// How late the `--autoplay` bot taps along with the calibration pulse (a plausible room latency).
+pub const AUTOPLAY_TAP_LATE_MS: f64 = 37.0;
 
 /// The opened journal, what it records, and warnings for the log.
 type Opened = (GameJournal, GameRecord, Vec<String>);
@@ -321,6 +326,18 @@ fn autoplay(auto: Option<ResMut<Autoplay>>, game: Option<ResMut<Game>>, time: Re
     let (Some(mut auto), Some(mut game)) = (auto, game) else { return };
     let now = clock_ms(&time, *speed);
     match game.session.phase.clone() {
+        Phase::Lobby if auto.calibrate_first => {
+            auto.calibrate_first = false;
+            game.session.start_calibration(now);
+        }
+        Phase::Calibrating { started_ms, samples } => {
+            let offset = AUTOPLAY_TAP_LATE_MS;
+            if let Some(beat) = GameSession::beats(started_ms).nth(samples.len())
+                && beat + offset <= now
+            {
+                game.session.press(0, beat + offset);
+            }
+        }
         Phase::Lobby | Phase::Leaderboard { .. } => {
             let since = *auto.since_ms.get_or_insert(now);
             if now - since > 2_500.0 * speed.0 {

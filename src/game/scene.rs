@@ -470,7 +470,7 @@ fn fold(
     time: Res<Time<Real>>,
     speed: Res<GameSpeed>,
     mut hinges: Query<(&FaceHinge, &mut Transform)>,
-    mut roots: Query<&mut Transform, (With<NetRoot>, Without<FaceHinge>)>,
+    mut roots: Query<(&mut Transform, &mut Visibility), (With<NetRoot>, Without<FaceHinge>)>,
 ) {
     let Some(game) = game else { return };
     let now = clock_ms(&time, *speed);
@@ -496,7 +496,14 @@ fn fold(
     }
     // A closed cube turns (and lifts) to show its lit faces; an open net lies still.
     let spin = if closed > 0.0 { (now / 1000.0 * 0.6) as f32 * closed } else { 0.0 };
-    for mut transform in &mut roots {
+    // The calibration pulse has the stage to itself.
+    let shown = if matches!(game.session.phase, Phase::Calibrating { .. }) {
+        Visibility::Hidden
+    } else {
+        Visibility::Inherited
+    };
+    for (mut transform, mut visibility) in &mut roots {
+        visibility.set_if_neq(shown);
         let rotation = Quat::from_rotation_y(spin);
         if transform.rotation != rotation {
             transform.rotation = rotation;
