@@ -267,13 +267,8 @@ mod tests {
         // The last level is the average colour.
         let mean = |c: usize| base.chunks(4).map(|p| u32::from(p[c])).sum::<u32>() as f32 / 64.0;
         let last = &all[all.len() - 4..];
-        for c in 0..3 {
-            assert!(
-                (f32::from(last[c]) - mean(c)).abs() <= 2.0,
-                "channel {c}: {} vs {}",
-                last[c],
-                mean(c)
-            );
+        for (c, &value) in last.iter().enumerate().take(3) {
+            assert!((f32::from(value) - mean(c)).abs() <= 2.0, "channel {c}: {} vs {}", last[c], mean(c));
         }
     }
 

@@ -463,6 +463,9 @@ fn spawn_face(parent: &mut ChildSpawnerCommands, net: usize, face: usize, assets
         });
 }
 
+/// The net roots the fold turns and lifts.
+type NetRoots<'w, 's> = Query<'w, 's, (&'static mut Transform, &'static mut Visibility), (With<NetRoot>, Without<FaceHinge>)>;
+
 /// The fold: flat while playing, closing into a cube when a round ends, turning slowly on the
 /// leaderboard, opening again during the next countdown.
 fn fold(
@@ -470,7 +473,7 @@ fn fold(
     time: Res<Time<Real>>,
     speed: Res<GameSpeed>,
     mut hinges: Query<(&FaceHinge, &mut Transform)>,
-    mut roots: Query<(&mut Transform, &mut Visibility), (With<NetRoot>, Without<FaceHinge>)>,
+    mut roots: NetRoots,
 ) {
     let Some(game) = game else { return };
     let now = clock_ms(&time, *speed);
