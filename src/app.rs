@@ -106,6 +106,7 @@ pub fn build(cli: &Cli, config: Config) -> App {
             offsets_ms: vec![3.0, -24.0, 41.0, -62.0, 15.0, -35.0, 55.0, -8.0],
             pressed: Vec::new(),
             since_ms: None,
+            calibrate_first: cli.capture_on.as_deref() == Some("calibrating"),
         });
     }
     if let Some(prize) = &cli.prize {

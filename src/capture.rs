@@ -13,6 +13,8 @@ use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_dis
 pub enum CaptureGate {
     Rolling,
     Revealed,
+    /// The game's calibration screen with enough taps for a median.
+    Calibrating,
     Playing,
     Folding,
     Leaderboard,
@@ -24,6 +26,7 @@ impl CaptureGate {
         Some(match text {
             "rolling" => Self::Rolling,
             "revealed" => Self::Revealed,
+            "calibrating" => Self::Calibrating,
             "playing" => Self::Playing,
             "folding" => Self::Folding,
             "leaderboard" => Self::Leaderboard,
@@ -43,6 +46,7 @@ impl CaptureGate {
                     .is_some_and(|p| now_ms > p.start_ms + (p.target_ms - p.start_ms) * 0.6)
             }
             (Self::Folding, Phase::Folding { started_ms, .. }) => now_ms > started_ms + FOLD_MS * 0.3,
+            (Self::Calibrating, Phase::Calibrating { samples, .. }) => samples.len() >= crate::game::judge::CALIBRATION_MIN_SAMPLES,
             (Self::Leaderboard, Phase::Leaderboard { .. }) | (Self::Podium, Phase::Podium) => true,
             _ => false,
         }
@@ -96,9 +100,16 @@ fn capture_or_exit(
     let now_ms = crate::game::clock_ms(&time, speed.as_deref().copied().unwrap_or_default());
     let gate_open = match (gate.as_deref(), desk.as_deref()) {
         (None, _) => true,
-        (Some(gate @ (CaptureGate::Playing | CaptureGate::Folding | CaptureGate::Leaderboard | CaptureGate::Podium)), _) => {
-            game.as_deref().is_some_and(|g| gate.game_reached(g, now_ms))
-        }
+        (
+            Some(
+                gate @ (CaptureGate::Calibrating
+                | CaptureGate::Playing
+                | CaptureGate::Folding
+                | CaptureGate::Leaderboard
+                | CaptureGate::Podium),
+            ),
+            _,
+        ) => game.as_deref().is_some_and(|g| gate.game_reached(g, now_ms)),
         (Some(_), None) => false,
         // Well into the roll: the first reel has landed, the others still spin.
         (Some(CaptureGate::Rolling), Some(d)) => matches!(
@@ -109,11 +120,13 @@ fn capture_or_exit(
         (Some(CaptureGate::Revealed), Some(d)) => matches!(d.0.stage, crate::draw::desk::Stage::Revealed { .. }),
     };
     capture.gate_frames = if gate_open { capture.gate_frames + 1 } else { 0 };
-    // The fold and the roll are caught mid-way; the other stages get a moment to settle.
-    let settle = if matches!(gate.as_deref(), Some(CaptureGate::Folding | CaptureGate::Rolling)) {
-        1
-    } else {
-        15
+    // The fold and the roll are caught mid-way; a round in play, the calibration and the
+    // leaderboard are up only a few seconds under --autoplay (a slow renderer gets few frames of
+    // them); the other stages get a moment to settle.
+    let settle = match gate.as_deref() {
+        Some(CaptureGate::Folding | CaptureGate::Rolling) => 1,
+        Some(CaptureGate::Playing | CaptureGate::Calibrating | CaptureGate::Leaderboard) => 3,
+        _ => 15,
     };
     let gate_open = gate.is_none() || capture.gate_frames >= settle;
     if !gate_open && capture.frames < capture.at_frame + MAX_EXTRA_FRAMES {

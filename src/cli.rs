@@ -80,8 +80,9 @@ pub struct Cli {
     pub autodraw: Option<String>,
 
     /// Testing aid: with --screenshot, capture only once the draw is `rolling` or `revealed`, or the
-    /// game is `playing`, `folding` (mid-fold), on the `leaderboard` or the `podium`.
-    #[arg(long, hide = true, value_parser = ["rolling", "revealed", "playing", "folding", "leaderboard", "podium"])]
+    /// game is `calibrating` (with --autoplay: the bots tap along first), `playing`, `folding`
+    /// (mid-fold), on the `leaderboard` or the `podium`.
+    #[arg(long, hide = true, value_parser = ["rolling", "revealed", "calibrating", "playing", "folding", "leaderboard", "podium"])]
     pub capture_on: Option<String>,
 
     /// Rehearsal aid: bots play the cube game (each team a little off the beat) and ENTER comes by itself.

@@ -40,6 +40,18 @@ pub struct Config {
     pub render: RenderConfig,
     pub schedule: ScheduleConfig,
     pub draw: DrawConfig,
+    pub game: GameConfig,
+}
+
+/// Most images `game.face_art` takes: one per face of the cube.
+pub const MAX_FACE_ART: usize = 6;
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GameConfig {
+    /// The event's art on the cube's faces: up to six image files or http(s) URLs, one per face
+    /// (fewer repeat). Empty: generated art in the event's colours.
+    pub face_art: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -134,6 +146,7 @@ impl Default for Config {
             render: RenderConfig { quality: Quality::Auto },
             schedule: ScheduleConfig::default(),
             draw: DrawConfig::default(),
+            game: GameConfig::default(),
         }
     }
 }
@@ -246,7 +259,12 @@ impl Config {
                     key: String::new(),
                     problem: format!("cannot read the file: {e}"),
                 })?;
-                Config::from_toml(&text, &file)
+                let mut config = Config::from_toml(&text, &file)?;
+                // Face art paths are relative to the config file.
+                if let Some(dir) = path.parent() {
+                    config.game.resolve_paths(dir);
+                }
+                Ok(config)
             }
         }
     }
@@ -323,12 +341,57 @@ impl Config {
         if s.room.as_deref().is_some_and(|r| r.trim().is_empty()) {
             return Err(err("schedule.room", "is empty; remove the key or give a room id or name".into()));
         }
+        self.game.validate().map_err(|(key, problem)| err(&key, problem))?;
         for (key, value) in [("display.width", self.display.width), ("display.height", self.display.height)] {
             if !(320..=16_384).contains(&value) {
                 return Err(err(key, format!("{value} is out of range; allowed 320..=16384 pixels")));
             }
         }
         Ok(())
+    }
+}
+
+impl GameConfig {
+    fn validate(&self) -> Result<(), (String, String)> {
+        if self.face_art.len() > MAX_FACE_ART {
+            return Err((
+                "game.face_art".into(),
+                format!(
+                    "has {} images; a cube has {MAX_FACE_ART} faces, give at most {MAX_FACE_ART}",
+                    self.face_art.len()
+                ),
+            ));
+        }
+        for (i, art) in self.face_art.iter().enumerate() {
+            let key = format!("game.face_art[{i}]");
+            if art.trim().is_empty() {
+                return Err((key, "is empty; give an image file path or an http(s) URL".into()));
+            }
+            if art.chars().any(char::is_control) {
+                return Err((key, "contains a line break or a control character".into()));
+            }
+            if art.chars().count() > 2048 {
+                return Err((key, "is longer than 2048 characters".into()));
+            }
+            // Relative paths are checked as if relative to some directory: only the shape matters here.
+            if crate::draw::prizes::photo_source(art, Some(Path::new("/"))).is_none() {
+                return Err((
+                    key,
+                    format!("`{art}` is not an image file path, a file:// URL or an http(s) URL with a host"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Relative face art paths are relative to the directory of the config file.
+    fn resolve_paths(&mut self, dir: &Path) {
+        for art in &mut self.face_art {
+            let trimmed = art.trim();
+            if !trimmed.contains("://") && Path::new(trimmed).is_relative() {
+                *art = dir.join(trimmed).display().to_string();
+            }
+        }
     }
 }
 
@@ -432,6 +495,47 @@ mod tests {
         assert_eq!(err.key, "schedule.transition_seconds");
         let ok = Config::from_toml("[schedule]\nroom = \"r201\"\n", "k.toml").unwrap();
         assert_eq!(ok.schedule.room.as_deref(), Some("r201"));
+    }
+
+    #[test]
+    fn face_art_is_checked() {
+        let ok = Config::from_toml(
+            "[game]\nface_art = [\"/srv/art/logo.png\", \"https://example.org/a.jpg\", \"art/b.png\"]\n",
+            "k.toml",
+        )
+        .unwrap();
+        assert_eq!(ok.game.face_art.len(), 3);
+        let err = Config::from_toml(
+            "[game]\nface_art = [\"a.png\", \"b.png\", \"c.png\", \"d.png\", \"e.png\", \"f.png\", \"g.png\"]\n",
+            "k.toml",
+        )
+        .unwrap_err();
+        assert_eq!(err.key, "game.face_art");
+        assert!(err.problem.contains("at most 6"), "{}", err.problem);
+        let err = Config::from_toml("[game]\nface_art = [\"/a.png\", \"ftp://x/y.png\"]\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "game.face_art[1]");
+        assert!(err.problem.contains("http(s)"), "{}", err.problem);
+        let err = Config::from_toml("[game]\nface_art = [\" \"]\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "game.face_art[0]");
+        let err = Config::from_toml("[game]\nface_art = \"/one.png\"\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "game.face_art", "a list, not a string");
+        let err = Config::from_toml("[game]\nface_ar = []\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "game.face_ar");
+    }
+
+    #[test]
+    fn relative_face_art_is_relative_to_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.toml");
+        std::fs::write(
+            &path,
+            "[game]\nface_art = [\"art/top.png\", \"/abs.png\", \"https://x.org/a.png\"]\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.game.face_art[0], dir.path().join("art/top.png").display().to_string());
+        assert_eq!(config.game.face_art[1], "/abs.png");
+        assert_eq!(config.game.face_art[2], "https://x.org/a.png");
     }
 
     #[test]

@@ -238,6 +238,40 @@ fn game_podium_after_the_final() {
     assert!(nebula > 50_000, "first place block: {nebula} pixels");
 }
 
+/// The calibration screen mid-way: the pulse flashing, the bot's taps counted and their median
+/// (the bot taps 37 ms late) shown as the latency correction to come.
+#[test]
+fn game_calibration_mid_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = journal_config(dir.path());
+    let shot = render_at(
+        "game-calibrating",
+        (1920, 1080),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--mode",
+            "game",
+            "--autoplay",
+            // Real time: the pulse and the taps need frames even on a software renderer.
+            "--game-speed",
+            "0.5",
+            "--capture-on",
+            "calibrating",
+        ],
+    );
+    assert!(shot.texts.contains("CALIBRATION"), "{}", shot.texts);
+    assert!(
+        shot.texts.contains("median so far +37 ms"),
+        "the median of the taps: {}",
+        shot.texts
+    );
+    assert!(shot.texts.contains("taps of 8"), "{}", shot.texts);
+    // The gold pulse disk (at least its resting 160 px) in the middle of the screen.
+    let gold = count_near_in(&shot.img, [255, 201, 64], 24, 560..1360, 150..800);
+    assert!(gold > 15_000, "pulse disk: {gold} gold pixels");
+}
+
 /// Pixels in a rectangle whose colour is close to `rgb`.
 fn count_near_in(img: &RgbImage, rgb: [u8; 3], tol: u8, x: std::ops::Range<u32>, y: std::ops::Range<u32>) -> usize {
     let mut n = 0;

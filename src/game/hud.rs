@@ -6,7 +6,7 @@ use bevy::prelude::*;
 
 use super::judge::Judgement;
 use super::session::{GameSession, Phase};
-use super::{Game, GameSpeed, clock_ms, key_label};
+use super::{Game, GameSpeed, LiveOutcomes, clock_ms, key_label};
 use crate::app::Screen;
 use crate::ui::{UiFonts, ellipsize, hex_color, theme};
 
@@ -20,8 +20,13 @@ struct PulseDisk {
 }
 
 pub fn plugin(app: &mut App) {
-    app.add_systems(OnEnter(Screen::CubeGame), spawn_root)
-        .add_systems(Update, (rebuild, pulse).chain().run_if(in_state(Screen::CubeGame)));
+    app.add_systems(OnEnter(Screen::CubeGame), spawn_root).add_systems(
+        Update,
+        (rebuild, pulse)
+            .chain()
+            .after(super::live_outcomes)
+            .run_if(in_state(Screen::CubeGame)),
+    );
 }
 
 fn spawn_root(mut commands: Commands) {
@@ -65,12 +70,13 @@ fn phase_key(phase: &Phase) -> String {
     }
 }
 
-fn shown(game: &Game, now: f64) -> Shown {
+fn shown(game: &Game, live: &LiveOutcomes, now: f64) -> Shown {
     let s = &game.session;
     let live = match s.phase {
-        Phase::Playing { round, started_ms } => (0..s.teams.len())
-            .map(|t| {
-                let o = s.live_outcome(t, round, started_ms);
+        Phase::Playing { .. } => live
+            .outcomes
+            .iter()
+            .map(|o| {
                 let last = o
                     .targets
                     .iter()
@@ -99,6 +105,7 @@ fn shown(game: &Game, now: f64) -> Shown {
 fn rebuild(
     mut commands: Commands,
     game: Option<Res<Game>>,
+    live: Res<LiveOutcomes>,
     fonts: Res<UiFonts>,
     time: Res<Time<Real>>,
     speed: Res<GameSpeed>,
@@ -108,7 +115,7 @@ fn rebuild(
 ) {
     let Ok(root) = root.single() else { return };
     let now = clock_ms(&time, *speed);
-    let current = game.as_deref().map(|g| shown(g, now));
+    let current = game.as_deref().map(|g| shown(g, &live, now));
     if *last == current && added.is_empty() && last.is_some() {
         return;
     }
@@ -126,7 +133,7 @@ fn rebuild(
         let s = &game.session;
         match &s.phase {
             Phase::Lobby => lobby(ui, s, &fonts),
-            Phase::Calibrating { started_ms, samples } => calibration(ui, *started_ms, samples.len(), &fonts),
+            Phase::Calibrating { started_ms, samples } => calibration(ui, *started_ms, samples, &fonts),
             Phase::Countdown { round, until_ms } => {
                 banner(ui, s, *round, "GET READY", &fonts);
                 let n = ((until_ms - now) / 1000.0).ceil().max(1.0);
@@ -135,19 +142,19 @@ fn rebuild(
                     ..default()
                 })
                 .with_child((Text::new(format!("{n}")), fonts.bold(220.0, theme::GOLD)));
-                team_cards(ui, s, false, &fonts);
+                team_cards(ui, s, None, &fonts);
             }
             Phase::Playing { round, .. } => {
                 banner(ui, s, *round, "HIT YOUR KEY ON THE GLOWING SLOT", &fonts);
-                team_cards(ui, s, true, &fonts);
+                team_cards(ui, s, Some(&live), &fonts);
             }
             Phase::Paused { round, .. } => {
                 banner(ui, s, *round, "PAUSED · 일시 정지 — F8 resumes where it stopped", &fonts);
-                team_cards(ui, s, false, &fonts);
+                team_cards(ui, s, None, &fonts);
             }
             Phase::Folding { round, .. } => {
                 banner(ui, s, *round, "ROUND COMPLETE · 라운드 완료", &fonts);
-                team_cards(ui, s, false, &fonts);
+                team_cards(ui, s, None, &fonts);
             }
             Phase::Leaderboard { round } => leaderboard(ui, s, *round, &fonts),
             Phase::Podium => podium(ui, s, &fonts),
@@ -207,10 +214,10 @@ fn judgement_label(j: Judgement) -> (&'static str, Color) {
 }
 
 /// One card per team along the bottom, under its net.
-fn team_cards(ui: &mut ChildSpawnerCommands, s: &GameSession, live: bool, fonts: &UiFonts) {
-    let outcomes: Vec<_> = match s.phase {
-        Phase::Playing { round, started_ms } if live => (0..s.teams.len()).map(|t| Some(s.live_outcome(t, round, started_ms))).collect(),
-        Phase::Folding { .. } => s.last_outcomes.iter().cloned().map(Some).collect(),
+fn team_cards(ui: &mut ChildSpawnerCommands, s: &GameSession, live: Option<&LiveOutcomes>, fonts: &UiFonts) {
+    let outcomes: Vec<_> = match (&s.phase, live) {
+        (Phase::Playing { .. }, Some(live)) => (0..s.teams.len()).map(|t| live.get(t).cloned()).collect(),
+        (Phase::Folding { .. }, _) => s.last_outcomes.iter().cloned().map(Some).collect(),
         _ => vec![None; s.teams.len()],
     };
     let compact = s.teams.len() > 4;
@@ -321,10 +328,10 @@ fn lobby(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts) {
             fonts.bold(26.0, theme::GOLD),
         ));
     });
-    team_cards(ui, s, false, fonts);
+    team_cards(ui, s, None, fonts);
 }
 
-fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, taps: usize, fonts: &UiFonts) {
+fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, samples: &[f64], fonts: &UiFonts) {
     ui.spawn(Node {
         flex_direction: FlexDirection::Column,
         row_gap: px(10),
@@ -353,8 +360,12 @@ fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, taps: usize, font
         },
         BackgroundColor(theme::GOLD),
     ));
+    let median = match super::judge::calibration_offset(samples) {
+        Some(offset) => format!("median so far {offset:+.0} ms"),
+        None => format!("a median needs {} taps", super::judge::CALIBRATION_MIN_SAMPLES),
+    };
     ui.spawn((
-        Text::new(format!("{taps} taps of {}", super::session::BEATS)),
+        Text::new(format!("{} taps of {} · {median}", samples.len(), super::session::BEATS)),
         fonts.bold(32.0, theme::TEXT),
     ));
 }

@@ -4,6 +4,7 @@
 //! clock, tick the session, journal and post finished rounds; [`scene`] draws the nets and
 //! [`hud`] the text.
 
+pub mod art;
 pub mod hud;
 pub mod journal;
 pub mod judge;
@@ -71,7 +72,54 @@ pub struct Autoplay {
     pub offsets_ms: Vec<f64>,
     pub pressed: Vec<usize>,
     pub since_ms: Option<f64>,
+    /// Calibrate from the lobby before the first round (a bot taps along, [`AUTOPLAY_TAP_LATE_MS`] late).
+    pub calibrate_first: bool,
 }
+
+/// Each team's outcome so far in the round in play (or paused), judged once per frame by
+/// [`live_outcomes`] for every system that shows it; empty outside a round.
+#[derive(Resource, Debug, Default)]
+pub struct LiveOutcomes {
+    /// What the outcomes were judged from: (round, start, presses per team, latency correction).
+    key: Option<(usize, u64, Vec<usize>, u64)>,
+    pub outcomes: Vec<judge::RoundOutcome>,
+}
+
+impl LiveOutcomes {
+    pub fn get(&self, team: usize) -> Option<&judge::RoundOutcome> {
+        self.outcomes.get(team)
+    }
+}
+
+/// Judge the round in play for [`LiveOutcomes`], only when its presses (or the round) changed.
+pub fn live_outcomes(game: Option<Res<Game>>, mut live: ResMut<LiveOutcomes>) {
+    let in_round = game.as_deref().and_then(|g| match g.session.phase {
+        Phase::Playing { round, started_ms } | Phase::Paused { round, started_ms, .. } => Some((g, round, started_ms)),
+        _ => None,
+    });
+    let Some((game, round, started_ms)) = in_round else {
+        if live.key.is_some() {
+            live.key = None;
+            live.outcomes.clear();
+        }
+        return;
+    };
+    let s = &game.session;
+    let key = (
+        round,
+        started_ms.to_bits(),
+        s.presses.iter().map(Vec::len).collect(),
+        s.calibration_ms.to_bits(),
+    );
+    if live.key.as_ref() == Some(&key) {
+        return;
+    }
+    live.outcomes = (0..s.teams.len()).map(|t| s.live_outcome(t, round, started_ms)).collect();
+    live.key = Some(key);
+}
+
+/// How late the `--autoplay` bot taps along with the calibration pulse (a plausible room latency).
+pub const AUTOPLAY_TAP_LATE_MS: f64 = 37.0;
 
 /// The opened journal, what it records, and warnings for the log.
 type Opened = (GameJournal, GameRecord, Vec<String>);
@@ -88,6 +136,7 @@ struct GameTasks {
 pub fn logic_plugin(app: &mut App) {
     app.init_resource::<GameTasks>()
         .init_resource::<GameSpeed>()
+        .init_resource::<LiveOutcomes>()
         .add_message::<GameCommand>()
         .add_systems(
             PreUpdate,
@@ -99,6 +148,7 @@ pub fn logic_plugin(app: &mut App) {
                 open_journal,
                 finish_open,
                 (operator_keys, autoplay, tick).chain().run_if(in_state(Screen::CubeGame)),
+                live_outcomes,
                 post_journaled,
                 receive_answers,
             )
@@ -276,6 +326,18 @@ fn autoplay(auto: Option<ResMut<Autoplay>>, game: Option<ResMut<Game>>, time: Re
     let (Some(mut auto), Some(mut game)) = (auto, game) else { return };
     let now = clock_ms(&time, *speed);
     match game.session.phase.clone() {
+        Phase::Lobby if auto.calibrate_first => {
+            auto.calibrate_first = false;
+            game.session.start_calibration(now);
+        }
+        Phase::Calibrating { started_ms, samples } => {
+            let offset = AUTOPLAY_TAP_LATE_MS;
+            if let Some(beat) = GameSession::beats(started_ms).nth(samples.len())
+                && beat + offset <= now
+            {
+                game.session.press(0, beat + offset);
+            }
+        }
         Phase::Lobby | Phase::Leaderboard { .. } => {
             let since = *auto.since_ms.get_or_insert(now);
             if now - since > 2_500.0 * speed.0 {
@@ -448,6 +510,66 @@ pub fn key_label(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The live outcomes are judged once, and again only when a press (or the round) changes.
+    #[test]
+    fn live_outcomes_follow_the_presses() {
+        use crate::feed::wire::{GameData, Round, Team};
+        use bevy::ecs::system::RunSystemOnce;
+        let data = GameData {
+            version: 1,
+            teams: (0..2)
+                .map(|i| Team {
+                    id: format!("t{i}"),
+                    name: format!("T{i}"),
+                    color: "#38BDF8".into(),
+                    key: None,
+                })
+                .collect(),
+            rounds: vec![Round {
+                index: 1,
+                name: "One".into(),
+                weight: 1.0,
+                speed: 2.0,
+                pieces: 3,
+                difficulty: 0.0,
+            }],
+        };
+        let mut session = GameSession::new(&data, "g".into()).unwrap();
+        session.advance(0.0);
+        session.tick(session::COUNTDOWN_MS);
+        let Phase::Playing { round, started_ms } = session.phase else {
+            panic!()
+        };
+        let target = session.pieces(round, started_ms)[0].target_ms;
+        let mut world = World::new();
+        world.insert_resource(Game {
+            session,
+            answered: Vec::new(),
+            post_problem: None,
+        });
+        world.init_resource::<LiveOutcomes>();
+        world.run_system_once(live_outcomes).unwrap();
+        assert_eq!(world.resource::<LiveOutcomes>().outcomes.len(), 2);
+        assert_eq!(world.resource::<LiveOutcomes>().get(0).unwrap().points, 0);
+        // Unchanged inputs: nothing is judged again (a marker survives).
+        world.resource_mut::<LiveOutcomes>().outcomes[1].points = -7;
+        world.run_system_once(live_outcomes).unwrap();
+        assert_eq!(world.resource::<LiveOutcomes>().get(1).unwrap().points, -7);
+        // A press: judged again, and it equals the session's own judgement.
+        world.resource_mut::<Game>().session.press(0, target);
+        world.run_system_once(live_outcomes).unwrap();
+        let game = world.resource::<Game>();
+        let want = game.session.live_outcome(0, round, started_ms);
+        assert_eq!(world.resource::<LiveOutcomes>().get(0), Some(&want));
+        assert!(want.points > 0);
+        assert_eq!(world.resource::<LiveOutcomes>().get(1).unwrap().points, 0);
+        // Out of the round: empty.
+        let end = world.resource::<Game>().session.round_end_ms(round, started_ms);
+        world.resource_mut::<Game>().session.tick(end);
+        world.run_system_once(live_outcomes).unwrap();
+        assert!(world.resource::<LiveOutcomes>().outcomes.is_empty());
+    }
 
     #[test]
     fn key_labels() {
