@@ -16,17 +16,7 @@ static RENDERER: Mutex<()> = Mutex::new(());
 
 const RUNNING_TALKS: &str = "2026-12-03T10:30:00+09:00";
 
-fn screenshot_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-struct Shot {
-    img: RgbImage,
-    /// Every text on screen at capture time (the kiosk writes it beside the PNG).
-    texts: String,
-}
+use common::{Capture as Shot, screenshot_dir};
 
 fn fresh_dir(name: &str) -> PathBuf {
     let dir = screenshot_dir().join(name);
@@ -41,56 +31,17 @@ fn render(name: &str, args: &[&str]) -> RgbImage {
 
 fn render_at(name: &str, size: (u32, u32), args: &[&str]) -> Shot {
     let _guard = RENDERER.lock().unwrap_or_else(|e| e.into_inner());
-    let out = screenshot_dir().join(format!("{name}.png"));
-    let _ = std::fs::remove_file(&out);
-    let have_xvfb = Command::new("sh")
-        .args(["-c", "command -v xvfb-run"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+    let cache = screenshot_dir().join("cache");
+    // A fresh data dir per run: the default draw journal must not leak between runs or into ~.
+    let data = fresh_dir(&format!("data-{name}"));
+    let shot = common::capture(name, size, 12, &args, &[("XDG_CACHE_HOME", &cache), ("XDG_DATA_HOME", &data)]);
     assert!(
-        have_xvfb,
-        "xvfb-run is missing: apt-get install -y xvfb xauth mesa-vulkan-drivers (see .ci/run)"
+        shot.stderr.contains("render profile: low"),
+        "{name}: lavapipe gets the low profile\n{}",
+        shot.stderr
     );
-    let mut child = Command::new("xvfb-run")
-        .args(["-a", "-s", &format!("-screen 0 {}x{}x24", size.0, size.1)])
-        .arg(env!("CARGO_BIN_EXE_venue-kiosk"))
-        .args(["--windowed", "--size", &format!("{}x{}", size.0, size.1), "--screenshot"])
-        .arg(&out)
-        .args(["--exit-after-frames", "12"])
-        .args(args)
-        .env("WGPU_BACKEND", "vulkan")
-        .env("XDG_CACHE_HOME", screenshot_dir().join("cache"))
-        // A fresh data dir per run: the default draw journal must not leak between runs or into ~.
-        .env("XDG_DATA_HOME", fresh_dir(&format!("data-{name}")))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start xvfb-run");
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{name}: the kiosk did not capture and exit within 300 s");
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let mut stderr = String::new();
-    use std::io::Read;
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    assert!(status.success(), "{name}: kiosk exited with {status}\n{stderr}");
-    assert!(
-        stderr.contains("render profile: low"),
-        "{name}: lavapipe gets the low profile\n{stderr}"
-    );
-    let img = image::open(&out)
-        .unwrap_or_else(|e| panic!("{name}: {} is not a PNG: {e}\n{stderr}", out.display()))
-        .to_rgb8();
-    assert_eq!(img.dimensions(), size, "{name}");
-    let texts = std::fs::read_to_string(format!("{}.txt", out.display())).unwrap_or_else(|e| panic!("{name}: no text sidecar: {e}"));
-    Shot { img, texts }
+    shot
 }
 
 fn hex(c: &str) -> [u8; 3] {

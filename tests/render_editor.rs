@@ -3,70 +3,33 @@
 //! shows the local prizes and tickets; a prize whose photo file is broken shows the placeholder,
 //! one whose photo is a good file shows the photo. Needs `xvfb-run` and Mesa's Vulkan drivers.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::ffi::OsStr;
+use std::path::Path;
 
 use serde_json::json;
 
-fn shots() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
 
 /// Runs the kiosk on the draw screen with `config`; returns the screenshot's texts.
 fn render(name: &str, config: &Path, data: &Path, extra: &[&str]) -> String {
-    let out = shots().join(format!("{name}.png"));
-    let _ = std::fs::remove_file(&out);
-    let mut child = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1920x1080x24"])
-        .arg(env!("CARGO_BIN_EXE_venue-kiosk"))
-        .arg("--config")
-        .arg(config)
-        .args([
-            "--windowed",
-            "--size",
-            "1920x1080",
-            "--mode",
-            "draw",
-            "--operator-panel",
-            "--screenshot",
-        ])
-        .arg(&out)
-        // Later than render.rs's 12: the override and the journal are read in the background first,
-        // and a busy 2-core CI box must not catch the screen before the desk is up.
-        .args(["--exit-after-frames", "40"])
-        .args(extra)
-        .env("WGPU_BACKEND", "vulkan")
-        .env("XDG_CACHE_HOME", data.join("cache"))
-        .env("XDG_DATA_HOME", data.join("share"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("xvfb-run (apt-get install -y xvfb xauth mesa-vulkan-drivers; see .ci/run)");
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("{name}: the kiosk did not capture and exit within 300 s");
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let mut stderr = String::new();
-    use std::io::Read;
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    assert!(status.success(), "{name}: kiosk exited with {status}\n{stderr}");
-    assert!(
-        stderr.contains("local draw override in use"),
-        "{name}: the override is read at start\n{stderr}"
+    let mut args: Vec<&OsStr> = vec![OsStr::new("--config"), config.as_os_str()];
+    args.extend(["--mode", "draw", "--operator-panel"].map(OsStr::new));
+    args.extend(extra.iter().map(OsStr::new));
+    // Later than render.rs's 12 frames: the override and the journal are read in the background
+    // first, and a busy 2-core CI box must not catch the screen before the desk is up.
+    let shot = common::capture(
+        name,
+        (1920, 1080),
+        40,
+        &args,
+        &[("XDG_CACHE_HOME", &data.join("cache")), ("XDG_DATA_HOME", &data.join("share"))],
     );
-    let img = image::open(&out).unwrap_or_else(|e| panic!("{name}: {e}\n{stderr}")).to_rgb8();
-    assert_eq!(img.dimensions(), (1920, 1080));
-    std::fs::read_to_string(format!("{}.txt", out.display())).expect("text sidecar")
+    assert!(
+        shot.stderr.contains("local draw override in use"),
+        "{name}: the override is read at start\n{}",
+        shot.stderr
+    );
+    shot.texts
 }
 
 #[test]
