@@ -246,7 +246,7 @@ impl Kiosk {
             );
             if let Ok(update) = self.worker.updates().recv_timeout(left.min(Duration::from_millis(50))) {
                 self.seen.push(update.clone());
-                apply_update(update, &mut self.state, &mut self.health, &mut self.log);
+                drop(apply_update(update, &mut self.state, &mut self.health, &mut self.log));
             }
         }
     }

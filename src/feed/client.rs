@@ -192,6 +192,7 @@ async fn run(config: WorkerConfig, tx: Sender<FeedUpdate>, stop: watch::Receiver
             config: config.clone(),
             tx: tx.clone(),
             stop: stop.clone(),
+            last_body: None,
         };
         tasks.push(tokio::spawn(poller.run()));
     }
@@ -218,6 +219,9 @@ struct Poller {
     config: WorkerConfig,
     tx: Sender<FeedUpdate>,
     stop: watch::Receiver<bool>,
+    /// SHA-256 of the last body reported as data: the same bytes again are "not modified", so the
+    /// main thread never compares (or swaps) a snapshot that did not change.
+    last_body: Option<[u8; 32]>,
 }
 
 enum Fetched {
@@ -311,10 +315,21 @@ impl Poller {
         }
     }
 
-    /// Decode a body and report it; a bad body is reported as a failure and changes nothing.
-    fn report_body(&self, body: Vec<u8>, origin: Origin) -> Result<(), String> {
+    /// Decode a body and report it; a bad body is reported as a failure and changes nothing, and
+    /// the bytes reported last time are reported as not modified.
+    fn report_body(&mut self, body: Vec<u8>, origin: Origin) -> Result<(), String> {
+        use sha2::{Digest, Sha256};
+        let digest: [u8; 32] = Sha256::digest(&body).into();
+        if self.last_body == Some(digest) {
+            let _ = self.tx.send(FeedUpdate::NotModified {
+                endpoint: self.endpoint,
+                at: Utc::now(),
+            });
+            return Ok(());
+        }
         match decode(self.endpoint, &body) {
             Ok(payload) => {
+                self.last_body = Some(digest);
                 let _ = self.tx.send(FeedUpdate::Data {
                     payload,
                     origin,
@@ -334,7 +349,7 @@ impl Poller {
     }
 
     /// Show the cached copy right away; returns its ETag for the first conditional request.
-    fn load_cache(&self) -> Option<String> {
+    fn load_cache(&mut self) -> Option<String> {
         let cache = self.config.cache.as_ref()?;
         if !matches!(self.fetcher, Fetcher::Http(_)) {
             return None;
@@ -342,6 +357,8 @@ impl Poller {
         match cache.load(self.endpoint) {
             Ok(Some(entry)) => match decode(self.endpoint, &entry.body) {
                 Ok(payload) => {
+                    use sha2::{Digest, Sha256};
+                    self.last_body = Some(Sha256::digest(&entry.body).into());
                     let origin = Origin::Cache { saved: entry.fetched_at };
                     let _ = self.tx.send(FeedUpdate::Data {
                         payload,

@@ -106,7 +106,10 @@ fn drain_feed(
     while let Ok(update) = link.worker.updates().try_recv() {
         received = true;
         cost.updates += 1;
-        apply_update(update, &mut state, &mut link.health, &mut log);
+        let retired = apply_update(update, &mut state, &mut link.health, &mut log);
+        if !retired.is_empty() {
+            bevy::tasks::IoTaskPool::get().spawn(async move { drop(retired) }).detach();
+        }
     }
     let spent = started.elapsed();
     cost.frames += 1;
@@ -122,7 +125,7 @@ fn drain_feed(
 }
 
 /// Fold one worker report into the state and health. Shared by the Bevy system and the tests.
-pub fn apply_update(update: FeedUpdate, state: &mut FeedState, health: &mut FeedHealth, log: &mut FeedLog) {
+pub fn apply_update(update: FeedUpdate, state: &mut FeedState, health: &mut FeedHealth, log: &mut FeedLog) -> state::Retired {
     match update {
         FeedUpdate::Data { payload, origin, at } => {
             let endpoint = payload.endpoint();
@@ -130,9 +133,8 @@ pub fn apply_update(update: FeedUpdate, state: &mut FeedState, health: &mut Feed
                 Origin::Network | Origin::Local => health.success(endpoint, at),
                 Origin::Cache { saved } => health.from_cache(saved),
             }
-            if state.apply(payload, at) {
-                tracing::info!(%endpoint, ?origin, "feed data updated");
-            }
+            tracing::info!(%endpoint, ?origin, "feed data updated");
+            return state.apply(payload, at);
         }
         FeedUpdate::NotModified { endpoint, at } => health.success(endpoint, at),
         FeedUpdate::Failed { endpoint, error, at } => {
@@ -143,4 +145,5 @@ pub fn apply_update(update: FeedUpdate, state: &mut FeedState, health: &mut Feed
             }
         }
     }
+    state::Retired::default()
 }

@@ -23,27 +23,27 @@ pub struct FeedState {
 }
 
 impl FeedState {
-    /// Take a decoded payload. Returns whether anything changed.
-    pub fn apply(&mut self, payload: FeedPayload, at: DateTime<Utc>) -> bool {
-        let changed = match payload {
-            FeedPayload::Event(e) => replace(&mut self.event, e),
+    /// Take a decoded payload (the worker sends only bodies that changed). Returns the snapshots it
+    /// replaced, for the caller to free off the main thread: a big old schedule is many small
+    /// allocations.
+    pub fn apply(&mut self, payload: FeedPayload, at: DateTime<Utc>) -> Retired {
+        let mut retired = Retired::default();
+        match payload {
+            FeedPayload::Event(e) => retired.keep(self.event.replace(Arc::new(e))),
             FeedPayload::Schedule { schedule, imported_event } => {
-                let a = replace(&mut self.schedule, schedule);
-                let b = match imported_event {
-                    Some(e) => replace(&mut self.schedule_event, e),
-                    None => self.schedule_event.take().is_some(),
-                };
-                a || b
+                retired.keep(self.schedule.replace(Arc::new(schedule)));
+                retired.keep(match imported_event {
+                    Some(e) => self.schedule_event.replace(Arc::new(e)),
+                    None => self.schedule_event.take(),
+                });
             }
-            FeedPayload::Messages(m) => replace(&mut self.messages, m),
-            FeedPayload::Draw(d) => replace(&mut self.draw, d),
-            FeedPayload::Game(g) => replace(&mut self.game, g),
-        };
-        if changed {
-            self.revision += 1;
-            self.updated_at = Some(at);
+            FeedPayload::Messages(m) => retired.keep(self.messages.replace(Arc::new(m))),
+            FeedPayload::Draw(d) => retired.keep(self.draw.replace(Arc::new(d))),
+            FeedPayload::Game(g) => retired.keep(self.game.replace(Arc::new(g))),
         }
-        changed
+        self.revision += 1;
+        self.updated_at = Some(at);
+        retired
     }
 
     pub fn has(&self, endpoint: Endpoint) -> bool {
@@ -85,10 +85,18 @@ impl FeedState {
     }
 }
 
-fn replace<T: PartialEq>(slot: &mut Option<Arc<T>>, value: T) -> bool {
-    if slot.as_deref() == Some(&value) {
-        return false;
+/// Snapshots a change replaced, to be dropped where a long free does not cost a frame.
+#[derive(Default)]
+pub struct Retired(Vec<Box<dyn std::any::Any + Send + Sync>>);
+
+impl Retired {
+    fn keep<T: Send + Sync + 'static>(&mut self, old: Option<Arc<T>>) {
+        if let Some(old) = old {
+            self.0.push(Box::new(old));
+        }
     }
-    *slot = Some(Arc::new(value));
-    true
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
