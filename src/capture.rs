@@ -115,7 +115,7 @@ fn capture_or_exit(
         (Some(CaptureGate::Rolling), Some(d)) => matches!(
             d.0.stage,
             crate::draw::desk::Stage::Rolling { started_s, .. }
-                if time.elapsed_secs_f64() - started_s > f64::from(crate::draw::machine::first_reel_landed_s()) + 0.05
+                if time.elapsed_secs_f64() - started_s > f64::from(crate::draw::machine::reel_lands_at(0)) + 0.05
         ),
         (Some(CaptureGate::Revealed), Some(d)) => matches!(d.0.stage, crate::draw::desk::Stage::Revealed { .. }),
     };

@@ -16,7 +16,7 @@ pub const DECELERATION_S: f32 = 1.1;
 
 /// Seconds until the last of `reels` reels has landed.
 pub fn roll_duration(reels: usize) -> f32 {
-    SPIN_BASE_S + STAGGER_S * reels.saturating_sub(1) as f32 + DECELERATION_S
+    reel_lands_at(reels.saturating_sub(1))
 }
 
 /// Ease-out with a small overshoot past 1 before settling (easeOutBack).
@@ -54,14 +54,14 @@ pub fn reel_position(t: f32, index: usize, digit: u8) -> f32 {
     from + (target - from) * ease_out_back(u)
 }
 
-/// Seconds until the first (leftmost) reel has landed.
-pub fn first_reel_landed_s() -> f32 {
-    SPIN_BASE_S + DECELERATION_S
+/// Seconds after the roll began when reel `index` (0 = leftmost) has landed.
+pub fn reel_lands_at(index: usize) -> f32 {
+    SPIN_BASE_S + STAGGER_S * index as f32 + DECELERATION_S
 }
 
 /// Has reel `index` landed by `t`?
 pub fn reel_landed(t: f32, index: usize) -> bool {
-    t >= SPIN_BASE_S + STAGGER_S * index as f32 + DECELERATION_S
+    t >= reel_lands_at(index)
 }
 
 /// The digits of a ticket number padded to `width` reels.

@@ -720,20 +720,7 @@ mod tests {
     fn the_fold_closes_a_cube() {
         let h = FACE_CELLS as f32 / 2.0;
         // Centre of each face after a full fold, by walking the hinge chain.
-        let closed = |face: usize| -> Vec3 {
-            let chain: Vec<usize> = match face {
-                4 => vec![3, 4],
-                2 => vec![],
-                f => vec![f],
-            };
-            let mut transform = Transform::IDENTITY;
-            for f in chain {
-                let (at, axis, offset) = hinge(f);
-                let hinge_t = Transform::from_translation(at).with_rotation(Quat::from_axis_angle(axis, std::f32::consts::FRAC_PI_2));
-                transform = transform * hinge_t * Transform::from_translation(offset);
-            }
-            transform.translation
-        };
+        let closed = |face: usize| closed_transform(face).translation;
         let expected = [
             (0, Vec3::new(0.0, h, -h)),
             (1, Vec3::new(-h, h, 0.0)),
