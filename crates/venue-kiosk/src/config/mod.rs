@@ -1,0 +1,548 @@
+//! Kiosk configuration: `config/kiosk.toml` (every key documented there) plus CLI overrides.
+//!
+//! A wrong key or value stops start-up with a message naming the file, the key and what is allowed:
+//! a kiosk that silently ignores a typo shows the wrong thing all day.
+
+pub mod source;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// The documented default configuration, compiled in so the binary runs from anywhere.
+pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../config/kiosk.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    #[default]
+    Schedule,
+    Draw,
+    Game,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quality {
+    /// Pick by adapter: a software rasteriser gets `low`, a real GPU `high`.
+    #[default]
+    Auto,
+    Low,
+    High,
+}
+
+#[derive(bevy::prelude::Resource, Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub mode: Mode,
+    pub feed: FeedConfig,
+    pub display: DisplayConfig,
+    pub render: RenderConfig,
+    pub schedule: ScheduleConfig,
+    pub draw: DrawConfig,
+    pub game: GameConfig,
+}
+
+/// Most images `game.face_art` takes: one per face of the cube.
+pub const MAX_FACE_ART: usize = 6;
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GameConfig {
+    /// The event's art on the cube's faces: up to six image files or http(s) URLs, one per face
+    /// (fewer repeat). Empty: generated art in the event's colours.
+    pub face_art: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DrawConfig {
+    /// Where draw results are journaled (fsync'd before each reveal); default: the OS data dir.
+    pub journal_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    /// Stars in the sky (1000..=200000).
+    pub stars: u32,
+    /// Seconds the camera tour spends on each track, turn included.
+    pub tour_seconds: u32,
+    /// Seconds of the eased turn from one track to the next.
+    pub transition_seconds: u32,
+    /// Door-side screen for one room: its sessions large, the others small. Room id or name.
+    pub room: Option<String>,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        Self {
+            stars: 20_000,
+            tour_seconds: 20,
+            transition_seconds: 4,
+            room: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedConfig {
+    /// `sample`, an `http(s)://` base URL of the event server, a `file://` URL or a directory path.
+    pub source: String,
+    /// Optional separate schedule source (our JSON or a pretalx/frab `schedule.json`): URL or file path.
+    pub schedule_source: Option<String>,
+    pub connect_timeout_ms: u64,
+    pub request_timeout_ms: u64,
+    pub max_body_bytes: u64,
+    pub backoff_initial_ms: u64,
+    pub backoff_max_ms: u64,
+    /// With no successful contact for this long the status turns from stale to offline.
+    pub offline_after_s: u64,
+    /// Where the last good payloads are kept; empty = the OS cache dir.
+    pub cache_dir: Option<PathBuf>,
+    /// File holding the event server's bearer token, for posting results and broadcasts. Env
+    /// `VENUE_KIOSK_TOKEN` wins over it. Read off the main thread, never logged.
+    pub token_file: Option<PathBuf>,
+    pub poll: PollConfig,
+}
+
+/// Poll interval per endpoint, in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PollConfig {
+    pub event: u64,
+    pub schedule: u64,
+    pub messages: u64,
+    pub draw: u64,
+    pub game: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DisplayConfig {
+    pub windowed: bool,
+    pub width: u32,
+    pub height: u32,
+    /// Seconds without mouse movement before the cursor hides; 0 = always hidden.
+    pub hide_cursor_after_s: u64,
+    /// Which monitor the fullscreen window covers: `None` = the primary one, `Some(n)` = the n-th
+    /// (0-based, in the order the system lists them). One process per output drives several screens.
+    pub monitor: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RenderConfig {
+    pub quality: Quality,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            mode: Mode::Schedule,
+            feed: FeedConfig::default(),
+            display: DisplayConfig::default(),
+            render: RenderConfig { quality: Quality::Auto },
+            schedule: ScheduleConfig::default(),
+            draw: DrawConfig::default(),
+            game: GameConfig::default(),
+        }
+    }
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        Self {
+            source: "sample".into(),
+            schedule_source: None,
+            connect_timeout_ms: 3_000,
+            request_timeout_ms: 10_000,
+            max_body_bytes: 8 * 1024 * 1024,
+            backoff_initial_ms: 1_000,
+            backoff_max_ms: 60_000,
+            offline_after_s: 120,
+            cache_dir: None,
+            token_file: None,
+            poll: PollConfig::default(),
+        }
+    }
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        Self {
+            event: 300,
+            schedule: 60,
+            messages: 10,
+            draw: 30,
+            game: 30,
+        }
+    }
+}
+
+impl Default for DisplayConfig {
+    fn default() -> Self {
+        Self {
+            windowed: false,
+            width: 1920,
+            height: 1080,
+            hide_cursor_after_s: 3,
+            monitor: None,
+        }
+    }
+}
+
+impl Default for RenderConfig {
+    fn default() -> Self {
+        Self { quality: Quality::Auto }
+    }
+}
+
+/// A configuration problem, with where it is and what would be accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub file: String,
+    pub key: String,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "config {}: {}", self.file, self.problem)
+        } else {
+            write!(f, "config {}: key `{}`: {}", self.file, self.key, self.problem)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Parse and validate TOML text; `file` names its origin in error messages.
+    pub fn from_toml(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let de = toml::Deserializer::parse(text).map_err(|e| ConfigError {
+            file: file.into(),
+            key: String::new(),
+            problem: one_line(&e.to_string()),
+        })?;
+        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let problem = one_line(inner.message());
+            // An unknown key's path is its parent table; name the key itself.
+            let key = match problem.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+                Some(field) if path == field || path.ends_with(&format!(".{field}")) => path,
+                Some(field) if path == "." || path.is_empty() => field.to_string(),
+                Some(field) => format!("{path}.{field}"),
+                None => path,
+            };
+            ConfigError {
+                file: file.into(),
+                key,
+                problem,
+            }
+        })?;
+        config.validate(file)?;
+        Ok(config)
+    }
+
+    /// Load a config file, or the embedded default when `path` is `None`.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        match path {
+            None => Config::from_toml(DEFAULT_CONFIG_TOML, "<embedded config/kiosk.toml>"),
+            Some(path) => {
+                let file = path.display().to_string();
+                let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+                    file: file.clone(),
+                    key: String::new(),
+                    problem: format!("cannot read the file: {e}"),
+                })?;
+                let mut config = Config::from_toml(&text, &file)?;
+                // Face art paths are relative to the config file.
+                if let Some(dir) = path.parent() {
+                    config.game.resolve_paths(dir);
+                }
+                Ok(config)
+            }
+        }
+    }
+
+    /// Range and shape checks serde cannot express.
+    pub fn validate(&self, file: &str) -> Result<(), ConfigError> {
+        let err = |key: &str, problem: String| ConfigError {
+            file: file.into(),
+            key: key.into(),
+            problem,
+        };
+        let f = &self.feed;
+        if let Err(problem) = source::SourceSpec::parse(&f.source) {
+            return Err(err("feed.source", problem));
+        }
+        if let Some(s) = &f.schedule_source
+            && s.trim().is_empty()
+        {
+            return Err(err("feed.schedule_source", "is empty; remove the key or give a URL or path".into()));
+        }
+        let ranges: [(&str, u64, u64, u64); 12] = [
+            ("feed.connect_timeout_ms", f.connect_timeout_ms, 100, 60_000),
+            ("feed.request_timeout_ms", f.request_timeout_ms, 200, 300_000),
+            ("feed.max_body_bytes", f.max_body_bytes, 1024, 512 * 1024 * 1024),
+            ("feed.backoff_initial_ms", f.backoff_initial_ms, 50, 600_000),
+            ("feed.backoff_max_ms", f.backoff_max_ms, 50, 3_600_000),
+            ("feed.offline_after_s", f.offline_after_s, 1, 86_400),
+            ("feed.poll.event", f.poll.event, 1, 86_400),
+            ("feed.poll.schedule", f.poll.schedule, 1, 86_400),
+            ("feed.poll.messages", f.poll.messages, 1, 86_400),
+            ("feed.poll.draw", f.poll.draw, 1, 86_400),
+            ("feed.poll.game", f.poll.game, 1, 86_400),
+            ("display.hide_cursor_after_s", self.display.hide_cursor_after_s, 0, 86_400),
+        ];
+        for (key, value, min, max) in ranges {
+            if value < min || value > max {
+                return Err(err(key, format!("{value} is out of range; allowed {min}..={max}")));
+            }
+        }
+        if f.request_timeout_ms < f.connect_timeout_ms {
+            return Err(err(
+                "feed.request_timeout_ms",
+                format!(
+                    "{} is shorter than feed.connect_timeout_ms ({}); it is the total time of a request",
+                    f.request_timeout_ms, f.connect_timeout_ms
+                ),
+            ));
+        }
+        if f.backoff_max_ms < f.backoff_initial_ms {
+            return Err(err(
+                "feed.backoff_max_ms",
+                format!("{} is below feed.backoff_initial_ms ({})", f.backoff_max_ms, f.backoff_initial_ms),
+            ));
+        }
+        let s = &self.schedule;
+        for (key, value, min, max) in [
+            ("schedule.stars", s.stars, 1_000, 200_000),
+            ("schedule.tour_seconds", s.tour_seconds, 5, 3_600),
+            ("schedule.transition_seconds", s.transition_seconds, 0, 60),
+        ] {
+            if value < min || value > max {
+                return Err(err(key, format!("{value} is out of range; allowed {min}..={max}")));
+            }
+        }
+        if s.transition_seconds >= s.tour_seconds {
+            return Err(err(
+                "schedule.transition_seconds",
+                format!(
+                    "{} must be shorter than schedule.tour_seconds ({})",
+                    s.transition_seconds, s.tour_seconds
+                ),
+            ));
+        }
+        if s.room.as_deref().is_some_and(|r| r.trim().is_empty()) {
+            return Err(err("schedule.room", "is empty; remove the key or give a room id or name".into()));
+        }
+        self.game.validate().map_err(|(key, problem)| err(&key, problem))?;
+        for (key, value) in [("display.width", self.display.width), ("display.height", self.display.height)] {
+            if !(320..=16_384).contains(&value) {
+                return Err(err(key, format!("{value} is out of range; allowed 320..=16384 pixels")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl GameConfig {
+    fn validate(&self) -> Result<(), (String, String)> {
+        if self.face_art.len() > MAX_FACE_ART {
+            return Err((
+                "game.face_art".into(),
+                format!(
+                    "has {} images; a cube has {MAX_FACE_ART} faces, give at most {MAX_FACE_ART}",
+                    self.face_art.len()
+                ),
+            ));
+        }
+        for (i, art) in self.face_art.iter().enumerate() {
+            let key = format!("game.face_art[{i}]");
+            if art.trim().is_empty() {
+                return Err((key, "is empty; give an image file path or an http(s) URL".into()));
+            }
+            if art.chars().any(char::is_control) {
+                return Err((key, "contains a line break or a control character".into()));
+            }
+            if art.chars().count() > 2048 {
+                return Err((key, "is longer than 2048 characters".into()));
+            }
+            // Relative paths are checked as if relative to some directory: only the shape matters here.
+            if venue_contract::photo::photo_source(art, Some(Path::new("/"))).is_none() {
+                return Err((
+                    key,
+                    format!("`{art}` is not an image file path, a file:// URL or an http(s) URL with a host"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Relative face art paths are relative to the directory of the config file.
+    fn resolve_paths(&mut self, dir: &Path) {
+        for art in &mut self.face_art {
+            let trimmed = art.trim();
+            if !trimmed.contains("://") && Path::new(trimmed).is_relative() {
+                *art = dir.join(trimmed).display().to_string();
+            }
+        }
+    }
+}
+
+impl FeedConfig {
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_millis(self.connect_timeout_ms)
+    }
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.trim().replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_is_valid_and_matches_defaults() {
+        let config = Config::load(None).expect("embedded config must be valid");
+        assert_eq!(config, Config::default(), "config/kiosk.toml documents the built-in defaults");
+        let second_screen = Config::from_toml("[display]\nmonitor = 1\n", "t").unwrap();
+        assert_eq!(second_screen.display.monitor, Some(1));
+    }
+
+    #[test]
+    fn unknown_key_names_the_key_and_the_file() {
+        let err = Config::from_toml("[render]\nqualty = \"low\"\n", "venue.toml").unwrap_err();
+        assert_eq!(err.key, "render.qualty");
+        assert_eq!(err.file, "venue.toml");
+        let text = err.to_string();
+        assert!(text.contains("venue.toml") && text.contains("render.qualty"), "{text}");
+        assert!(text.contains("quality"), "lists the allowed keys: {text}");
+    }
+
+    #[test]
+    fn unknown_top_level_key() {
+        let err = Config::from_toml("moed = \"draw\"\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "moed");
+    }
+
+    #[test]
+    fn bad_enum_value_lists_allowed_values() {
+        let err = Config::from_toml("[render]\nquality = \"ultra\"\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "render.quality");
+        for allowed in ["auto", "low", "high"] {
+            assert!(err.problem.contains(allowed), "{}", err.problem);
+        }
+        let err = Config::from_toml("mode = \"lobby\"\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "mode");
+        assert!(err.problem.contains("schedule") && err.problem.contains("draw"), "{}", err.problem);
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let err = Config::from_toml("[feed.poll]\nmessages = \"often\"\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "feed.poll.messages");
+    }
+
+    #[test]
+    fn out_of_range_value_says_the_range() {
+        let err = Config::from_toml("[feed.poll]\nmessages = 0\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "feed.poll.messages");
+        assert!(err.problem.contains("1..=86400"), "{}", err.problem);
+    }
+
+    #[test]
+    fn inconsistent_timeouts_are_refused() {
+        let err = Config::from_toml("[feed]\nconnect_timeout_ms = 5000\nrequest_timeout_ms = 1000\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "feed.request_timeout_ms");
+    }
+
+    #[test]
+    fn bad_source_is_refused() {
+        let err = Config::from_toml("[feed]\nsource = \"ftp://x\"\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "feed.source");
+        assert!(err.problem.contains("http"), "{}", err.problem);
+    }
+
+    #[test]
+    fn syntax_error_names_the_file() {
+        let err = Config::from_toml("[feed\n", "broken.toml").unwrap_err();
+        assert!(err.to_string().starts_with("config broken.toml"), "{err}");
+    }
+
+    #[test]
+    fn partial_file_keeps_defaults() {
+        let config = Config::from_toml("mode = \"draw\"\n[feed]\nsource = \"http://127.0.0.1:8080\"\n", "k.toml").unwrap();
+        assert_eq!(config.mode, Mode::Draw);
+        assert_eq!(config.feed.poll, PollConfig::default());
+    }
+
+    #[test]
+    fn schedule_section_is_checked() {
+        let err = Config::from_toml("[schedule]\nstars = 500000\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "schedule.stars");
+        let err = Config::from_toml("[schedule]\ntour_seconds = 10\ntransition_seconds = 10\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "schedule.transition_seconds");
+        let ok = Config::from_toml("[schedule]\nroom = \"r201\"\n", "k.toml").unwrap();
+        assert_eq!(ok.schedule.room.as_deref(), Some("r201"));
+    }
+
+    #[test]
+    fn face_art_is_checked() {
+        let ok = Config::from_toml(
+            "[game]\nface_art = [\"/srv/art/logo.png\", \"https://example.org/a.jpg\", \"art/b.png\"]\n",
+            "k.toml",
+        )
+        .unwrap();
+        assert_eq!(ok.game.face_art.len(), 3);
+        let err = Config::from_toml(
+            "[game]\nface_art = [\"a.png\", \"b.png\", \"c.png\", \"d.png\", \"e.png\", \"f.png\", \"g.png\"]\n",
+            "k.toml",
+        )
+        .unwrap_err();
+        assert_eq!(err.key, "game.face_art");
+        assert!(err.problem.contains("at most 6"), "{}", err.problem);
+        let err = Config::from_toml("[game]\nface_art = [\"/a.png\", \"ftp://x/y.png\"]\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "game.face_art[1]");
+        assert!(err.problem.contains("http(s)"), "{}", err.problem);
+        let err = Config::from_toml("[game]\nface_art = [\" \"]\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "game.face_art[0]");
+        let err = Config::from_toml("[game]\nface_art = \"/one.png\"\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "game.face_art", "a list, not a string");
+        let err = Config::from_toml("[game]\nface_ar = []\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "game.face_ar");
+    }
+
+    #[test]
+    fn relative_face_art_is_relative_to_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kiosk.toml");
+        std::fs::write(
+            &path,
+            "[game]\nface_art = [\"art/top.png\", \"/abs.png\", \"https://x.org/a.png\"]\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.game.face_art[0], dir.path().join("art/top.png").display().to_string());
+        assert_eq!(config.game.face_art[1], "/abs.png");
+        assert_eq!(config.game.face_art[2], "https://x.org/a.png");
+    }
+
+    #[test]
+    fn missing_file_is_reported() {
+        let err = Config::load(Some(Path::new("/nonexistent/kiosk.toml"))).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/kiosk.toml"));
+    }
+}

@@ -1,0 +1,455 @@
+//! The result outbox: posts draw and game results to the event server (`POST /api/v1/draw/results`,
+//! `POST /api/v1/game/results`) from a thread of its own, retrying with backoff until the server
+//! gives a final answer. The same `Idempotency-Key` and the same body are sent on every retry, so a
+//! retry after a lost answer gets `200` instead of a duplicate (docs/contract.md, "POST semantics").
+//!
+//! The journals (draw, game) are the record; the outbox only reports what the server said, and the
+//! caller journals it. A post the server never answers stays unacknowledged in the journal and is
+//! sent again after a restart.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use tokio::sync::mpsc;
+use url::Url;
+
+use super::client::backoff_delay;
+
+/// Which results endpoint a post goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResultStream {
+    Draw,
+    Game,
+}
+
+impl ResultStream {
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Draw => "api/v1/draw/results",
+            Self::Game => "api/v1/game/results",
+        }
+    }
+}
+
+/// One result to deliver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultPost {
+    pub stream: ResultStream,
+    /// The caller's own id for it (the journal sequence or round), echoed in the report.
+    pub id: u64,
+    pub idempotency_key: String,
+    pub body: serde_json::Value,
+}
+
+/// The server's final answer to a post.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PostOutcome {
+    /// `201` (stored now) or `200` (it already had the same result).
+    Stored { status: u16 },
+    /// `409`: the server holds a different result for this key; its body is that result.
+    Conflict { server_result: serde_json::Value },
+    /// `400`, `401`, `413` and other refusals: not retried (it would only fail again).
+    Rejected { status: u16, reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostReport {
+    pub stream: ResultStream,
+    pub id: u64,
+    pub idempotency_key: String,
+    pub outcome: PostOutcome,
+}
+
+/// What to do after one attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Done(PostOutcome),
+    /// Network error, timeout, `5xx`, `429` or a `409` without a readable body: try again later.
+    Retry(String),
+}
+
+/// Classifies the server's answer (pure; the contract's table in code).
+pub fn judge_answer(status: u16, body: &[u8]) -> Verdict {
+    match status {
+        200 | 201 => Verdict::Done(PostOutcome::Stored { status }),
+        409 => match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(server_result) if server_result.is_object() => Verdict::Done(PostOutcome::Conflict { server_result }),
+            _ => Verdict::Retry("409 without the stored result in the body".into()),
+        },
+        408 | 429 | 500..=599 => Verdict::Retry(format!("HTTP {status}")),
+        _ => {
+            let reason = serde_json::from_slice::<venue_contract::wire::ApiError>(body)
+                .map(|e| format!("{}: {}", e.error, e.message))
+                .unwrap_or_else(|_| String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned());
+            Verdict::Done(PostOutcome::Rejected { status, reason })
+        }
+    }
+}
+
+/// Where and how to post.
+#[derive(Debug, Clone)]
+pub struct OutboxConfig {
+    pub base: Url,
+    /// Bearer token: env `VENUE_KIOSK_TOKEN`, else read from this file by the worker (never on the
+    /// main thread, never logged).
+    pub token_file: Option<PathBuf>,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub backoff_initial: Duration,
+    pub backoff_max: Duration,
+}
+
+impl OutboxConfig {
+    /// An outbox exists only for an event server; with a sample or file source the journal is the record.
+    pub fn from_config(feed: &crate::config::FeedConfig) -> Option<OutboxConfig> {
+        match crate::config::source::SourceSpec::parse(&feed.source).ok()? {
+            crate::config::source::SourceSpec::Http(base) => Some(OutboxConfig {
+                base,
+                token_file: feed.token_file.clone(),
+                connect_timeout: feed.connect_timeout(),
+                request_timeout: feed.request_timeout(),
+                backoff_initial: Duration::from_millis(feed.backoff_initial_ms),
+                backoff_max: Duration::from_millis(feed.backoff_max_ms),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Handle to the outbox worker. Dropping it stops the worker (unsent posts stay in the journals).
+pub struct ResultOutbox {
+    posts: mpsc::UnboundedSender<ResultPost>,
+    reports: Receiver<PostReport>,
+    /// Keys handed to the worker and not yet answered: a post is queued once.
+    in_flight: HashSet<String>,
+}
+
+impl ResultOutbox {
+    pub fn spawn(config: OutboxConfig) -> ResultOutbox {
+        let (post_tx, post_rx) = mpsc::unbounded_channel();
+        let (report_tx, report_rx) = crossbeam_channel::unbounded();
+        std::thread::Builder::new()
+            .name("result-outbox".into())
+            .spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(runtime) => runtime.block_on(run(config, post_rx, report_tx)),
+                Err(e) => tracing::error!("result outbox cannot start its runtime: {e}"),
+            })
+            .expect("spawn result outbox thread");
+        ResultOutbox {
+            posts: post_tx,
+            reports: report_rx,
+            in_flight: HashSet::new(),
+        }
+    }
+
+    /// Queue a post unless the same key is already on its way. Never blocks.
+    pub fn post(&mut self, post: ResultPost) {
+        if self.in_flight.insert(post.idempotency_key.clone()) && self.posts.send(post).is_err() {
+            tracing::error!("result outbox worker is gone; results stay in the journal");
+        }
+    }
+
+    /// The next final answer, if one arrived. Never blocks.
+    pub fn try_report(&mut self) -> Option<PostReport> {
+        let report = self.reports.try_recv().ok()?;
+        self.in_flight.remove(&report.idempotency_key);
+        Some(report)
+    }
+
+    /// Posts sent and not yet answered for good.
+    pub fn waiting(&self) -> usize {
+        self.in_flight.len()
+    }
+}
+
+async fn run(config: OutboxConfig, mut posts: mpsc::UnboundedReceiver<ResultPost>, reports: Sender<PostReport>) {
+    let token = match read_token(&config).await {
+        Ok(token) => token,
+        Err(e) => {
+            tracing::error!("result outbox: {e}; results are posted without a token and will be refused");
+            None
+        }
+    };
+    // reqwest is built without a bundled crypto provider; ring is ours. Installing twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = match reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout)
+        .user_agent(concat!("venue-kiosk/", env!("CARGO_PKG_VERSION")))
+        .build()
+    {
+        Ok(client) => client,
+        Err(e) => {
+            tracing::error!("result outbox cannot build its HTTP client: {e}");
+            return;
+        }
+    };
+    while let Some(post) = posts.recv().await {
+        let delivery = Delivery {
+            client: client.clone(),
+            config: config.clone(),
+            token: token.clone(),
+            reports: reports.clone(),
+        };
+        tokio::spawn(delivery.deliver(post));
+    }
+}
+
+/// Posts a broadcast message to the event server (`POST /api/v1/admin/messages`) once, from the
+/// calling thread (the operator panel runs it on a thread of its own). Returns the stored
+/// message's id, or what went wrong in words for the operator.
+pub fn post_broadcast(config: &OutboxConfig, text: &str, priority: &str, expires: chrono::DateTime<chrono::Utc>) -> Result<String, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    runtime.block_on(async {
+        let token = read_token(config)
+            .await?
+            .ok_or("no token: set VENUE_KIOSK_TOKEN or feed.token_file")?;
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let url = config.base.join("api/v1/admin/messages").map_err(|e| e.to_string())?;
+        let body = serde_json::json!({
+            "text": text,
+            "priority": priority,
+            "expires": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        });
+        let response = client
+            .post(url)
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(|e| format!("cannot reach the server: {e}"))?;
+        let status = response.status().as_u16();
+        let answer = response.bytes().await.map_err(|e| e.to_string())?;
+        if status == 201 || status == 200 {
+            let stored: serde_json::Value = serde_json::from_slice(&answer).unwrap_or_default();
+            Ok(stored["id"].as_str().unwrap_or("?").to_string())
+        } else {
+            match judge_answer(status, &answer) {
+                Verdict::Done(PostOutcome::Rejected { reason, .. }) => Err(format!("HTTP {status}: {reason}")),
+                _ => Err(format!("HTTP {status}")),
+            }
+        }
+    })
+}
+
+/// One write to the event server's admin API (`/api/v1/admin/...`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdminCall {
+    pub method: reqwest::Method,
+    /// Path segments under the base, e.g. `["api", "v1", "admin", "prizes", id]` (each is escaped).
+    pub segments: Vec<String>,
+    /// `None` for a call without a body.
+    pub content_type: Option<&'static str>,
+    pub body: Vec<u8>,
+}
+
+/// Runs admin writes in order, from the calling thread (the draw panel runs it on a thread of its
+/// own), with the outbox's token and timeouts; stops at the first refusal. Returns how many were
+/// done, or what went wrong in words for the operator.
+pub fn admin_calls(config: &OutboxConfig, calls: &[AdminCall]) -> Result<usize, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    runtime.block_on(async {
+        let token = read_token(config)
+            .await?
+            .ok_or("no admin token: set VENUE_KIOSK_TOKEN or feed.token_file")?;
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout.max(Duration::from_secs(30)))
+            .build()
+            .map_err(|e| e.to_string())?;
+        for (done, call) in calls.iter().enumerate() {
+            let mut url = config.base.clone();
+            url.path_segments_mut()
+                .map_err(|_| "the server URL cannot take a path".to_string())?
+                .pop_if_empty()
+                .extend(&call.segments);
+            let mut request = client
+                .request(call.method.clone(), url)
+                .header(AUTHORIZATION, format!("Bearer {token}"));
+            if let Some(content_type) = call.content_type {
+                request = request.header(CONTENT_TYPE, content_type).body(call.body.clone());
+            }
+            let what = format!("{} /{}", call.method, call.segments.join("/"));
+            let response = request
+                .send()
+                .await
+                .map_err(|e| format!("cannot reach the server ({done} of {} done): {e}", calls.len()))?;
+            let status = response.status().as_u16();
+            if !(200..300).contains(&status) {
+                let answer = response.bytes().await.unwrap_or_default();
+                let reason = match judge_answer(status, &answer) {
+                    Verdict::Done(PostOutcome::Rejected { reason, .. }) => format!(": {reason}"),
+                    _ => String::new(),
+                };
+                return Err(format!("{what}: HTTP {status}{reason} ({done} of {} done)", calls.len()));
+            }
+        }
+        Ok(calls.len())
+    })
+}
+
+async fn read_token(config: &OutboxConfig) -> Result<Option<String>, String> {
+    if let Ok(token) = std::env::var("VENUE_KIOSK_TOKEN")
+        && !token.trim().is_empty()
+    {
+        return Ok(Some(token.trim().to_string()));
+    }
+    let Some(path) = &config.token_file else { return Ok(None) };
+    let text = tokio::fs::read_to_string(path)
+        .await
+        .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?;
+    Ok(Some(text.trim().to_string()).filter(|t| !t.is_empty()))
+}
+
+struct Delivery {
+    client: reqwest::Client,
+    config: OutboxConfig,
+    token: Option<String>,
+    reports: Sender<PostReport>,
+}
+
+impl Delivery {
+    /// Posts until the server gives a final answer; the body and key never change between tries.
+    async fn deliver(self, post: ResultPost) {
+        let url = match self.config.base.join(post.stream.path()) {
+            Ok(url) => url,
+            Err(e) => {
+                self.report(
+                    &post,
+                    PostOutcome::Rejected {
+                        status: 0,
+                        reason: format!("bad URL: {e}"),
+                    },
+                );
+                return;
+            }
+        };
+        let body = serde_json::to_vec(&post.body).expect("a JSON value serializes");
+        let mut failures = 0u32;
+        loop {
+            let verdict = match self.attempt(&url, &post.idempotency_key, &body).await {
+                Ok((status, answer)) => judge_answer(status, &answer),
+                Err(e) => Verdict::Retry(e),
+            };
+            match verdict {
+                Verdict::Done(outcome) => {
+                    self.report(&post, outcome);
+                    return;
+                }
+                Verdict::Retry(why) => {
+                    failures += 1;
+                    let delay = backoff_delay(failures, self.config.backoff_initial, self.config.backoff_max, &mut rand::rng());
+                    if failures == 1 || failures.is_power_of_two() {
+                        tracing::warn!(key = %post.idempotency_key, "result not delivered yet ({why}); retrying in {delay:?}");
+                    }
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, url: &Url, key: &str, body: &[u8]) -> Result<(u16, Vec<u8>), String> {
+        let mut request = self
+            .client
+            .post(url.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header("Idempotency-Key", key)
+            .body(body.to_vec());
+        if let Some(token) = &self.token {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let mut response = request.send().await.map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        // Answers are small (one result); a huge one is cut, not buffered.
+        const MAX_ANSWER: usize = 1 << 20;
+        let mut answer = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+            if answer.len() + chunk.len() > MAX_ANSWER {
+                break;
+            }
+            answer.extend_from_slice(&chunk);
+        }
+        Ok((status, answer))
+    }
+
+    fn report(&self, post: &ResultPost, outcome: PostOutcome) {
+        match &outcome {
+            PostOutcome::Stored { status } => tracing::info!(key = %post.idempotency_key, status, "result stored on the server"),
+            PostOutcome::Conflict { .. } => {
+                tracing::error!(key = %post.idempotency_key, "the server holds a different result for this key (409)")
+            }
+            PostOutcome::Rejected { status, reason } => {
+                tracing::error!(key = %post.idempotency_key, status, "the server refused the result: {reason}")
+            }
+        }
+        let _ = self.reports.send(PostReport {
+            stream: post.stream,
+            id: post.id,
+            idempotency_key: post.idempotency_key.clone(),
+            outcome,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_follow_the_contract_table() {
+        assert_eq!(judge_answer(201, b"{}"), Verdict::Done(PostOutcome::Stored { status: 201 }));
+        assert_eq!(judge_answer(200, b""), Verdict::Done(PostOutcome::Stored { status: 200 }));
+        let stored = br#"{"version":1,"prize_id":"p","batch":1,"winners":[7]}"#;
+        match judge_answer(409, stored) {
+            Verdict::Done(PostOutcome::Conflict { server_result }) => assert_eq!(server_result["winners"][0], 7),
+            other => panic!("{other:?}"),
+        }
+        for status in [500, 502, 503, 429, 408] {
+            assert!(matches!(judge_answer(status, b""), Verdict::Retry(_)), "{status} is retried");
+        }
+        assert!(
+            matches!(judge_answer(409, b"<html>"), Verdict::Retry(_)),
+            "a 409 we cannot read is retried"
+        );
+        let refused = br#"{"version":1,"error":"unauthorized","message":"missing or invalid bearer token"}"#;
+        assert_eq!(
+            judge_answer(401, refused),
+            Verdict::Done(PostOutcome::Rejected {
+                status: 401,
+                reason: "unauthorized: missing or invalid bearer token".into()
+            })
+        );
+        for status in [400, 404, 413] {
+            assert!(matches!(judge_answer(status, b"nope"), Verdict::Done(PostOutcome::Rejected { .. })));
+        }
+    }
+
+    #[test]
+    fn paths_are_relative_to_the_base() {
+        let base = Url::parse("http://example.org/aurora/").unwrap();
+        assert_eq!(
+            base.join(ResultStream::Draw.path()).unwrap().as_str(),
+            "http://example.org/aurora/api/v1/draw/results"
+        );
+        assert_eq!(
+            base.join(ResultStream::Game.path()).unwrap().as_str(),
+            "http://example.org/aurora/api/v1/game/results"
+        );
+    }
+}

@@ -1,0 +1,392 @@
+//! What the audience sees: the prize, its photo, the machine window, the revealed winners and the
+//! footer, rebuilt only when something on it changed.
+
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+
+use super::{DrawDesk, DrawRoot, DrawTasks, LocalDraw, reels};
+use crate::config::Config;
+use crate::feed::{FeedState, Outbox};
+use crate::screens::Screen;
+use crate::shell::images::{ImageEntry, ImageStore};
+use crate::shell::ui::{UiFonts, UiRoot, ellipsize, theme};
+use venue_contract::sample;
+use venue_rules::draw::desk::{Desk, Stage};
+use venue_rules::draw::engine;
+
+pub(super) fn spawn_root(mut commands: Commands) {
+    commands.spawn((
+        Name::new("Lucky draw"),
+        DrawRoot,
+        DespawnOnExit(Screen::LuckyDraw),
+        Node {
+            width: percent(100),
+            height: percent(100),
+            flex_direction: FlexDirection::Column,
+            padding: UiRect::axes(px(56), px(36)),
+            row_gap: px(18),
+            ..default()
+        },
+    ));
+}
+
+/// Photos decode in the background: the embedded sample's are compiled in; others are read from a
+/// file (absolute, or relative to a file source's directory) or downloaded from an http(s) URL.
+/// A forgotten (failed, then retried) photo is asked for again.
+pub(super) fn request_photos(local: Res<LocalDraw>, config: Res<Config>, mut store: ResMut<ImageStore>) {
+    if !local.is_changed() && !store.is_changed() {
+        return;
+    }
+    let Some(draw) = local.effective.as_deref() else { return };
+    let base_dir = match crate::config::source::SourceSpec::parse(&config.feed.source) {
+        Ok(crate::config::source::SourceSpec::Dir(dir)) => Some(dir),
+        _ => None,
+    };
+    for prize in &draw.prizes {
+        let Some(url) = prize.image_url.as_deref() else { continue };
+        if store.get(url).is_some() {
+            continue;
+        }
+        if let Some(bytes) = sample::prize_photo(url) {
+            store.request_bytes(url, bytes);
+            continue;
+        }
+        store.request_photo(url, base_dir.as_deref());
+    }
+}
+
+/// Everything the stage is built from.
+#[derive(SystemParam)]
+pub(super) struct StageSource<'w> {
+    feed: Res<'w, FeedState>,
+    store: Res<'w, ImageStore>,
+    fonts: Res<'w, UiFonts>,
+    desk: Option<Res<'w, DrawDesk>>,
+    tasks: Res<'w, DrawTasks>,
+    local: Res<'w, LocalDraw>,
+    outbox: Option<Res<'w, Outbox>>,
+    rig: Option<Res<'w, reels::ReelRig>>,
+}
+
+pub(super) fn rebuild(mut commands: Commands, source: StageSource, root: UiRoot<DrawRoot>, mut built: Local<Option<(u64, usize)>>) {
+    let StageSource {
+        feed,
+        store,
+        fonts,
+        desk,
+        tasks,
+        local,
+        outbox,
+        rig,
+    } = source;
+    let added = root.just_spawned();
+    let Some(root) = root.entity() else { return };
+    let desk_changed = desk.as_ref().is_some_and(|d| d.is_changed());
+    let key = (feed.revision, store.pending());
+    let rig_added = rig.as_ref().is_some_and(|r| r.is_added());
+    if *built == Some(key) && !added && !desk_changed && !rig_added && !tasks.is_changed() && !local.is_changed() {
+        return;
+    }
+    *built = Some(key);
+    let posting = outbox.is_some();
+    commands.entity(root).despawn_children();
+    commands.entity(root).with_children(|ui| {
+        ui.spawn((Text::new("LUCKY DRAW · 행운의 추첨"), fonts.bold(56.0, theme::GOLD)));
+        let Some(desk) = desk.as_deref() else {
+            let line = tasks
+                .open_error
+                .clone()
+                .map(|e| format!("Draw journal unavailable: {e}"))
+                .or_else(|| {
+                    local
+                        .load_error
+                        .as_ref()
+                        .map(|e| format!("Local prize list unusable (see the operator panel, F1): {e}"))
+                })
+                .unwrap_or_else(|| "Waiting for prizes and tickets from the event feed…".into());
+            ui.spawn((Text::new(line), fonts.text(30.0, theme::TEXT_DIM)));
+            return;
+        };
+        build_stage(ui, &desk.0, &store, &fonts, rig.as_deref(), posting);
+    });
+}
+
+fn build_stage(
+    ui: &mut ChildSpawnerCommands,
+    desk: &Desk,
+    store: &ImageStore,
+    fonts: &UiFonts,
+    rig: Option<&reels::ReelRig>,
+    posting: bool,
+) {
+    let Some(prize) = desk.prize() else {
+        ui.spawn((Text::new("No prizes in the feed"), fonts.text(30.0, theme::TEXT_DIM)));
+        return;
+    };
+    let drawn = desk.state.winners_of(&prize.engine.id);
+    ui.spawn(Node {
+        column_gap: px(40),
+        flex_grow: 1.0,
+        // Never push the status lines below off the screen, whatever the columns hold.
+        min_height: px(0),
+        flex_basis: px(0),
+        overflow: Overflow::clip(),
+        ..default()
+    })
+    .with_children(|row| {
+        // Left: the prize.
+        row.spawn(Node {
+            flex_direction: FlexDirection::Column,
+            row_gap: px(12),
+            width: px(560),
+            flex_shrink: 0.0,
+            ..default()
+        })
+        .with_children(|col| {
+            photo(col, store, prize.image_url.as_deref(), 560.0, 420.0, fonts);
+            col.spawn((Text::new(prize.name.clone()), fonts.bold(40.0, theme::TEXT)));
+            col.spawn((
+                Text::new(format!("{} of {} winners drawn", drawn.len(), prize.engine.winner_count)),
+                fonts.text(26.0, theme::TEXT_DIM),
+            ));
+        });
+        // Centre: the machine.
+        row.spawn(Node {
+            flex_direction: FlexDirection::Column,
+            row_gap: px(18),
+            flex_grow: 1.0,
+            align_items: AlignItems::Center,
+            ..default()
+        })
+        .with_children(|col| {
+            let (label, color) = match desk.stage {
+                Stage::Idle => ("READY · SPACE to draw", theme::GOLD),
+                Stage::Committing => ("SEALING THE RESULT…", theme::TEXT_DIM),
+                Stage::Rolling { .. } => ("ROLLING…", theme::TEXT),
+                Stage::Revealed { .. } => ("WINNER · 당첨!", theme::GOLD),
+            };
+            col.spawn((Text::new(label), fonts.bold(44.0, color)));
+            if let Some(rig) = rig {
+                reels::spawn_window(col, rig, desk.reel_count());
+            }
+            if let Stage::Revealed { sequence } = desk.stage
+                && let Some(record) = desk.record(sequence)
+            {
+                revealed_winners(col, desk, record, fonts);
+            }
+            if let Some(ticket) = desk.confirm_no_show {
+                col.spawn((
+                    Text::new(format!(
+                        "#{ticket} {} did not show up? N again: draw one replacement · ESC: keep the winner",
+                        desk.display_name(ticket)
+                    )),
+                    fonts.bold(28.0, theme::STALE),
+                ));
+            }
+            if let Some(notice) = &desk.notice {
+                col.spawn((Text::new(notice.clone()), fonts.bold(26.0, theme::OFFLINE)));
+            }
+            if let Some(problem) = &desk.post_problem {
+                col.spawn((Text::new(problem.clone()), fonts.bold(22.0, theme::OFFLINE)));
+            }
+        });
+        // Right: winners so far.
+        row.spawn(Node {
+            flex_direction: FlexDirection::Column,
+            row_gap: px(8),
+            width: px(420),
+            flex_shrink: 0.0,
+            ..default()
+        })
+        .with_children(|col| {
+            col.spawn((Text::new("WINNERS · 당첨자"), fonts.bold(26.0, theme::GOLD)));
+            let revealed_only = |seq: u64| !matches!(desk.stage, Stage::Rolling { sequence, .. } if sequence == seq);
+            for p in &desk.prizes {
+                let winners: Vec<_> = desk
+                    .records
+                    .iter()
+                    .filter(|r| r.prize_id == p.engine.id && revealed_only(r.sequence))
+                    .flat_map(|r| r.winners.iter())
+                    .collect();
+                if winners.is_empty() {
+                    continue;
+                }
+                col.spawn((Text::new(ellipsize(&p.name, 34)), fonts.bold(22.0, theme::TEXT)));
+                let names: Vec<String> = winners
+                    .iter()
+                    .take(8)
+                    .map(|w| format!("#{} {}", w.ticket, desk.display_name(w.ticket)))
+                    .collect();
+                col.spawn((Text::new(names.join("  ·  ")), fonts.text(18.0, theme::TEXT_DIM)));
+            }
+        });
+    });
+    ui.spawn((
+        Text::new(format!(
+            "Seed commitment {} · Tickets {} ({} in the pool) · {}",
+            engine::fingerprint(&desk.commitment()),
+            engine::fingerprint(&engine::tickets_hash(&desk.pool)),
+            desk.pool.len(),
+            server_line(desk, posting),
+        )),
+        fonts.text(22.0, theme::TEXT_DIM),
+    ));
+    ui.spawn((
+        Text::new("SPACE next · ← → prize · ↑ ↓ winner · N no-show · ESC cancel"),
+        fonts.text(20.0, theme::TEXT_DIM),
+    ));
+}
+
+/// Where the results stand with the event server, in a few words.
+fn server_line(desk: &Desk, posting: bool) -> String {
+    if !posting {
+        let n = desk.records.len();
+        return format!("{n} result{} in the local journal (no event server)", if n == 1 { "" } else { "s" });
+    }
+    let stored = desk.acknowledged.len();
+    let waiting = desk.unposted().count();
+    let mut line = format!("{stored} result{} stored on the server", if stored == 1 { "" } else { "s" });
+    if waiting > 0 {
+        line.push_str(&format!(", {waiting} waiting"));
+    }
+    if !desk.conflicts.is_empty() {
+        line.push_str(&format!(", {} CONFLICTS", desk.conflicts.len()));
+    }
+    line
+}
+
+/// Winners of the record on screen: large lines for a few, a wall of cards for a big batch (every
+/// winner of the prize so far, this batch's in gold). A no-show replacement names whom it replaces;
+/// a result the server holds differently is shown with the server's winners.
+fn revealed_winners(col: &mut ChildSpawnerCommands, desk: &Desk, record: &engine::AuditRecord, fonts: &UiFonts) {
+    let highlighted = desk.highlighted_winner();
+    if let Some(absent) = &record.replaces {
+        col.spawn((
+            Text::new(format!(
+                "replaces #{} {} (no-show)",
+                absent.ticket,
+                desk.display_name(absent.ticket)
+            )),
+            fonts.text(24.0, theme::TEXT_DIM),
+        ));
+    }
+    let prize_winners = desk.state.winners_of(&record.prize_id);
+    if prize_winners.len() <= 3 && record.winners.len() <= 3 {
+        for w in &record.winners {
+            let marker = if record.winners.len() > 1 && highlighted == Some(w.ticket) {
+                "▶ "
+            } else {
+                ""
+            };
+            col.spawn((
+                Text::new(format!("{marker}#{}  {}", w.ticket, desk.display_name(w.ticket))),
+                fonts.bold(44.0, theme::TEXT),
+            ));
+        }
+    } else {
+        col.spawn(Node {
+            flex_wrap: FlexWrap::Wrap,
+            justify_content: JustifyContent::Center,
+            column_gap: px(10),
+            row_gap: px(10),
+            width: px(760),
+            ..default()
+        })
+        .with_children(|wall| {
+            let this_batch: Vec<u32> = record.winners.iter().map(|w| w.ticket).collect();
+            let shown = 24;
+            for w in prize_winners.iter().rev().take(shown).rev() {
+                let fresh = this_batch.contains(&w.ticket);
+                let border = if highlighted == Some(w.ticket) {
+                    theme::TEXT
+                } else if fresh {
+                    theme::GOLD
+                } else {
+                    Color::srgba(1.0, 1.0, 1.0, 0.15)
+                };
+                wall.spawn((
+                    Node {
+                        width: px(176),
+                        padding: UiRect::axes(px(10), px(6)),
+                        flex_direction: FlexDirection::Column,
+                        align_items: AlignItems::Center,
+                        border: UiRect::all(px(if fresh { 3 } else { 1 })),
+                        border_radius: BorderRadius::all(px(10)),
+                        ..default()
+                    },
+                    BorderColor::all(border),
+                    BackgroundColor(theme::PANEL),
+                ))
+                .with_children(|card| {
+                    card.spawn((
+                        Text::new(format!("#{}", w.ticket)),
+                        fonts.bold(30.0, if fresh { theme::GOLD } else { theme::TEXT }),
+                    ));
+                    card.spawn((Text::new(ellipsize(desk.display_name(w.ticket), 14)), fonts.text(20.0, theme::TEXT)));
+                });
+            }
+            if prize_winners.len() > shown {
+                wall.spawn((
+                    Text::new(format!("… and {} earlier", prize_winners.len() - shown)),
+                    fonts.text(22.0, theme::TEXT_DIM),
+                ));
+            }
+        });
+    }
+    if let Some(server) = desk.conflicts.get(&record.sequence) {
+        let winners: Vec<String> = server["winners"]
+            .as_array()
+            .map(|ws| ws.iter().filter_map(|w| w.as_u64()).map(|t| format!("#{t}")).collect())
+            .unwrap_or_default();
+        col.spawn((
+            Node {
+                padding: UiRect::all(px(12)),
+                border_radius: BorderRadius::all(px(10)),
+                flex_direction: FlexDirection::Column,
+                ..default()
+            },
+            BackgroundColor(theme::URGENT),
+        ))
+        .with_children(|b| {
+            b.spawn((
+                Text::new("THE EVENT SERVER HOLDS A DIFFERENT RESULT FOR THIS BATCH"),
+                fonts.bold(24.0, theme::TEXT),
+            ));
+            b.spawn((
+                Text::new(format!("server's winners: {}", winners.join(" "))),
+                fonts.bold(28.0, theme::TEXT),
+            ));
+        });
+    }
+    col.spawn((
+        Text::new(format!("seed revealed {}", engine::fingerprint(&record.seed))),
+        fonts.text(20.0, theme::TEXT_DIM),
+    ));
+}
+
+/// The prize photo, or a framed placeholder saying why there is none (the draw works without it).
+fn photo(parent: &mut ChildSpawnerCommands, store: &ImageStore, url: Option<&str>, w: f32, h: f32, fonts: &UiFonts) {
+    let node = Node {
+        width: px(w),
+        height: px(h),
+        border_radius: BorderRadius::all(px(10)),
+        justify_content: JustifyContent::Center,
+        align_items: AlignItems::Center,
+        ..default()
+    };
+    match url.and_then(|u| store.get(u)) {
+        Some(ImageEntry::Ready(handle)) => {
+            parent.spawn((node, ImageNode::new(handle.clone())));
+        }
+        other => {
+            let label = match other {
+                Some(ImageEntry::Loading) => "…",
+                Some(ImageEntry::Failed(_)) => "photo unavailable",
+                _ => "no photo",
+            };
+            parent
+                .spawn((node, BackgroundColor(Color::srgb(0.10, 0.12, 0.20))))
+                .with_child((Text::new(label), fonts.text(18.0, theme::TEXT_DIM)));
+        }
+    }
+}

@@ -1,0 +1,523 @@
+//! The game's text and panels over the 3D stage: the lobby, the round banner, the countdown, each
+//! team's card under its net (key, live judgement, points), the leaderboard with what the next
+//! round is worth, the podium, and the calibration pulse. Rebuilt only when what it shows changes.
+
+use bevy::prelude::*;
+
+use super::input::key_label;
+use super::{Game, GameClock, LiveOutcomes};
+use crate::frame::AppSystems;
+use crate::screens::Screen;
+use crate::shell::ui::{UiFonts, UiRoot, ellipsize, hex_color, theme};
+use venue_rules::game::judge::Judgement;
+use venue_rules::game::session::{GameSession, Phase};
+
+#[derive(Component)]
+struct HudRoot;
+
+/// The calibration pulse: its size follows the beat every frame.
+#[derive(Component)]
+struct PulseDisk {
+    started_ms: f64,
+}
+
+pub fn plugin(app: &mut App) {
+    app.add_systems(OnEnter(Screen::CubeGame), spawn_root).add_systems(
+        Update,
+        (rebuild, pulse)
+            .chain()
+            .run_if(in_state(Screen::CubeGame))
+            .in_set(AppSystems::Present),
+    );
+}
+
+fn spawn_root(mut commands: Commands) {
+    commands.spawn((
+        Name::new("Cube game HUD"),
+        HudRoot,
+        DespawnOnExit(Screen::CubeGame),
+        Node {
+            width: percent(100),
+            height: percent(100),
+            flex_direction: FlexDirection::Column,
+            justify_content: JustifyContent::FlexStart,
+            padding: UiRect::axes(px(48), px(32)),
+            row_gap: px(14),
+            ..default()
+        },
+    ));
+}
+
+/// Everything the HUD shows that can change; the HUD is rebuilt when this does.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Shown {
+    phase: String,
+    countdown: i64,
+    live: Vec<(i64, Option<(Judgement, i64)>)>,
+    totals: Vec<i64>,
+    problem: Option<String>,
+    calibration: i64,
+}
+
+fn phase_key(phase: &Phase) -> String {
+    match phase {
+        Phase::Lobby => "lobby".into(),
+        Phase::Calibrating { started_ms, samples } => format!("cal{started_ms}-{}", samples.len()),
+        Phase::Countdown { round, .. } => format!("count{round}"),
+        Phase::Playing { round, started_ms } => format!("play{round}-{started_ms}"),
+        Phase::Paused { round, .. } => format!("paused{round}"),
+        Phase::Folding { round, .. } => format!("fold{round}"),
+        Phase::Leaderboard { round } => format!("board{round}"),
+        Phase::Podium => "podium".into(),
+    }
+}
+
+fn shown(game: &Game, live: &LiveOutcomes, now: f64) -> Shown {
+    let s = &game.session;
+    let live = match s.phase {
+        Phase::Playing { .. } => live
+            .outcomes
+            .iter()
+            .map(|o| {
+                let last = o
+                    .targets
+                    .iter()
+                    .filter(|x| x.press.is_some())
+                    .max_by(|a, b| a.target_ms.total_cmp(&b.target_ms))
+                    .map(|x| (x.judgement, x.offset_ms.unwrap_or(0.0).round() as i64));
+                (o.points, last)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Shown {
+        phase: phase_key(&s.phase),
+        countdown: match s.phase {
+            Phase::Countdown { until_ms, .. } => ((until_ms - now) / 1000.0).ceil() as i64,
+            _ => 0,
+        },
+        live,
+        totals: s.teams.iter().map(|t| s.board.total(&t.id).unwrap_or(0)).collect(),
+        problem: game.post_problem.clone(),
+        calibration: s.calibration_ms.round() as i64,
+    }
+}
+
+fn rebuild(
+    mut commands: Commands,
+    game: Option<Res<Game>>,
+    live: Res<LiveOutcomes>,
+    fonts: Res<UiFonts>,
+    clock: GameClock,
+    root: UiRoot<HudRoot>,
+    mut last: Local<Option<Shown>>,
+) {
+    let root_spawned = root.just_spawned();
+    let Some(root) = root.entity() else { return };
+    let now = clock.now_ms();
+    let current = game.as_deref().map(|g| shown(g, &live, now));
+    if *last == current && !root_spawned && last.is_some() {
+        return;
+    }
+    *last = current;
+    commands.entity(root).despawn_children();
+    commands.entity(root).with_children(|ui| {
+        let Some(game) = game.as_deref() else {
+            ui.spawn((Text::new("CUBE TIMING · 큐브 타이밍"), fonts.bold(64.0, theme::TEXT)));
+            ui.spawn((
+                Text::new("Waiting for teams from the event feed…"),
+                fonts.text(32.0, theme::TEXT_DIM),
+            ));
+            return;
+        };
+        let s = &game.session;
+        match &s.phase {
+            Phase::Lobby => lobby(ui, s, &fonts),
+            Phase::Calibrating { started_ms, samples } => calibration(ui, *started_ms, samples, &fonts),
+            Phase::Countdown { round, until_ms } => {
+                banner(ui, s, *round, "GET READY", &fonts);
+                let n = ((until_ms - now) / 1000.0).ceil().max(1.0);
+                ui.spawn(Node {
+                    justify_content: JustifyContent::Center,
+                    ..default()
+                })
+                .with_child((Text::new(format!("{n}")), fonts.bold(220.0, theme::GOLD)));
+                team_cards(ui, s, None, &fonts);
+            }
+            Phase::Playing { round, .. } => {
+                banner(ui, s, *round, "HIT YOUR KEY ON THE GLOWING SLOT", &fonts);
+                team_cards(ui, s, Some(&live), &fonts);
+            }
+            Phase::Paused { round, .. } => {
+                banner(ui, s, *round, "PAUSED · 일시 정지 — F8 resumes where it stopped", &fonts);
+                team_cards(ui, s, None, &fonts);
+            }
+            Phase::Folding { round, .. } => {
+                banner(ui, s, *round, "ROUND COMPLETE · 라운드 완료", &fonts);
+                team_cards(ui, s, None, &fonts);
+            }
+            Phase::Leaderboard { round } => leaderboard(ui, s, *round, &fonts),
+            Phase::Podium => podium(ui, s, &fonts),
+        }
+        let mut footer = format!(
+            "ENTER next · F8 pause · F5 restart round · F6 end round · F7 calibrate · latency correction {} ms",
+            s.calibration_ms.round()
+        );
+        if let Some(problem) = &game.post_problem {
+            footer = format!("{problem} · {footer}");
+        }
+        ui.spawn((Text::new(footer), fonts.text(20.0, theme::TEXT_DIM)));
+    });
+}
+
+fn banner(ui: &mut ChildSpawnerCommands, s: &GameSession, round: usize, hint: &str, fonts: &UiFonts) {
+    let r = &s.rounds[round];
+    let windows = s.rules(round).judge.windows_ms(f64::from(r.difficulty));
+    ui.spawn(Node {
+        flex_direction: FlexDirection::Column,
+        row_gap: px(6),
+        ..default()
+    })
+    .with_children(|col| {
+        col.spawn(Node {
+            column_gap: px(24),
+            align_items: AlignItems::Baseline,
+            ..default()
+        })
+        .with_children(|row| {
+            row.spawn((Text::new(r.name.clone()), fonts.bold(48.0, theme::TEXT)));
+            row.spawn((Text::new(format!("×{:.1} points", r.weight)), fonts.bold(48.0, theme::GOLD)));
+        });
+        col.spawn((
+            Text::new(format!(
+                "{hint} · round {} of {} · perfect ±{:.0} ms · great ±{:.0} · good ±{:.0} · bad ±{:.0}",
+                round + 1,
+                s.rounds.len(),
+                windows[0],
+                windows[1],
+                windows[2],
+                windows[3]
+            )),
+            fonts.text(24.0, theme::TEXT_DIM),
+        ));
+    });
+}
+
+fn judgement_label(j: Judgement) -> (&'static str, Color) {
+    match j {
+        Judgement::Perfect => ("PERFECT", theme::GOLD),
+        Judgement::Great => ("GREAT", theme::ONLINE),
+        Judgement::Good => ("GOOD", Color::srgb(0.45, 0.75, 1.0)),
+        Judgement::Bad => ("BAD", theme::STALE),
+        Judgement::Miss => ("MISS", theme::OFFLINE),
+    }
+}
+
+/// One card per team along the bottom, under its net.
+fn team_cards(ui: &mut ChildSpawnerCommands, s: &GameSession, live: Option<&LiveOutcomes>, fonts: &UiFonts) {
+    let outcomes: Vec<_> = match (&s.phase, live) {
+        (Phase::Playing { .. }, Some(live)) => (0..s.teams.len()).map(|t| live.get(t).cloned()).collect(),
+        (Phase::Folding { .. }, _) => s.last_outcomes.iter().cloned().map(Some).collect(),
+        _ => vec![None; s.teams.len()],
+    };
+    let compact = s.teams.len() > 4;
+    ui.spawn(Node {
+        width: percent(100),
+        justify_content: JustifyContent::SpaceAround,
+        column_gap: px(16),
+        // Under the nets, just above the operator line.
+        margin: UiRect::top(Val::Auto),
+        ..default()
+    })
+    .with_children(|row| {
+        for (team, outcome) in s.teams.iter().zip(outcomes) {
+            let color = hex_color(&team.color);
+            row.spawn((
+                Node {
+                    flex_direction: FlexDirection::Column,
+                    align_items: AlignItems::Center,
+                    padding: UiRect::axes(px(18), px(12)),
+                    min_width: px(if compact { 180.0 } else { 330.0 }),
+                    border: UiRect::top(px(6)),
+                    border_radius: BorderRadius::all(px(14)),
+                    ..default()
+                },
+                BorderColor::all(color),
+                BackgroundColor(theme::PANEL),
+            ))
+            .with_children(|card| {
+                card.spawn((
+                    Text::new(ellipsize(&team.name, 18)),
+                    fonts.bold(if compact { 24.0 } else { 34.0 }, color),
+                ));
+                card.spawn((
+                    Text::new(format!("[ {} ]", key_label(&team.key))),
+                    fonts.bold(if compact { 22.0 } else { 30.0 }, theme::TEXT),
+                ));
+                let total = s.board.total(&team.id).unwrap_or(0);
+                match outcome {
+                    Some(o) => {
+                        if let Some(last) = o
+                            .targets
+                            .iter()
+                            .filter(|t| t.press.is_some())
+                            .max_by(|a, b| a.target_ms.total_cmp(&b.target_ms))
+                        {
+                            let (label, c) = judgement_label(last.judgement);
+                            card.spawn((
+                                Text::new(format!("{label} {:+.0} ms", last.offset_ms.unwrap_or(0.0))),
+                                fonts.bold(26.0, c),
+                            ));
+                        }
+                        card.spawn((Text::new(format!("+{} this round", o.points)), fonts.text(24.0, theme::TEXT)));
+                    }
+                    None => {
+                        card.spawn((Text::new(format!("{total} pts")), fonts.bold(30.0, theme::TEXT)));
+                    }
+                }
+            });
+        }
+    });
+}
+
+fn lobby(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts) {
+    ui.spawn(Node {
+        flex_direction: FlexDirection::Column,
+        row_gap: px(10),
+        ..default()
+    })
+    .with_children(|col| {
+        col.spawn((Text::new("CUBE TIMING · 큐브 타이밍"), fonts.bold(64.0, theme::TEXT)));
+        col.spawn((
+            Text::new(format!(
+                "{} teams · {} rounds · press your key the moment the piece reaches the glowing slot",
+                s.teams.len(),
+                s.rounds.len()
+            )),
+            fonts.text(28.0, theme::TEXT_DIM),
+        ));
+        col.spawn(Node {
+            column_gap: px(16),
+            margin: UiRect::top(px(8)),
+            ..default()
+        })
+        .with_children(|row| {
+            for r in &s.rounds {
+                row.spawn((
+                    Node {
+                        flex_direction: FlexDirection::Column,
+                        padding: UiRect::all(px(14)),
+                        border_radius: BorderRadius::all(px(12)),
+                        width: px(300),
+                        ..default()
+                    },
+                    BackgroundColor(theme::PANEL),
+                ))
+                .with_children(|c| {
+                    c.spawn((Text::new(r.name.clone()), fonts.bold(24.0, theme::TEXT)));
+                    c.spawn((Text::new(format!("×{:.1} points", r.weight)), fonts.bold(32.0, theme::GOLD)));
+                    c.spawn((
+                        Text::new(format!("{} pieces · {:.1} slots/s", r.pieces, r.speed)),
+                        fonts.text(20.0, theme::TEXT_DIM),
+                    ));
+                });
+            }
+        });
+        col.spawn((
+            Text::new("Later rounds weigh more — a late comeback is always possible. ENTER to start · F7 to calibrate"),
+            fonts.bold(26.0, theme::GOLD),
+        ));
+    });
+    team_cards(ui, s, None, fonts);
+}
+
+fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, samples: &[f64], fonts: &UiFonts) {
+    ui.spawn(Node {
+        flex_direction: FlexDirection::Column,
+        row_gap: px(10),
+        ..default()
+    })
+    .with_children(|col| {
+        col.spawn((Text::new("CALIBRATION · 보정"), fonts.bold(56.0, theme::TEXT)));
+        col.spawn((
+            Text::new("Tap your key (or SPACE) exactly when the circle flashes. The median delay becomes the latency correction."),
+            fonts.text(28.0, theme::TEXT_DIM),
+        ));
+    });
+    ui.spawn(Node {
+        justify_content: JustifyContent::Center,
+        align_items: AlignItems::Center,
+        height: px(360),
+        ..default()
+    })
+    .with_child((
+        PulseDisk { started_ms },
+        Node {
+            width: px(160),
+            height: px(160),
+            border_radius: BorderRadius::all(percent(50)),
+            ..default()
+        },
+        BackgroundColor(theme::GOLD),
+    ));
+    let median = match venue_rules::game::judge::calibration_offset(samples) {
+        Some(offset) => format!("median so far {offset:+.0} ms"),
+        None => format!("a median needs {} taps", venue_rules::game::judge::CALIBRATION_MIN_SAMPLES),
+    };
+    ui.spawn((
+        Text::new(format!(
+            "{} taps of {} · {median}",
+            samples.len(),
+            venue_rules::game::session::BEATS
+        )),
+        fonts.bold(32.0, theme::TEXT),
+    ));
+}
+
+/// The pulse flashes large on each beat and shrinks until the next.
+fn pulse(game: Option<Res<Game>>, clock: GameClock, mut disks: Query<(&PulseDisk, &mut Node)>) {
+    let Some(_) = game else { return };
+    let now = clock.now_ms();
+    for (disk, mut node) in &mut disks {
+        let since = GameSession::beats(disk.started_ms)
+            .filter(|b| *b <= now)
+            .last()
+            .map_or(f64::INFINITY, |b| now - b);
+        let size = 160.0 + 160.0 * (-since / 180.0).exp() as f32;
+        let size = px(size);
+        if node.width != size {
+            node.width = size;
+            node.height = size;
+        }
+    }
+}
+
+fn leaderboard(ui: &mut ChildSpawnerCommands, s: &GameSession, round: usize, fonts: &UiFonts) {
+    ui.spawn((
+        Text::new(format!("STANDINGS · 순위 — after {}", s.rounds[round].name)),
+        fonts.bold(48.0, theme::TEXT),
+    ));
+    ui.spawn(Node {
+        flex_direction: FlexDirection::Column,
+        align_self: AlignSelf::Center,
+        row_gap: px(10),
+        padding: UiRect::all(px(24)),
+        width: px(1100),
+        border_radius: BorderRadius::all(px(18)),
+        // Below the turning cubes.
+        margin: UiRect::top(Val::Auto),
+        ..default()
+    })
+    .insert(BackgroundColor(theme::PANEL_FOCUS))
+    .with_children(|panel| {
+        for standing in s.board.standings() {
+            let Some(team) = s.teams.iter().find(|t| t.id == standing.team_id) else {
+                continue;
+            };
+            let color = hex_color(&team.color);
+            let gained = s.board.round_points(&team.id, round).unwrap_or(0);
+            panel
+                .spawn(Node {
+                    column_gap: px(28),
+                    align_items: AlignItems::Center,
+                    ..default()
+                })
+                .with_children(|row| {
+                    row.spawn((
+                        Node {
+                            width: px(70),
+                            ..default()
+                        },
+                        children![(Text::new(format!("{}", standing.rank)), fonts.bold(44.0, theme::GOLD))],
+                    ));
+                    row.spawn((
+                        Node {
+                            width: px(520),
+                            ..default()
+                        },
+                        children![(Text::new(ellipsize(&team.name, 24)), fonts.bold(40.0, color))],
+                    ));
+                    row.spawn((
+                        Node {
+                            width: px(220),
+                            ..default()
+                        },
+                        children![(Text::new(format!("{gained:+}")), fonts.text(34.0, theme::TEXT_DIM))],
+                    ));
+                    row.spawn((Text::new(format!("{}", standing.total)), fonts.bold(44.0, theme::TEXT)));
+                });
+        }
+    });
+    let next = match s.board.next_round() {
+        Some(next) => {
+            let r = &s.rounds[next];
+            let targets = r.pieces as usize;
+            format!(
+                "NEXT: {} · ×{:.1} — up to {} points at stake. ENTER to start",
+                r.name,
+                r.weight,
+                s.rules(next).max_round_points(targets)
+            )
+        }
+        None => "That was the final round. ENTER for the podium".into(),
+    };
+    ui.spawn((Text::new(next), fonts.bold(34.0, theme::GOLD)));
+}
+
+fn podium(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts) {
+    ui.spawn((Text::new("PODIUM · 시상대"), fonts.bold(64.0, theme::GOLD)));
+    let standings = s.board.standings();
+    ui.spawn(Node {
+        justify_content: JustifyContent::Center,
+        align_items: AlignItems::FlexEnd,
+        column_gap: px(24),
+        height: px(560),
+        ..default()
+    })
+    .with_children(|row| {
+        // Second, first, third, as on a real podium.
+        for place in [1usize, 0, 2] {
+            let Some(standing) = standings.get(place) else { continue };
+            let Some(team) = s.teams.iter().find(|t| t.id == standing.team_id) else {
+                continue;
+            };
+            let color = hex_color(&team.color);
+            let height = [420.0, 300.0, 220.0][place];
+            row.spawn(Node {
+                flex_direction: FlexDirection::Column,
+                align_items: AlignItems::Center,
+                row_gap: px(10),
+                width: px(360),
+                ..default()
+            })
+            .with_children(|col| {
+                col.spawn((Text::new(ellipsize(&team.name, 18)), fonts.bold(40.0, color)));
+                col.spawn((Text::new(format!("{} pts", standing.total)), fonts.bold(32.0, theme::TEXT)));
+                col.spawn((
+                    Node {
+                        width: percent(100),
+                        height: px(height),
+                        justify_content: JustifyContent::Center,
+                        padding: UiRect::top(px(18)),
+                        border_radius: BorderRadius::top(px(14)),
+                        ..default()
+                    },
+                    BackgroundColor(color.with_alpha(0.85)),
+                    children![(Text::new(format!("{}", standing.rank)), fonts.bold(120.0, theme::NIGHT))],
+                ));
+            });
+        }
+    });
+    if standings.len() > 3 {
+        let rest: Vec<String> = standings[3..]
+            .iter()
+            .filter_map(|st| {
+                s.teams
+                    .iter()
+                    .find(|t| t.id == st.team_id)
+                    .map(|t| format!("{}. {} {}", st.rank, t.name, st.total))
+            })
+            .collect();
+        ui.spawn((Text::new(rest.join("   ")), fonts.text(28.0, theme::TEXT_DIM)));
+    }
+}

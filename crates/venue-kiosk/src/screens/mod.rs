@@ -1,0 +1,121 @@
+//! The screens and the switching between them. `Screen` is the one state that says what is on show;
+//! each screen is a folder whose `mod.rs` wires its plugin and resources, systems in their own files.
+//! The operator panel (F1) drives the screens, so it lives here too.
+
+pub mod draw;
+pub mod game;
+pub mod operator;
+pub mod schedule;
+
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+
+use crate::config::Mode;
+use crate::frame::AppSystems;
+
+/// One state per screen; the operator switches with F2 / F3 / F4.
+#[derive(States, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Screen {
+    #[default]
+    Schedule,
+    LuckyDraw,
+    CubeGame,
+}
+
+impl From<Mode> for Screen {
+    fn from(mode: Mode) -> Self {
+        match mode {
+            Mode::Schedule => Screen::Schedule,
+            Mode::Draw => Screen::LuckyDraw,
+            Mode::Game => Screen::CubeGame,
+        }
+    }
+}
+
+/// A moment on a screen worth waiting for before a screenshot (`--capture-on`). Each screen says
+/// which one it is in ([`draw::moment`], [`game::moment`]), so captures never read a screen's
+/// internals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    /// Well into the roll: the first reel has landed, the others still spin.
+    Rolling,
+    Revealed,
+    /// The game's calibration with enough taps for a median.
+    Calibrating,
+    /// Mid-round, not at its first frame.
+    Playing,
+    /// Mid-fold.
+    Folding,
+    Leaderboard,
+    Podium,
+}
+
+/// The moment each screen that has one is in now.
+#[derive(SystemParam)]
+pub struct ScreenMoments<'w> {
+    desk: Option<Res<'w, draw::DrawDesk>>,
+    game: Option<Res<'w, game::Game>>,
+    speed: Option<Res<'w, game::GameSpeed>>,
+    time: Res<'w, Time<Real>>,
+}
+
+impl ScreenMoments<'_> {
+    pub fn draw(&self) -> Option<Moment> {
+        draw::moment(self.desk.as_deref()?, self.time.elapsed_secs_f64())
+    }
+
+    pub fn game(&self) -> Option<Moment> {
+        let now_ms = game::clock_ms(&self.time, self.speed.as_deref().copied().unwrap_or_default());
+        game::moment(self.game.as_deref()?, now_ms)
+    }
+}
+
+/// The screens, the switch keys and the operator panel.
+pub fn plugin(app: &mut App) {
+    app.add_plugins((schedule::plugin, draw::plugin, game::plugin, operator::plugin))
+        .add_systems(Update, switch_screen.in_set(AppSystems::RecordInput));
+}
+
+/// F2 / F3 / F4 switch screens without a restart.
+fn switch_screen(keys: Res<ButtonInput<KeyCode>>, mut next: ResMut<NextState<Screen>>) {
+    let target = if keys.just_pressed(KeyCode::F2) {
+        Screen::Schedule
+    } else if keys.just_pressed(KeyCode::F3) {
+        Screen::LuckyDraw
+    } else if keys.just_pressed(KeyCode::F4) {
+        Screen::CubeGame
+    } else {
+        return;
+    };
+    info!("operator switched to {target:?}");
+    NextState::set_if_neq(&mut *next, target);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hotkeys_switch_screens_in_a_running_app() {
+        // No InputPlugin: the test owns the key state, as a real key event would set it.
+        let mut app = App::new();
+        app.add_plugins(bevy::state::app::StatesPlugin)
+            .init_resource::<ButtonInput<KeyCode>>()
+            .insert_state(Screen::Schedule)
+            .add_systems(Update, switch_screen);
+        app.update();
+        for (key, expected) in [
+            (KeyCode::F3, Screen::LuckyDraw),
+            (KeyCode::Escape, Screen::LuckyDraw),
+            (KeyCode::F4, Screen::CubeGame),
+            (KeyCode::F2, Screen::Schedule),
+        ] {
+            let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
+            keys.reset_all();
+            keys.press(key);
+            app.update();
+            app.update();
+            assert_eq!(*app.world().resource::<State<Screen>>().get(), expected, "after {key:?}");
+        }
+    }
+}

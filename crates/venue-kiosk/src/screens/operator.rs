@@ -1,0 +1,206 @@
+//! Operator panel (egui), toggled with F1: switch screens, see the feed's health and recent errors,
+//! and how the renderer was set up. Hidden by default so the audience never sees it.
+
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
+use crate::feed::{FeedLog, FeedState, FeedStatus};
+use crate::frame::AppSystems;
+use crate::screens::Screen;
+use crate::shell::display::RenderProfile;
+
+#[derive(Resource, Default)]
+pub struct OperatorPanel {
+    pub open: bool,
+}
+
+/// The broadcast form: what the organiser types, and how the last send went.
+#[derive(Resource)]
+struct BroadcastForm {
+    text: String,
+    priority: &'static str,
+    minutes: u32,
+    status: Option<String>,
+    answer: Option<crossbeam_channel::Receiver<Result<String, String>>>,
+}
+
+impl Default for BroadcastForm {
+    fn default() -> Self {
+        Self {
+            text: String::new(),
+            priority: "normal",
+            minutes: 30,
+            status: None,
+            answer: None,
+        }
+    }
+}
+
+pub fn plugin(app: &mut App) {
+    app.init_resource::<OperatorPanel>()
+        .init_resource::<BroadcastForm>()
+        .add_systems(Update, toggle_panel.in_set(AppSystems::RecordInput))
+        .add_systems(EguiPrimaryContextPass, draw_panel);
+}
+
+fn toggle_panel(keys: Res<ButtonInput<KeyCode>>, mut panel: ResMut<OperatorPanel>) {
+    if keys.just_pressed(KeyCode::F1) {
+        panel.open = !panel.open;
+    }
+}
+
+/// What the panel reports: the feed's health, its recent errors, the renderer.
+#[derive(SystemParam)]
+struct PanelFacts<'w> {
+    status: Res<'w, FeedStatus>,
+    feed: Res<'w, FeedState>,
+    log: Res<'w, FeedLog>,
+    profile: Option<Res<'w, RenderProfile>>,
+}
+
+/// What the panel drives: the screen on show and the game.
+#[derive(SystemParam)]
+struct PanelControls<'w> {
+    screen: Res<'w, State<Screen>>,
+    next: ResMut<'w, NextState<Screen>>,
+    game: Option<Res<'w, crate::screens::game::Game>>,
+    game_commands: MessageWriter<'w, crate::screens::game::GameCommand>,
+}
+
+fn draw_panel(
+    mut contexts: EguiContexts,
+    mut panel: ResMut<OperatorPanel>,
+    facts: PanelFacts,
+    controls: PanelControls,
+    config: Res<crate::config::Config>,
+    mut form: ResMut<BroadcastForm>,
+) {
+    let PanelFacts {
+        status,
+        feed,
+        log,
+        profile,
+    } = facts;
+    let PanelControls {
+        screen,
+        mut next,
+        game,
+        mut game_commands,
+    } = controls;
+    if !panel.open {
+        return;
+    }
+    let Ok(ctx) = contexts.ctx_mut() else { return };
+    let mut open = panel.open;
+    egui::Window::new("Operator · 운영자")
+        .open(&mut open)
+        .default_width(420.0)
+        .show(ctx, |ui| {
+            ui.horizontal(|ui| {
+                for (label, target) in [
+                    ("F2 Schedule", Screen::Schedule),
+                    ("F3 Lucky draw", Screen::LuckyDraw),
+                    ("F4 Game", Screen::CubeGame),
+                ] {
+                    if ui.selectable_label(*screen.get() == target, label).clicked() {
+                        NextState::set_if_neq(&mut *next, target);
+                    }
+                }
+            });
+            ui.separator();
+            ui.label(format!("Event: {}", feed.event_name().unwrap_or("—")));
+            ui.label(format!("Feed: {}", status.summary(|t| t.format("%H:%M:%S UTC").to_string())));
+            if let Some(error) = &status.last_error {
+                ui.colored_label(egui::Color32::from_rgb(240, 90, 90), error);
+            }
+            if let Some(p) = profile {
+                ui.label(format!("Render: {} ({})", if p.high { "high" } else { "low" }, p.reason));
+            }
+            if *screen.get() == Screen::CubeGame
+                && let Some(game) = game.as_deref()
+            {
+                use crate::screens::game::GameCommand;
+                ui.separator();
+                ui.label(format!(
+                    "Game {} · {} · {} of {} rounds played",
+                    game.session.game_id,
+                    game.session.phase_name(),
+                    game.session.board.rounds_played(),
+                    game.session.rounds.len()
+                ));
+                ui.horizontal(|ui| {
+                    for (label, command) in [
+                        ("Next (Enter)", GameCommand::Next),
+                        ("Pause/resume (F8)", GameCommand::Pause),
+                        ("Restart round (F5)", GameCommand::RestartRound),
+                        ("End round (F6)", GameCommand::EndRound),
+                        ("Calibrate (F7)", GameCommand::Calibrate),
+                    ] {
+                        if ui.button(label).clicked() {
+                            game_commands.write(command);
+                        }
+                    }
+                });
+            }
+            if let Some(server) = crate::feed::outbox::OutboxConfig::from_config(&config.feed) {
+                broadcast(ui, &mut form, server);
+            }
+            ui.collapsing("Recent feed errors", |ui| {
+                if log.recent.is_empty() {
+                    ui.label("none");
+                }
+                for line in log.recent.iter().rev().take(12) {
+                    ui.monospace(line);
+                }
+            });
+            ui.small("Quit: Ctrl+Shift+Q · this panel: F1");
+        });
+    panel.open = open;
+}
+
+/// Type a message, send it to the event server; every screen shows it within one poll.
+fn broadcast(ui: &mut egui::Ui, form: &mut BroadcastForm, server: crate::feed::outbox::OutboxConfig) {
+    if let Some(rx) = &form.answer
+        && let Ok(result) = rx.try_recv()
+    {
+        form.status = Some(match result {
+            Ok(id) => format!("sent ({id}); screens show it within one poll"),
+            Err(e) => format!("not sent: {e}"),
+        });
+        form.answer = None;
+    }
+    ui.separator();
+    ui.label("Broadcast to every screen · 전체 공지");
+    ui.add(
+        egui::TextEdit::multiline(&mut form.text)
+            .desired_rows(2)
+            .hint_text("Keynote moved to Hall B …"),
+    );
+    ui.horizontal(|ui| {
+        for p in ["info", "normal", "urgent"] {
+            if ui.selectable_label(form.priority == p, p).clicked() {
+                form.priority = p;
+            }
+        }
+        ui.add(egui::Slider::new(&mut form.minutes, 5..=240).text("min"));
+    });
+    let text = form.text.trim().to_string();
+    let sending = form.answer.is_some();
+    if ui.add_enabled(!text.is_empty() && !sending, egui::Button::new("Send")).clicked() {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let (priority, expires) = (
+            form.priority,
+            chrono::Utc::now() + chrono::Duration::minutes(i64::from(form.minutes)),
+        );
+        // The network never touches a frame: the post runs on its own thread.
+        std::thread::spawn(move || {
+            let _ = tx.send(crate::feed::outbox::post_broadcast(&server, &text, priority, expires));
+        });
+        form.answer = Some(rx);
+        form.status = Some("sending…".into());
+    }
+    if let Some(status) = &form.status {
+        ui.label(status);
+    }
+}

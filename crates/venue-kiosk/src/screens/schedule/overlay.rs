@@ -1,0 +1,677 @@
+//! The overlay over the sky: the event clock, now/next per room (or one room at its door), the
+//! timetable during breaks, and broadcast messages, in landscape and portrait.
+
+use std::hash::{Hash, Hasher};
+
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::{OverlayCost, OverlayKey, ScheduleRoot, scene};
+use crate::config::Config;
+use crate::feed::FeedState;
+use crate::screens::Screen;
+use crate::shell::clock::VenueClock;
+use crate::shell::ui::{UiFonts, ellipsize, hex_color, theme};
+use venue_contract::wire::{EventInfo, Message, Priority, Schedule, Session};
+use venue_rules::schedule::now_next;
+
+pub(super) fn spawn_root(mut commands: Commands) {
+    commands.spawn((
+        Name::new("Schedule overlay"),
+        ScheduleRoot,
+        DespawnOnExit(Screen::Schedule),
+        Node {
+            width: percent(100),
+            height: percent(100),
+            flex_direction: FlexDirection::Column,
+            padding: UiRect::axes(px(56), px(40)),
+            row_gap: px(16),
+            ..default()
+        },
+    ));
+}
+
+/// Layouts are designed for 1920×1080 (landscape) and 1080×1920 (portrait); other sizes scale.
+pub(super) fn scale_ui_to_window(window: Query<&Window, (With<PrimaryWindow>, Changed<Window>)>, mut scale: ResMut<UiScale>) {
+    let Ok(window) = window.single() else { return };
+    let (w, h) = (window.width(), window.height());
+    let s = if h > w { w / 1080.0 } else { (w / 1920.0).min(h / 1080.0) };
+    if (scale.0 - s).abs() > 1e-3 && s.is_finite() && s > 0.0 {
+        scale.0 = s;
+    }
+}
+
+/// Active messages at `now`, with urgent ones first.
+pub fn active_messages(messages: Option<&venue_contract::wire::Messages>, now: DateTime<Utc>) -> impl Iterator<Item = &Message> {
+    messages
+        .into_iter()
+        .flat_map(|m| m.messages.iter())
+        .filter(move |m| m.starts.with_timezone(&Utc) <= now && now < m.expires.with_timezone(&Utc))
+}
+
+/// Everything the overlay is built from.
+#[derive(SystemParam)]
+pub(crate) struct OverlaySource<'w, 's> {
+    feed: Res<'w, FeedState>,
+    clock: Res<'w, VenueClock>,
+    config: Res<'w, Config>,
+    fonts: Res<'w, UiFonts>,
+    tour: Res<'w, scene::Tour>,
+    window: Query<'w, 's, &'static Window, With<PrimaryWindow>>,
+}
+
+/// What every part of the overlay reads.
+struct View<'a> {
+    feed: &'a FeedState,
+    fonts: &'a UiFonts,
+    now: DateTime<Utc>,
+    tz: Tz,
+}
+
+pub(crate) fn rebuild_overlay(
+    mut commands: Commands,
+    source: OverlaySource,
+    root: Query<Entity, With<ScheduleRoot>>,
+    added: Query<(), Added<ScheduleRoot>>,
+    mut built: Local<Option<OverlayKey>>,
+    mut cost: ResMut<OverlayCost>,
+) {
+    let started = std::time::Instant::now();
+    let allocations_before = crate::shell::alloc_count::thread_allocations();
+    let OverlaySource {
+        feed,
+        clock,
+        config,
+        fonts,
+        tour,
+        window,
+    } = source;
+    let Ok(root) = root.single() else { return };
+    let now = clock.now();
+    // Which messages are showing, hashed without allocating, so start/expiry redraws on time.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for m in active_messages(feed.messages.as_deref(), now) {
+        m.id.hash(&mut hasher);
+    }
+    let portrait = window.single().is_ok_and(|w| w.height() > w.width());
+    let key = OverlayKey {
+        revision: feed.revision,
+        minute: now.timestamp().div_euclid(60),
+        focus: tour.0.focus,
+        messages: hasher.finish(),
+        portrait,
+    };
+    cost.checks += 1;
+    if *built == Some(key) && added.is_empty() {
+        cost.total += started.elapsed();
+        cost.idle_allocations += crate::shell::alloc_count::thread_allocations() - allocations_before;
+        return;
+    }
+    *built = Some(key);
+    commands.entity(root).despawn_children();
+    let room = config.schedule.room.as_deref();
+    commands
+        .entity(root)
+        .with_children(|ui| build_overlay(ui, &feed, now, &fonts, tour.0.focus, room, portrait));
+    cost.rebuilds += 1;
+    cost.total += started.elapsed();
+}
+
+fn build_overlay(
+    ui: &mut ChildSpawnerCommands,
+    feed: &FeedState,
+    now: DateTime<Utc>,
+    fonts: &UiFonts,
+    focus: usize,
+    room: Option<&str>,
+    portrait: bool,
+) {
+    let Some(event) = feed.event.as_deref() else {
+        ui.spawn((Text::new("Waiting for the event feed…"), fonts.bold(44.0, theme::TEXT_DIM)));
+        return;
+    };
+    let view = View {
+        feed,
+        fonts,
+        now,
+        tz: event.time_zone.parse().unwrap_or(Tz::UTC),
+    };
+    let tz = &view.tz;
+    header(ui, event, now, tz, fonts, portrait);
+
+    let active: Vec<&Message> = active_messages(feed.messages.as_deref(), now).collect();
+    for m in active.iter().filter(|m| m.priority == Priority::Urgent) {
+        ui.spawn((
+            Name::new("Urgent banner"),
+            Node {
+                padding: UiRect::axes(px(28), px(18)),
+                border_radius: BorderRadius::all(px(12)),
+                ..default()
+            },
+            BackgroundColor(theme::URGENT),
+        ))
+        .with_child((Text::new(format!("⚠  {}", ellipsize(&m.text, 160))), fonts.bold(38.0, Color::WHITE)));
+    }
+
+    let Some(schedule) = feed.schedule.as_deref() else {
+        ui.spawn((Text::new("Schedule not loaded yet"), fonts.text(32.0, theme::TEXT_DIM)));
+        return;
+    };
+    let tracks: Vec<&str> = feed.tracks().iter().map(|t| t.id.as_str()).collect();
+    let focused_track = tracks.get(focus).copied();
+    let phase = now_next::phase(schedule, now);
+
+    ui.spawn(Node {
+        flex_direction: FlexDirection::Column,
+        row_gap: px(12),
+        flex_grow: 1.0,
+        overflow: Overflow::clip(),
+        ..default()
+    })
+    .with_children(|main| {
+        if let Some(room) = room.and_then(|r| find_room(event, r)) {
+            room_mode(main, &view, schedule, event, room);
+            return;
+        }
+        match phase {
+            now_next::Phase::Break => break_timetable(main, &view, schedule, &tracks),
+            now_next::Phase::Over => {
+                main.spawn((Text::new("THAT'S ALL — THANK YOU · 감사합니다"), fonts.bold(34.0, theme::GOLD)));
+            }
+            now_next::Phase::Running | now_next::Phase::Upcoming => {
+                let heading = if phase == now_next::Phase::Running {
+                    "NOW · 지금 진행 중"
+                } else {
+                    "COMING UP · 곧 시작"
+                };
+                main.spawn((Text::new(heading), fonts.bold(30.0, theme::GOLD)));
+                let rooms: Vec<&str> = event.rooms.iter().map(|r| r.id.as_str()).collect();
+                for row in now_next::now_next_by_room(schedule, &rooms, now) {
+                    let room_name = feed.room(row.room).map(|r| r.name.as_str()).unwrap_or(row.room);
+                    let current = row.current.filter(|c| c.room.is_some());
+                    if current.is_none() && row.next.is_none() {
+                        continue;
+                    }
+                    let lead = current.or(row.next);
+                    let focused = lead.and_then(|s| s.track.as_deref()) == focused_track && focused_track.is_some();
+                    session_row(main, &view, room_name, current, row.next, focused);
+                }
+            }
+        }
+    });
+
+    footer(ui, feed, &active, fonts);
+}
+
+fn header(ui: &mut ChildSpawnerCommands, event: &EventInfo, now: DateTime<Utc>, tz: &Tz, fonts: &UiFonts, portrait: bool) {
+    let local = now.with_timezone(tz);
+    let direction = if portrait {
+        FlexDirection::ColumnReverse
+    } else {
+        FlexDirection::Row
+    };
+    ui.spawn(Node {
+        flex_direction: direction,
+        justify_content: JustifyContent::SpaceBetween,
+        align_items: AlignItems::FlexStart,
+        ..default()
+    })
+    .with_children(|row| {
+        row.spawn(Node {
+            flex_direction: FlexDirection::Column,
+            row_gap: px(6),
+            flex_shrink: 1.0,
+            ..default()
+        })
+        .with_children(|col| {
+            col.spawn((Text::new(event.name.clone()), fonts.bold(56.0, theme::TEXT)));
+            let venue = event.venue.as_deref().map(|v| format!(" · {v}")).unwrap_or_default();
+            col.spawn((
+                Text::new(format!("{}{venue}", local.format("%A %-d %B %Y"))),
+                fonts.text(26.0, theme::TEXT_DIM),
+            ));
+        });
+        row.spawn((Text::new(local.format("%H:%M").to_string()), fonts.bold(104.0, theme::TEXT)));
+    });
+}
+
+fn find_room<'a>(event: &'a EventInfo, wanted: &str) -> Option<&'a venue_contract::wire::Room> {
+    let w = wanted.trim();
+    event.rooms.iter().find(|r| r.id == w).or_else(|| {
+        event
+            .rooms
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(w) || r.short_name.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(w)))
+    })
+}
+
+fn track_color(feed: &FeedState, session: &Session) -> Color {
+    session
+        .track
+        .as_deref()
+        .and_then(|t| feed.track(t))
+        .map(|t| hex_color(&t.color))
+        .unwrap_or(theme::TEXT_DIM)
+}
+
+/// "starts in" wording, with the date when it is not today-ish.
+fn next_line(session: &Session, now: DateTime<Utc>, tz: &Tz) -> (String, bool) {
+    let minutes = (session.start.with_timezone(&Utc) - now).num_minutes();
+    let at = if minutes >= 20 * 60 {
+        session.start.with_timezone(tz).format("%a %-d %b %H:%M").to_string()
+    } else {
+        session.start.with_timezone(tz).format("%H:%M").to_string()
+    };
+    (format!("NEXT {at} · {}", now_next::starts_in(minutes)), minutes <= 5)
+}
+
+fn session_row(
+    list: &mut ChildSpawnerCommands,
+    view: &View,
+    room_name: &str,
+    current: Option<&Session>,
+    next: Option<&Session>,
+    focused: bool,
+) {
+    let (feed, fonts, now, tz) = (view.feed, view.fonts, view.now, &view.tz);
+    let Some(lead) = current.or(next) else { return };
+    let color = track_color(feed, lead);
+    list.spawn((
+        Node {
+            column_gap: px(20),
+            padding: UiRect::axes(px(18), px(10)),
+            border_radius: BorderRadius::all(px(12)),
+            border: UiRect::all(px(2)),
+            align_items: AlignItems::Center,
+            ..default()
+        },
+        BackgroundColor(if focused { theme::PANEL_FOCUS } else { theme::PANEL }),
+        BorderColor::all(if focused { color.with_alpha(0.8) } else { Color::NONE }),
+    ))
+    .with_children(|row| {
+        row.spawn((
+            Node {
+                width: px(10),
+                height: px(72),
+                flex_shrink: 0.0,
+                border_radius: BorderRadius::all(px(5)),
+                ..default()
+            },
+            BackgroundColor(color),
+        ));
+        row.spawn(Node {
+            width: px(360),
+            flex_shrink: 0.0,
+            flex_direction: FlexDirection::Column,
+            row_gap: px(2),
+            ..default()
+        })
+        .with_children(|c| {
+            c.spawn((Text::new(room_name.to_string()), fonts.bold(26.0, theme::TEXT)));
+            match current {
+                Some(s) => {
+                    let times = format!(
+                        "NOW {}–{}",
+                        s.start.with_timezone(tz).format("%H:%M"),
+                        s.end.with_timezone(tz).format("%H:%M")
+                    );
+                    c.spawn((Text::new(times), fonts.text(20.0, theme::TEXT_DIM)));
+                    progress_bar(c, now_next::progress(s, now), color);
+                }
+                None => {
+                    let (line, soon) = next_line(lead, now, tz);
+                    c.spawn((Text::new(line), fonts.bold(20.0, if soon { theme::GOLD } else { theme::TEXT_DIM })));
+                }
+            }
+        });
+        row.spawn(Node {
+            flex_direction: FlexDirection::Column,
+            flex_shrink: 1.0,
+            flex_grow: 1.0,
+            row_gap: px(2),
+            ..default()
+        })
+        .with_children(|c| {
+            c.spawn((Text::new(ellipsize(&lead.title, 90)), fonts.bold(32.0, theme::TEXT)));
+            if !lead.speakers.is_empty() {
+                c.spawn((
+                    Text::new(ellipsize(&lead.speakers.join(", "), 80)),
+                    fonts.text(22.0, theme::TEXT_DIM),
+                ));
+            }
+            if let (Some(_), Some(n)) = (current, next) {
+                let (line, soon) = next_line(n, now, tz);
+                c.spawn((
+                    Text::new(format!("{line} · {}", ellipsize(&n.title, 60))),
+                    fonts.text(20.0, if soon { theme::GOLD } else { theme::TEXT_DIM }),
+                ));
+            }
+        });
+    });
+}
+
+fn progress_bar(parent: &mut ChildSpawnerCommands, share: f32, color: Color) {
+    parent
+        .spawn((
+            Node {
+                width: px(300),
+                height: px(6),
+                margin: UiRect::top(px(6)),
+                border_radius: BorderRadius::all(px(3)),
+                ..default()
+            },
+            BackgroundColor(theme::TRACK_BG),
+        ))
+        .with_child((
+            Node {
+                width: percent(share * 100.0),
+                height: percent(100),
+                border_radius: BorderRadius::all(px(3)),
+                ..default()
+            },
+            BackgroundColor(color),
+        ));
+}
+
+/// During breaks: for each track, where its next session is — the question everyone asks.
+fn break_timetable(main: &mut ChildSpawnerCommands, view: &View, schedule: &Schedule, tracks: &[&str]) {
+    let (feed, fonts, now, tz) = (view.feed, view.fonts, view.now, &view.tz);
+    let running_break = now_next::running_at(schedule, now)
+        .into_iter()
+        .find(|s| s.kind == venue_contract::wire::SessionKind::Break);
+    let title = match running_break {
+        Some(b) => format!(
+            "{} · until {} — where each track continues",
+            b.title,
+            b.end.with_timezone(tz).format("%H:%M")
+        ),
+        None => "BREAK · 쉬는 시간 — where each track continues".to_string(),
+    };
+    main.spawn((Text::new(title), fonts.bold(30.0, theme::GOLD)));
+    for (track_id, next) in now_next::next_slot_per_track(schedule, tracks, now) {
+        let Some(track) = feed.track(track_id) else { continue };
+        let color = hex_color(&track.color);
+        main.spawn((
+            Node {
+                column_gap: px(22),
+                padding: UiRect::axes(px(18), px(14)),
+                border_radius: BorderRadius::all(px(12)),
+                align_items: AlignItems::Center,
+                ..default()
+            },
+            BackgroundColor(theme::PANEL),
+        ))
+        .with_children(|row| {
+            row.spawn((
+                Node {
+                    width: px(16),
+                    height: px(84),
+                    flex_shrink: 0.0,
+                    border_radius: BorderRadius::all(px(8)),
+                    ..default()
+                },
+                BackgroundColor(color),
+            ));
+            row.spawn(Node {
+                width: px(330),
+                flex_shrink: 0.0,
+                flex_direction: FlexDirection::Column,
+                ..default()
+            })
+            .with_children(|c| {
+                c.spawn((Text::new(track.name.clone()), fonts.bold(28.0, color)));
+                if let Some(n) = next {
+                    let (line, soon) = next_line(n, now, tz);
+                    c.spawn((Text::new(line), fonts.bold(20.0, if soon { theme::GOLD } else { theme::TEXT_DIM })));
+                }
+            });
+            row.spawn(Node {
+                flex_direction: FlexDirection::Column,
+                flex_grow: 1.0,
+                flex_shrink: 1.0,
+                row_gap: px(4),
+                ..default()
+            })
+            .with_children(|c| match next {
+                Some(n) => {
+                    let room = n
+                        .room
+                        .as_deref()
+                        .map(|r| feed.room(r).map(|r| r.name.clone()).unwrap_or_else(|| r.to_string()))
+                        .unwrap_or_else(|| "Everywhere".into());
+                    c.spawn((Text::new(format!("→ {room}")), fonts.bold(38.0, theme::TEXT)));
+                    c.spawn((Text::new(ellipsize(&n.title, 90)), fonts.text(26.0, theme::TEXT_DIM)));
+                }
+                None => {
+                    c.spawn((Text::new("no more sessions today"), fonts.text(26.0, theme::TEXT_DIM)));
+                }
+            });
+        });
+    }
+}
+
+/// Door-side screen: this room's current and next session large; the other rooms in one line each.
+fn room_mode(main: &mut ChildSpawnerCommands, view: &View, schedule: &Schedule, event: &EventInfo, room: &venue_contract::wire::Room) {
+    let (feed, fonts, now, tz) = (view.feed, view.fonts, view.now, &view.tz);
+    let rows = now_next::now_next_by_room(schedule, &[room.id.as_str()], now);
+    let row = &rows[0];
+    main.spawn((Text::new(room.name.clone()), fonts.bold(40.0, theme::GOLD)));
+    let current = row.current;
+    if let Some(s) = current {
+        let color = track_color(feed, s);
+        main.spawn((
+            Node {
+                flex_direction: FlexDirection::Column,
+                padding: UiRect::all(px(28)),
+                row_gap: px(10),
+                border_radius: BorderRadius::all(px(16)),
+                ..default()
+            },
+            BackgroundColor(theme::PANEL),
+        ))
+        .with_children(|c| {
+            c.spawn((
+                Text::new(format!(
+                    "NOW {}–{}",
+                    s.start.with_timezone(tz).format("%H:%M"),
+                    s.end.with_timezone(tz).format("%H:%M")
+                )),
+                fonts.bold(26.0, color),
+            ));
+            c.spawn((Text::new(ellipsize(&s.title, 120)), fonts.bold(60.0, theme::TEXT)));
+            if !s.speakers.is_empty() {
+                c.spawn((Text::new(s.speakers.join(", ")), fonts.text(32.0, theme::TEXT_DIM)));
+            }
+            c.spawn((
+                Node {
+                    width: percent(100),
+                    height: px(10),
+                    border_radius: BorderRadius::all(px(5)),
+                    ..default()
+                },
+                BackgroundColor(theme::TRACK_BG),
+            ))
+            .with_child((
+                Node {
+                    width: percent(now_next::progress(s, now) * 100.0),
+                    height: percent(100),
+                    border_radius: BorderRadius::all(px(5)),
+                    ..default()
+                },
+                BackgroundColor(color),
+            ));
+        });
+    }
+    if let Some(n) = row.next {
+        let (line, soon) = next_line(n, now, tz);
+        main.spawn((
+            Node {
+                flex_direction: FlexDirection::Column,
+                padding: UiRect::all(px(24)),
+                row_gap: px(6),
+                border_radius: BorderRadius::all(px(16)),
+                ..default()
+            },
+            BackgroundColor(theme::PANEL),
+        ))
+        .with_children(|c| {
+            c.spawn((Text::new(line), fonts.bold(26.0, if soon { theme::GOLD } else { theme::TEXT_DIM })));
+            c.spawn((
+                Text::new(ellipsize(&n.title, 100)),
+                fonts.bold(if current.is_some() { 38.0 } else { 56.0 }, theme::TEXT),
+            ));
+            if !n.speakers.is_empty() {
+                c.spawn((Text::new(n.speakers.join(", ")), fonts.text(26.0, theme::TEXT_DIM)));
+            }
+        });
+    }
+    main.spawn((Text::new("Elsewhere · 다른 방"), fonts.bold(24.0, theme::TEXT_DIM)));
+    let others: Vec<&str> = event.rooms.iter().filter(|r| r.id != room.id).map(|r| r.id.as_str()).collect();
+    for other in now_next::now_next_by_room(schedule, &others, now) {
+        let Some(s) = other.current.filter(|c| c.room.is_some()).or(other.next) else {
+            continue;
+        };
+        let name = feed.room(other.room).map(|r| r.name.as_str()).unwrap_or(other.room);
+        main.spawn(Node {
+            column_gap: px(14),
+            align_items: AlignItems::Center,
+            ..default()
+        })
+        .with_children(|r| {
+            r.spawn((
+                Node {
+                    width: px(12),
+                    height: px(12),
+                    border_radius: BorderRadius::all(px(6)),
+                    ..default()
+                },
+                BackgroundColor(track_color(feed, s)),
+            ));
+            r.spawn((
+                Text::new(format!(
+                    "{name} · {} · {}",
+                    s.start.with_timezone(tz).format("%H:%M"),
+                    ellipsize(&s.title, 70)
+                )),
+                fonts.text(22.0, theme::TEXT),
+            ));
+        });
+    }
+}
+
+fn footer(ui: &mut ChildSpawnerCommands, feed: &FeedState, active: &[&Message], fonts: &UiFonts) {
+    let notes: Vec<&&Message> = active.iter().filter(|m| m.priority != Priority::Urgent).collect();
+    if !notes.is_empty() {
+        ui.spawn(Node {
+            column_gap: px(16),
+            flex_wrap: FlexWrap::Wrap,
+            row_gap: px(10),
+            ..default()
+        })
+        .with_children(|row| {
+            for m in notes {
+                row.spawn((
+                    Node {
+                        padding: UiRect::axes(px(18), px(10)),
+                        border_radius: BorderRadius::all(px(10)),
+                        ..default()
+                    },
+                    BackgroundColor(theme::PANEL),
+                ))
+                .with_child((Text::new(ellipsize(&m.text, 90)), fonts.text(24.0, theme::TEXT)));
+            }
+        });
+    }
+    ui.spawn(Node {
+        column_gap: px(28),
+        align_items: AlignItems::Center,
+        flex_wrap: FlexWrap::Wrap,
+        ..default()
+    })
+    .with_children(|row| {
+        for track in feed.tracks() {
+            row.spawn(Node {
+                column_gap: px(10),
+                align_items: AlignItems::Center,
+                ..default()
+            })
+            .with_children(|chip| {
+                chip.spawn((
+                    Node {
+                        width: px(26),
+                        height: px(26),
+                        border_radius: BorderRadius::all(px(6)),
+                        ..default()
+                    },
+                    BackgroundColor(hex_color(&track.color)),
+                ));
+                chip.spawn((Text::new(track.name.clone()), fonts.text(24.0, theme::TEXT)));
+            });
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::{Endpoint, FeedPayload};
+    use venue_contract::{payload::decode, sample};
+    use venue_rules::schedule::tour;
+
+    fn sample_feed() -> FeedState {
+        let mut feed = FeedState::default();
+        for e in Endpoint::ALL {
+            let payload: FeedPayload = decode(e, sample::body(e)).unwrap();
+            feed.apply(payload, Utc::now());
+        }
+        feed
+    }
+
+    /// The overlay is rebuilt once, then idle frames cost no allocation; the sky systems neither.
+    #[test]
+    fn idle_frames_allocate_nothing_in_overlay_and_camera() {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, bevy::state::app::StatesPlugin))
+            .insert_resource(Config::default())
+            .insert_resource(VenueClock::starting_at(
+                DateTime::parse_from_rfc3339("2026-12-03T10:30:05+09:00").unwrap(),
+            ))
+            .insert_resource(sample_feed())
+            .insert_resource(UiFonts {
+                regular: Handle::default(),
+                bold: Handle::default(),
+            })
+            .insert_resource(scene::Tour(tour::pose(
+                0.0,
+                3,
+                tour::TourTiming {
+                    dwell_s: 20.0,
+                    transition_s: 4.0,
+                },
+                None,
+            )))
+            .init_resource::<OverlayCost>()
+            .init_resource::<scene::SkyCost>()
+            .insert_state(Screen::Schedule)
+            .add_systems(Update, (scene::move_camera, rebuild_overlay).chain());
+        app.world_mut().spawn(ScheduleRoot);
+        app.world_mut().spawn((crate::shell::display::SceneCamera, Transform::default()));
+        app.update();
+        for _ in 0..60 {
+            app.update();
+        }
+        let cost = *app.world().resource::<OverlayCost>();
+        assert_eq!(cost.checks, 61);
+        assert!(cost.rebuilds >= 1 && cost.rebuilds <= 3, "rebuilt only on changes: {cost:?}");
+        assert_eq!(cost.idle_allocations, 0, "{cost:?}");
+        let sky = *app.world().resource::<scene::SkyCost>();
+        assert_eq!(sky.frames, 61);
+        assert_eq!(sky.allocations, 0, "{sky:?}");
+        // And the overlay really was built: rows exist under the root.
+        let texts = app.world_mut().query::<&Text>().iter(app.world()).count();
+        assert!(texts > 20, "{texts} texts");
+    }
+}

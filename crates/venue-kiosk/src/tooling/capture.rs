@@ -1,0 +1,121 @@
+//! `--screenshot PATH --exit-after-frames N`: capture a real frame and exit, for tests and docs.
+//! The capture waits for frame N *and* for every font and image to be loaded, so a slow software
+//! renderer does not produce a half-drawn picture. Beside `shot.png` it writes `shot.png.txt`: every
+//! text on screen at that moment, one per line, so tests can check content as well as pixels.
+
+use std::path::PathBuf;
+
+use bevy::prelude::*;
+
+use crate::screens::{Moment, ScreenMoments};
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
+
+/// Hold the capture until the lucky draw or the game reaches a moment (`--capture-on`).
+#[derive(Resource, Clone, Copy, PartialEq, Debug)]
+pub struct CaptureGate(pub Moment);
+
+impl CaptureGate {
+    pub fn parse(text: &str) -> Option<CaptureGate> {
+        Some(CaptureGate(match text {
+            "rolling" => Moment::Rolling,
+            "revealed" => Moment::Revealed,
+            "calibrating" => Moment::Calibrating,
+            "playing" => Moment::Playing,
+            "folding" => Moment::Folding,
+            "leaderboard" => Moment::Leaderboard,
+            "podium" => Moment::Podium,
+            _ => return None,
+        }))
+    }
+
+    fn is_draw(self) -> bool {
+        matches!(self.0, Moment::Rolling | Moment::Revealed)
+    }
+}
+
+#[derive(Resource)]
+struct Capture {
+    path: Option<PathBuf>,
+    at_frame: u32,
+    frames: u32,
+    /// Consecutive frames the gate has been open: the screen rebuilds a frame after a stage change,
+    /// and the celebration needs a moment to fill the screen.
+    gate_frames: u32,
+    requested: bool,
+}
+
+/// Give up waiting for assets after this many extra frames and capture what there is.
+const MAX_EXTRA_FRAMES: u32 = 600;
+
+pub fn plugin(path: Option<PathBuf>, at_frame: u32) -> impl Fn(&mut App) {
+    move |app: &mut App| {
+        app.insert_resource(Capture {
+            path: path.clone(),
+            at_frame: at_frame.max(1),
+            frames: 0,
+            gate_frames: 0,
+            requested: false,
+        })
+        .add_systems(Last, capture_or_exit);
+    }
+}
+
+fn capture_or_exit(
+    mut commands: Commands,
+    mut capture: ResMut<Capture>,
+    images: Res<crate::shell::images::ImageStore>,
+    mut exit: MessageWriter<AppExit>,
+    texts: Query<(&Text, &InheritedVisibility)>,
+    gate: Option<Res<CaptureGate>>,
+    moments: ScreenMoments,
+) {
+    capture.frames += 1;
+    if capture.requested || capture.frames < capture.at_frame {
+        return;
+    }
+    let gate_open = gate.as_deref().is_none_or(|gate| {
+        let now = if gate.is_draw() { moments.draw() } else { moments.game() };
+        now == Some(gate.0)
+    });
+    capture.gate_frames = if gate_open { capture.gate_frames + 1 } else { 0 };
+    // The fold and the roll are caught mid-way; a round in play, the calibration and the
+    // leaderboard are up only a few seconds under --autoplay (a slow renderer gets few frames of
+    // them); the other stages get a moment to settle.
+    let settle = match gate.as_deref().map(|g| g.0) {
+        Some(Moment::Folding | Moment::Rolling) => 1,
+        Some(Moment::Playing | Moment::Calibrating | Moment::Leaderboard) => 3,
+        _ => 15,
+    };
+    let gate_open = gate.is_none() || capture.gate_frames >= settle;
+    if !gate_open && capture.frames < capture.at_frame + MAX_EXTRA_FRAMES {
+        return;
+    }
+    let loading = images.pending() > 0;
+    if loading && capture.frames < capture.at_frame + MAX_EXTRA_FRAMES {
+        return;
+    }
+    let Some(path) = capture.path.clone() else {
+        exit.write(AppExit::Success);
+        return;
+    };
+    capture.requested = true;
+    info!("capturing {} at frame {}", path.display(), capture.frames);
+    let mut lines: Vec<&str> = texts
+        .iter()
+        .filter(|(_, v)| v.get())
+        .map(|(t, _)| t.0.as_str())
+        .filter(|t| !t.is_empty())
+        .collect();
+    lines.sort_unstable();
+    let mut sidecar = path.clone().into_os_string();
+    sidecar.push(".txt");
+    if let Err(e) = std::fs::write(&sidecar, lines.join("\n")) {
+        warn!("cannot write {}: {e}", std::path::Path::new(&sidecar).display());
+    }
+    commands
+        .spawn(Screenshot::primary_window())
+        .observe(move |event: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+            (save_to_disk(path.clone()))(event);
+            exit.write(AppExit::Success);
+        });
+}

@@ -1,0 +1,142 @@
+//! The kiosk's own network code against the real event server (`venue-kiosk serve`, in process on
+//! 127.0.0.1:0, SQLite): the feed worker pulls the sample event, the operator's broadcast reaches
+//! the messages every screen polls, and the result outbox gets 201, then 200 for a retry, and a
+//! conflict (with the server's result) for a different result of the same batch.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use venue_kiosk::config::source::SourceSpec;
+use venue_kiosk::feed::cache::DiskCache;
+use venue_kiosk::feed::outbox::{OutboxConfig, PostOutcome, ResultOutbox, ResultPost, ResultStream, post_broadcast};
+use venue_kiosk::feed::{Endpoint, FeedState, FeedUpdate, FeedWorker, WorkerConfig};
+use venue_server::{ServerConfig, db, spawn};
+
+const TOKEN: &str = "kiosk-e2e-token-7a1f";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn outbox_config(base: &str, token_file: &std::path::Path) -> OutboxConfig {
+    OutboxConfig {
+        base: url::Url::parse(&format!("{base}/")).unwrap(),
+        token_file: Some(token_file.to_path_buf()),
+        connect_timeout: Duration::from_millis(500),
+        request_timeout: Duration::from_secs(3),
+        backoff_initial: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(200),
+    }
+}
+
+#[test]
+fn kiosk_pulls_broadcasts_and_posts_results_against_the_real_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let server = rt
+        .block_on(spawn(ServerConfig {
+            admin_token: Some(TOKEN.into()),
+            seed_sample: true,
+            ..ServerConfig::new(db::database_url(dir.path().join("venue.sqlite").to_str().unwrap()))
+        }))
+        .unwrap();
+    let base = server.base_url();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+
+    // The feed worker: every endpoint arrives and decodes.
+    let worker = FeedWorker::spawn(WorkerConfig {
+        source: SourceSpec::parse(&base).unwrap(),
+        schedule_source: None,
+        connect_timeout: Duration::from_millis(500),
+        request_timeout: Duration::from_secs(3),
+        max_body_bytes: 8 * 1024 * 1024,
+        backoff_initial: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(200),
+        intervals: [Duration::from_millis(150); 5],
+        cache: Some(DiskCache::for_source(&dir.path().join("cache"), &base)),
+    });
+    let mut state = FeedState::default();
+    let pump = |state: &mut FeedState, what: &str, done: &dyn Fn(&FeedState) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done(state) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            if let Ok(FeedUpdate::Data { payload, at, .. }) = worker.updates().recv_timeout(Duration::from_millis(50)) {
+                state.apply(payload, at);
+            }
+        }
+    };
+    pump(&mut state, "the whole sample event", &|s| Endpoint::ALL.iter().all(|e| s.has(*e)));
+    assert_eq!(state.draw.as_ref().unwrap().tickets.len(), 500);
+
+    // The operator's broadcast shows up in the messages the screens poll.
+    let config = outbox_config(&base, &token_file);
+    let id = post_broadcast(
+        &config,
+        "Keynote moved to Hall B · 기조연설 장소 변경",
+        "urgent",
+        Utc::now() + chrono::Duration::minutes(30),
+    )
+    .unwrap();
+    pump(&mut state, "the broadcast", &|s| {
+        s.messages
+            .as_ref()
+            .is_some_and(|m| m.messages.iter().any(|x| x.id == id && x.text.contains("Hall B")))
+    });
+    // A wrong token is refused with the server's reason.
+    let wrong = dir.path().join("wrong");
+    std::fs::write(&wrong, "nope").unwrap();
+    let refused = post_broadcast(
+        &outbox_config(&base, &wrong),
+        "x",
+        "info",
+        Utc::now() + chrono::Duration::minutes(5),
+    )
+    .unwrap_err();
+    assert!(refused.contains("401"), "{refused}");
+
+    // Results: stored, a retry is the same, a different result for the batch is a conflict.
+    let mut outbox = ResultOutbox::spawn(config);
+    let result = |winners: &[u32]| {
+        serde_json::json!({
+            "version": 1, "prize_id": "macbook-air", "batch": 1,
+            "seed_commitment": "3f1c9a0e5b7d2c48a6e1f0b9d8c7a6b5e4d3c2b1a0f9e8d7c6b5a4938271605f",
+            "seed": "9b2e4f6a8c0d1e3f5a7b9c1d3e5f7a9b", "tickets_hash": "c0ffee",
+            "algorithm": "chacha20-v1", "winners": winners, "drawn_at": "2026-12-04T17:32:10+09:00"
+        })
+    };
+    let answer = |outbox: &mut ResultOutbox, key: &str, body: serde_json::Value| {
+        outbox.post(ResultPost {
+            stream: ResultStream::Draw,
+            id: 0,
+            idempotency_key: key.into(),
+            body,
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(report) = outbox.try_report() {
+                return report.outcome;
+            }
+            assert!(Instant::now() < deadline, "no answer for {key}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    assert_eq!(
+        answer(&mut outbox, "draw-macbook-air-1-3f1c9a0e5b7d2c48", result(&[1042])),
+        PostOutcome::Stored { status: 201 }
+    );
+    assert_eq!(
+        answer(&mut outbox, "draw-macbook-air-1-3f1c9a0e5b7d2c48", result(&[1042])),
+        PostOutcome::Stored { status: 200 }
+    );
+    match answer(&mut outbox, "draw-macbook-air-1-aaaaaaaaaaaaaaaa", result(&[1099])) {
+        PostOutcome::Conflict { server_result } => assert_eq!(server_result["winners"][0], 1042, "{server_result}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    worker.stop();
+    rt.block_on(server.shutdown()).unwrap();
+}

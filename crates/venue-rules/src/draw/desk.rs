@@ -1,0 +1,573 @@
+//! The stage operator's desk: which prize is up, the armed seed (its commitment is on screen
+//! before anything is drawn), and the stage `Idle → Committing → Rolling → Revealed`. Pure state:
+//! the Bevy side runs the commit job (draw + journal fsync) off the main thread and feeds the
+//! outcome back. Input that would change state while a roll runs is ignored.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::engine::{self, AuditRecord, DrawState, EnginePrize, EngineTicket, Seed};
+use super::machine;
+use venue_contract::wire::DrawData;
+
+/// How long Space is ignored after an accepted press (a double tap is one press).
+pub const DEBOUNCE_S: f64 = 0.35;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrizeInfo {
+    pub engine: EnginePrize,
+    pub name: String,
+    pub image_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stage {
+    /// The next batch is armed: its seed commitment is shown. Esc re-arms.
+    Idle,
+    /// Drawing and journaling (fsync) in the background.
+    Committing,
+    /// The result is on disk; the reels run. Input is ignored.
+    Rolling {
+        sequence: u64,
+        started_s: f64,
+    },
+    Revealed {
+        sequence: u64,
+    },
+}
+
+/// Why a replacement is drawn, as journaled when the operator confirms a no-show on stage.
+pub const NO_SHOW_REASON: &str = "no-show: not present on stage (operator confirmed)";
+
+/// Work for a background task: draw a batch (or one no-show replacement) and journal it before
+/// anything is shown.
+#[derive(Debug, Clone)]
+pub struct CommitJob {
+    pub state: DrawState,
+    pub pool: Arc<Vec<EngineTicket>>,
+    pub prize: EnginePrize,
+    pub seed: Seed,
+    pub committed_at: DateTime<Utc>,
+    /// `Some(ticket)`: draw one replacement for this absent winner instead of the next batch.
+    pub replaces: Option<u32>,
+}
+
+impl CommitJob {
+    /// The draw itself (pure); the caller journals the record before handing it back.
+    pub fn draw(mut self) -> Result<AuditRecord, String> {
+        let mut result = match self.replaces {
+            None => engine::draw_batch(&mut self.state, &self.pool, &self.prize, None, self.seed),
+            Some(absent) => engine::replace_no_show(&mut self.state, &self.pool, &self.prize, absent, NO_SHOW_REASON, self.seed),
+        }
+        .map_err(|e| e.to_string())?;
+        result.record.committed_at = Some(self.committed_at);
+        Ok(result.record)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Desk {
+    pub pool: Arc<Vec<EngineTicket>>,
+    pub names: HashMap<u32, String>,
+    pub prizes: Vec<PrizeInfo>,
+    pub state: DrawState,
+    pub records: Vec<AuditRecord>,
+    pub selected: usize,
+    pub seed: Seed,
+    pub stage: Stage,
+    /// Operator-facing problem (pool exhausted, journal error …), shown until the next action.
+    pub notice: Option<String>,
+    /// Index of the highlighted winner of the revealed record (↑ ↓), for N = no-show.
+    pub selected_winner: usize,
+    /// N was pressed once for this ticket; a second N confirms, Esc keeps the winner.
+    pub confirm_no_show: Option<u32>,
+    /// Records the event server has stored (`201`/`200`).
+    pub acknowledged: BTreeSet<u64>,
+    /// Records for which the server holds a different result (`409`): its result, shown and logged.
+    pub conflicts: BTreeMap<u64, serde_json::Value>,
+    /// The server refused a post (`401`, `400` …): what it said, for the operator.
+    pub post_problem: Option<String>,
+    last_press_s: f64,
+}
+
+impl Desk {
+    pub fn new(data: &DrawData, state: DrawState, records: Vec<AuditRecord>) -> Desk {
+        let pool: Vec<EngineTicket> = data
+            .tickets
+            .iter()
+            .map(|t| EngineTicket {
+                number: t.number,
+                holder: t.holder.clone(),
+            })
+            .collect();
+        let names = data.tickets.iter().map(|t| (t.number, t.display_name.clone())).collect();
+        let mut prizes: Vec<PrizeInfo> = data
+            .prizes
+            .iter()
+            .map(|p| PrizeInfo {
+                engine: EnginePrize {
+                    id: p.id.clone(),
+                    winner_count: p.winner_count,
+                    allow_previous_winners: p.allow_previous_winners,
+                    batch_size: p.batch_size,
+                },
+                name: p.name.clone(),
+                image_url: p.image_url.clone(),
+            })
+            .collect();
+        prizes.sort_by_key(|p| data.prizes.iter().find(|d| d.id == p.engine.id).map_or(u32::MAX, |d| d.order));
+        let mut desk = Desk {
+            pool: Arc::new(pool),
+            names,
+            prizes,
+            state,
+            records,
+            selected: 0,
+            seed: engine::new_seed(),
+            stage: Stage::Idle,
+            notice: None,
+            selected_winner: 0,
+            confirm_no_show: None,
+            acknowledged: BTreeSet::new(),
+            conflicts: BTreeMap::new(),
+            post_problem: None,
+            last_press_s: f64::NEG_INFINITY,
+        };
+        desk.select_first_open();
+        desk
+    }
+
+    /// The feed's prizes or tickets changed (attendees earn tickets all day): take them in, keeping
+    /// the results, the server's answers and the chosen prize. Only while idle — never under a
+    /// draw in flight or a result on screen; returns false then, and the caller tries again later.
+    /// The armed seed is replaced, so the commitment on screen always covers the new ticket list.
+    pub fn refresh(&mut self, data: &DrawData) -> bool {
+        if self.stage != Stage::Idle {
+            return false;
+        }
+        let selected_id = self.prize().map(|p| p.engine.id.clone());
+        let mut fresh = Desk::new(data, self.state.clone(), std::mem::take(&mut self.records));
+        fresh.acknowledged = std::mem::take(&mut self.acknowledged);
+        fresh.conflicts = std::mem::take(&mut self.conflicts);
+        fresh.post_problem = self.post_problem.take();
+        if let Some(i) = selected_id.and_then(|id| fresh.prizes.iter().position(|p| p.engine.id == id)) {
+            fresh.selected = i;
+        }
+        fresh.notice = Some(format!(
+            "Tickets updated from the event feed: {} in the pool; new seed commitment",
+            fresh.pool.len()
+        ));
+        fresh.last_press_s = self.last_press_s;
+        *self = fresh;
+        true
+    }
+
+    /// After a restart: a result committed but never revealed is shown as revealed — never re-rolled.
+    pub fn resume_pending(&mut self, pending: Option<&AuditRecord>) {
+        if let Some(record) = pending {
+            self.stage = Stage::Revealed { sequence: record.sequence };
+            if let Some(i) = self.prizes.iter().position(|p| p.engine.id == record.prize_id) {
+                self.selected = i;
+            }
+        }
+    }
+
+    fn select_first_open(&mut self) {
+        if let Some(i) = self.prizes.iter().position(|p| !self.state.is_complete(&p.engine)) {
+            self.selected = i;
+        }
+    }
+
+    pub fn prize(&self) -> Option<&PrizeInfo> {
+        self.prizes.get(self.selected)
+    }
+
+    pub fn commitment(&self) -> String {
+        engine::seed_commitment(&self.seed)
+    }
+
+    pub fn record(&self, sequence: u64) -> Option<&AuditRecord> {
+        self.records.iter().find(|r| r.sequence == sequence)
+    }
+
+    /// Space: draw the armed batch, or, after a reveal, arm the next one.
+    pub fn press_next(&mut self, now_s: f64, now: DateTime<Utc>) -> Option<CommitJob> {
+        if now_s - self.last_press_s < DEBOUNCE_S {
+            return None;
+        }
+        match self.stage {
+            Stage::Committing | Stage::Rolling { .. } => None,
+            Stage::Revealed { .. } => {
+                self.last_press_s = now_s;
+                self.stage = Stage::Idle;
+                self.seed = engine::new_seed();
+                if self.prize().is_some_and(|p| self.state.is_complete(&p.engine)) {
+                    self.select_first_open();
+                }
+                None
+            }
+            Stage::Idle => {
+                self.last_press_s = now_s;
+                let prize = self.prize()?.engine.clone();
+                if self.state.is_complete(&prize) {
+                    self.notice = Some(format!(
+                        "All {} winners of this prize are drawn; choose another prize (← →)",
+                        prize.winner_count
+                    ));
+                    return None;
+                }
+                Some(self.start_commit(prize, now, None))
+            }
+        }
+    }
+
+    /// Hands the armed seed and the current state to a commit job; input waits until it is done.
+    fn start_commit(&mut self, prize: EnginePrize, now: DateTime<Utc>, replaces: Option<u32>) -> CommitJob {
+        self.notice = None;
+        self.stage = Stage::Committing;
+        CommitJob {
+            state: self.state.clone(),
+            pool: self.pool.clone(),
+            prize,
+            seed: self.seed,
+            committed_at: now,
+            replaces,
+        }
+    }
+
+    /// The highlighted winner of the record on screen, if a result is shown.
+    pub fn highlighted_winner(&self) -> Option<u32> {
+        let Stage::Revealed { sequence } = self.stage else { return None };
+        let record = self.record(sequence)?;
+        record
+            .winners
+            .get(self.selected_winner.min(record.winners.len().saturating_sub(1)))
+            .map(|w| w.ticket)
+    }
+
+    /// ↑ / ↓: highlight another winner of the record on screen.
+    pub fn select_winner(&mut self, step: i32) {
+        let Stage::Revealed { sequence } = self.stage else { return };
+        let Some(n) = self.record(sequence).map(|r| r.winners.len() as i32).filter(|&n| n > 0) else {
+            return;
+        };
+        self.selected_winner = (self.selected_winner as i32 + step).rem_euclid(n) as usize;
+        self.confirm_no_show = None;
+    }
+
+    /// N: the first press asks for confirmation of the highlighted winner's absence; the second
+    /// draws one replacement (journaled and rolled like a batch). Only while a result is shown.
+    pub fn press_no_show(&mut self, now_s: f64, now: DateTime<Utc>) -> Option<CommitJob> {
+        if now_s - self.last_press_s < DEBOUNCE_S {
+            return None;
+        }
+        let Stage::Revealed { sequence } = self.stage else { return None };
+        let ticket = self.highlighted_winner()?;
+        self.last_press_s = now_s;
+        if self.confirm_no_show != Some(ticket) {
+            self.confirm_no_show = Some(ticket);
+            return None;
+        }
+        self.confirm_no_show = None;
+        let record = self.record(sequence)?;
+        let prize = self.prizes.iter().find(|p| p.engine.id == record.prize_id)?.engine.clone();
+        if !self.state.winners_of(&prize.id).iter().any(|w| w.ticket == ticket) {
+            self.notice = Some(format!("#{ticket} was already replaced"));
+            return None;
+        }
+        Some(self.start_commit(prize, now, Some(ticket)))
+    }
+
+    /// Revealed records the server has neither stored nor answered with a conflict: post these.
+    pub fn unposted(&self) -> impl Iterator<Item = &AuditRecord> {
+        let in_flight = match self.stage {
+            Stage::Rolling { sequence, .. } => Some(sequence),
+            _ => None,
+        };
+        self.records.iter().filter(move |r| {
+            Some(r.sequence) != in_flight && !self.acknowledged.contains(&r.sequence) && !self.conflicts.contains_key(&r.sequence)
+        })
+    }
+
+    /// The background job finished: on success the result is on disk and the reels may roll.
+    pub fn finish_commit(&mut self, outcome: Result<AuditRecord, String>, now_s: f64) {
+        match outcome {
+            Ok(record) => match self.state.apply(&record) {
+                Ok(()) => {
+                    self.selected_winner = 0;
+                    // The seed is spent; the next one (e.g. for a no-show) is armed and shown now.
+                    self.seed = engine::new_seed();
+                    self.stage = Stage::Rolling {
+                        sequence: record.sequence,
+                        started_s: now_s,
+                    };
+                    self.records.push(record);
+                }
+                Err(e) => {
+                    self.stage = Stage::Idle;
+                    self.notice = Some(format!("result does not fit the journal: {e}"));
+                }
+            },
+            Err(error) => {
+                // Nothing was revealed; a fresh seed is armed so no commitment is ever reused.
+                self.stage = Stage::Idle;
+                self.seed = engine::new_seed();
+                self.notice = Some(error);
+            }
+        }
+    }
+
+    /// Advance the roll; returns the sequence that has just been revealed (to journal it).
+    pub fn tick(&mut self, now_s: f64) -> Option<u64> {
+        if let Stage::Rolling { sequence, started_s } = self.stage {
+            let reels = self.reel_count();
+            if now_s - started_s >= machine::roll_duration(reels) as f64 + 0.3 {
+                self.stage = Stage::Revealed { sequence };
+                return Some(sequence);
+            }
+        }
+        None
+    }
+
+    /// Esc: withdraws a no-show question; before a commit, throws the armed seed away and arms a new one.
+    pub fn cancel(&mut self) {
+        if self.confirm_no_show.take().is_some() {
+            return;
+        }
+        if self.stage == Stage::Idle {
+            self.seed = engine::new_seed();
+            self.notice = Some("cancelled; a new seed is armed".into());
+        }
+    }
+
+    /// ← / →: choose the prize, only while nothing is in flight.
+    pub fn select(&mut self, step: i32) {
+        if !matches!(self.stage, Stage::Idle | Stage::Revealed { .. }) || self.prizes.is_empty() {
+            return;
+        }
+        let n = self.prizes.len() as i32;
+        self.selected = (self.selected as i32 + step).rem_euclid(n) as usize;
+        if matches!(self.stage, Stage::Revealed { .. }) {
+            self.stage = Stage::Idle;
+            self.seed = engine::new_seed();
+        }
+    }
+
+    /// Reels = digits of the largest ticket number.
+    pub fn reel_count(&self) -> usize {
+        self.pool.iter().map(|t| t.number).max().unwrap_or(0).to_string().len().max(1)
+    }
+
+    pub fn display_name(&self, ticket: u32) -> &str {
+        self.names.get(&ticket).map(String::as_str).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use venue_contract::wire::{Prize, Ticket};
+
+    fn data() -> DrawData {
+        DrawData {
+            version: 1,
+            prizes: vec![
+                Prize {
+                    id: "big".into(),
+                    name: "Big".into(),
+                    image_url: None,
+                    winner_count: 1,
+                    order: 1,
+                    allow_previous_winners: false,
+                    batch_size: None,
+                },
+                Prize {
+                    id: "small".into(),
+                    name: "Small".into(),
+                    image_url: None,
+                    winner_count: 2,
+                    order: 2,
+                    allow_previous_winners: false,
+                    batch_size: None,
+                },
+            ],
+            tickets: (0..20)
+                .map(|i| Ticket {
+                    number: 1000 + i,
+                    display_name: format!("N{i}"),
+                    holder: format!("h{}", i % 7),
+                })
+                .collect(),
+        }
+    }
+
+    fn run_commit(desk: &mut Desk, now_s: f64) -> AuditRecord {
+        let job = desk.press_next(now_s, Utc::now()).expect("a commit job");
+        let record = job.draw().unwrap();
+        desk.finish_commit(Ok(record.clone()), now_s);
+        record
+    }
+
+    #[test]
+    fn full_cycle_and_input_ignored_while_rolling() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let commitment = desk.commitment();
+        let record = run_commit(&mut desk, 0.0);
+        assert_eq!(record.seed_commitment, commitment, "the shown commitment is the one used");
+        assert!(matches!(desk.stage, Stage::Rolling { .. }));
+        // Presses, Esc and arrows during the roll change nothing.
+        assert!(desk.press_next(1.0, Utc::now()).is_none());
+        desk.cancel();
+        desk.select(1);
+        assert!(matches!(desk.stage, Stage::Rolling { .. }));
+        assert_eq!(desk.selected, 0);
+        assert_eq!(desk.tick(1.0), None);
+        assert_eq!(desk.tick(100.0), Some(record.sequence));
+        assert_eq!(desk.stage, Stage::Revealed { sequence: record.sequence });
+        // Next: prize 1 is complete, so the desk moves on to prize 2 with a new seed.
+        assert!(desk.press_next(101.0, Utc::now()).is_none());
+        assert_eq!(desk.stage, Stage::Idle);
+        assert_eq!(desk.prize().unwrap().engine.id, "small");
+        assert_ne!(desk.commitment(), commitment, "a commitment is never reused");
+    }
+
+    #[test]
+    fn double_tap_is_one_press() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        assert!(desk.press_next(0.0, Utc::now()).is_some());
+        desk.finish_commit(Err("disk full".into()), 0.05);
+        assert_eq!(desk.stage, Stage::Idle);
+        assert_eq!(desk.notice.as_deref(), Some("disk full"));
+        assert!(desk.press_next(0.1, Utc::now()).is_none(), "within the debounce window");
+        assert!(desk.press_next(0.5, Utc::now()).is_some());
+    }
+
+    #[test]
+    fn escape_rearms_only_before_commit() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let first = desk.commitment();
+        desk.cancel();
+        assert_ne!(desk.commitment(), first);
+    }
+
+    #[test]
+    fn restart_shows_a_committed_result_instead_of_rolling_again() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let record = run_commit(&mut desk, 0.0);
+        // "Crash": a new desk from the journal's state and records.
+        let state = DrawState::replay(std::slice::from_ref(&record)).unwrap();
+        let mut again = Desk::new(&data(), state, vec![record.clone()]);
+        again.resume_pending(Some(&record));
+        assert_eq!(again.stage, Stage::Revealed { sequence: record.sequence });
+        assert_eq!(again.record(record.sequence).unwrap().winners, record.winners);
+    }
+
+    #[test]
+    fn a_complete_prize_is_refused_with_a_notice() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        run_commit(&mut desk, 0.0);
+        desk.tick(100.0);
+        desk.select(-1); // wraps to "small"
+        desk.select(1); // back to the complete prize "big"
+        assert_eq!(desk.prize().unwrap().engine.id, "big");
+        assert!(desk.press_next(200.0, Utc::now()).is_none());
+        assert!(desk.notice.as_deref().unwrap().contains("All 1 winners"));
+    }
+
+    fn reveal(desk: &mut Desk, now_s: f64) -> AuditRecord {
+        let record = run_commit(desk, now_s);
+        desk.tick(now_s + 100.0).expect("revealed");
+        record
+    }
+
+    #[test]
+    fn no_show_needs_a_confirmation_and_draws_one_replacement() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        desk.select(1); // "small": two winners at once
+        let batch = reveal(&mut desk, 0.0);
+        assert_eq!(batch.winners.len(), 2);
+        desk.select_winner(1);
+        let absent = batch.winners[1].ticket;
+        assert_eq!(desk.highlighted_winner(), Some(absent));
+        // First N only asks; Esc withdraws the question.
+        assert!(desk.press_no_show(200.0, Utc::now()).is_none());
+        assert_eq!(desk.confirm_no_show, Some(absent));
+        desk.cancel();
+        assert_eq!(desk.confirm_no_show, None);
+        assert!(
+            matches!(desk.stage, Stage::Revealed { .. }),
+            "Esc after a reveal changes nothing else"
+        );
+        // N, N: one replacement for exactly that winner.
+        assert!(desk.press_no_show(201.0, Utc::now()).is_none());
+        let job = desk.press_no_show(202.0, Utc::now()).expect("confirmed");
+        assert_eq!(desk.stage, Stage::Committing);
+        assert_eq!(job.replaces, Some(absent));
+        let record = job.draw().unwrap();
+        assert_eq!(record.replaces.as_ref().map(|w| w.ticket), Some(absent));
+        assert_eq!(record.reason.as_deref(), Some(NO_SHOW_REASON));
+        assert_eq!(record.winners.len(), 1);
+        assert!(batch.winners.iter().all(|w| w.holder != record.winners[0].holder), "a fresh holder");
+        desk.finish_commit(Ok(record.clone()), 203.0);
+        desk.tick(400.0).unwrap();
+        let winners: Vec<u32> = desk.state.winners_of("small").iter().map(|w| w.ticket).collect();
+        assert!(
+            !winners.contains(&absent) && winners.contains(&record.winners[0].ticket),
+            "{winners:?}"
+        );
+    }
+
+    #[test]
+    fn no_show_is_ignored_unless_a_result_is_shown() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        assert!(desk.press_no_show(0.0, Utc::now()).is_none());
+        assert_eq!(desk.confirm_no_show, None);
+        let job = desk.press_next(1.0, Utc::now()).unwrap();
+        desk.finish_commit(job.draw(), 1.0);
+        assert!(desk.press_no_show(2.0, Utc::now()).is_none(), "not while rolling");
+        assert!(desk.press_no_show(3.0, Utc::now()).is_none());
+        assert!(matches!(desk.stage, Stage::Rolling { .. }));
+    }
+
+    #[test]
+    fn unposted_skips_the_rolling_record_and_answered_ones() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let first = reveal(&mut desk, 0.0);
+        desk.press_next(200.0, Utc::now());
+        let second = run_commit(&mut desk, 201.0);
+        let unposted: Vec<u64> = desk.unposted().map(|r| r.sequence).collect();
+        assert_eq!(unposted, [first.sequence], "the rolling result waits for its reveal");
+        desk.tick(400.0);
+        desk.acknowledged.insert(first.sequence);
+        let unposted: Vec<u64> = desk.unposted().map(|r| r.sequence).collect();
+        assert_eq!(unposted, [second.sequence]);
+        desk.conflicts.insert(second.sequence, serde_json::json!({}));
+        assert_eq!(desk.unposted().count(), 0);
+    }
+
+    #[test]
+    fn refresh_takes_new_tickets_only_when_idle_and_keeps_results() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let first = reveal(&mut desk, 0.0);
+        desk.acknowledged.insert(first.sequence);
+        let mut more = data();
+        more.tickets.push(Ticket {
+            number: 2000,
+            display_name: "New".into(),
+            holder: "h-new".into(),
+        });
+        assert!(!desk.refresh(&more), "not while a result is on screen");
+        desk.press_next(200.0, Utc::now()); // back to idle, on the next open prize
+        let before = desk.commitment();
+        assert!(desk.refresh(&more));
+        assert_eq!(desk.pool.len(), 21);
+        assert_eq!(desk.records, vec![first.clone()]);
+        assert!(desk.acknowledged.contains(&first.sequence));
+        assert_eq!(desk.prize().unwrap().engine.id, "small", "the chosen prize stays");
+        assert_ne!(desk.commitment(), before, "the commitment covers the new list");
+        // The big prize stays complete: its winner is not drawn again.
+        assert!(desk.state.is_complete(&desk.prizes[0].engine));
+    }
+}

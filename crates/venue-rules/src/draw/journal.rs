@@ -1,0 +1,946 @@
+//! The exactly-once record of the lucky draw: an append-only JSON-lines journal in one directory.
+//!
+//! A batch is journaled (`committed`, fsync'd) before anything about it is shown, so a crash can
+//! never lead to a second roll of the same batch: after a restart the kiosk finds it in
+//! [`Replayed::pending_reveal`] and reveals that result. Posting to the server is tracked in the
+//! same file (`acknowledged` / `conflict`), so [`Replayed::unacknowledged`] is what still has to
+//! be sent, with the same [`idempotency_key`] and the same body ([`to_wire_result`]) every time.
+//!
+//! Files in the directory:
+//! - `draw-journal.jsonl`: one [`JournalEntry`] per line.
+//! - `tickets-<first 16 hex of tickets_hash>.json`: the pools the draws ran on
+//!   ([`Journal::save_tickets`]), so the directory alone is enough to verify every draw.
+//!
+//! No Bevy types; the caller logs [`Replayed::warnings`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::draw::engine::{AuditRecord, DrawState, EngineTicket, VerifyError, tickets_hash};
+
+/// The journal's file name inside the journal directory.
+pub const JOURNAL_FILE: &str = "draw-journal.jsonl";
+
+/// One line of the journal.
+// Entries live one at a time; boxing the record would only make building them clumsier.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum JournalEntry {
+    /// A drawn batch or no-show replacement, written before it is revealed. A no-show is recorded
+    /// by its replacement record (`replaces` and `reason` are set).
+    Committed { record: AuditRecord },
+    /// The result was shown on screen.
+    Revealed { sequence: u64, at: DateTime<Utc> },
+    /// The server stored the result (`201`) or already had the same one (`200`).
+    Acknowledged {
+        sequence: u64,
+        server_status: u16,
+        at: DateTime<Utc>,
+    },
+    /// The server holds a different result under the same idempotency key (`409`); its answer is
+    /// kept for the operator. Not retried.
+    Conflict {
+        sequence: u64,
+        server_result: serde_json::Value,
+        at: DateTime<Utc>,
+    },
+}
+
+impl JournalEntry {
+    fn sequence(&self) -> u64 {
+        match self {
+            Self::Committed { record } => record.sequence,
+            Self::Revealed { sequence, .. } | Self::Acknowledged { sequence, .. } | Self::Conflict { sequence, .. } => *sequence,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("cannot {action} {}: {source}", .path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// A damaged line before the last one. Never skipped: it may be a committed result.
+    #[error("the draw journal is damaged at line {line}: {reason}; it was left untouched, fix or move it by hand")]
+    Corrupt { line: usize, reason: String },
+    /// The entry does not fit the journal (wrong sequence or batch, reused seed, unknown sequence),
+    /// or an earlier write failed and the journal must be reopened. Nothing was written.
+    #[error("not written to the draw journal: {0}")]
+    Refused(String),
+    #[error("tickets snapshot {}: {reason}", .path.display())]
+    Tickets { path: PathBuf, reason: String },
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> JournalError {
+    let path = path.to_owned();
+    move |source| JournalError::Io { action, path, source }
+}
+
+/// What the journal says so far.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Replayed {
+    /// The fold of `records` ([`DrawState::replay`]).
+    pub state: DrawState,
+    /// Committed records in sequence order (`records[i].sequence == i`). `revealed_at` is filled
+    /// in from the `revealed` entry when the record itself has none.
+    pub records: Vec<AuditRecord>,
+    pub revealed: BTreeSet<u64>,
+    pub acknowledged: BTreeSet<u64>,
+    /// The server's stored result for each conflicting sequence.
+    pub conflicts: BTreeMap<u64, serde_json::Value>,
+    /// Repairs made or oddities found while reading; for the log.
+    pub warnings: Vec<String>,
+}
+
+/// Why an entry does not fit the journal.
+enum Misfit {
+    Record(VerifyError),
+    UnknownSequence(u64),
+}
+
+impl Misfit {
+    fn reason(&self) -> String {
+        match self {
+            Self::Record(error) => format!("the record does not follow the journal: {error}"),
+            Self::UnknownSequence(sequence) => format!("no committed record has sequence {sequence}"),
+        }
+    }
+}
+
+impl Replayed {
+    /// The earliest committed record not yet revealed. Show it as the result (never draw it
+    /// again), then journal `Revealed`. Normally only the last record can be pending.
+    pub fn pending_reveal(&self) -> Option<&AuditRecord> {
+        self.records.iter().find(|r| !self.revealed.contains(&r.sequence))
+    }
+
+    /// Revealed records the server has neither acknowledged nor answered with a conflict, in
+    /// order: post these. Unrevealed records wait for their reveal (the audience sees a winner
+    /// before the server does).
+    pub fn unacknowledged(&self) -> Vec<&AuditRecord> {
+        self.records
+            .iter()
+            .filter(|r| {
+                self.revealed.contains(&r.sequence) && !self.acknowledged.contains(&r.sequence) && !self.conflicts.contains_key(&r.sequence)
+            })
+            .collect()
+    }
+
+    pub fn record(&self, sequence: u64) -> Option<&AuditRecord> {
+        usize::try_from(sequence).ok().and_then(|i| self.records.get(i))
+    }
+
+    /// Applies one entry, or leaves everything unchanged and says why it does not fit.
+    fn apply(&mut self, entry: &JournalEntry) -> Result<(), Misfit> {
+        let sequence = entry.sequence();
+        if let JournalEntry::Committed { record } = entry {
+            self.state.apply(record).map_err(Misfit::Record)?;
+            self.records.push(record.clone());
+            return Ok(());
+        }
+        let Some(index) = usize::try_from(sequence).ok().filter(|&i| i < self.records.len()) else {
+            return Err(Misfit::UnknownSequence(sequence));
+        };
+        match entry {
+            JournalEntry::Committed { .. } => unreachable!("handled above"),
+            JournalEntry::Revealed { at, .. } => {
+                self.revealed.insert(sequence);
+                let record = &mut self.records[index];
+                record.revealed_at = record.revealed_at.or(Some(*at));
+            }
+            JournalEntry::Acknowledged { .. } => {
+                self.acknowledged.insert(sequence);
+            }
+            JournalEntry::Conflict { server_result, .. } => {
+                self.conflicts.insert(sequence, server_result.clone());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The journal, open for appending.
+#[derive(Debug)]
+pub struct Journal {
+    dir: PathBuf,
+    path: PathBuf,
+    file: File,
+    view: Replayed,
+    /// Set when a write or fsync failed: the file's tail is unknown until it is reopened.
+    failed: bool,
+}
+
+impl Journal {
+    /// Opens (or creates) the journal in `dir` and replays it. A torn last line (a crash in the
+    /// middle of a write) is dropped with a warning and the file is repaired; damage anywhere
+    /// else is [`JournalError::Corrupt`] and the file is left as it is.
+    pub fn open(dir: &Path) -> Result<(Journal, Replayed), JournalError> {
+        fs::create_dir_all(dir).map_err(io_error("create the journal directory", dir))?;
+        let path = dir.join(JOURNAL_FILE);
+        let mut file = match OpenOptions::new().append(true).create_new(true).open(&path) {
+            Ok(file) => {
+                // Make the new file's directory entry durable before anything is written to it.
+                sync_dir(dir)?;
+                file
+            }
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                OpenOptions::new().append(true).open(&path).map_err(io_error("open", &path))?
+            }
+            Err(error) => return Err(io_error("create", &path)(error)),
+        };
+        let bytes = fs::read(&path).map_err(io_error("read", &path))?;
+        let parsed = parse_journal(&bytes)?;
+        let mut view = Replayed::default();
+        for (line, entry) in &parsed.entries {
+            match view.apply(entry) {
+                Ok(()) => {}
+                Err(Misfit::Record(error)) => {
+                    return Err(JournalError::Corrupt {
+                        line: *line,
+                        reason: Misfit::Record(error).reason(),
+                    });
+                }
+                // Harmless for the results; keep going so the kiosk can start.
+                Err(misfit @ Misfit::UnknownSequence(_)) => view.warnings.push(format!("line {line}: ignored: {}", misfit.reason())),
+            }
+        }
+        view.warnings.extend(parsed.warnings.iter().cloned());
+        if parsed.intact_len < bytes.len() {
+            drop(file);
+            replace_file(dir, &path, |out| out.write_all(&bytes[..parsed.intact_len]))?;
+            file = OpenOptions::new().append(true).open(&path).map_err(io_error("open", &path))?;
+        } else if parsed.missing_newline {
+            // The last entry is complete but its line end was not written: finish the line so
+            // the next entry starts on its own.
+            file.write_all(b"\n")
+                .and_then(|()| file.sync_data())
+                .map_err(io_error("repair", &path))?;
+            view.warnings
+                .push("the journal's last line had no line end; it was completed".to_owned());
+        }
+        let journal = Journal {
+            dir: dir.to_owned(),
+            path,
+            file,
+            view: view.clone(),
+            failed: false,
+        };
+        Ok((journal, view))
+    }
+
+    /// Writes one entry as a line and fsyncs it. Entries that do not fit the journal are refused
+    /// so that it always replays. After an error, reopen the journal: the entry may or may not
+    /// be on disk (a `Committed` one then shows up in [`Replayed::pending_reveal`]).
+    pub fn append(&mut self, entry: &JournalEntry) -> Result<(), JournalError> {
+        if self.failed {
+            return Err(JournalError::Refused(
+                "an earlier write to the journal failed; reopen it first".to_owned(),
+            ));
+        }
+        let mut next = self.view.clone();
+        next.apply(entry).map_err(|misfit| JournalError::Refused(misfit.reason()))?;
+        let mut line = serde_json::to_vec(entry).map_err(|error| JournalError::Refused(format!("cannot encode the entry: {error}")))?;
+        line.push(b'\n');
+        // One write of the whole line: a crash leaves the line complete or torn at the end.
+        let written = self.file.write_all(&line).and_then(|()| self.file.sync_data());
+        if let Err(source) = written {
+            self.failed = true;
+            return Err(JournalError::Io {
+                action: "write to",
+                path: self.path.clone(),
+                source,
+            });
+        }
+        self.view = next;
+        Ok(())
+    }
+
+    /// The journal as of the last successful append.
+    pub fn view(&self) -> &Replayed {
+        &self.view
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Saves the pool as `tickets-<first 16 hex of its hash>.json` unless an intact copy is
+    /// already there, and returns its [`tickets_hash`]. Call it before committing a draw on it.
+    pub fn save_tickets(&self, pool: &[EngineTicket]) -> Result<String, JournalError> {
+        let hash = tickets_hash(pool);
+        let path = tickets_snapshot_path(&self.dir, &hash);
+        if path.exists() && load_tickets_snapshot(&self.dir, &hash).is_ok() {
+            return Ok(hash);
+        }
+        let snapshot = SnapshotOut {
+            version: 1,
+            tickets_hash: &hash,
+            tickets: pool,
+        };
+        replace_file(&self.dir, &path, |out| {
+            let mut out = BufWriter::new(out);
+            serde_json::to_writer(&mut out, &snapshot).map_err(io::Error::other)?;
+            out.flush()
+        })?;
+        Ok(hash)
+    }
+
+    /// The pool saved under `hash` (the full tickets_hash), checked against it.
+    pub fn load_tickets(&self, hash: &str) -> Result<Vec<EngineTicket>, JournalError> {
+        load_tickets_snapshot(&self.dir, hash)
+    }
+}
+
+/// What a tickets snapshot file holds. EngineTicket's own serde form is `{"number", "holder"}`.
+#[derive(Serialize)]
+struct SnapshotOut<'a> {
+    version: u32,
+    tickets_hash: &'a str,
+    tickets: &'a [EngineTicket],
+}
+
+#[derive(Deserialize)]
+struct SnapshotIn {
+    tickets: Vec<EngineTicket>,
+}
+
+/// Where the snapshot of the pool with this tickets_hash lives in a journal directory.
+pub fn tickets_snapshot_path(dir: &Path, hash: &str) -> PathBuf {
+    let prefix: String = hash.chars().take(16).collect();
+    dir.join(format!("tickets-{prefix}.json"))
+}
+
+/// Loads the snapshot for `hash` from a journal directory and checks that the tickets in it
+/// hash to `hash` (so a damaged or swapped file is caught).
+pub fn load_tickets_snapshot(dir: &Path, hash: &str) -> Result<Vec<EngineTicket>, JournalError> {
+    let path = tickets_snapshot_path(dir, hash);
+    let bytes = fs::read(&path).map_err(io_error("read", &path))?;
+    let snapshot: SnapshotIn = serde_json::from_slice(&bytes).map_err(|error| JournalError::Tickets {
+        path: path.clone(),
+        reason: format!("not a tickets snapshot: {error}"),
+    })?;
+    let actual = tickets_hash(&snapshot.tickets);
+    if !actual.eq_ignore_ascii_case(hash) {
+        return Err(JournalError::Tickets {
+            path,
+            reason: format!("its tickets hash to {actual}, not {hash}"),
+        });
+    }
+    Ok(snapshot.tickets)
+}
+
+/// The entries of a journal file, read without changing it.
+#[derive(Debug, Default)]
+pub(crate) struct ParsedJournal {
+    /// With their 1-based line numbers.
+    pub entries: Vec<(usize, JournalEntry)>,
+    /// Length of the part to keep: everything but a torn last line.
+    pub intact_len: usize,
+    /// The last entry is complete but has no line end.
+    pub missing_newline: bool,
+    pub warnings: Vec<String>,
+}
+
+/// Parses journal bytes. Blank lines are skipped. The last non-blank line is torn when it is not
+/// JSON at all; any other bad line is [`JournalError::Corrupt`].
+pub(crate) fn parse_journal(bytes: &[u8]) -> Result<ParsedJournal, JournalError> {
+    let mut parsed = ParsedJournal {
+        intact_len: bytes.len(),
+        ..Default::default()
+    };
+    let mut start = 0;
+    let mut line_number = 0;
+    while start < bytes.len() {
+        line_number += 1;
+        let (end, terminated) = match bytes[start..].iter().position(|&b| b == b'\n') {
+            Some(offset) => (start + offset + 1, true),
+            None => (bytes.len(), false),
+        };
+        let line = &bytes[start..end];
+        // Only asked on a bad line: asked for every line, a run of blank lines was quadratic.
+        let is_last = || bytes[end..].iter().all(u8::is_ascii_whitespace);
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            match serde_json::from_slice::<JournalEntry>(line) {
+                Ok(entry) => {
+                    parsed.entries.push((line_number, entry));
+                    parsed.missing_newline = !terminated;
+                }
+                Err(_) if is_last() && serde_json::from_slice::<serde_json::Value>(line).is_err() => {
+                    parsed.intact_len = start;
+                    parsed.warnings.push(format!(
+                        "dropped the journal's last line {line_number} ({} bytes, not valid JSON: a write cut short by a crash or power loss): {}",
+                        line.len(),
+                        preview(line)
+                    ));
+                    break;
+                }
+                Err(error) => {
+                    return Err(JournalError::Corrupt {
+                        line: line_number,
+                        reason: error.to_string(),
+                    });
+                }
+            }
+        }
+        start = end;
+    }
+    Ok(parsed)
+}
+
+fn preview(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(line);
+    let mut shown: String = text.trim_end().chars().take(80).flat_map(char::escape_default).collect();
+    if text.chars().count() > 80 {
+        shown.push('…');
+    }
+    shown
+}
+
+/// Replaces `path` with what `write` produces, atomically: temp file, fsync, rename, dir fsync.
+fn replace_file(dir: &Path, path: &Path, write: impl FnOnce(&mut File) -> io::Result<()>) -> Result<(), JournalError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = File::create(&temp).and_then(|mut out| {
+        write(&mut out)?;
+        out.sync_all()
+    });
+    if let Err(source) = result.and_then(|()| fs::rename(&temp, path)) {
+        let _ = fs::remove_file(&temp);
+        return Err(JournalError::Io {
+            action: "replace",
+            path: path.to_owned(),
+            source,
+        });
+    }
+    sync_dir(dir)
+}
+
+/// Makes renames and new files in `dir` durable. Windows cannot open directories; NTFS journals
+/// its metadata, so there is nothing to do there.
+fn sync_dir(dir: &Path) -> Result<(), JournalError> {
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error("sync the directory", dir))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// The server's `Idempotency-Key` for a record: `draw-{prize_id}-{batch}-{first 16 hex of
+/// seed_commitment}`, plus `-r{sequence}` for a no-show replacement.
+pub fn idempotency_key(record: &AuditRecord) -> String {
+    let commitment: String = record.seed_commitment.chars().take(16).collect();
+    let mut key = format!("draw-{}-{}-{commitment}", record.prize_id, record.batch);
+    if record.replaces.is_some() {
+        key.push_str(&format!("-r{}", record.sequence));
+    }
+    key
+}
+
+/// When the record's batch was drawn, for the wire and exports: the commit (the draw runs then, and
+/// that time is durable with the record, so every retry and every restart sends the same body),
+/// else the reveal.
+fn drawn_at(record: &AuditRecord) -> Option<String> {
+    record
+        .committed_at
+        .or(record.revealed_at)
+        .map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
+}
+
+/// The contract's `DrawResult` body for a record. `drawn_at` is the commit time, else the reveal
+/// time; only a record with neither gets the current time (and then differs between retries).
+pub fn to_wire_result(record: &AuditRecord) -> serde_json::Value {
+    let drawn_at = drawn_at(record).unwrap_or_else(|| Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true));
+    serde_json::json!({
+        "version": 1,
+        "prize_id": record.prize_id,
+        "batch": record.batch,
+        "seed_commitment": record.seed_commitment,
+        "seed": record.seed,
+        "tickets_hash": record.tickets_hash,
+        "algorithm": record.algorithm,
+        "winners": record.winners.iter().map(|w| w.ticket).collect::<Vec<_>>(),
+        "drawn_at": drawn_at,
+    })
+}
+
+/// Every winner of every record (optionally of one prize) as CSV, in journal order. A no-show
+/// replacement's row names the replaced ticket and the reason.
+pub fn winners_csv(records: &[AuditRecord], prize_filter: Option<&str>) -> String {
+    let mut csv = String::from("prize_id,batch,ticket,holder,replaces,reason,drawn_at\n");
+    for record in records.iter().filter(|r| prize_filter.is_none_or(|p| r.prize_id == p)) {
+        let replaces = record.replaces.as_ref().map(|w| w.ticket.to_string()).unwrap_or_default();
+        let reason = record.reason.as_deref().unwrap_or("");
+        let drawn_at = drawn_at(record).unwrap_or_default();
+        for winner in &record.winners {
+            let fields = [
+                &record.prize_id,
+                &record.batch.to_string(),
+                &winner.ticket.to_string(),
+                &winner.holder,
+                &replaces,
+                reason,
+                &drawn_at,
+            ];
+            csv.push_str(&venue_contract::csv::line(&fields));
+        }
+    }
+    csv
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::draw::engine::{EnginePrize, EngineWinner, draw_batch, replace_no_show};
+
+    pub(crate) fn pool() -> Vec<EngineTicket> {
+        (1..=40)
+            .map(|n| EngineTicket {
+                number: 1000 + n,
+                holder: format!("h{:02}", n % 13),
+            })
+            .collect()
+    }
+
+    fn prize(id: &str, winner_count: u32) -> EnginePrize {
+        EnginePrize {
+            id: id.into(),
+            winner_count,
+            allow_previous_winners: false,
+            batch_size: None,
+        }
+    }
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
+    }
+
+    /// Two batches of "tv" and a no-show replacement, with commit times set.
+    pub(crate) fn sample_records(pool: &[EngineTicket]) -> Vec<AuditRecord> {
+        let mut state = DrawState::new();
+        let mut records = Vec::new();
+        let mut tv = prize("tv", 4);
+        tv.batch_size = Some(2);
+        for seed in [[1u8; 32], [2; 32]] {
+            records.push(draw_batch(&mut state, pool, &tv, None, seed).unwrap().record);
+        }
+        let absent = records[0].winners[1].ticket;
+        records.push(
+            replace_no_show(&mut state, pool, &tv, absent, "not here, \"called\" 3x", [3; 32])
+                .unwrap()
+                .record,
+        );
+        for (i, record) in records.iter_mut().enumerate() {
+            record.committed_at = Some(at(100 * i as i64));
+        }
+        records
+    }
+
+    fn commit(journal: &mut Journal, record: &AuditRecord) {
+        journal.append(&JournalEntry::Committed { record: record.clone() }).unwrap();
+    }
+
+    fn journal_text(dir: &Path) -> String {
+        fs::read_to_string(dir.join(JOURNAL_FILE)).unwrap()
+    }
+
+    #[test]
+    fn entries_survive_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = sample_records(&pool());
+        let (mut journal, replayed) = Journal::open(dir.path()).unwrap();
+        assert_eq!(replayed, Replayed::default());
+        for record in &records {
+            commit(&mut journal, record);
+        }
+        journal.append(&JournalEntry::Revealed { sequence: 0, at: at(10) }).unwrap();
+        journal
+            .append(&JournalEntry::Acknowledged {
+                sequence: 0,
+                server_status: 201,
+                at: at(11),
+            })
+            .unwrap();
+        let conflict = serde_json::json!({"version": 1, "winners": [7]});
+        journal
+            .append(&JournalEntry::Conflict {
+                sequence: 1,
+                server_result: conflict.clone(),
+                at: at(12),
+            })
+            .unwrap();
+        let live = journal.view().clone();
+        drop(journal);
+
+        let (_journal, replayed) = Journal::open(dir.path()).unwrap();
+        assert_eq!(replayed, live);
+        assert!(replayed.warnings.is_empty(), "{:?}", replayed.warnings);
+        assert_eq!(replayed.state, DrawState::replay(&records).unwrap());
+        assert_eq!(replayed.records[0].revealed_at, Some(at(10)));
+        assert_eq!(replayed.records[1..], records[1..]);
+        assert_eq!(replayed.revealed, BTreeSet::from([0]));
+        assert_eq!(replayed.acknowledged, BTreeSet::from([0]));
+        assert_eq!(replayed.conflicts, BTreeMap::from([(1, conflict)]));
+        assert_eq!(journal_text(dir.path()).lines().count(), 6);
+        assert!(journal_text(dir.path()).starts_with("{\"type\":\"committed\",\"record\":{\"sequence\":0,"));
+    }
+
+    #[test]
+    fn appended_entry_is_on_disk_before_append_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = sample_records(&pool());
+        let (mut journal, _) = Journal::open(dir.path()).unwrap();
+        commit(&mut journal, &records[0]);
+        // The writer is still open: a second reader (like the kiosk after a crash) sees the line.
+        let (_, seen) = Journal::open(dir.path()).unwrap();
+        assert_eq!(seen.records, records[..1]);
+        assert_eq!(
+            journal_text(dir.path()),
+            format!(
+                "{}\n",
+                serde_json::to_string(&JournalEntry::Committed {
+                    record: records[0].clone()
+                })
+                .unwrap()
+            )
+        );
+    }
+
+    #[test]
+    fn torn_last_line_is_dropped_with_a_warning_and_the_file_repaired() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = sample_records(&pool());
+        let (mut journal, _) = Journal::open(dir.path()).unwrap();
+        commit(&mut journal, &records[0]);
+        drop(journal);
+        let intact = journal_text(dir.path());
+        let full = serde_json::to_string(&JournalEntry::Committed {
+            record: records[1].clone(),
+        })
+        .unwrap();
+        fs::write(dir.path().join(JOURNAL_FILE), format!("{intact}{}", &full[..full.len() / 2])).unwrap();
+
+        let (mut journal, replayed) = Journal::open(dir.path()).unwrap();
+        assert_eq!(replayed.records, records[..1]);
+        assert_eq!(replayed.warnings.len(), 1);
+        assert!(
+            replayed.warnings[0].contains("dropped the journal's last line 2"),
+            "{}",
+            replayed.warnings[0]
+        );
+        assert_eq!(journal_text(dir.path()), intact);
+        // The next entry starts on a clean line and everything replays.
+        commit(&mut journal, &records[1]);
+        drop(journal);
+        let (_, replayed) = Journal::open(dir.path()).unwrap();
+        assert_eq!(replayed.records, records[..2]);
+        assert!(replayed.warnings.is_empty());
+        assert!(
+            !dir.path()
+                .read_dir()
+                .unwrap()
+                .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+        );
+    }
+
+    #[test]
+    fn complete_last_entry_without_line_end_is_kept_and_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = sample_records(&pool());
+        let line = serde_json::to_string(&JournalEntry::Committed {
+            record: records[0].clone(),
+        })
+        .unwrap();
+        fs::write(dir.path().join(JOURNAL_FILE), &line).unwrap();
+        let (mut journal, replayed) = Journal::open(dir.path()).unwrap();
+        assert_eq!(replayed.records, records[..1]);
+        assert_eq!(replayed.warnings.len(), 1);
+        commit(&mut journal, &records[1]);
+        assert_eq!(Journal::open(dir.path()).unwrap().1.records, records[..2]);
+    }
+
+    #[test]
+    fn damaged_middle_line_is_an_error_and_the_file_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = sample_records(&pool());
+        let (mut journal, _) = Journal::open(dir.path()).unwrap();
+        for record in &records {
+            commit(&mut journal, record);
+        }
+        drop(journal);
+        let text = journal_text(dir.path());
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines[1] = &lines[1][..40];
+        let damaged = lines.join("\n") + "\n";
+        fs::write(dir.path().join(JOURNAL_FILE), &damaged).unwrap();
+        match Journal::open(dir.path()) {
+            Err(JournalError::Corrupt { line: 2, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(journal_text(dir.path()), damaged);
+
+        // Valid JSON that is not an entry is damage too, even on the last line.
+        fs::write(dir.path().join(JOURNAL_FILE), format!("{}\n{{\"type\":\"exploded\"}}\n", lines[0])).unwrap();
+        assert!(matches!(Journal::open(dir.path()), Err(JournalError::Corrupt { line: 2, .. })));
+        // So is a record that does not follow the ones before it.
+        let skipped = format!("{}\n{}\n", lines[0], lines[2]);
+        fs::write(dir.path().join(JOURNAL_FILE), skipped).unwrap();
+        assert!(matches!(Journal::open(dir.path()), Err(JournalError::Corrupt { line: 2, .. })));
+    }
+
+    #[test]
+    fn entries_that_do_not_fit_are_refused_and_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = sample_records(&pool());
+        let (mut journal, _) = Journal::open(dir.path()).unwrap();
+        assert!(matches!(
+            journal.append(&JournalEntry::Committed {
+                record: records[1].clone()
+            }),
+            Err(JournalError::Refused(_))
+        ));
+        assert!(matches!(
+            journal.append(&JournalEntry::Revealed { sequence: 0, at: at(0) }),
+            Err(JournalError::Refused(_))
+        ));
+        commit(&mut journal, &records[0]);
+        let error = journal
+            .append(&JournalEntry::Committed {
+                record: records[0].clone(),
+            })
+            .unwrap_err();
+        assert!(error.to_string().contains("sequence: expected 1, found 0"), "{error}");
+        assert_eq!(journal_text(dir.path()).lines().count(), 1);
+    }
+
+    #[test]
+    fn committed_but_unrevealed_record_is_pending_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = sample_records(&pool());
+        let (mut journal, _) = Journal::open(dir.path()).unwrap();
+        commit(&mut journal, &records[0]);
+        journal.append(&JournalEntry::Revealed { sequence: 0, at: at(5) }).unwrap();
+        commit(&mut journal, &records[1]);
+        drop(journal); // crash before the reveal
+
+        let (mut journal, replayed) = Journal::open(dir.path()).unwrap();
+        assert_eq!(replayed.pending_reveal(), Some(&records[1]));
+        journal.append(&JournalEntry::Revealed { sequence: 1, at: at(200) }).unwrap();
+        assert_eq!(journal.view().pending_reveal(), None);
+        assert_eq!(journal.view().records[1].revealed_at, Some(at(200)));
+    }
+
+    #[test]
+    fn unacknowledged_lists_revealed_records_without_an_answer() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = sample_records(&pool());
+        let (mut journal, _) = Journal::open(dir.path()).unwrap();
+        for record in &records {
+            commit(&mut journal, record);
+            journal
+                .append(&JournalEntry::Revealed {
+                    sequence: record.sequence,
+                    at: at(1),
+                })
+                .unwrap();
+        }
+        let sequences = |j: &Journal| j.view().unacknowledged().iter().map(|r| r.sequence).collect::<Vec<_>>();
+        assert_eq!(sequences(&journal), [0, 1, 2]);
+        journal
+            .append(&JournalEntry::Acknowledged {
+                sequence: 1,
+                server_status: 200,
+                at: at(2),
+            })
+            .unwrap();
+        journal
+            .append(&JournalEntry::Conflict {
+                sequence: 2,
+                server_result: serde_json::json!({}),
+                at: at(3),
+            })
+            .unwrap();
+        assert_eq!(sequences(&journal), [0]);
+        drop(journal);
+        let (_, replayed) = Journal::open(dir.path()).unwrap();
+        assert_eq!(replayed.unacknowledged().iter().map(|r| r.sequence).collect::<Vec<_>>(), [0]);
+    }
+
+    #[test]
+    fn idempotency_keys_follow_the_contract() {
+        let records = sample_records(&pool());
+        let commitment = &records[0].seed_commitment[..16];
+        assert_eq!(idempotency_key(&records[0]), format!("draw-tv-1-{commitment}"));
+        assert_eq!(
+            idempotency_key(&records[1]),
+            format!("draw-tv-2-{}", &records[1].seed_commitment[..16])
+        );
+        assert_eq!(
+            idempotency_key(&records[2]),
+            format!("draw-tv-3-{}-r2", &records[2].seed_commitment[..16])
+        );
+    }
+
+    #[test]
+    fn wire_result_is_the_contract_body_and_stable() {
+        let mut record = sample_records(&pool()).remove(0);
+        record.revealed_at = Some(DateTime::from_timestamp(1_800_000_030, 500_000_000).unwrap());
+        let wire = to_wire_result(&record);
+        let expected = serde_json::json!({
+            "version": 1,
+            "prize_id": "tv",
+            "batch": 1,
+            "seed_commitment": record.seed_commitment,
+            "seed": record.seed,
+            "tickets_hash": record.tickets_hash,
+            "algorithm": "chacha20-v1",
+            "winners": [record.winners[0].ticket, record.winners[1].ticket],
+            "drawn_at": "2027-01-15T08:00:00Z",
+        });
+        assert_eq!(wire, expected);
+        assert_eq!(to_wire_result(&record), wire);
+        // A reveal after a restart must not change the body the server already has.
+        record.revealed_at = None;
+        assert_eq!(to_wire_result(&record), wire);
+        record.committed_at = None;
+        record.revealed_at = Some(DateTime::from_timestamp(1_800_000_030, 0).unwrap());
+        assert_eq!(to_wire_result(&record)["drawn_at"], "2027-01-15T08:00:30Z");
+    }
+
+    #[test]
+    fn winners_csv_quotes_awkward_fields() {
+        let records = sample_records(&pool());
+        let mut odd = records.clone();
+        odd[0].winners[0].holder = "Kim\nline2".into();
+        odd[1].winners[1].holder = "Lee, S".into();
+        odd[0].winners[1].holder = "say \"hi\"".into();
+        odd[1].reason = Some("late\r".into());
+        let csv = winners_csv(&odd, Some("tv"));
+        let lines: Vec<&str> = csv.split('\n').collect();
+        assert_eq!(lines[0], "prize_id,batch,ticket,holder,replaces,reason,drawn_at");
+        assert_eq!(lines[1], format!("tv,1,{},\"Kim", odd[0].winners[0].ticket));
+        assert_eq!(lines[2], "line2\",,,2027-01-15T08:00:00Z");
+        assert_eq!(
+            lines[3],
+            format!("tv,1,{},\"say \"\"hi\"\"\",,,2027-01-15T08:00:00Z", odd[0].winners[1].ticket)
+        );
+        let EngineWinner { ticket, holder } = &odd[1].winners[0];
+        assert_eq!(lines[4], format!("tv,2,{ticket},{holder},,\"late\r\",2027-01-15T08:01:40Z"));
+        assert_eq!(
+            lines[5],
+            format!("tv,2,{},\"Lee, S\",,\"late\r\",2027-01-15T08:01:40Z", odd[1].winners[1].ticket)
+        );
+        let replaced = &records[2];
+        let EngineWinner { ticket, holder } = &replaced.winners[0];
+        let row = format!(
+            "tv,3,{ticket},{holder},{},\"not here, \"\"called\"\" 3x\",2027-01-15T08:03:20Z",
+            replaced.replaces.as_ref().unwrap().ticket
+        );
+        assert_eq!(lines[6], row);
+        assert_eq!(lines.len(), 8); // header, 5 winners (one holder spans two lines), trailing ""
+        assert_eq!(
+            winners_csv(&records, Some("other")),
+            "prize_id,batch,ticket,holder,replaces,reason,drawn_at\n"
+        );
+    }
+
+    #[test]
+    fn tickets_snapshot_round_trips_and_is_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let (journal, _) = Journal::open(dir.path()).unwrap();
+        let pool = pool();
+        let hash = journal.save_tickets(&pool).unwrap();
+        assert_eq!(hash, tickets_hash(&pool));
+        let path = tickets_snapshot_path(dir.path(), &hash);
+        assert_eq!(path.file_name().unwrap().to_string_lossy(), format!("tickets-{}.json", &hash[..16]));
+        assert_eq!(journal.load_tickets(&hash).unwrap(), pool);
+        assert_eq!(journal.save_tickets(&pool).unwrap(), hash);
+
+        // A damaged snapshot is refused on load and rewritten on the next save.
+        let mut edited = pool.clone();
+        edited[3].holder = "someone else".into();
+        fs::write(&path, serde_json::json!({"version": 1, "tickets": edited}).to_string()).unwrap();
+        assert!(matches!(journal.load_tickets(&hash), Err(JournalError::Tickets { .. })));
+        journal.save_tickets(&pool).unwrap();
+        assert_eq!(journal.load_tickets(&hash).unwrap(), pool);
+    }
+}
+
+/// Property tests of the journal reader (tests/parsers_prop.rs covers it through the files).
+#[cfg(test)]
+mod prop {
+    use proptest::prelude::*;
+
+    use super::tests::{pool, sample_records};
+    use super::*;
+
+    fn journal_bytes() -> Vec<u8> {
+        let records = sample_records(&pool());
+        let mut bytes = Vec::new();
+        for record in &records {
+            bytes.extend(serde_json::to_vec(&JournalEntry::Committed { record: record.clone() }).unwrap());
+            bytes.push(b'\n');
+        }
+        bytes
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_bytes_are_entries_or_a_clear_error(bytes in proptest::collection::vec(any::<u8>(), 0..1024)) {
+            match parse_journal(&bytes) {
+                Ok(parsed) => {
+                    prop_assert!(parsed.intact_len <= bytes.len());
+                    prop_assert!(parsed.warnings.len() <= 1);
+                }
+                Err(error) => {
+                    let named_line = matches!(error, JournalError::Corrupt { line, .. } if line >= 1);
+                    prop_assert!(named_line, "{}", error);
+                }
+            }
+        }
+
+        #[test]
+        fn a_torn_last_line_loses_only_that_line(cut in 1usize..10_000, blank in "[ \t\r\n]{0,4}") {
+            let whole = journal_bytes();
+            let last_start = whole[..whole.len() - 1].iter().rposition(|&b| b == b'\n').unwrap() + 1;
+            let cut = last_start + 1 + cut % (whole.len() - 2 - last_start);
+            let mut torn = whole[..cut].to_vec();
+            torn.extend_from_slice(blank.as_bytes());
+            let parsed = parse_journal(&torn).unwrap();
+            prop_assert_eq!(parsed.entries.len(), 2);
+            prop_assert_eq!(parsed.intact_len, last_start);
+            prop_assert_eq!(parsed.warnings.len(), 1);
+            // Any byte of an earlier line damaged is an error naming that line, never a silent skip.
+            let mut damaged = whole.clone();
+            damaged[cut - last_start] = b'}';
+            if let Err(error) = parse_journal(&damaged) {
+                let earlier_line = matches!(error, JournalError::Corrupt { line: 1 | 2, .. });
+                prop_assert!(earlier_line, "{}", error);
+            }
+        }
+    }
+
+    /// Found by tests/parsers_prop.rs: every blank line scanned the rest of the file, so a file
+    /// ending in a megabyte of line ends took minutes to open.
+    #[test]
+    fn a_long_run_of_blank_lines_is_read_in_linear_time() {
+        let mut bytes = journal_bytes();
+        bytes.extend(std::iter::repeat_n(b'\n', 4 << 20));
+        let parsed = parse_journal(&bytes).unwrap();
+        assert_eq!(parsed.entries.len(), 3);
+        assert!(parsed.warnings.is_empty());
+    }
+}

@@ -1,0 +1,563 @@
+//! One play-through of the cube-timing game as a pure state machine on a millisecond clock: the
+//! operator advances it, players press, time ticks it on. No Bevy, no I/O: the Bevy side feeds
+//! key events stamped on the same clock and journals what [`GameSession::tick`] hands back.
+//!
+//! ```text
+//! Lobby ─Enter→ Countdown(r) → Playing(r) → Folding(r) → Leaderboard(r) ─Enter→ Countdown(r+1) … → Podium
+//!   └─F7→ Calibrating → Lobby            F5 in Countdown/Playing: restart the round (presses dropped)
+//!                                        F6 in Playing: end the round now (targets not reached are Misses)
+//!                                        F8: pause the round in play / resume it where it stopped
+//! ```
+//!
+//! Piece `i` of a round starts at `started + i·(travel + GAP_MS)` and is exactly on its target
+//! slot `LEAD` at `target_time_ms(start, LEAD, speed)` — the instant the judge measures against.
+
+use super::judge::{RoundOutcome, RoundRules, ScoreError, Scoreboard, calibration_offset, judge_round, target_time_ms};
+use super::net::{self, Cell, FACE_ORDER, LEAD};
+use venue_contract::wire::{GameData, Round};
+
+pub const COUNTDOWN_MS: f64 = 3_000.0;
+/// Pause between one piece reaching its slot and the next piece setting off.
+pub const GAP_MS: f64 = 700.0;
+/// The round's celebration: the net folds into a cube.
+pub const FOLD_MS: f64 = 3_200.0;
+/// Calibration: a pulse every `BEAT_MS`, `BEATS` times, after a short lead-in.
+pub const BEAT_MS: f64 = 600.0;
+pub const BEATS: usize = 8;
+const CALIBRATION_LEAD_MS: f64 = 1_200.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamInfo {
+    pub id: String,
+    pub name: String,
+    pub color: String,
+    /// Key name as in the config (`KeyA`, `Space`, …).
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    Lobby,
+    Calibrating {
+        started_ms: f64,
+        samples: Vec<f64>,
+    },
+    Countdown {
+        round: usize,
+        until_ms: f64,
+    },
+    Playing {
+        round: usize,
+        started_ms: f64,
+    },
+    /// The round in play, frozen at `paused_ms` (F8); resuming shifts it and its presses on.
+    Paused {
+        round: usize,
+        started_ms: f64,
+        paused_ms: f64,
+    },
+    Folding {
+        round: usize,
+        started_ms: f64,
+    },
+    /// Standings after `round` (0-based).
+    Leaderboard {
+        round: usize,
+    },
+    Podium,
+}
+
+/// A piece of the round on screen: where it runs and when it is exactly on its target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Piece {
+    pub face: usize,
+    pub path: [Cell; (LEAD + 1 + net::OVERRUN) as usize],
+    pub start_ms: f64,
+    pub target_ms: f64,
+}
+
+/// What a finished round produced: journal it and post it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundResult {
+    /// 0-based position in the plan.
+    pub round: usize,
+    /// The plan's `Round.index` (the contract's round number).
+    pub round_index: u32,
+    /// Per team, in team order: (id, round points, total after the round).
+    pub scores: Vec<(String, i64, i64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GameSession {
+    pub game_id: String,
+    pub teams: Vec<TeamInfo>,
+    pub rounds: Vec<Round>,
+    pub board: Scoreboard,
+    pub phase: Phase,
+    /// Presses of the round in play, per team, on the game clock (ms).
+    pub presses: Vec<Vec<f64>>,
+    /// Input/display latency subtracted from every press.
+    pub calibration_ms: f64,
+    /// Each team's judged outcome of the last finished round (for the fold and the leaderboard).
+    pub last_outcomes: Vec<RoundOutcome>,
+}
+
+/// Keys teams get when neither the feed nor the config names one: home row, far apart.
+pub const DEFAULT_KEYS: [&str; 8] = ["KeyA", "KeyF", "KeyJ", "Semicolon", "KeyQ", "KeyR", "KeyU", "KeyP"];
+
+impl GameSession {
+    /// A new game for the feed's teams (1–8) and rounds.
+    pub fn new(data: &GameData, game_id: String) -> Result<GameSession, String> {
+        if data.teams.is_empty() || data.teams.len() > 8 {
+            return Err(format!("the game needs 1 to 8 teams, the feed has {}", data.teams.len()));
+        }
+        if data.rounds.is_empty() {
+            return Err("the feed's game has no rounds".into());
+        }
+        if let Some(r) = data
+            .rounds
+            .iter()
+            .find(|r| !(r.speed.is_finite() && r.speed > 0.0) || r.pieces == 0)
+        {
+            return Err(format!("round {} needs a positive speed and at least one piece", r.index));
+        }
+        let single = data.teams.len() == 1;
+        let teams: Vec<TeamInfo> = data
+            .teams
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TeamInfo {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                color: t.color.clone(),
+                key: t
+                    .key
+                    .clone()
+                    .unwrap_or_else(|| if single { "Space".into() } else { DEFAULT_KEYS[i].into() }),
+            })
+            .collect();
+        let mut rounds = data.rounds.clone();
+        rounds.sort_by_key(|r| r.index);
+        let weights = rounds.iter().map(|r| f64::from(r.weight)).collect();
+        let board = Scoreboard::new(teams.iter().map(|t| t.id.clone()), weights).map_err(|e| e.to_string())?;
+        Ok(GameSession {
+            game_id,
+            presses: vec![Vec::new(); teams.len()],
+            teams,
+            rounds,
+            board,
+            phase: Phase::Lobby,
+            calibration_ms: 0.0,
+            last_outcomes: Vec::new(),
+        })
+    }
+
+    /// Continue a game from its journaled rounds: standings of the last played round, or the lobby.
+    pub fn resume(&mut self, played: &[Vec<(String, i64)>], calibration_ms: f64) -> Result<(), ScoreError> {
+        for points in played {
+            let row: Vec<(&str, i64)> = points.iter().map(|(id, p)| (id.as_str(), *p)).collect();
+            self.board.record_round(&row)?;
+        }
+        self.calibration_ms = calibration_ms;
+        self.phase = match self.board.rounds_played() {
+            0 => Phase::Lobby,
+            n if n == self.rounds.len() => Phase::Podium,
+            n => Phase::Leaderboard { round: n - 1 },
+        };
+        Ok(())
+    }
+
+    /// The phase in a word, for the operator panel.
+    pub fn phase_name(&self) -> &'static str {
+        match self.phase {
+            Phase::Lobby => "lobby",
+            Phase::Calibrating { .. } => "calibrating",
+            Phase::Countdown { .. } => "countdown",
+            Phase::Playing { .. } => "playing",
+            Phase::Paused { .. } => "paused",
+            Phase::Folding { .. } => "folding",
+            Phase::Leaderboard { .. } => "leaderboard",
+            Phase::Podium => "podium",
+        }
+    }
+
+    pub fn rules(&self, round: usize) -> RoundRules {
+        let r = &self.rounds[round];
+        RoundRules::new(f64::from(r.difficulty), f64::from(r.weight))
+    }
+
+    /// The pieces of `round` when it starts at `started_ms`.
+    pub fn pieces(&self, round: usize, started_ms: f64) -> Vec<Piece> {
+        let r = &self.rounds[round];
+        let speed = f64::from(r.speed);
+        let travel = f64::from(LEAD) * 1000.0 / speed;
+        (0..r.pieces as usize)
+            .map(|i| {
+                let start_ms = started_ms + i as f64 * (travel + GAP_MS);
+                let face = FACE_ORDER[i % FACE_ORDER.len()];
+                Piece {
+                    face,
+                    path: net::path_to(face, i),
+                    start_ms,
+                    target_ms: target_time_ms(start_ms, LEAD, speed),
+                }
+            })
+            .collect()
+    }
+
+    /// When a round that started at `started_ms` is over: the last target plus its Bad window and a beat.
+    pub fn round_end_ms(&self, round: usize, started_ms: f64) -> f64 {
+        let last = self.pieces(round, started_ms).last().map_or(started_ms, |p| p.target_ms);
+        last + self.rules(round).judge.windows_ms(self.rules(round).difficulty)[3] + 400.0
+    }
+
+    /// Enter: start the next round from the lobby or the leaderboard, or show the podium after the last.
+    pub fn advance(&mut self, now_ms: f64) {
+        match self.phase {
+            Phase::Lobby => self.countdown(0, now_ms),
+            Phase::Leaderboard { .. } => match self.board.next_round() {
+                Some(next) => self.countdown(next, now_ms),
+                None => self.phase = Phase::Podium,
+            },
+            _ => {}
+        }
+    }
+
+    fn countdown(&mut self, round: usize, now_ms: f64) {
+        self.presses.iter_mut().for_each(Vec::clear);
+        self.phase = Phase::Countdown {
+            round,
+            until_ms: now_ms + COUNTDOWN_MS,
+        };
+    }
+
+    /// F7: tap along with the pulse (from the lobby or between rounds).
+    pub fn start_calibration(&mut self, now_ms: f64) {
+        if matches!(self.phase, Phase::Lobby | Phase::Leaderboard { .. }) {
+            self.phase = Phase::Calibrating {
+                started_ms: now_ms,
+                samples: Vec::new(),
+            };
+        }
+    }
+
+    /// The pulse instants of a calibration that started at `started_ms`.
+    pub fn beats(started_ms: f64) -> impl Iterator<Item = f64> {
+        (0..BEATS).map(move |k| started_ms + CALIBRATION_LEAD_MS + k as f64 * BEAT_MS)
+    }
+
+    /// A key-down of team `team` at `at_ms`. Only counted while a round plays (or as a calibration
+    /// tap); the caller filters key repeat so a held key counts once.
+    pub fn press(&mut self, team: usize, at_ms: f64) {
+        match &mut self.phase {
+            Phase::Playing { .. } => {
+                if let Some(list) = self.presses.get_mut(team) {
+                    list.push(at_ms);
+                }
+            }
+            Phase::Calibrating { started_ms, samples } => {
+                let nearest = Self::beats(*started_ms)
+                    .map(|b| at_ms - b)
+                    .min_by(|a, b| a.abs().total_cmp(&b.abs()))
+                    .unwrap_or(f64::INFINITY);
+                samples.push(nearest);
+            }
+            _ => {}
+        }
+    }
+
+    /// F5: replay the round in play from its countdown; its presses are dropped.
+    pub fn restart_round(&mut self, now_ms: f64) {
+        if let Phase::Countdown { round, .. } | Phase::Playing { round, .. } | Phase::Paused { round, .. } = self.phase {
+            self.countdown(round, now_ms);
+        }
+    }
+
+    /// F8: freeze the round in play, or resume a frozen one. On resume the round's clock and the
+    /// presses made so far move on by the pause, so every offset stays what it was.
+    pub fn toggle_pause(&mut self, now_ms: f64) {
+        match self.phase {
+            Phase::Playing { round, started_ms } => {
+                self.phase = Phase::Paused {
+                    round,
+                    started_ms,
+                    paused_ms: now_ms,
+                }
+            }
+            Phase::Paused {
+                round,
+                started_ms,
+                paused_ms,
+            } => {
+                let pause = now_ms - paused_ms;
+                self.presses.iter_mut().flatten().for_each(|p| *p += pause);
+                self.phase = Phase::Playing {
+                    round,
+                    started_ms: started_ms + pause,
+                };
+            }
+            _ => {}
+        }
+    }
+
+    /// F6: end the round in play now. Targets not reached yet are Misses.
+    pub fn skip_round(&mut self, now_ms: f64) -> Option<RoundResult> {
+        match self.phase {
+            Phase::Playing { round, started_ms } => Some(self.finish(round, started_ms, now_ms)),
+            _ => None,
+        }
+    }
+
+    /// Moves the clock on; returns a round's result the moment it ends.
+    pub fn tick(&mut self, now_ms: f64) -> Option<RoundResult> {
+        match self.phase.clone() {
+            Phase::Countdown { round, until_ms } if now_ms >= until_ms => {
+                self.phase = Phase::Playing {
+                    round,
+                    started_ms: until_ms,
+                };
+                None
+            }
+            Phase::Playing { round, started_ms } if now_ms >= self.round_end_ms(round, started_ms) => {
+                Some(self.finish(round, started_ms, now_ms))
+            }
+            Phase::Folding { round, started_ms } if now_ms >= started_ms + FOLD_MS => {
+                self.phase = Phase::Leaderboard { round };
+                None
+            }
+            Phase::Calibrating { started_ms, samples } if now_ms >= Self::beats(started_ms).last().unwrap_or(started_ms) + BEAT_MS => {
+                if let Some(offset) = calibration_offset(&samples) {
+                    self.calibration_ms = offset;
+                }
+                self.phase = Phase::Lobby;
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// A team's outcome so far in the round in play (live feedback; the final judgement is the same
+    /// function over all presses).
+    pub fn live_outcome(&self, team: usize, round: usize, started_ms: f64) -> RoundOutcome {
+        let targets: Vec<f64> = self.pieces(round, started_ms).iter().map(|p| p.target_ms).collect();
+        judge_round(&targets, &self.presses[team], self.calibration_ms, &self.rules(round))
+    }
+
+    fn finish(&mut self, round: usize, started_ms: f64, now_ms: f64) -> RoundResult {
+        let rules = self.rules(round);
+        let targets: Vec<f64> = self
+            .pieces(round, started_ms)
+            .iter()
+            // A target the round never reached (skipped) cannot be hit.
+            .map(|p| if p.target_ms <= now_ms { p.target_ms } else { f64::INFINITY })
+            .collect();
+        self.last_outcomes = self
+            .presses
+            .iter()
+            .map(|presses| judge_round(&targets, presses, self.calibration_ms, &rules))
+            .collect();
+        let points: Vec<(&str, i64)> = self
+            .teams
+            .iter()
+            .zip(&self.last_outcomes)
+            .map(|(t, o)| (t.id.as_str(), o.points))
+            .collect();
+        self.board.record_round(&points).expect("teams and rounds come from this session");
+        self.phase = Phase::Folding { round, started_ms: now_ms };
+        RoundResult {
+            round,
+            round_index: self.rounds[round].index,
+            scores: self
+                .teams
+                .iter()
+                .zip(&self.last_outcomes)
+                .map(|(t, o)| (t.id.clone(), o.points, self.board.total(&t.id).unwrap_or(0)))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::game::judge::Judgement;
+    use venue_contract::wire::Team;
+
+    fn data(teams: usize) -> GameData {
+        GameData {
+            version: 1,
+            teams: (0..teams)
+                .map(|i| Team {
+                    id: format!("t{i}"),
+                    name: format!("Team {i}"),
+                    color: "#38BDF8".into(),
+                    key: None,
+                })
+                .collect(),
+            rounds: vec![
+                Round {
+                    index: 1,
+                    name: "One".into(),
+                    weight: 1.0,
+                    speed: 2.0,
+                    pieces: 3,
+                    difficulty: 0.0,
+                },
+                Round {
+                    index: 2,
+                    name: "Final".into(),
+                    weight: 3.0,
+                    speed: 3.0,
+                    pieces: 4,
+                    difficulty: 9.0,
+                },
+            ],
+        }
+    }
+
+    /// Plays the round in progress: team `i` presses every target at `offsets[i]` ms.
+    fn play(session: &mut GameSession, offsets: &[f64]) -> RoundResult {
+        let Phase::Countdown { until_ms, .. } = session.phase else {
+            panic!("{:?}", session.phase)
+        };
+        assert_eq!(session.tick(until_ms), None);
+        let Phase::Playing { round, started_ms } = session.phase else {
+            panic!()
+        };
+        for piece in session.pieces(round, started_ms) {
+            for (team, offset) in offsets.iter().enumerate() {
+                session.press(team, piece.target_ms + offset);
+            }
+        }
+        let end = session.round_end_ms(round, started_ms);
+        assert_eq!(session.tick(end - 1.0), None, "not over before its end");
+        session.tick(end).expect("the round ends")
+    }
+
+    #[test]
+    fn a_whole_game_from_lobby_to_podium() {
+        let mut s = GameSession::new(&data(2), "g1".into()).unwrap();
+        assert_eq!(s.teams[0].key, "KeyA");
+        assert_eq!(s.teams[1].key, "KeyF");
+        s.advance(0.0);
+        let first = play(&mut s, &[0.0, 60.0]);
+        assert_eq!(first.round_index, 1);
+        assert_eq!(first.scores[0], ("t0".into(), 3000, 3000), "three perfect presses at ×1");
+        assert!(first.scores[1].1 < 3000 && first.scores[1].1 > 0);
+        assert!(matches!(s.phase, Phase::Folding { round: 0, .. }));
+        let Phase::Folding { started_ms, .. } = s.phase else { panic!() };
+        s.tick(started_ms + FOLD_MS);
+        assert_eq!(s.phase, Phase::Leaderboard { round: 0 });
+        s.advance(100_000.0);
+        let last = play(&mut s, &[0.0, 0.0]);
+        assert_eq!(last.scores[0].1, 4 * 3000, "four perfect presses at ×3");
+        assert_eq!(last.scores[0].2, 3000 + 12000);
+        let Phase::Folding { started_ms, .. } = s.phase else { panic!() };
+        s.tick(started_ms + FOLD_MS);
+        s.advance(200_000.0);
+        assert_eq!(s.phase, Phase::Podium);
+    }
+
+    #[test]
+    fn presses_outside_play_do_not_count_and_restart_drops_them() {
+        let mut s = GameSession::new(&data(1), "g".into()).unwrap();
+        assert_eq!(s.teams[0].key, "Space", "a single player plays with Space");
+        s.press(0, 10.0);
+        s.advance(0.0);
+        s.press(0, 100.0); // during the countdown
+        assert!(s.presses[0].is_empty());
+        let Phase::Countdown { until_ms, .. } = s.phase else { panic!() };
+        s.tick(until_ms);
+        s.press(0, until_ms + 5.0);
+        s.restart_round(until_ms + 10.0);
+        assert!(s.presses[0].is_empty());
+        assert!(matches!(s.phase, Phase::Countdown { round: 0, .. }));
+    }
+
+    #[test]
+    fn skip_ends_the_round_with_unreached_targets_missed() {
+        let mut s = GameSession::new(&data(1), "g".into()).unwrap();
+        s.advance(0.0);
+        let Phase::Countdown { until_ms, .. } = s.phase else { panic!() };
+        s.tick(until_ms);
+        let pieces = s.pieces(0, until_ms);
+        s.press(0, pieces[0].target_ms);
+        let result = s.skip_round(pieces[0].target_ms + 200.0).unwrap();
+        assert_eq!(result.scores[0].1, 1000);
+        assert_eq!(s.last_outcomes[0].count(Judgement::Miss), 2);
+    }
+
+    #[test]
+    fn calibration_takes_the_median_tap_offset() {
+        let mut s = GameSession::new(&data(1), "g".into()).unwrap();
+        s.start_calibration(0.0);
+        for (k, beat) in GameSession::beats(0.0).enumerate() {
+            s.press(0, beat + 30.0 + (k % 3) as f64);
+        }
+        s.tick(100_000.0);
+        assert_eq!(s.phase, Phase::Lobby);
+        assert!((s.calibration_ms - 31.0).abs() < 1e-9, "{}", s.calibration_ms);
+        // With the correction, presses 31 ms late are perfect.
+        s.advance(0.0);
+        let result = play(&mut s, &[31.0]);
+        assert_eq!(result.scores[0].1, 3000);
+    }
+
+    #[test]
+    fn resume_restores_the_standings() {
+        let mut s = GameSession::new(&data(2), "g".into()).unwrap();
+        s.resume(&[vec![("t0".into(), 500), ("t1".into(), 700)]], 12.0).unwrap();
+        assert_eq!(s.phase, Phase::Leaderboard { round: 0 });
+        assert_eq!(s.board.total("t1"), Some(700));
+        assert_eq!(s.calibration_ms, 12.0);
+        s.advance(0.0);
+        assert!(matches!(s.phase, Phase::Countdown { round: 1, .. }));
+    }
+
+    #[test]
+    fn targets_follow_the_analytic_path() {
+        let s = GameSession::new(&data(1), "g".into()).unwrap();
+        let pieces = s.pieces(0, 1000.0);
+        // speed 2 slots/s, LEAD 3 → 1.5 s of travel; then the gap.
+        assert_eq!(pieces[0].target_ms, 2500.0);
+        assert_eq!(pieces[1].start_ms, 1000.0 + 1500.0 + GAP_MS);
+        assert_eq!(pieces[0].path[LEAD as usize], net::face_center(pieces[0].face));
+    }
+
+    #[test]
+    fn bad_plans_are_refused() {
+        assert!(GameSession::new(&data(0), "g".into()).is_err());
+        assert!(GameSession::new(&data(9), "g".into()).is_err());
+        let mut d = data(2);
+        d.rounds[0].speed = 0.0;
+        assert!(GameSession::new(&d, "g".into()).unwrap_err().contains("positive speed"));
+    }
+
+    #[test]
+    fn pause_freezes_the_round_and_keeps_every_offset() {
+        let mut s = GameSession::new(&data(1), "g".into()).unwrap();
+        s.advance(0.0);
+        let Phase::Countdown { until_ms, .. } = s.phase else { panic!() };
+        s.tick(until_ms);
+        let pieces = s.pieces(0, until_ms);
+        s.press(0, pieces[0].target_ms + 5.0);
+        s.toggle_pause(pieces[0].target_ms + 100.0);
+        s.press(0, pieces[1].target_ms); // ignored while paused
+        assert_eq!(s.tick(1e9), None, "a paused round never ends by itself");
+        let pause = 60_000.0;
+        s.toggle_pause(pieces[0].target_ms + 100.0 + pause);
+        let Phase::Playing { started_ms, .. } = s.phase else {
+            panic!("{:?}", s.phase)
+        };
+        assert_eq!(started_ms, until_ms + pause);
+        let shifted = s.pieces(0, started_ms);
+        for p in &shifted[1..] {
+            s.press(0, p.target_ms);
+        }
+        let end = s.round_end_ms(0, started_ms);
+        let result = s.tick(end).unwrap();
+        // The press before the pause kept its +5 ms; the others were spot on.
+        assert_eq!(s.last_outcomes[0].targets[0].offset_ms, Some(5.0));
+        assert!(result.scores[0].1 > 2900);
+    }
+}

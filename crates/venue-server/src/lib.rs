@@ -1,0 +1,286 @@
+//! `venue-kiosk serve`: the event server the kiosks pull from (contract v1), with an admin write
+//! API, durable storage in SQLite or PostgreSQL, result exports and a load benchmark.
+//!
+//! Depends on `venue-contract` for everything on the wire and never on Bevy or anything that draws:
+//! `cargo test -p venue-server` builds no Bevy crate (CI checks it with `cargo tree`).
+
+pub mod auth;
+pub mod bench;
+pub mod db;
+pub mod error;
+pub mod export;
+pub mod input;
+pub mod routes;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::http::HeaderValue;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use db::Store;
+
+/// `venue-kiosk serve`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// SQLite file, `sqlite:` URL or `postgres://` URL [default: <data dir>/venue-kiosk/server.sqlite]
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: Option<String>,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Fill an empty database with the embedded sample event.
+    #[arg(long)]
+    pub sample: bool,
+    /// File holding the admin token (else env VENUE_KIOSK_TOKEN, else the stored one; on first start one is generated and printed).
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// Replace the stored admin token with a new generated one, printed once.
+    #[arg(long, conflicts_with = "token_file")]
+    pub rotate_token: bool,
+    /// Allow browser pages from this origin (repeatable), e.g. https://admin.example.org. CORS is off without it.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
+}
+
+/// `venue-kiosk export`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ExportArgs {
+    /// SQLite file, `sqlite:` URL or `postgres://` URL [default: <data dir>/venue-kiosk/server.sqlite]
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: Option<String>,
+    /// Directory for winners.csv, winners.json, game_results.csv and game_results.json.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+}
+
+/// `venue-kiosk bench-server`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LoadBenchArgs {
+    /// Base URL of a running server on this machine (loopback only); default: start one with the sample event on a temporary SQLite file.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Concurrent pollers.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(1..=5000))]
+    pub concurrency: u16,
+    /// Duration of the run in seconds.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub seconds: u64,
+    /// Send If-None-Match like a kiosk that already has the schedule (measures 304 answers).
+    #[arg(long)]
+    pub conditional: bool,
+}
+
+/// Shared by every request handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+}
+
+/// Everything [`spawn`] needs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Database URL (see [`db::database_url`] for turning a file path into one).
+    pub db_url: String,
+    pub listen: SocketAddr,
+    /// The admin token to use (its hash replaces the stored one); `None` keeps the stored token or
+    /// generates one on first start.
+    pub admin_token: Option<String>,
+    pub rotate_token: bool,
+    pub seed_sample: bool,
+    pub cors_origins: Vec<String>,
+}
+
+impl ServerConfig {
+    /// On 127.0.0.1 with a free port, no sample, no CORS.
+    pub fn new(db_url: impl Into<String>) -> ServerConfig {
+        ServerConfig {
+            db_url: db_url.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            admin_token: None,
+            rotate_token: false,
+            seed_sample: false,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+/// A server started by [`spawn`].
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    /// The admin token, when this start generated it (first start or rotation); show it once.
+    pub generated_token: Option<String>,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stop accepting connections, let requests in flight finish (their writes are committed before
+    /// they answer), then close the database. Dropping a `RunningServer` starts the same shutdown.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(());
+        self.task.await.context("server task panicked")?.context("server failed")
+    }
+}
+
+/// Open the database, apply migrations, settle the admin token, seed the sample if asked, and
+/// serve on `config.listen` until shut down.
+pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
+    let cors_origins = config
+        .cors_origins
+        .iter()
+        .map(|origin| {
+            let parsed = url::Url::parse(origin).with_context(|| format!("--cors-origin {origin}"))?;
+            let serialized = parsed.origin().ascii_serialization();
+            anyhow::ensure!(parsed.origin().is_tuple(), "--cors-origin {origin} is not an http(s) origin");
+            HeaderValue::from_str(&serialized).with_context(|| format!("--cors-origin {origin}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let store = Arc::new(Store::connect(&config.db_url).await?);
+    let generated_token = auth::ensure_admin_token(&store, config.admin_token.as_deref(), config.rotate_token).await?;
+    if config.seed_sample && store.seed_sample_if_empty().await? {
+        tracing::info!("the empty database was filled with the embedded sample event");
+    }
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let app = routes::router(AppState { store: store.clone() }, cors_origins);
+    let (shutdown, stop) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async {
+                let _ = stop.await;
+            })
+            .await;
+        store.close().await;
+        served
+    });
+    Ok(RunningServer {
+        addr,
+        generated_token,
+        shutdown,
+        task,
+    })
+}
+
+/// Log to stderr (stdout is kept for the token and reports); `RUST_LOG` overrides the level.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// The token from `--token-file`, else from `VENUE_KIOSK_TOKEN`.
+fn configured_token(args: &ServeArgs) -> anyhow::Result<Option<String>> {
+    if let Some(path) = &args.token_file {
+        return auth::read_token_file(path).map(Some);
+    }
+    match std::env::var(auth::TOKEN_ENV) {
+        Ok(token) if !token.trim().is_empty() => {
+            let token = token.trim().to_string();
+            auth::check_token_text(&token).with_context(|| auth::TOKEN_ENV)?;
+            Ok(Some(token))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+/// `venue-kiosk serve`: runs until Ctrl-C or SIGTERM.
+pub fn run_serve(args: &ServeArgs) -> anyhow::Result<()> {
+    init_logging();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let admin_token = configured_token(args)?;
+        let db_url = db::resolve_db(args.db.as_deref())?;
+        let server = spawn(ServerConfig {
+            db_url: db_url.clone(),
+            listen: args.listen,
+            admin_token,
+            rotate_token: args.rotate_token,
+            seed_sample: args.sample,
+            cors_origins: args.cors_origins.clone(),
+        })
+        .await?;
+        tracing::info!(db = %db::describe_url(&db_url), "serving contract v1 on http://{}", server.addr);
+        if let Some(token) = &server.generated_token {
+            // stdout only, once: the database keeps just its SHA-256.
+            println!("Admin token (shown once, only its hash is stored): {token}");
+            println!(
+                "Writes need `Authorization: Bearer <token>`; keep it in a file for --token-file, or use --rotate-token to replace it."
+            );
+        }
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing requests in flight");
+        server.shutdown().await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+/// `venue-kiosk export`: winners and game results as CSV and JSON.
+pub fn run_export(args: &ExportArgs) -> anyhow::Result<()> {
+    init_logging();
+    let db_url = match &args.db {
+        Some(db) => db::database_url(db),
+        None => db::database_url(
+            db::default_sqlite_path()?
+                .to_str()
+                .context("the data directory path is not UTF-8")?,
+        ),
+    };
+    if let Some(file) = db::sqlite_file(&db_url) {
+        anyhow::ensure!(file.exists(), "no database at {}", file.display());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let store = Store::connect(&db_url).await?;
+        let written = export::write_exports(&store, &args.out).await;
+        store.close().await;
+        for path in written? {
+            println!("{}", path.display());
+        }
+        Ok(())
+    })
+}
+
+/// `venue-kiosk bench-server`: prints requests/s and latency percentiles of GET /api/v1/schedule.
+pub fn run_load_bench(args: &LoadBenchArgs) -> anyhow::Result<()> {
+    let report = bench::run_load_bench(args)?;
+    println!("{report}");
+    Ok(())
+}

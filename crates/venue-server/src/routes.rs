@@ -1,0 +1,525 @@
+//! HTTP: contract v1 reads with ETag/304, the result posts with `Idempotency-Key`, and the admin
+//! write API (`/api/v1/admin/...`, documented in docs/contract.md "Server write API").
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, patch, post, put};
+use chrono::{SecondsFormat, TimeDelta, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use super::AppState;
+use super::auth::require_admin;
+use super::db::ResultOutcome;
+use super::error::{Failure, json_bytes_response, json_response};
+use super::input::{self, MessagePatch, SessionPatch};
+use venue_contract::payload::Endpoint;
+use venue_contract::pretalx;
+use venue_contract::wire::{CONTRACT_VERSION, DrawResult, EventInfo, GameResult, Message, Prize, Round, Schedule, Session, Team};
+
+/// Body limit of ordinary writes and result posts.
+pub const WRITE_BODY_LIMIT: usize = 256 * 1024;
+/// Body limit of whole-schedule and ticket uploads.
+pub const BULK_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
+
+pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
+    let reads = Router::new()
+        .route(
+            "/api/v1/event",
+            get(|s: State<AppState>, h: HeaderMap| serve_endpoint(s, h, Endpoint::Event)),
+        )
+        .route(
+            "/api/v1/schedule",
+            get(|s: State<AppState>, h: HeaderMap| serve_endpoint(s, h, Endpoint::Schedule)),
+        )
+        .route(
+            "/api/v1/messages",
+            get(|s: State<AppState>, h: HeaderMap| serve_endpoint(s, h, Endpoint::Messages)),
+        )
+        .route(
+            "/api/v1/draw",
+            get(|s: State<AppState>, h: HeaderMap| serve_endpoint(s, h, Endpoint::Draw)),
+        )
+        .route(
+            "/api/v1/game",
+            get(|s: State<AppState>, h: HeaderMap| serve_endpoint(s, h, Endpoint::Game)),
+        );
+
+    let bulk = || DefaultBodyLimit::max(BULK_BODY_LIMIT);
+    let writes = Router::new()
+        .route("/api/v1/draw/results", post(post_draw_result))
+        .route("/api/v1/game/results", post(post_game_result))
+        .route("/api/v1/admin/event", put(put_event))
+        .route("/api/v1/admin/schedule", put(put_schedule).layer(bulk()))
+        .route("/api/v1/admin/sessions", post(add_session))
+        .route("/api/v1/admin/sessions/{id}", patch(patch_session).delete(delete_session))
+        .route("/api/v1/admin/sessions/{id}/cancel", post(cancel_session))
+        .route("/api/v1/admin/messages", post(add_message))
+        .route("/api/v1/admin/messages/{id}", patch(patch_message))
+        .route("/api/v1/admin/messages/{id}/expire", post(expire_message))
+        .route("/api/v1/admin/prizes/{id}", put(put_prize).delete(delete_prize))
+        .route("/api/v1/admin/tickets", post(upsert_tickets).layer(bulk()))
+        .route("/api/v1/admin/tickets/{number}", delete(delete_ticket))
+        .route("/api/v1/admin/teams/{id}", put(put_team).delete(delete_team))
+        .route("/api/v1/admin/game/rounds", put(put_rounds))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
+
+    let mut router = reads
+        .merge(writes)
+        .fallback(|| async { Failure::not_found("no such endpoint") })
+        .method_not_allowed_fallback(|| async {
+            Failure::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take that method",
+            )
+        })
+        .layer(DefaultBodyLimit::max(WRITE_BODY_LIMIT))
+        .with_state(state)
+        .layer(CompressionLayer::new());
+    if !cors_origins.is_empty() {
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(cors_origins))
+                .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_NONE_MATCH, IDEMPOTENCY_KEY])
+                .expose_headers([header::ETAG]),
+        );
+    }
+    router.layer(middleware::from_fn(access_log))
+}
+
+/// One line per request: peer, method, path, status, time. Never headers (they hold the token).
+async fn access_log(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let micros = started.elapsed().as_micros() as u64;
+    match peer {
+        Some(peer) => tracing::info!(target: "venue_kiosk::access", %peer, %method, path, status, micros, "request"),
+        None => tracing::info!(target: "venue_kiosk::access", %method, path, status, micros, "request"),
+    }
+    response
+}
+
+// ---- reads ----
+
+async fn serve_endpoint(State(state): State<AppState>, headers: HeaderMap, endpoint: Endpoint) -> Response {
+    let rendered = match state.store.rendered(endpoint).await {
+        Ok(rendered) => rendered,
+        Err(failure) => return failure.into_response(),
+    };
+    let Some(body) = rendered.body.clone() else {
+        return Failure::not_found("no event is configured on this server yet").into_response();
+    };
+    let etag = HeaderValue::from_str(&rendered.etag).expect("ETags are ASCII");
+    let not_modified = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| etag_matches(v, &rendered.etag));
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else if let Some(gzipped) = rendered.gzipped.clone().filter(|_| accepts_gzip(&headers)) {
+        // Already compressed, so the compression layer passes it through.
+        let mut response = json_bytes_response(StatusCode::OK, gzipped);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        response
+    } else {
+        json_bytes_response(StatusCode::OK, body)
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, etag);
+    headers.insert(header::CACHE_CONTROL, NO_CACHE);
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
+
+/// Does `Accept-Encoding` allow gzip (`gzip` or `*`, with a non-zero `q`)?
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|value| {
+            value.split(',').any(|coding| {
+                let mut parts = coding.split(';').map(str::trim);
+                let name = parts.next().unwrap_or_default();
+                let q_zero = parts.any(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()) == Some(0.0));
+                (name.eq_ignore_ascii_case("gzip") || name == "*") && !q_zero
+            })
+        })
+}
+
+/// `If-None-Match` uses the weak comparison: `W/"x"` matches `"x"`.
+fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_string();
+    let etag = opaque(etag);
+    if_none_match
+        .split(',')
+        .any(|candidate| candidate.trim() == "*" || opaque(candidate) == etag)
+}
+
+// ---- shared pieces of writes ----
+
+fn body_bytes(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, Failure> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Failure::payload_too_large(limit)
+        } else {
+            Failure::invalid_body(format!("could not read the body: {rejection}"))
+        }
+    })
+}
+
+fn json_body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Value, Failure> {
+    input::json(&body_bytes(body, limit)?)
+}
+
+fn answer(status: StatusCode, value: &impl Serialize) -> Response {
+    json_response(status, value)
+}
+
+fn created_or_ok(created: bool) -> StatusCode {
+    if created { StatusCode::CREATED } else { StatusCode::OK }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<String, Failure> {
+    let Some(value) = headers.get(&IDEMPOTENCY_KEY) else {
+        return Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            "missing_idempotency_key",
+            "result posts need an Idempotency-Key header",
+        ));
+    };
+    let key = value.to_str().unwrap_or_default();
+    input::check_idempotency_key(key)?;
+    Ok(key.to_string())
+}
+
+fn outcome_response(outcome: ResultOutcome) -> Response {
+    match outcome {
+        ResultOutcome::Stored(body) => answer(StatusCode::CREATED, &body),
+        ResultOutcome::Repeated(body) => answer(StatusCode::OK, &body),
+        ResultOutcome::Conflict(stored) => answer(StatusCode::CONFLICT, &stored),
+    }
+}
+
+// ---- result posts ----
+
+async fn post_draw_result(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let key = idempotency_key(&headers)?;
+    let value = json_body(body, WRITE_BODY_LIMIT)?;
+    input::check_version(&value)?;
+    let result: DrawResult = input::wire_from_value(value.clone())?;
+    input::check_draw_result(&result)?;
+    let outcome = state.store.record_draw(&key, &result, &value).await?;
+    match &outcome {
+        ResultOutcome::Stored(_) => tracing::info!(prize = %result.prize_id, batch = result.batch, key, "draw result stored"),
+        ResultOutcome::Repeated(_) => tracing::info!(prize = %result.prize_id, batch = result.batch, key, "draw result repeated"),
+        ResultOutcome::Conflict(_) => {
+            tracing::warn!(prize = %result.prize_id, batch = result.batch, key, "draw result refused: another result is decided")
+        }
+    }
+    Ok(outcome_response(outcome))
+}
+
+async fn post_game_result(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let key = idempotency_key(&headers)?;
+    let value = json_body(body, WRITE_BODY_LIMIT)?;
+    input::check_version(&value)?;
+    let result: GameResult = input::wire_from_value(value.clone())?;
+    input::check_game_result(&result)?;
+    let outcome = state.store.record_game(&key, &result, &value).await?;
+    match &outcome {
+        ResultOutcome::Stored(_) => tracing::info!(game = %result.game_id, round = result.round, key, "game result stored"),
+        ResultOutcome::Repeated(_) => tracing::info!(game = %result.game_id, round = result.round, key, "game result repeated"),
+        ResultOutcome::Conflict(_) => {
+            tracing::warn!(game = %result.game_id, round = result.round, key, "game result refused: another result is decided")
+        }
+    }
+    Ok(outcome_response(outcome))
+}
+
+// ---- event and schedule ----
+
+async fn put_event(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
+    let value = json_body(body, WRITE_BODY_LIMIT)?;
+    input::check_version(&value)?;
+    let event: EventInfo = input::wire_from_value(value)?;
+    input::check_event(&event)?;
+    state.store.put_event(&event).await?;
+    tracing::info!(event = %event.id, "event replaced");
+    Ok(answer(StatusCode::OK, &event))
+}
+
+/// Our `Schedule`, or a pretalx/frab `schedule.json` (detected as the kiosks detect it).
+async fn put_schedule(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
+    let bytes = body_bytes(body, BULK_BODY_LIMIT)?;
+    let value = input::json(&bytes)?;
+    let (schedule, imported_event) = if pretalx::looks_like_pretalx(&value) {
+        drop(value);
+        let (schedule, event) = pretalx::import_bytes(&bytes).map_err(|e| Failure::invalid_body(format!("pretalx/frab import: {e}")))?;
+        (schedule, Some(event))
+    } else {
+        input::check_version(&value)?;
+        (input::wire_from_value::<Schedule>(value)?, None)
+    };
+    input::check_schedule(&schedule)?;
+    state.store.replace_schedule(&schedule, imported_event.as_ref()).await?;
+    tracing::info!(
+        sessions = schedule.sessions.len(),
+        imported = imported_event.is_some(),
+        "schedule replaced"
+    );
+    Ok(answer(StatusCode::OK, &schedule))
+}
+
+async fn add_session(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
+    let session: Session = input::wire_from_value(json_body(body, WRITE_BODY_LIMIT)?)?;
+    input::check_session(&session)?;
+    state.store.add_session(&session).await?;
+    tracing::info!(session = %session.id, "session added");
+    Ok(answer(StatusCode::CREATED, &session))
+}
+
+async fn patch_session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let patch: SessionPatch = input::input_from_value(&json_body(body, WRITE_BODY_LIMIT)?)?;
+    let session = state
+        .store
+        .update_session(&id, |session| {
+            let session = patch.apply(session);
+            input::check_session(&session)?;
+            Ok(session)
+        })
+        .await?;
+    tracing::info!(session = %id, "session changed");
+    Ok(answer(StatusCode::OK, &session))
+}
+
+async fn cancel_session(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Failure> {
+    let session = state
+        .store
+        .update_session(&id, |mut session| {
+            session.cancelled = true;
+            Ok(session)
+        })
+        .await?;
+    tracing::info!(session = %id, "session cancelled");
+    Ok(answer(StatusCode::OK, &session))
+}
+
+async fn delete_session(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, Failure> {
+    state.store.delete_session(&id).await?;
+    tracing::info!(session = %id, "session deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- messages ----
+
+fn now_rfc3339() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A new broadcast; `id` (generated), `priority` (`normal`) and `starts` (now) may be left out.
+async fn add_message(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
+    let mut value = json_body(body, WRITE_BODY_LIMIT)?;
+    let Value::Object(map) = &mut value else {
+        return Err(Failure::invalid_body("the body must be a JSON object"));
+    };
+    map.entry("id")
+        .or_insert_with(|| Value::String(format!("msg-{}", hex::encode(rand::random::<[u8; 6]>()))));
+    map.entry("priority").or_insert_with(|| Value::String("normal".into()));
+    map.entry("starts").or_insert_with(|| Value::String(now_rfc3339()));
+    let message: Message = input::wire_from_value(value)?;
+    input::check_message(&message)?;
+    state.store.add_message(&message).await?;
+    tracing::info!(message_id = %message.id, "message added");
+    Ok(answer(StatusCode::CREATED, &message))
+}
+
+async fn patch_message(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let patch: MessagePatch = input::input_from_value(&json_body(body, WRITE_BODY_LIMIT)?)?;
+    let message = state
+        .store
+        .update_message(&id, |message| {
+            let message = patch.apply(message);
+            input::check_message(&message)?;
+            Ok(message)
+        })
+        .await?;
+    tracing::info!(message_id = %id, "message changed");
+    Ok(answer(StatusCode::OK, &message))
+}
+
+/// Hide a message from now on. One that has not started yet gets a window in the past, so it is
+/// never shown (and still has `expires > starts`).
+async fn expire_message(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Failure> {
+    let now = Utc::now().fixed_offset();
+    let message = state
+        .store
+        .update_message(&id, |mut message| {
+            if message.expires > now {
+                message.expires = now;
+                if message.starts >= now {
+                    message.starts = now - TimeDelta::seconds(1);
+                }
+            }
+            Ok(message)
+        })
+        .await?;
+    tracing::info!(message_id = %id, "message expired");
+    Ok(answer(StatusCode::OK, &message))
+}
+
+// ---- prizes and tickets ----
+
+async fn put_prize(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let value = input::with_path_id(json_body(body, WRITE_BODY_LIMIT)?, "id", &id)?;
+    let prize: Prize = input::wire_from_value(value)?;
+    input::check_prize(&prize)?;
+    let created = state.store.upsert_prize(&prize).await?;
+    tracing::info!(prize = %id, created, "prize stored");
+    Ok(answer(created_or_ok(created), &prize))
+}
+
+async fn delete_prize(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, Failure> {
+    state.store.delete_prize(&id).await?;
+    tracing::info!(prize = %id, "prize deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+struct TicketsStored {
+    version: u32,
+    upserted: usize,
+}
+
+/// One ticket or an array of them as JSON, or `text/csv` lines `number,display_name,holder`.
+async fn upsert_tickets(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let bytes = body_bytes(body, BULK_BODY_LIMIT)?;
+    let is_csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("text/csv"));
+    let tickets = if is_csv {
+        let text = std::str::from_utf8(&bytes).map_err(|_| Failure::invalid_body("the CSV body is not UTF-8"))?;
+        input::tickets_from_csv(text)?
+    } else {
+        input::tickets_from_json(input::json(&bytes)?)?
+    };
+    state.store.upsert_tickets(&tickets).await?;
+    tracing::info!(tickets = tickets.len(), "tickets upserted");
+    Ok(answer(
+        StatusCode::OK,
+        &TicketsStored {
+            version: CONTRACT_VERSION,
+            upserted: tickets.len(),
+        },
+    ))
+}
+
+async fn delete_ticket(State(state): State<AppState>, Path(number): Path<String>) -> Result<StatusCode, Failure> {
+    let number: u32 = number
+        .parse()
+        .map_err(|_| Failure::invalid_body(format!("`{number}` is not a ticket number")))?;
+    state.store.delete_ticket(number).await?;
+    tracing::info!(ticket = number, "ticket deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- teams and rounds ----
+
+async fn put_team(State(state): State<AppState>, Path(id): Path<String>, body: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
+    let value = input::with_path_id(json_body(body, WRITE_BODY_LIMIT)?, "id", &id)?;
+    let team: Team = input::wire_from_value(value)?;
+    input::check_team(&team)?;
+    let created = state.store.upsert_team(&team).await?;
+    tracing::info!(team = %id, created, "team stored");
+    Ok(answer(created_or_ok(created), &team))
+}
+
+async fn delete_team(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, Failure> {
+    state.store.delete_team(&id).await?;
+    tracing::info!(team = %id, "team deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The whole round plan, a JSON array of `Round`.
+async fn put_rounds(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
+    let rounds: Vec<Round> = input::wire_from_value(json_body(body, WRITE_BODY_LIMIT)?)?;
+    input::check_rounds(&rounds)?;
+    state.store.put_rounds(&rounds).await?;
+    tracing::info!(rounds = rounds.len(), "round plan replaced");
+    Ok(answer(StatusCode::OK, &rounds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_is_accepted_unless_refused() {
+        let with = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(value));
+            accepts_gzip(&headers)
+        };
+        assert!(with("gzip"));
+        assert!(with("br, GZIP;q=0.5"));
+        assert!(with("*"));
+        assert!(!with("gzip;q=0"));
+        assert!(!with("identity"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn etags_compare_weakly() {
+        assert!(etag_matches("W/\"abc\"", "W/\"abc\""));
+        assert!(etag_matches("\"abc\"", "W/\"abc\""));
+        assert!(etag_matches("\"x\", W/\"abc\"", "W/\"abc\""));
+        assert!(etag_matches("*", "W/\"abc\""));
+        assert!(!etag_matches("W/\"abd\"", "W/\"abc\""));
+    }
+}

@@ -1,0 +1,1381 @@
+//! `venue-kiosk serve` over real HTTP on 127.0.0.1: every endpoint, auth, limits, strict JSON, the
+//! result posts' idempotency (also under concurrency and across two server instances), restarts,
+//! graceful shutdown, ETag/304, gzip, CORS and the export.
+//!
+//! Every scenario runs on a fresh SQLite file (`sqlite::…`) and, when `VENUE_KIOSK_TEST_PG` holds a
+//! `postgres://` URL whose role may create databases, on a fresh PostgreSQL database (`postgres::…`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT_ENCODING, AUTHORIZATION, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use venue_contract::payload::{Endpoint, FeedPayload, decode};
+use venue_contract::sample;
+use venue_contract::wire::{ApiError, DrawData, EventInfo, GameData, Messages, Schedule};
+use venue_server::{RunningServer, ServerConfig, db, export, spawn};
+
+const TOKEN: &str = "test-admin-token-0123456789abcdef";
+const PRETALX: &[u8] = include_bytes!("../../venue-contract/tests/fixtures/pretalx_schedule.json");
+
+// ---- harness ----
+
+/// A fresh database for one scenario, removed afterwards.
+struct TestDb {
+    url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        let url = db::database_url(dir.path().join("venue.sqlite").to_str().unwrap());
+        TestDb {
+            url,
+            _dir: Some(dir),
+            postgres: None,
+        }
+    }
+
+    /// `None` (the scenario is skipped) when `VENUE_KIOSK_TEST_PG` is not set.
+    async fn postgres() -> Option<TestDb> {
+        let admin_url = std::env::var("VENUE_KIOSK_TEST_PG").ok().filter(|u| !u.is_empty())?;
+        let name = format!("vk_test_{}_{}", std::process::id(), hex::encode(rand_bytes()));
+        pg_admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
+        let mut url = url::Url::parse(&admin_url).expect("VENUE_KIOSK_TEST_PG is a URL");
+        url.set_path(&format!("/{name}"));
+        Some(TestDb {
+            url: url.to_string(),
+            _dir: None,
+            postgres: Some((admin_url, name)),
+        })
+    }
+
+    async fn remove(self) {
+        if let Some((admin_url, name)) = &self.postgres {
+            pg_admin(admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        }
+    }
+
+    fn config(&self) -> ServerConfig {
+        ServerConfig {
+            admin_token: Some(TOKEN.into()),
+            ..ServerConfig::new(self.url.clone())
+        }
+    }
+
+    async fn start(&self) -> Server {
+        Server::start(self.config()).await
+    }
+
+    async fn start_sample(&self) -> Server {
+        Server::start(ServerConfig {
+            seed_sample: true,
+            ..self.config()
+        })
+        .await
+    }
+}
+
+fn rand_bytes() -> [u8; 6] {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed)
+        ^ (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64);
+    n.to_le_bytes()[..6].try_into().unwrap()
+}
+
+async fn pg_admin(admin_url: &str, sql: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(admin_url)
+        .await
+        .expect("connect to VENUE_KIOSK_TEST_PG");
+    sqlx::query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    conn.close().await.unwrap();
+}
+
+/// Runs each scenario once per database kind, as `sqlite::name` and `postgres::name`.
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let db = super::TestDb::sqlite();
+                    super::$name(&db).await;
+                    db.remove().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(db) = super::TestDb::postgres().await else {
+                        eprintln!("VENUE_KIOSK_TEST_PG is not set: skipped");
+                        return;
+                    };
+                    super::$name(&db).await;
+                    db.remove().await;
+                }
+            )*
+        }
+    };
+}
+
+scenarios!(
+    reads_serve_the_sample_with_etag_304_and_no_cache,
+    gzip_is_used_when_the_client_asks,
+    an_empty_server_has_no_event_and_empty_lists,
+    writes_need_the_admin_token,
+    a_generated_token_is_shown_once_and_rotates,
+    event_and_schedule_writes,
+    pretalx_upload_replaces_the_schedule_and_fills_the_event,
+    messages_are_created_changed_and_expired,
+    prizes_tickets_teams_and_rounds,
+    write_bodies_are_strict,
+    bodies_over_the_limit_are_refused,
+    draw_results_follow_the_post_semantics,
+    game_results_follow_the_post_semantics,
+    concurrent_posts_of_one_batch_store_exactly_one,
+    two_instances_on_one_database_agree,
+    data_survives_a_restart,
+    shutdown_loses_no_acknowledged_result,
+    cors_is_off_unless_an_origin_is_given,
+    export_writes_winners_and_game_results,
+);
+
+/// A running server and a client for it.
+struct Server {
+    running: RunningServer,
+    base: String,
+    client: Client,
+}
+
+fn client(gzip: bool) -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let builder = Client::builder().timeout(Duration::from_secs(30));
+    if gzip { builder } else { builder.no_gzip() }.build().unwrap()
+}
+
+impl Server {
+    async fn start(config: ServerConfig) -> Server {
+        let running = spawn(config).await.expect("server starts");
+        Server {
+            base: running.base_url(),
+            running,
+            client: client(true),
+        }
+    }
+
+    async fn stop(self) {
+        self.running.shutdown().await.expect("clean shutdown");
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        parse(response).await
+    }
+
+    /// An admin request with the right token.
+    async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, self.url(path)).bearer_auth(TOKEN);
+        if let Some(body) = body {
+            request = request.with_json(&body);
+        }
+        read(request.send().await.unwrap()).await
+    }
+
+    async fn post_result(&self, path: &str, key: Option<&str>, body: &Value) -> (StatusCode, Value) {
+        let mut request = self.client.post(self.url(path)).bearer_auth(TOKEN).with_json(body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        read(request.send().await.unwrap()).await
+    }
+}
+
+/// reqwest is built without its `json` feature in this crate.
+trait WithJson {
+    fn with_json(self, body: &Value) -> Self;
+}
+
+impl WithJson for reqwest::RequestBuilder {
+    fn with_json(self, body: &Value) -> Self {
+        self.header(CONTENT_TYPE, "application/json")
+            .body(serde_json::to_vec(body).unwrap())
+    }
+}
+
+async fn parse<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> T {
+    serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
+}
+
+/// Status and JSON body (`Null` when empty).
+async fn read(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let bytes = response.bytes().await.unwrap();
+    let value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{status}: body is not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
+    };
+    (status, value)
+}
+
+/// The body is an `ApiError` with this code; returns its message.
+fn api_error(body: &Value, code: &str) -> String {
+    let error: ApiError = serde_json::from_value(body.clone()).unwrap_or_else(|e| panic!("not an ApiError ({e}): {body}"));
+    assert_eq!(error.version, 1);
+    assert_eq!(error.error, code, "{body}");
+    error.message
+}
+
+fn draw_result(prize: &str, batch: u32, winners: &[u32]) -> Value {
+    json!({
+        "version": 1, "prize_id": prize, "batch": batch,
+        "seed_commitment": "3f1c9a0e5b7d2c48a6e1f0b9d8c7a6b5e4d3c2b1a0f9e8d7c6b5a4938271605f",
+        "seed": "9b2e4f6a8c0d1e3f5a7b9c1d3e5f7a9b",
+        "tickets_hash": "c0ffee00112233445566778899aabbccddeeff00112233445566778899aabbcc",
+        "algorithm": "chacha20-fisher-yates-v1",
+        "winners": winners,
+        "drawn_at": "2026-12-04T17:32:10+09:00"
+    })
+}
+
+fn game_result(game: &str, round: u32, nebula: i64) -> Value {
+    json!({
+        "version": 1, "game_id": game, "round": round,
+        "scores": [
+            {"team_id": "nebula", "round_points": nebula, "total_points": nebula + 900},
+            {"team_id": "aurora", "round_points": 1200, "total_points": 2400}
+        ],
+        "finished_at": "2026-12-04T12:41:05+09:00"
+    })
+}
+
+fn session(id: &str, start: &str, end: &str) -> Value {
+    json!({"id": id, "title": format!("Talk {id}"), "speakers": ["Ada"], "room": "r1", "start": start, "end": end, "kind": "talk"})
+}
+
+// ---- scenarios ----
+
+async fn reads_serve_the_sample_with_etag_304_and_no_cache(db: &TestDb) {
+    let server = db.start_sample().await;
+    for endpoint in Endpoint::ALL {
+        let path = format!("/{}", endpoint.path());
+        let response = server.get(&path).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(response.headers()[CACHE_CONTROL], "no-cache");
+        assert!(response.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("application/json"));
+        let etag = response.headers()[ETAG].clone();
+        let body = response.bytes().await.unwrap();
+        // What the server answers is what the sample says, and a kiosk accepts it.
+        let served = decode(endpoint, &body).unwrap_or_else(|e| panic!("{path}: a kiosk refuses it: {e}"));
+        let expected = decode(endpoint, sample::body(endpoint)).unwrap();
+        match (served, expected) {
+            (FeedPayload::Schedule { schedule: a, .. }, FeedPayload::Schedule { schedule: b, .. }) => {
+                let ids = |s: &Schedule| s.sessions.iter().map(|x| x.id.clone()).collect::<std::collections::BTreeSet<_>>();
+                assert_eq!(ids(&a), ids(&b));
+                assert!(a.sessions.windows(2).all(|w| w[0].start <= w[1].start), "sorted by start");
+            }
+            (FeedPayload::Messages(a), FeedPayload::Messages(b)) => {
+                let ids = |m: &Messages| m.messages.iter().map(|x| x.id.clone()).collect::<std::collections::BTreeSet<_>>();
+                assert_eq!(ids(&a), ids(&b));
+                assert!(a.messages.windows(2).all(|w| w[0].starts <= w[1].starts), "sorted by start");
+            }
+            (a, b) => assert_eq!(a, b, "{path}"),
+        }
+
+        let again = server
+            .client
+            .get(server.url(&path))
+            .header(IF_NONE_MATCH, etag.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+        assert_eq!(again.headers()[ETAG], etag);
+        assert_eq!(again.headers()[CACHE_CONTROL], "no-cache");
+        assert!(again.bytes().await.unwrap().is_empty());
+        let stale = server
+            .client
+            .get(server.url(&path))
+            .header(IF_NONE_MATCH, "W/\"stale\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stale.status(), StatusCode::OK);
+    }
+
+    // A write changes the ETag; the old one then gets the new body.
+    let etag = server.get("/api/v1/messages").await.headers()[ETAG].clone();
+    let (status, _) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/messages",
+            Some(json!({"text": "Doors close at 18:00", "expires": "2030-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let after = server
+        .client
+        .get(server.url("/api/v1/messages"))
+        .header(IF_NONE_MATCH, etag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::OK);
+    assert_ne!(after.headers()[ETAG], etag);
+    let messages: Messages = parse(after).await;
+    assert_eq!(messages.messages.len(), 4);
+    server.stop().await;
+}
+
+async fn gzip_is_used_when_the_client_asks(db: &TestDb) {
+    let server = db.start_sample().await;
+    let raw = client(false);
+    let plain = raw.get(server.url("/api/v1/schedule")).send().await.unwrap();
+    assert!(plain.headers().get(CONTENT_ENCODING).is_none());
+    let plain_len = plain.bytes().await.unwrap().len();
+    let gzipped = raw
+        .get(server.url("/api/v1/schedule"))
+        .header(ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()[CONTENT_ENCODING], "gzip");
+    assert_eq!(gzipped.headers()["vary"], "accept-encoding");
+    let bytes = gzipped.bytes().await.unwrap();
+    assert_eq!(&bytes[..2], &[0x1f, 0x8b], "gzip magic");
+    assert!(bytes.len() * 3 < plain_len, "{} gzipped vs {plain_len} plain", bytes.len());
+    // A client that decompresses (as the kiosks do) reads the contract payload.
+    let schedule: Schedule = server.get_json("/api/v1/schedule").await;
+    assert!(schedule.sessions.len() >= 40);
+    server.stop().await;
+}
+
+async fn an_empty_server_has_no_event_and_empty_lists(db: &TestDb) {
+    let server = db.start().await;
+    let (status, body) = read(server.get("/api/v1/event").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    api_error(&body, "not_found");
+    let schedule: Schedule = server.get_json("/api/v1/schedule").await;
+    assert!(schedule.sessions.is_empty());
+    let draw: DrawData = server.get_json("/api/v1/draw").await;
+    assert!(draw.prizes.is_empty() && draw.tickets.is_empty());
+    let game: GameData = server.get_json("/api/v1/game").await;
+    assert!(game.teams.is_empty() && game.rounds.is_empty());
+    let (status, body) = read(server.get("/api/v2/schedule").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    api_error(&body, "not_found");
+    let (status, body) = read(server.client.delete(server.url("/api/v1/schedule")).send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    api_error(&body, "method_not_allowed");
+    server.stop().await;
+}
+
+async fn writes_need_the_admin_token(db: &TestDb) {
+    let server = db.start_sample().await;
+    let routes = [
+        (Method::PUT, "/api/v1/admin/event"),
+        (Method::PUT, "/api/v1/admin/schedule"),
+        (Method::POST, "/api/v1/admin/sessions"),
+        (Method::PATCH, "/api/v1/admin/sessions/d1-keynote"),
+        (Method::DELETE, "/api/v1/admin/sessions/d1-keynote"),
+        (Method::POST, "/api/v1/admin/sessions/d1-keynote/cancel"),
+        (Method::POST, "/api/v1/admin/messages"),
+        (Method::PATCH, "/api/v1/admin/messages/wifi"),
+        (Method::POST, "/api/v1/admin/messages/wifi/expire"),
+        (Method::PUT, "/api/v1/admin/prizes/coffee"),
+        (Method::DELETE, "/api/v1/admin/prizes/coffee"),
+        (Method::POST, "/api/v1/admin/tickets"),
+        (Method::DELETE, "/api/v1/admin/tickets/1000"),
+        (Method::PUT, "/api/v1/admin/teams/nebula"),
+        (Method::DELETE, "/api/v1/admin/teams/nebula"),
+        (Method::PUT, "/api/v1/admin/game/rounds"),
+        (Method::POST, "/api/v1/draw/results"),
+        (Method::POST, "/api/v1/game/results"),
+    ];
+    let before: Vec<_> = all_bodies(&server).await;
+    let basic = format!("Basic {TOKEN}");
+    for (method, path) in routes {
+        for authorization in [None, Some("Bearer wrong-token-0123456789"), Some(basic.as_str())] {
+            let mut request = server.client.request(method.clone(), server.url(path)).with_json(&json!({}));
+            if let Some(value) = authorization {
+                request = request.header(AUTHORIZATION, value);
+            }
+            let (status, body) = read(request.send().await.unwrap()).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} with {authorization:?}");
+            api_error(&body, "unauthorized");
+        }
+    }
+    assert_eq!(all_bodies(&server).await, before, "refused writes changed nothing");
+    // The right token passes (here to a body check).
+    let (status, body) = server.admin(Method::PUT, "/api/v1/admin/game/rounds", Some(json!({}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    api_error(&body, "invalid_body");
+    server.stop().await;
+}
+
+/// Every GET body, to compare before and after.
+async fn all_bodies(server: &Server) -> Vec<Vec<u8>> {
+    let mut bodies = Vec::new();
+    for endpoint in Endpoint::ALL {
+        bodies.push(server.get(&format!("/{}", endpoint.path())).await.bytes().await.unwrap().to_vec());
+    }
+    bodies
+}
+
+async fn a_generated_token_is_shown_once_and_rotates(db: &TestDb) {
+    let first = Server::start(ServerConfig::new(db.url.clone())).await;
+    let token = first.running.generated_token.clone().expect("first start generates a token");
+    assert!(token.len() >= 32);
+    let put_team = |server: &Server, token: String| {
+        let request = server
+            .client
+            .put(server.url("/api/v1/admin/teams/nebula"))
+            .bearer_auth(token)
+            .with_json(&json!({"name": "Team Nebula", "color": "#38BDF8"}));
+        async move { request.send().await.unwrap().status() }
+    };
+    assert!(put_team(&first, token.clone()).await.is_success());
+    first.stop().await;
+
+    let second = Server::start(ServerConfig::new(db.url.clone())).await;
+    assert_eq!(second.running.generated_token, None, "a stored token is not shown again");
+    assert!(put_team(&second, token.clone()).await.is_success());
+    second.stop().await;
+
+    let rotated = Server::start(ServerConfig {
+        rotate_token: true,
+        ..ServerConfig::new(db.url.clone())
+    })
+    .await;
+    let new_token = rotated.running.generated_token.clone().expect("rotation generates a token");
+    assert_ne!(new_token, token);
+    assert_eq!(put_team(&rotated, token).await, StatusCode::UNAUTHORIZED);
+    assert!(put_team(&rotated, new_token).await.is_success());
+    rotated.stop().await;
+}
+
+async fn event_and_schedule_writes(db: &TestDb) {
+    let server = db.start().await;
+    let event = json!({
+        "version": 1, "id": "dc", "name": "행사 DevCon", "time_zone": "Asia/Seoul",
+        "start_date": "2026-12-03", "end_date": "2026-12-04", "venue": "COEX",
+        "tracks": [{"id": "web", "name": "Web", "color": "#3DDBD9"}],
+        "rooms": [{"id": "r1", "name": "Room 1", "short_name": "1"}]
+    });
+    let (status, _) = server.admin(Method::PUT, "/api/v1/admin/event", Some(event.clone())).await;
+    assert_eq!(status, StatusCode::OK);
+    let served: EventInfo = server.get_json("/api/v1/event").await;
+    assert_eq!(serde_json::to_value(&served).unwrap(), event);
+    let mut bad_zone = event.clone();
+    bad_zone["time_zone"] = json!("Mars/Olympus");
+    let (status, body) = server.admin(Method::PUT, "/api/v1/admin/event", Some(bad_zone)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(api_error(&body, "invalid_body").contains("Mars/Olympus"));
+
+    let schedule = json!({"version": 1, "sessions": [
+        session("b", "2026-12-03T11:00:00+09:00", "2026-12-03T11:40:00+09:00"),
+        session("a", "2026-12-03T10:00:00+09:00", "2026-12-03T10:40:00+09:00"),
+    ]});
+    let (status, _) = server.admin(Method::PUT, "/api/v1/admin/schedule", Some(schedule)).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids = |s: &Schedule| s.sessions.iter().map(|x| x.id.as_str().to_owned()).collect::<Vec<_>>();
+    assert_eq!(ids(&server.get_json("/api/v1/schedule").await), ["a", "b"], "ordered by start");
+
+    let (status, added) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/sessions",
+            Some(session("c", "2026-12-03T09:00:00+09:00", "2026-12-03T09:30:00+09:00")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(added["id"], "c");
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/sessions",
+            Some(session("c", "2026-12-03T09:00:00+09:00", "2026-12-03T09:30:00+09:00")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    api_error(&body, "already_exists");
+    assert_eq!(ids(&server.get_json("/api/v1/schedule").await), ["c", "a", "b"]);
+
+    // Move `c` to the afternoon and out of its room: its length is kept.
+    let (status, moved) = server
+        .admin(
+            Method::PATCH,
+            "/api/v1/admin/sessions/c",
+            Some(json!({"start": "2026-12-03T15:00:00+09:00", "room": null})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(moved["end"], "2026-12-03T15:30:00+09:00");
+    assert_eq!(moved["room"], Value::Null);
+    assert_eq!(ids(&server.get_json("/api/v1/schedule").await), ["a", "b", "c"]);
+    let (status, body) = server
+        .admin(
+            Method::PATCH,
+            "/api/v1/admin/sessions/c",
+            Some(json!({"end": "2026-12-03T14:00:00+09:00"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "ends before it starts");
+    assert!(api_error(&body, "invalid_body").contains("end after"));
+
+    let (status, cancelled) = server.admin(Method::POST, "/api/v1/admin/sessions/a/cancel", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(cancelled["cancelled"], true);
+    let schedule: Schedule = server.get_json("/api/v1/schedule").await;
+    assert!(schedule.sessions.iter().find(|s| s.id == "a").unwrap().cancelled);
+
+    let (status, body) = server.admin(Method::DELETE, "/api/v1/admin/sessions/b", None).await;
+    assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
+    for (method, path) in [
+        (Method::DELETE, "/api/v1/admin/sessions/b"),
+        (Method::POST, "/api/v1/admin/sessions/nope/cancel"),
+        (Method::PATCH, "/api/v1/admin/sessions/nope"),
+    ] {
+        let (status, body) = server.admin(method, path, Some(json!({}))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        api_error(&body, "not_found");
+    }
+    assert_eq!(ids(&server.get_json("/api/v1/schedule").await), ["a", "c"]);
+    server.stop().await;
+}
+
+async fn pretalx_upload_replaces_the_schedule_and_fills_the_event(db: &TestDb) {
+    let server = db.start().await;
+    let response = server
+        .client
+        .put(server.url("/api/v1/admin/schedule"))
+        .bearer_auth(TOKEN)
+        .header(CONTENT_TYPE, "application/json")
+        .body(PRETALX)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let schedule: Schedule = server.get_json("/api/v1/schedule").await;
+    assert_eq!(schedule.sessions.len(), 14);
+    let event: EventInfo = server.get_json("/api/v1/event").await;
+    assert_eq!(event.name, "Datenfest Berlin 2025");
+    assert_eq!(event.time_zone, "Europe/Berlin");
+    for s in &schedule.sessions {
+        assert!(event.rooms.iter().any(|r| Some(&r.id) == s.room.as_ref()), "room of {}", s.id);
+    }
+    // A broken export is refused and changes nothing.
+    let (status, body) = server
+        .admin(
+            Method::PUT,
+            "/api/v1/admin/schedule",
+            Some(json!({"schedule": {"conference": {"title": "x"}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(api_error(&body, "invalid_body").contains("days"));
+    assert_eq!(server.get_json::<Schedule>("/api/v1/schedule").await, schedule);
+    server.stop().await;
+}
+
+async fn messages_are_created_changed_and_expired(db: &TestDb) {
+    let server = db.start().await;
+    let (status, created) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/messages",
+            Some(json!({"text": "Keynote moved to Hall B", "priority": "urgent", "expires": "2030-01-01T00:00:00+09:00"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("msg-"));
+    let (status, _) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/messages",
+            Some(json!({"id": "later", "text": "Party at 20:00", "starts": "2029-01-01T00:00:00Z", "expires": "2030-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/messages",
+            Some(json!({"id": "later", "text": "x", "expires": "2030-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    api_error(&body, "already_exists");
+
+    let (status, changed) = server
+        .admin(
+            Method::PATCH,
+            &format!("/api/v1/admin/messages/{id}"),
+            Some(json!({"text": "Keynote moved to Hall C"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(changed["text"], "Keynote moved to Hall C");
+    assert_eq!(changed["priority"], "urgent");
+
+    for id in [id.as_str(), "later"] {
+        let (status, expired) = server
+            .admin(Method::POST, &format!("/api/v1/admin/messages/{id}/expire"), None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let expires = chrono::DateTime::parse_from_rfc3339(expired["expires"].as_str().unwrap()).unwrap();
+        let starts = chrono::DateTime::parse_from_rfc3339(expired["starts"].as_str().unwrap()).unwrap();
+        assert!(expires <= chrono::Utc::now() && starts < expires, "{expired}");
+    }
+    let messages: Messages = server.get_json("/api/v1/messages").await;
+    assert_eq!(messages.messages.len(), 2);
+    assert!(messages.messages.iter().all(|m| m.expires <= chrono::Utc::now()));
+    let body = serde_json::to_vec(&messages).unwrap();
+    decode(Endpoint::Messages, &body).expect("a kiosk accepts the expired messages");
+
+    let (status, _) = server.admin(Method::POST, "/api/v1/admin/messages/nope/expire", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/messages",
+            Some(json!({"text": "x", "expires": "2000-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "expires before it starts");
+    api_error(&body, "invalid_body");
+    server.stop().await;
+}
+
+async fn prizes_tickets_teams_and_rounds(db: &TestDb) {
+    let server = db.start().await;
+    let prize = json!({"name": "Coffee", "winner_count": 20, "order": 2, "batch_size": 10, "allow_previous_winners": true});
+    let (status, stored) = server.admin(Method::PUT, "/api/v1/admin/prizes/coffee", Some(prize.clone())).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(stored["id"], "coffee");
+    let (status, _) = server.admin(Method::PUT, "/api/v1/admin/prizes/coffee", Some(prize)).await;
+    assert_eq!(status, StatusCode::OK, "a replaced prize");
+    let (status, _) = server
+        .admin(
+            Method::PUT,
+            "/api/v1/admin/prizes/laptop",
+            Some(json!({"id": "laptop", "name": "Laptop", "winner_count": 1, "order": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = server
+        .admin(
+            Method::PUT,
+            "/api/v1/admin/prizes/gone",
+            Some(json!({"name": "Gone", "winner_count": 1, "order": 9})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        server.admin(Method::DELETE, "/api/v1/admin/prizes/gone", None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        server.admin(Method::DELETE, "/api/v1/admin/prizes/gone", None).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Tickets: one JSON object, a JSON array, then CSV that renames one of them.
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/tickets",
+            Some(json!({"number": 1001, "display_name": "김*수", "holder": "h-1"})),
+        )
+        .await;
+    assert_eq!((status, body["upserted"].clone()), (StatusCode::OK, json!(1)));
+    let (status, _) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/tickets",
+            Some(json!([{"number": 1002, "display_name": "J*** D.", "holder": "h-2"}, {"number": 1003, "display_name": "A*", "holder": "h-2"}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = "number,display_name,holder\n1003,\"Kim, A*\",h-3\n1004,B*,h-4\n";
+    let response = server
+        .client
+        .post(server.url("/api/v1/admin/tickets"))
+        .bearer_auth(TOKEN)
+        .header(CONTENT_TYPE, "text/csv; charset=utf-8")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!((status, body["upserted"].clone()), (StatusCode::OK, json!(2)));
+    assert_eq!(
+        server.admin(Method::DELETE, "/api/v1/admin/tickets/1002", None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let (status, body) = server.admin(Method::DELETE, "/api/v1/admin/tickets/12x", None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    api_error(&body, "invalid_body");
+
+    let draw: DrawData = server.get_json("/api/v1/draw").await;
+    assert_eq!(
+        draw.prizes.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        ["laptop", "coffee"],
+        "in draw order"
+    );
+    assert_eq!(draw.prizes[1].batch_size, Some(10));
+    let tickets: Vec<_> = draw
+        .tickets
+        .iter()
+        .map(|t| (t.number, t.display_name.as_str(), t.holder.as_str()))
+        .collect();
+    assert_eq!(tickets, [(1001, "김*수", "h-1"), (1003, "Kim, A*", "h-3"), (1004, "B*", "h-4")]);
+
+    for (id, name) in [("nebula", "Team Nebula"), ("aurora", "Team Aurora"), ("comet", "Team Comet")] {
+        let (status, _) = server
+            .admin(
+                Method::PUT,
+                &format!("/api/v1/admin/teams/{id}"),
+                Some(json!({"name": name, "color": "#38BDF8", "key": "KeyA"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let (status, _) = server
+        .admin(
+            Method::PUT,
+            "/api/v1/admin/teams/nebula",
+            Some(json!({"name": "Nebula!", "color": "#38bdf8"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        server.admin(Method::DELETE, "/api/v1/admin/teams/aurora", None).await.0,
+        StatusCode::NO_CONTENT
+    );
+    let rounds = json!([
+        {"index": 1, "name": "Warm-up", "weight": 1.0, "speed": 1.5, "pieces": 6, "difficulty": 0.0},
+        {"index": 2, "name": "Final", "weight": 2.0, "speed": 2.5, "pieces": 10, "difficulty": 7.5}
+    ]);
+    let (status, _) = server.admin(Method::PUT, "/api/v1/admin/game/rounds", Some(rounds)).await;
+    assert_eq!(status, StatusCode::OK);
+    let game: GameData = server.get_json("/api/v1/game").await;
+    assert_eq!(
+        game.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["Nebula!", "Team Comet"],
+        "kept in order"
+    );
+    assert_eq!(game.teams[0].key, None);
+    assert_eq!(game.rounds.len(), 2);
+    let (status, body) = server
+        .admin(
+            Method::PUT,
+            "/api/v1/admin/game/rounds",
+            Some(json!([{"index": 1, "name": "x", "weight": 0.0, "speed": 1.0, "pieces": 1, "difficulty": 0.0}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(api_error(&body, "invalid_body").contains("weight"));
+    for endpoint in [Endpoint::Draw, Endpoint::Game] {
+        let body = server.get(&format!("/{}", endpoint.path())).await.bytes().await.unwrap();
+        decode(endpoint, &body).unwrap_or_else(|e| panic!("a kiosk refuses {endpoint}: {e}"));
+    }
+    server.stop().await;
+}
+
+async fn write_bodies_are_strict(db: &TestDb) {
+    let server = db.start().await;
+    let (status, body) = server
+        .admin(
+            Method::PUT,
+            "/api/v1/admin/prizes/p",
+            Some(json!({"name": "P", "winner_count": 1, "order": 1, "colour": "red"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(api_error(&body, "invalid_body").contains("unknown field `colour`"));
+    let (status, body) = server
+        .admin(
+            Method::PUT,
+            "/api/v1/admin/schedule",
+            Some(
+                json!({"version": 1, "sessions": [{"id": "s", "title": "T", "start": "2026-12-03T10:00:00+09:00",
+                "end": "2026-12-03T11:00:00+09:00", "kind": "talk", "speaker": ["typo"]}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(api_error(&body, "invalid_body").contains("`sessions[0].speaker`"));
+    let (status, body) = server
+        .admin(Method::PATCH, "/api/v1/admin/sessions/s", Some(json!({"titel": "x"})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(api_error(&body, "invalid_body").contains("titel"));
+    let (status, body) = server
+        .admin(Method::PUT, "/api/v1/admin/prizes/p", Some(json!({"name": "P", "order": 1})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(api_error(&body, "invalid_body").contains("winner_count"));
+    let (status, body) = server
+        .admin(
+            Method::PUT,
+            "/api/v1/admin/prizes/p",
+            Some(json!({"id": "q", "name": "P", "winner_count": 1, "order": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    api_error(&body, "invalid_body");
+    let (status, body) = server
+        .admin(Method::PUT, "/api/v1/admin/schedule", Some(json!({"version": 2, "sessions": []})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    api_error(&body, "unsupported_version");
+    let (status, body) = server
+        .admin(Method::PUT, "/api/v1/admin/teams/t", Some(json!({"name": "T", "color": "red"})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(api_error(&body, "invalid_body").contains("#RRGGBB"));
+    let long_title = "x".repeat(501);
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/sessions",
+            Some(json!({"id": "s", "title": long_title, "start": "2026-12-03T10:00:00+09:00",
+            "end": "2026-12-03T11:00:00+09:00", "kind": "talk"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(api_error(&body, "invalid_body").contains("longer than 500"));
+    let response = server
+        .client
+        .put(server.url("/api/v1/admin/event"))
+        .bearer_auth(TOKEN)
+        .header(CONTENT_TYPE, "application/json")
+        .body("{\"version\": 1,")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    api_error(&body, "malformed_json");
+    let draw: DrawData = server.get_json("/api/v1/draw").await;
+    assert!(draw.prizes.is_empty() && draw.tickets.is_empty(), "nothing refused was stored");
+    server.stop().await;
+}
+
+async fn bodies_over_the_limit_are_refused(db: &TestDb) {
+    let server = db.start().await;
+    let huge_name = "x".repeat(300 * 1024);
+    let (status, body) = server
+        .admin(
+            Method::PUT,
+            "/api/v1/admin/prizes/p",
+            Some(json!({"name": huge_name, "winner_count": 1, "order": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    api_error(&body, "payload_too_large");
+    let big_result = draw_result("p", 1, &(100_000..160_000).collect::<Vec<u32>>());
+    let (status, body) = server
+        .post_result("/api/v1/draw/results", Some("draw-p-1-3f1c9a0e5b7d2c48"), &big_result)
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    api_error(&body, "payload_too_large");
+    let huge_csv = "1,A*,h\n".repeat(1_300_000); // 9.1 MB
+    let response = server
+        .client
+        .post(server.url("/api/v1/admin/tickets"))
+        .bearer_auth(TOKEN)
+        .header(CONTENT_TYPE, "text/csv")
+        .body(huge_csv)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    api_error(&body, "payload_too_large");
+
+    // A big pool (1.2 MB CSV, 30 000 tickets) is within the bulk limit.
+    let mut csv = String::from("number,display_name,holder\n");
+    for n in 0..30_000 {
+        csv.push_str(&format!("{n},\"참가자 {n}*\",holder-token-{:08x}\n", n * 7919));
+    }
+    let response = server
+        .client
+        .post(server.url("/api/v1/admin/tickets"))
+        .bearer_auth(TOKEN)
+        .header(CONTENT_TYPE, "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!((status, body["upserted"].clone()), (StatusCode::OK, json!(30_000)));
+    let draw: DrawData = server.get_json("/api/v1/draw").await;
+    assert_eq!(draw.tickets.len(), 30_000);
+    server.stop().await;
+}
+
+async fn draw_results_follow_the_post_semantics(db: &TestDb) {
+    let server = db.start().await;
+    let path = "/api/v1/draw/results";
+    let key = "draw-coffee-1-3f1c9a0e5b7d2c48";
+    let result = draw_result("coffee", 1, &[4821, 1377, 9050]);
+
+    let (status, body) = server.post_result(path, None, &result).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    api_error(&body, "missing_idempotency_key");
+    let (status, body) = read(
+        server
+            .client
+            .post(server.url(path))
+            .with_json(&result)
+            .header("Idempotency-Key", key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    api_error(&body, "unauthorized");
+
+    let (status, body) = server.post_result(path, Some(key), &result).await;
+    assert_eq!((status, &body), (StatusCode::CREATED, &result));
+    // A retry: same JSON value with other key order and whitespace.
+    let reordered = format!(
+        "  {{ \"winners\" : [4821, 1377, 9050], {} ",
+        &serde_json::to_string(&result).unwrap()[1..]
+    );
+    let response = server
+        .client
+        .post(server.url(path))
+        .bearer_auth(TOKEN)
+        .header("Idempotency-Key", key)
+        .header(CONTENT_TYPE, "application/json")
+        .body(reordered)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!((status, &body), (StatusCode::OK, &result));
+
+    // Same key, different winners: 409 with the stored result.
+    let other = draw_result("coffee", 1, &[1, 2, 3]);
+    let (status, body) = server.post_result(path, Some(key), &other).await;
+    assert_eq!((status, &body), (StatusCode::CONFLICT, &result));
+    // Another key for the same decided batch: refused too; the same winners count as a retry.
+    let (status, body) = server.post_result(path, Some("draw-coffee-1-aaaaaaaaaaaaaaaa"), &other).await;
+    assert_eq!((status, &body), (StatusCode::CONFLICT, &result));
+    let (status, body) = server.post_result(path, Some("draw-coffee-1-bbbbbbbbbbbbbbbb"), &result).await;
+    assert_eq!((status, &body), (StatusCode::OK, &result));
+    // The next batch is a new result.
+    let (status, _) = server
+        .post_result(path, Some("draw-coffee-2-3f1c9a0e5b7d2c48"), &draw_result("coffee", 2, &[7]))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let mut bad_version = result.clone();
+    bad_version["version"] = json!(2);
+    let (status, body) = server.post_result(path, Some("k-v2"), &bad_version).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    api_error(&body, "unsupported_version");
+    let mut missing = result.clone();
+    missing.as_object_mut().unwrap().remove("seed");
+    let (status, body) = server.post_result(path, Some("k-missing"), &missing).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(api_error(&body, "invalid_body").contains("seed"));
+    let mut extra = draw_result("coffee", 9, &[5]);
+    extra["note"] = json!("x");
+    let (status, body) = server.post_result(path, Some("k-extra"), &extra).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(api_error(&body, "invalid_body").contains("unknown field `note`"));
+    let (status, body) = server.post_result(path, Some("has space"), &draw_result("coffee", 9, &[5])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    api_error(&body, "invalid_idempotency_key");
+    let response = server
+        .client
+        .post(server.url(path))
+        .bearer_auth(TOKEN)
+        .header("Idempotency-Key", "k-broken")
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    api_error(&body, "malformed_json");
+    // Nothing refused was stored: batch 9 is still free.
+    let (status, _) = server.post_result(path, Some("k-extra"), &draw_result("coffee", 9, &[5])).await;
+    assert_eq!(status, StatusCode::CREATED);
+    server.stop().await;
+}
+
+async fn game_results_follow_the_post_semantics(db: &TestDb) {
+    let server = db.start().await;
+    let path = "/api/v1/game/results";
+    let result = game_result("g-1", 2, 1350);
+    let (status, body) = server.post_result(path, None, &result).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    api_error(&body, "missing_idempotency_key");
+    assert_eq!(
+        server.post_result(path, Some("game-g-1-2"), &result).await,
+        (StatusCode::CREATED, result.clone())
+    );
+    assert_eq!(
+        server.post_result(path, Some("game-g-1-2"), &result).await,
+        (StatusCode::OK, result.clone())
+    );
+    let other = game_result("g-1", 2, 9999);
+    assert_eq!(
+        server.post_result(path, Some("game-g-1-2"), &other).await,
+        (StatusCode::CONFLICT, result.clone())
+    );
+    assert_eq!(
+        server.post_result(path, Some("game-g-1-2-again"), &other).await,
+        (StatusCode::CONFLICT, result.clone())
+    );
+    assert_eq!(
+        server.post_result(path, Some("game-g-1-3"), &game_result("g-1", 3, 10)).await.0,
+        StatusCode::CREATED
+    );
+    let mut twice = result.clone();
+    twice["scores"][1]["team_id"] = json!("nebula");
+    let (status, body) = server.post_result(path, Some("game-g-2-1"), &twice).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(api_error(&body, "invalid_body").contains("twice"));
+    server.stop().await;
+}
+
+/// `tasks` posts of results for one batch at once, half under its key and half under keys of
+/// their own, every one with different winners: exactly one is stored.
+async fn race_one_batch(servers: &[&Server], tasks: usize) -> (Value, Vec<(StatusCode, Value)>) {
+    let mut handles = Vec::new();
+    for i in 0..tasks {
+        let server = servers[i % servers.len()];
+        let (client, url) = (server.client.clone(), server.url("/api/v1/draw/results"));
+        let key = if i % 2 == 0 {
+            "draw-tv-1-3f1c9a0e5b7d2c48".to_owned()
+        } else {
+            format!("draw-tv-1-{i:016x}")
+        };
+        let body = draw_result("tv", 1, &[i as u32 + 1]);
+        handles.push(tokio::spawn(async move {
+            let response = client
+                .post(url)
+                .bearer_auth(TOKEN)
+                .header("Idempotency-Key", key)
+                .with_json(&body)
+                .send()
+                .await
+                .unwrap();
+            (read(response).await, body)
+        }));
+    }
+    let mut outcomes = Vec::new();
+    let mut stored = None;
+    for handle in handles {
+        let ((status, answer), sent) = handle.await.unwrap();
+        if status == StatusCode::CREATED {
+            assert_eq!(answer, sent);
+            assert!(stored.replace(sent).is_none(), "two results stored for one batch");
+        }
+        outcomes.push((status, answer));
+    }
+    let stored = stored.expect("one result stored");
+    for (status, answer) in &outcomes {
+        assert!([StatusCode::CREATED, StatusCode::CONFLICT].contains(status), "{status}: {answer}");
+        assert_eq!(answer, &stored, "every answer carries the stored result");
+    }
+    (stored, outcomes)
+}
+
+async fn concurrent_posts_of_one_batch_store_exactly_one(db: &TestDb) {
+    let server = db.start().await;
+    let (stored, _) = race_one_batch(&[&server], 32).await;
+    // The same body again (any key) is a retry.
+    let (status, body) = server
+        .post_result("/api/v1/draw/results", Some("draw-tv-1-3f1c9a0e5b7d2c48"), &stored)
+        .await;
+    assert_eq!((status, body), (StatusCode::OK, stored.clone()));
+
+    // Retries of one result racing each other: one 201, the rest 200.
+    let result = game_result("g-race", 1, 500);
+    let server = Arc::new(server);
+    let mut handles = Vec::new();
+    for _ in 0..24 {
+        let (server, result) = (server.clone(), result.clone());
+        handles.push(tokio::spawn(async move {
+            server.post_result("/api/v1/game/results", Some("game-g-race-1"), &result).await
+        }));
+    }
+    let mut created = 0;
+    for handle in handles {
+        let (status, body) = handle.await.unwrap();
+        assert_eq!(body, result);
+        match status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::OK => {}
+            other => panic!("{other}"),
+        }
+    }
+    assert_eq!(created, 1);
+    Arc::into_inner(server).unwrap().stop().await;
+}
+
+async fn two_instances_on_one_database_agree(db: &TestDb) {
+    let a = db.start().await;
+    let b = db.start().await;
+    race_one_batch(&[&a, &b], 24).await;
+    // A write through one instance reaches the other's readers within its recheck interval.
+    let etag = b.get("/api/v1/game").await.headers()[ETAG].clone();
+    let (status, _) = a
+        .admin(
+            Method::PUT,
+            "/api/v1/admin/teams/nebula",
+            Some(json!({"name": "Nebula", "color": "#38BDF8"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let deadline = std::time::Instant::now() + db::REVISION_RECHECK * 4;
+    loop {
+        let response = b
+            .client
+            .get(b.url("/api/v1/game"))
+            .header(IF_NONE_MATCH, etag.clone())
+            .send()
+            .await
+            .unwrap();
+        if response.status() == StatusCode::OK {
+            let game: GameData = parse(response).await;
+            assert_eq!(game.teams.len(), 1);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "instance b never saw the write");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    a.stop().await;
+    b.stop().await;
+}
+
+async fn data_survives_a_restart(db: &TestDb) {
+    let server = db.start_sample().await;
+    let (status, _) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/messages",
+            Some(json!({"id": "m", "text": "Hello", "expires": "2030-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let result = draw_result("coffee", 1, &[1000, 1001]);
+    assert_eq!(
+        server.post_result("/api/v1/draw/results", Some("draw-coffee-1-x"), &result).await.0,
+        StatusCode::CREATED
+    );
+    let before = all_bodies(&server).await;
+    server.stop().await;
+
+    // Started again with --sample: the database is not empty, so nothing is re-seeded.
+    let server = db.start_sample().await;
+    assert_eq!(all_bodies(&server).await, before);
+    assert_eq!(
+        server.post_result("/api/v1/draw/results", Some("draw-coffee-1-x"), &result).await.0,
+        StatusCode::OK
+    );
+    let (status, body) = server
+        .post_result("/api/v1/draw/results", Some("draw-coffee-1-y"), &draw_result("coffee", 1, &[5]))
+        .await;
+    assert_eq!((status, body), (StatusCode::CONFLICT, result));
+    server.stop().await;
+}
+
+async fn shutdown_loses_no_acknowledged_result(db: &TestDb) {
+    let server = db.start().await;
+    let url = server.url("/api/v1/game/results");
+    let mut handles = Vec::new();
+    for i in 0..60u32 {
+        let (client, url) = (client(true), url.clone());
+        handles.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(u64::from(i % 20))).await;
+            let body = game_result("g-shutdown", i, i64::from(i));
+            let sent = client
+                .post(url)
+                .bearer_auth(TOKEN)
+                .header("Idempotency-Key", format!("game-g-shutdown-{i}"))
+                .with_json(&body)
+                .send()
+                .await;
+            let status = match sent {
+                Ok(response) => Some(response.status()),
+                Err(_) => None, // refused or cut off by the shutdown
+            };
+            (i, body, status)
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    server.stop().await;
+    let mut outcomes = Vec::new();
+    for handle in handles {
+        outcomes.push(handle.await.unwrap());
+    }
+    let acknowledged = outcomes.iter().filter(|o| o.2 == Some(StatusCode::CREATED)).count();
+    assert!(
+        outcomes.iter().all(|o| o.2.is_none() || o.2 == Some(StatusCode::CREATED)),
+        "{outcomes:?}"
+    );
+
+    // After a restart, every acknowledged result is there (a retry is a 200), and the rest can still be posted.
+    let server = db.start().await;
+    for (i, body, status) in outcomes {
+        let (again, stored) = server
+            .post_result("/api/v1/game/results", Some(&format!("game-g-shutdown-{i}")), &body)
+            .await;
+        assert_eq!(stored, body);
+        if status == Some(StatusCode::CREATED) {
+            assert_eq!(again, StatusCode::OK, "acknowledged result {i} was lost");
+        } else {
+            assert!(again == StatusCode::CREATED || again == StatusCode::OK);
+        }
+    }
+    eprintln!("{acknowledged} of 60 posts were acknowledged before the shutdown");
+    server.stop().await;
+}
+
+async fn cors_is_off_unless_an_origin_is_given(db: &TestDb) {
+    let origin = "https://admin.example.org";
+    let server = db.start().await;
+    let response = server
+        .client
+        .get(server.url("/api/v1/schedule"))
+        .header("Origin", origin)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().get("access-control-allow-origin").is_none());
+    server.stop().await;
+
+    let server = Server::start(ServerConfig {
+        cors_origins: vec![origin.to_owned()],
+        ..db.config()
+    })
+    .await;
+    let response = server
+        .client
+        .get(server.url("/api/v1/schedule"))
+        .header("Origin", origin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["access-control-allow-origin"], origin);
+    let preflight = server
+        .client
+        .request(Method::OPTIONS, server.url("/api/v1/admin/teams/x"))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "PUT")
+        .header("Access-Control-Request-Headers", "authorization, content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], origin);
+    let other = server
+        .client
+        .get(server.url("/api/v1/schedule"))
+        .header("Origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    server.stop().await;
+}
+
+async fn export_writes_winners_and_game_results(db: &TestDb) {
+    let server = db.start_sample().await;
+    let draw: DrawData = server.get_json("/api/v1/draw").await;
+    let coffee = &draw.prizes.iter().find(|p| p.id == "coffee").unwrap().name;
+    let winners = [draw.tickets[0].number, draw.tickets[1].number];
+    assert_eq!(
+        server
+            .post_result("/api/v1/draw/results", Some("draw-coffee-1-x"), &draw_result("coffee", 1, &winners))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        server
+            .post_result(
+                "/api/v1/draw/results",
+                Some("draw-macbook-air-1-x"),
+                &draw_result("macbook-air", 1, &[draw.tickets[2].number])
+            )
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        server
+            .post_result("/api/v1/game/results", Some("g1"), &game_result("g-1", 1, 900))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        server
+            .post_result("/api/v1/game/results", Some("g2"), &game_result("g-1", 2, 1350))
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    server.stop().await;
+
+    let out = tempfile::tempdir().unwrap();
+    let store = db::Store::connect(&db.url).await.unwrap();
+    let written = export::write_exports(&store, out.path()).await.unwrap();
+    store.close().await;
+    assert_eq!(written.len(), 4);
+    let csv = std::fs::read_to_string(out.path().join("winners.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "prize_id,prize_name,batch,position,ticket,display_name,holder,drawn_at");
+    assert_eq!(lines.len(), 4);
+    assert!(lines[1].starts_with("macbook-air,"), "prizes in draw order: {csv}");
+    let first = &draw.tickets[0];
+    assert!(
+        lines[2].starts_with(&format!(
+            "coffee,{coffee},1,1,{},{},{}",
+            first.number, first.display_name, first.holder
+        )),
+        "{csv}"
+    );
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("winners.json")).unwrap()).unwrap();
+    assert_eq!(json["draws"].as_array().unwrap().len(), 2);
+    assert_eq!(json["draws"][1]["winners"][1]["ticket"], json!(winners[1]));
+    let games = std::fs::read_to_string(out.path().join("game_results.csv")).unwrap();
+    assert_eq!(games.lines().count(), 1 + 2 * 2);
+    assert!(
+        games.contains("g-1,2,nebula,Team Nebula,1350,2250,2026-12-04T12:41:05+09:00"),
+        "{games}"
+    );
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("game_results.json")).unwrap()).unwrap();
+    assert_eq!(json["games"][0]["rounds"].as_array().unwrap().len(), 2);
+}
