@@ -51,7 +51,7 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
                 .get("color")
                 .and_then(Value::as_str)
                 .filter(|c| crate::wire::parse_hex_color(c).is_ok())
-                .map(|c| c.to_ascii_uppercase())
+                .map(str::to_ascii_uppercase)
                 .unwrap_or_else(|| PALETTE[i % PALETTE.len()].to_string());
             tracks.push(Track {
                 id,

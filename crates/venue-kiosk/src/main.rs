@@ -62,7 +62,7 @@ fn run_command(command: &Command) -> std::process::ExitCode {
             let dir = if journal.is_dir() {
                 journal.clone()
             } else {
-                journal.parent().map(|p| p.to_path_buf()).unwrap_or_default()
+                journal.parent().map(std::path::Path::to_path_buf).unwrap_or_default()
             };
             match venue_rules::draw::journal::Journal::open(&dir) {
                 Ok((_, replayed)) => {

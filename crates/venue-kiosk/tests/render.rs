@@ -30,7 +30,7 @@ fn render(name: &str, args: &[&str]) -> RgbImage {
 }
 
 fn render_at(name: &str, size: (u32, u32), args: &[&str]) -> Shot {
-    let _guard = RENDERER.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = RENDERER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
     let cache = screenshot_dir().join("cache");
     // A fresh data dir per run: the default draw journal must not leak between runs or into ~.
@@ -536,7 +536,7 @@ fn draw_survives_a_kill_and_verifies() {
     let config = journal_config(dir.path());
     let journal = dir.path().join("journal");
     {
-        let _guard = RENDERER.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = RENDERER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let xvfb = common::Xvfb::start(1280, 720);
         let mut child = Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
             .args([

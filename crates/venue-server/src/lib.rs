@@ -27,7 +27,7 @@ use db::Store;
 /// `venue-kiosk serve`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeArgs {
-    /// SQLite file, `sqlite:` URL or `postgres://` URL [default: <data dir>/venue-kiosk/server.sqlite]
+    /// SQLite file, `sqlite:` URL or `postgres://` URL [default: DATA_DIR/venue-kiosk/server.sqlite]
     #[arg(long, value_name = "PATH|URL")]
     pub db: Option<String>,
     /// Address to listen on.
@@ -42,7 +42,7 @@ pub struct ServeArgs {
     /// Replace the stored admin token with a new generated one, printed once.
     #[arg(long, conflicts_with = "token_file")]
     pub rotate_token: bool,
-    /// Allow browser pages from this origin (repeatable), e.g. https://admin.example.org. CORS is off without it.
+    /// Allow browser pages from this origin (repeatable), e.g. <https://admin.example.org>. CORS is off without it.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
 }
@@ -50,7 +50,7 @@ pub struct ServeArgs {
 /// `venue-kiosk export`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ExportArgs {
-    /// SQLite file, `sqlite:` URL or `postgres://` URL [default: <data dir>/venue-kiosk/server.sqlite]
+    /// SQLite file, `sqlite:` URL or `postgres://` URL [default: DATA_DIR/venue-kiosk/server.sqlite]
     #[arg(long, value_name = "PATH|URL")]
     pub db: Option<String>,
     /// Directory for winners.csv, winners.json, game_results.csv and game_results.json.

@@ -239,7 +239,7 @@ async fn post_draw_result(
         ResultOutcome::Stored(_) => tracing::info!(prize = %result.prize_id, batch = result.batch, key, "draw result stored"),
         ResultOutcome::Repeated(_) => tracing::info!(prize = %result.prize_id, batch = result.batch, key, "draw result repeated"),
         ResultOutcome::Conflict(_) => {
-            tracing::warn!(prize = %result.prize_id, batch = result.batch, key, "draw result refused: another result is decided")
+            tracing::warn!(prize = %result.prize_id, batch = result.batch, key, "draw result refused: another result is decided");
         }
     }
     Ok(outcome_response(outcome))
@@ -260,7 +260,7 @@ async fn post_game_result(
         ResultOutcome::Stored(_) => tracing::info!(game = %result.game_id, round = result.round, key, "game result stored"),
         ResultOutcome::Repeated(_) => tracing::info!(game = %result.game_id, round = result.round, key, "game result repeated"),
         ResultOutcome::Conflict(_) => {
-            tracing::warn!(game = %result.game_id, round = result.round, key, "game result refused: another result is decided")
+            tracing::warn!(game = %result.game_id, round = result.round, key, "game result refused: another result is decided");
         }
     }
     Ok(outcome_response(outcome))

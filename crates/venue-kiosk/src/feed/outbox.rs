@@ -392,10 +392,10 @@ impl Delivery {
         match &outcome {
             PostOutcome::Stored { status } => tracing::info!(key = %post.idempotency_key, status, "result stored on the server"),
             PostOutcome::Conflict { .. } => {
-                tracing::error!(key = %post.idempotency_key, "the server holds a different result for this key (409)")
+                tracing::error!(key = %post.idempotency_key, "the server holds a different result for this key (409)");
             }
             PostOutcome::Rejected { status, reason } => {
-                tracing::error!(key = %post.idempotency_key, status, "the server refused the result: {reason}")
+                tracing::error!(key = %post.idempotency_key, status, "the server refused the result: {reason}");
             }
         }
         let _ = self.reports.send(PostReport {

@@ -34,7 +34,7 @@ pub fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     outcome.map_err(|payload| {
         payload
             .downcast_ref::<&str>()
-            .map(|s| s.to_string())
+            .map(ToString::to_string)
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "panic".into())
     })

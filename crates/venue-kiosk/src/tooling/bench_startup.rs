@@ -88,7 +88,7 @@ fn summary(label: &str, times: &[f64]) -> String {
     let mut sorted = times.to_vec();
     sorted.sort_by(f64::total_cmp);
     let median = sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN);
-    let list: Vec<String> = times.iter().map(|t| format!("{:.2}", t)).collect();
+    let list: Vec<String> = times.iter().map(|t| format!("{t:.2}")).collect();
     format!(
         "{label}: min {:.2} s, median {:.2} s, max {:.2} s  (runs: {})",
         sorted.first().copied().unwrap_or(f64::NAN),

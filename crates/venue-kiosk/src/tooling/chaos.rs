@@ -135,7 +135,7 @@ impl Shared {
             a.seed,
             self.started.elapsed().as_secs_f64(),
         );
-        let mut last = self.last_mode.lock().unwrap_or_else(|e| e.into_inner());
+        let mut last = self.last_mode.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if *last != Some(mode) {
             *last = Some(mode);
             let at_ms = chrono::Utc::now().timestamp_millis();

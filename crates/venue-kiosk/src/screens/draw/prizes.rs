@@ -282,7 +282,7 @@ pub fn plan(current: &[Prize], edit: &PrizeEdit, state: &DrawState, target: Targ
 }
 
 fn admin_segments(tail: &[&str]) -> Vec<String> {
-    ["api", "v1", "admin"].iter().chain(tail).map(|s| s.to_string()).collect()
+    ["api", "v1", "admin"].iter().chain(tail).map(ToString::to_string).collect()
 }
 
 /// The event server's writes for an edit (`/api/v1/admin/prizes/{id}`): the delete first, then a

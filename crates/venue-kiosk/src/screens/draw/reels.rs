@@ -66,7 +66,7 @@ struct DrumPart;
 pub fn plugin(app: &mut App) {
     app.add_systems(OnEnter(Screen::LuckyDraw), spawn_rig)
         .add_systems(OnExit(Screen::LuckyDraw), |mut commands: Commands| {
-            commands.remove_resource::<ReelRig>()
+            commands.remove_resource::<ReelRig>();
         })
         .add_systems(
             Update,

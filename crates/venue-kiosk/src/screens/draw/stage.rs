@@ -81,9 +81,9 @@ pub(super) fn rebuild(mut commands: Commands, source: StageSource, root: UiRoot<
     } = source;
     let added = root.just_spawned();
     let Some(root) = root.entity() else { return };
-    let desk_changed = desk.as_ref().is_some_and(|d| d.is_changed());
+    let desk_changed = desk.as_ref().is_some_and(DetectChanges::is_changed);
     let key = (feed.revision, store.pending());
-    let rig_added = rig.as_ref().is_some_and(|r| r.is_added());
+    let rig_added = rig.as_ref().is_some_and(DetectChanges::is_added);
     if *built == Some(key) && !added && !desk_changed && !rig_added && !tasks.is_changed() && !local.is_changed() {
         return;
     }
@@ -336,7 +336,7 @@ fn revealed_winners(col: &mut ChildSpawnerCommands, desk: &Desk, record: &engine
     if let Some(server) = desk.conflicts.get(&record.sequence) {
         let winners: Vec<String> = server["winners"]
             .as_array()
-            .map(|ws| ws.iter().filter_map(|w| w.as_u64()).map(|t| format!("#{t}")).collect())
+            .map(|ws| ws.iter().filter_map(serde_json::Value::as_u64).map(|t| format!("#{t}")).collect())
             .unwrap_or_default();
         col.spawn((
             Node {

@@ -80,7 +80,7 @@ pub enum GameCommand {
 }
 
 /// Each team's outcome so far in the round in play (or paused), judged once per frame by
-/// [`live_outcomes`] for every system that shows it; empty outside a round.
+/// [`play::live_outcomes`] for every system that shows it; empty outside a round.
 #[derive(Resource, Debug, Default)]
 pub struct LiveOutcomes {
     /// What the outcomes were judged from: (round, start, presses per team, latency correction).
@@ -163,7 +163,7 @@ pub fn moment(game: &Game, now_ms: f64) -> Option<Moment> {
 }
 
 /// Where finished rounds go: journaled (fsync, off the main thread), then posted by
-/// [`results::post_journaled`] once on disk, so the server never holds a round the journal could
+/// `results::post_journaled` once on disk, so the server never holds a round the journal could
 /// lose in a crash.
 #[derive(SystemParam)]
 pub struct RoundRecorder<'w> {
