@@ -95,7 +95,12 @@ pub fn plugin(app: &mut App) {
         )))
         .add_systems(
             Update,
-            (rebuild_sky.run_if(in_state(Screen::Schedule)), move_camera, animate_auroras)
+            (
+                rebuild_sky.run_if(in_state(Screen::Schedule)),
+                // The game frames its own stage.
+                move_camera.run_if(not(in_state(Screen::CubeGame))),
+                animate_auroras,
+            )
                 .chain()
                 .in_set(SkySystems),
         );
@@ -256,10 +261,6 @@ pub(crate) fn move_camera(
     mut tour_res: ResMut<Tour>,
     mut camera: Query<&mut Transform, With<SceneCamera>>,
 ) {
-    // The game frames its own stage.
-    if *screen.get() == Screen::CubeGame {
-        return;
-    }
     let allocations_before = crate::shell::alloc_count::thread_allocations();
     let now = clock.now();
     let t = now.timestamp_millis() as f64 / 1000.0;
