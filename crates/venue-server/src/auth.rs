@@ -1,5 +1,7 @@
-//! The admin bearer token. Only its SHA-256 is stored; a request's token is hashed and the hashes
-//! are compared in constant time. The token itself is never logged.
+//! Bearer tokens. The server's admin token (set at start) and named tokens issued through the admin
+//! API, each with a scope: `kiosk` (post results, nothing else), `staff` (check-ins), `admin`
+//! (everything). Only SHA-256 hashes are stored; a request's token is hashed and looked up. No token
+//! is ever logged.
 
 use std::path::Path;
 
@@ -9,7 +11,6 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use super::AppState;
 use super::db::Store;
@@ -62,9 +63,54 @@ pub async fn ensure_admin_token(store: &Store, configured: Option<&str>, rotate:
     Ok(None)
 }
 
-/// Middleware: `401 unauthorized` unless the request carries `Authorization: Bearer <admin token>`.
-/// The stored hash is read per request, so a token rotated by another server instance counts at once.
-pub async fn require_admin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// A screen: post draw and game results (and, later, heartbeats). Nothing else.
+    Kiosk,
+    /// A staff member's phone: check-ins.
+    Staff,
+    /// The organisers: everything.
+    Admin,
+}
+
+impl Scope {
+    pub fn parse(text: &str) -> Option<Scope> {
+        Some(match text {
+            "kiosk" => Scope::Kiosk,
+            "staff" => Scope::Staff,
+            "admin" => Scope::Admin,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Kiosk => "kiosk",
+            Scope::Staff => "staff",
+            Scope::Admin => "admin",
+        }
+    }
+
+    /// An admin token may do anything; the others only what their scope names.
+    pub fn covers(self, needed: Scope) -> bool {
+        self == Scope::Admin || self == needed
+    }
+}
+
+/// Middleware for the admin API: an admin-scope token.
+pub async fn require_admin(state: State<AppState>, request: Request, next: Next) -> Response {
+    require(Scope::Admin, state, request, next).await
+}
+
+/// Middleware for result posts: a kiosk (or admin) token.
+pub async fn require_kiosk(state: State<AppState>, request: Request, next: Next) -> Response {
+    require(Scope::Kiosk, state, request, next).await
+}
+
+/// `401 unauthorized` without a known bearer token, `403 forbidden` when its scope does not cover
+/// `needed`. Looked up per request, so a token rotated or revoked on another instance counts at once.
+async fn require(needed: Scope, State(state): State<AppState>, request: Request, next: Next) -> Response {
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -74,16 +120,21 @@ pub async fn require_admin(State(state): State<AppState>, request: Request, next
     let Some(presented) = presented else {
         return Failure::unauthorized().into_response();
     };
-    let stored = match state.store.admin_token_hash().await {
-        Ok(Some(stored)) => stored,
-        Ok(None) => return Failure::unauthorized().into_response(),
+    let scope = match state.store.token_scope(&token_hash(presented)).await {
+        Ok(Some(scope)) => Scope::parse(&scope),
+        Ok(None) => None,
         Err(failure) => return failure.into_response(),
     };
-    let matches: bool = token_hash(presented).as_bytes().ct_eq(stored.as_bytes()).into();
-    if !matches {
-        return Failure::unauthorized().into_response();
+    match scope {
+        None => Failure::unauthorized().into_response(),
+        Some(scope) if !scope.covers(needed) => Failure::forbidden(format!(
+            "this token's scope is `{}`; this needs `{}`",
+            scope.as_str(),
+            needed.as_str()
+        ))
+        .into_response(),
+        Some(_) => next.run(request).await,
     }
-    next.run(request).await
 }
 
 #[cfg(test)]
@@ -102,6 +153,19 @@ mod tests {
     fn short_or_spaced_tokens_are_refused() {
         assert!(check_token_text("short").is_err());
         assert!(check_token_text("with a space in the middle").is_err());
+    }
+
+    #[test]
+    fn only_admin_covers_other_scopes() {
+        for scope in [Scope::Kiosk, Scope::Staff, Scope::Admin] {
+            assert_eq!(Scope::parse(scope.as_str()), Some(scope));
+            assert!(scope.covers(scope));
+            assert!(Scope::Admin.covers(scope));
+        }
+        assert!(!Scope::Kiosk.covers(Scope::Admin));
+        assert!(!Scope::Kiosk.covers(Scope::Staff));
+        assert!(!Scope::Staff.covers(Scope::Kiosk));
+        assert_eq!(Scope::parse("root"), None);
     }
 
     #[test]

@@ -35,29 +35,53 @@ use venue_contract::wire::{DrawResult, EventInfo, GameResult, Message, Prize, Ro
 pub const REVISION_RECHECK: Duration = Duration::from_millis(500);
 
 /// Schema migrations, applied in order, each once. Never edit a released one; add a new one.
-const MIGRATIONS: &[(i64, &str, &[&str])] = &[(
-    1,
-    "initial schema",
-    &[
-        "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        "CREATE TABLE revisions (endpoint TEXT PRIMARY KEY, revision BIGINT NOT NULL)",
-        "INSERT INTO revisions (endpoint, revision) VALUES ('event', 0), ('schedule', 0), ('messages', 0), ('draw', 0), ('game', 0)",
-        // Whole documents: `event` (EventInfo) and `rounds` (the game's Round list).
-        "CREATE TABLE documents (name TEXT PRIMARY KEY, body TEXT NOT NULL)",
-        "CREATE TABLE sessions (id TEXT PRIMARY KEY, start_unix BIGINT NOT NULL, body TEXT NOT NULL)",
-        "CREATE TABLE messages (id TEXT PRIMARY KEY, starts_unix BIGINT NOT NULL, body TEXT NOT NULL)",
-        "CREATE TABLE prizes (id TEXT PRIMARY KEY, draw_order BIGINT NOT NULL, body TEXT NOT NULL)",
-        "CREATE TABLE tickets (number BIGINT PRIMARY KEY, display_name TEXT NOT NULL, holder TEXT NOT NULL)",
-        "CREATE TABLE teams (id TEXT PRIMARY KEY, position BIGINT NOT NULL, body TEXT NOT NULL)",
-        // One decided result per batch and per round, even across server instances.
-        "CREATE TABLE draw_results (idempotency_key TEXT PRIMARY KEY, prize_id TEXT NOT NULL, batch_number BIGINT NOT NULL,
+const MIGRATIONS: &[(i64, &str, &[&str])] = &[
+    (
+        1,
+        "initial schema",
+        &[
+            "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE revisions (endpoint TEXT PRIMARY KEY, revision BIGINT NOT NULL)",
+            "INSERT INTO revisions (endpoint, revision) VALUES ('event', 0), ('schedule', 0), ('messages', 0), ('draw', 0), ('game', 0)",
+            // Whole documents: `event` (EventInfo) and `rounds` (the game's Round list).
+            "CREATE TABLE documents (name TEXT PRIMARY KEY, body TEXT NOT NULL)",
+            "CREATE TABLE sessions (id TEXT PRIMARY KEY, start_unix BIGINT NOT NULL, body TEXT NOT NULL)",
+            "CREATE TABLE messages (id TEXT PRIMARY KEY, starts_unix BIGINT NOT NULL, body TEXT NOT NULL)",
+            "CREATE TABLE prizes (id TEXT PRIMARY KEY, draw_order BIGINT NOT NULL, body TEXT NOT NULL)",
+            "CREATE TABLE tickets (number BIGINT PRIMARY KEY, display_name TEXT NOT NULL, holder TEXT NOT NULL)",
+            "CREATE TABLE teams (id TEXT PRIMARY KEY, position BIGINT NOT NULL, body TEXT NOT NULL)",
+            // One decided result per batch and per round, even across server instances.
+            "CREATE TABLE draw_results (idempotency_key TEXT PRIMARY KEY, prize_id TEXT NOT NULL, batch_number BIGINT NOT NULL,
             body TEXT NOT NULL, received_at TEXT NOT NULL, UNIQUE (prize_id, batch_number))",
-        "CREATE TABLE game_results (idempotency_key TEXT PRIMARY KEY, game_id TEXT NOT NULL, round_index BIGINT NOT NULL,
+            "CREATE TABLE game_results (idempotency_key TEXT PRIMARY KEY, game_id TEXT NOT NULL, round_index BIGINT NOT NULL,
             body TEXT NOT NULL, received_at TEXT NOT NULL, UNIQUE (game_id, round_index))",
-    ],
-)];
+        ],
+    ),
+    (
+        2,
+        "message expiry",
+        &[
+            // When a message ends, so that only live messages count against the limit and old ones are
+            // pruned; rows from version 1 are filled in from their bodies at start-up (0 = not yet).
+            "ALTER TABLE messages ADD COLUMN expires_unix BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX messages_by_expiry ON messages (expires_unix)",
+        ],
+    ),
+    (
+        3,
+        "named tokens",
+        &[
+            // Named bearer tokens with a scope (kiosk, staff, admin); only their SHA-256 is kept.
+            "CREATE TABLE tokens (hash TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, scope TEXT NOT NULL, created_at TEXT NOT NULL)",
+        ],
+    ),
+];
 
 const ADMIN_TOKEN_SETTING: &str = "admin_token_sha256";
+/// Ended messages are kept this long (the console's history), then pruned.
+pub const MESSAGE_HISTORY_S: i64 = 7 * 24 * 3600;
+/// `GET /api/v1/messages` still carries a message this long after it ended (kiosk clocks may lag).
+const SERVED_AFTER_EXPIRY_S: i64 = 600;
 const TICKETS_PER_STATEMENT: usize = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,10 +219,12 @@ impl Store {
             .await
             .with_context(|| format!("connect to the {backend:?} database"))?;
         migrate(&pool).await.context("apply database migrations")?;
-        Ok(Store {
+        let store = Store {
             pool,
             caches: Default::default(),
-        })
+        };
+        store.fill_message_expiry().await.context("fill in message expiry")?;
+        Ok(store)
     }
 
     /// Close every connection (SQLite checkpoints its WAL into the main file).
@@ -303,7 +329,13 @@ impl Store {
                 Some(format!("{{\"version\":1,\"sessions\":[{}]}}", sessions.join(",")))
             }
             Endpoint::Messages => {
-                let messages = self.bodies("SELECT body FROM messages ORDER BY starts_unix, id").await?;
+                // Kiosks need what shows now or later; ended ones stay a little for clocks that lag.
+                let since = Utc::now().timestamp() - SERVED_AFTER_EXPIRY_S;
+                let messages: Vec<String> =
+                    sqlx::query_scalar("SELECT body FROM messages WHERE expires_unix > $1 ORDER BY starts_unix, id")
+                        .bind(since)
+                        .fetch_all(&self.pool)
+                        .await?;
                 Some(format!("{{\"version\":1,\"messages\":[{}]}}", messages.join(",")))
             }
             Endpoint::Draw => {
@@ -452,20 +484,67 @@ impl Store {
 
     // ---- messages ----
 
+    /// A new message. Messages that ended more than [`MESSAGE_HISTORY_S`] ago are pruned first; only
+    /// messages that have not ended count against [`input::MAX_LIVE_MESSAGES`].
     pub async fn add_message(&self, message: &Message) -> Result<(), Failure> {
+        let now = Utc::now().timestamp();
         let mut tx = self.begin(&[Endpoint::Messages]).await?;
-        let inserted = sqlx::query("INSERT INTO messages (id, starts_unix, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(&message.id)
-            .bind(message.starts.timestamp())
-            .bind(to_json(message))
+        sqlx::query("DELETE FROM messages WHERE expires_unix < $1")
+            .bind(now - MESSAGE_HISTORY_S)
             .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .await?;
+        let inserted =
+            sqlx::query("INSERT INTO messages (id, starts_unix, expires_unix, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                .bind(&message.id)
+                .bind(message.starts.timestamp())
+                .bind(message.expires.timestamp())
+                .bind(to_json(message))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         if inserted == 0 {
             return Err(Failure::already_exists(format!("message `{}` already exists", message.id)));
         }
-        check_total(&mut tx, "SELECT COUNT(*) FROM messages", "messages", input::MAX_MESSAGES).await?;
+        let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE expires_unix > $1")
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+        if live > input::MAX_LIVE_MESSAGES as i64 {
+            return Err(Failure::invalid_body(format!(
+                "this would make {live} messages showing or waiting to show; the limit is {}: expire or delete some first",
+                input::MAX_LIVE_MESSAGES
+            )));
+        }
         self.commit(tx, &[Endpoint::Messages]).await
+    }
+
+    pub async fn delete_message(&self, id: &str) -> Result<(), Failure> {
+        self.delete(Endpoint::Messages, "DELETE FROM messages WHERE id = $1", id, "message")
+            .await
+    }
+
+    /// Every stored message (live, coming and ended within the history), newest start first.
+    pub async fn message_history(&self) -> Result<Vec<Message>, Failure> {
+        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM messages ORDER BY starts_unix DESC, id")
+            .fetch_all(&self.pool)
+            .await?;
+        bodies.iter().map(|body| from_stored("message", body)).collect()
+    }
+
+    /// Rows stored before migration 2 learn their expiry from their bodies (once; idempotent).
+    async fn fill_message_expiry(&self) -> Result<(), Failure> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, body FROM messages WHERE expires_unix = 0")
+            .fetch_all(&self.pool)
+            .await?;
+        for (id, body) in rows {
+            let message: Message = from_stored("message", &body)?;
+            sqlx::query("UPDATE messages SET expires_unix = $1 WHERE id = $2")
+                .bind(message.expires.timestamp())
+                .bind(&id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     pub async fn update_message(&self, id: &str, change: impl FnOnce(Message) -> Result<Message, Failure>) -> Result<Message, Failure> {
@@ -476,8 +555,9 @@ impl Store {
             .await?;
         let body = body.ok_or_else(|| Failure::not_found(format!("no message `{id}`")))?;
         let message = change(from_stored("message", &body)?)?;
-        sqlx::query("UPDATE messages SET starts_unix = $1, body = $2 WHERE id = $3")
+        sqlx::query("UPDATE messages SET starts_unix = $1, expires_unix = $2, body = $3 WHERE id = $4")
             .bind(message.starts.timestamp())
+            .bind(message.expires.timestamp())
             .bind(to_json(&message))
             .bind(id)
             .execute(&mut *tx)
@@ -685,6 +765,57 @@ impl Store {
         Ok(())
     }
 
+    // ---- named tokens ----
+
+    /// The scope of the token with this hash: the server's admin token, or a named token.
+    pub async fn token_scope(&self, hash: &str) -> Result<Option<String>, Failure> {
+        if let Some(admin) = self.admin_token_hash().await?
+            && bool::from(subtle::ConstantTimeEq::ct_eq(admin.as_bytes(), hash.as_bytes()))
+        {
+            return Ok(Some("admin".into()));
+        }
+        Ok(sqlx::query_scalar("SELECT scope FROM tokens WHERE hash = $1")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    pub async fn add_token(&self, name: &str, scope: &str, hash: &str) -> Result<(), Failure> {
+        let inserted = sqlx::query("INSERT INTO tokens (hash, name, scope, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+            .bind(hash)
+            .bind(name)
+            .bind(scope)
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if inserted == 0 {
+            return Err(Failure::already_exists(format!(
+                "a token named `{name}` already exists; revoke it first"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Every named token: (name, scope, created at), by name. Never the tokens or their hashes.
+    pub async fn tokens(&self) -> Result<Vec<(String, String, String)>, Failure> {
+        Ok(sqlx::query_as("SELECT name, scope, created_at FROM tokens ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn revoke_token(&self, name: &str) -> Result<(), Failure> {
+        let deleted = sqlx::query("DELETE FROM tokens WHERE name = $1")
+            .bind(name)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(Failure::not_found(format!("no token named `{name}`")));
+        }
+        Ok(())
+    }
+
     // ---- sample ----
 
     /// Fill an empty database with the embedded sample event, in one transaction; `false` if the
@@ -711,9 +842,10 @@ impl Store {
                 }
                 FeedPayload::Messages(messages) => {
                     for message in &messages.messages {
-                        sqlx::query("INSERT INTO messages (id, starts_unix, body) VALUES ($1, $2, $3)")
+                        sqlx::query("INSERT INTO messages (id, starts_unix, expires_unix, body) VALUES ($1, $2, $3, $4)")
                             .bind(&message.id)
                             .bind(message.starts.timestamp())
+                            .bind(message.expires.timestamp())
                             .bind(to_json(message))
                             .execute(&mut *tx)
                             .await?;

@@ -27,6 +27,11 @@ impl Failure {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing or invalid bearer token")
     }
 
+    /// A valid token whose scope does not cover the request.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }

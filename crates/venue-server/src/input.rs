@@ -29,7 +29,8 @@ pub const MAX_SESSIONS: usize = 5_000;
 pub const MAX_SPEAKERS: usize = 50;
 pub const MAX_TRACKS: usize = 100;
 pub const MAX_ROOMS: usize = 200;
-pub const MAX_MESSAGES: usize = 500;
+/// Messages showing or waiting to show; ended ones never count.
+pub const MAX_LIVE_MESSAGES: usize = 500;
 pub const MAX_PRIZES: usize = 500;
 pub const MAX_TICKETS: usize = 100_000;
 pub const MAX_TEAMS: usize = 32;

@@ -19,7 +19,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::AppState;
-use super::auth::require_admin;
+use super::auth::{Scope, generate_token, require_admin, require_kiosk, token_hash};
 use super::db::ResultOutcome;
 use super::error::{Failure, json_bytes_response, json_response};
 use super::input::{self, MessagePatch, SessionPatch};
@@ -59,25 +59,31 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
         );
 
     let bulk = || DefaultBodyLimit::max(BULK_BODY_LIMIT);
-    let writes = Router::new()
+    // Screens post results with a kiosk token; the admin token never needs to leave the organisers.
+    let results = Router::new()
         .route("/api/v1/draw/results", post(post_draw_result))
         .route("/api/v1/game/results", post(post_game_result))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_kiosk));
+    let writes = Router::new()
         .route("/api/v1/admin/event", put(put_event))
         .route("/api/v1/admin/schedule", put(put_schedule).layer(bulk()))
         .route("/api/v1/admin/sessions", post(add_session))
         .route("/api/v1/admin/sessions/{id}", patch(patch_session).delete(delete_session))
         .route("/api/v1/admin/sessions/{id}/cancel", post(cancel_session))
-        .route("/api/v1/admin/messages", post(add_message))
-        .route("/api/v1/admin/messages/{id}", patch(patch_message))
+        .route("/api/v1/admin/messages", post(add_message).get(message_history))
+        .route("/api/v1/admin/messages/{id}", patch(patch_message).delete(delete_message))
         .route("/api/v1/admin/messages/{id}/expire", post(expire_message))
         .route("/api/v1/admin/prizes/{id}", put(put_prize).delete(delete_prize))
         .route("/api/v1/admin/tickets", post(upsert_tickets).layer(bulk()))
         .route("/api/v1/admin/tickets/{number}", delete(delete_ticket))
         .route("/api/v1/admin/teams/{id}", put(put_team).delete(delete_team))
         .route("/api/v1/admin/game/rounds", put(put_rounds))
+        .route("/api/v1/admin/tokens", post(issue_token).get(list_tokens))
+        .route("/api/v1/admin/tokens/{name}", delete(revoke_token))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
 
     let mut router = reads
+        .merge(results)
         .merge(writes)
         .fallback(|| async { Failure::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async {
@@ -344,6 +350,47 @@ async fn delete_session(State(state): State<AppState>, Path(id): Path<String>) -
     Ok(StatusCode::NO_CONTENT)
 }
 
+// ---- named tokens ----
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenRequest {
+    name: String,
+    scope: String,
+}
+
+/// A new named token; the answer is the only time the token is shown.
+async fn issue_token(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
+    let request: TokenRequest = input::input_from_value(&json_body(body, WRITE_BODY_LIMIT)?)?;
+    input::check_id("token name", &request.name)?;
+    let scope = Scope::parse(&request.scope)
+        .ok_or_else(|| Failure::invalid_body(format!("scope `{}` is not one of kiosk, staff, admin", request.scope)))?;
+    let token = generate_token();
+    state.store.add_token(&request.name, scope.as_str(), &token_hash(&token)).await?;
+    tracing::info!(token_name = %request.name, scope = scope.as_str(), "token issued");
+    Ok(answer(
+        StatusCode::CREATED,
+        &serde_json::json!({ "name": request.name, "scope": scope.as_str(), "token": token }),
+    ))
+}
+
+async fn list_tokens(State(state): State<AppState>) -> Result<Response, Failure> {
+    let tokens: Vec<Value> = state
+        .store
+        .tokens()
+        .await?
+        .into_iter()
+        .map(|(name, scope, created_at)| serde_json::json!({ "name": name, "scope": scope, "created_at": created_at }))
+        .collect();
+    Ok(answer(StatusCode::OK, &serde_json::json!({ "tokens": tokens })))
+}
+
+async fn revoke_token(State(state): State<AppState>, Path(name): Path<String>) -> Result<StatusCode, Failure> {
+    state.store.revoke_token(&name).await?;
+    tracing::info!(token_name = %name, "token revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 // ---- messages ----
 
 fn now_rfc3339() -> String {
@@ -383,6 +430,21 @@ async fn patch_message(
         .await?;
     tracing::info!(message_id = %id, "message changed");
     Ok(answer(StatusCode::OK, &message))
+}
+
+async fn delete_message(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, Failure> {
+    state.store.delete_message(&id).await?;
+    tracing::info!(message_id = %id, "message deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every stored message, ended ones included (kept for a week), newest first: the organisers' history.
+async fn message_history(State(state): State<AppState>) -> Result<Response, Failure> {
+    let messages = state.store.message_history().await?;
+    Ok(answer(
+        StatusCode::OK,
+        &serde_json::json!({ "version": CONTRACT_VERSION, "messages": messages }),
+    ))
 }
 
 /// Hide a message from now on. One that has not started yet gets a window in the past, so it is

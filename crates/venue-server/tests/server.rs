@@ -138,6 +138,9 @@ scenarios!(
     event_and_schedule_writes,
     pretalx_upload_replaces_the_schedule_and_fills_the_event,
     messages_are_created_changed_and_expired,
+    ended_messages_never_count_and_old_ones_are_pruned,
+    ten_thousand_messages_over_an_event_keep_working,
+    kiosk_tokens_post_results_and_nothing_else,
     prizes_tickets_teams_and_rounds,
     write_bodies_are_strict,
     bodies_over_the_limit_are_refused,
@@ -150,6 +153,51 @@ scenarios!(
     cors_is_off_unless_an_origin_is_given,
     export_writes_winners_and_game_results,
 );
+
+/// Every route of the admin API (on the sample event's ids); `every_admin_route_is_listed` keeps it
+/// complete.
+const ADMIN_ROUTES: &[(Method, &str)] = &[
+    (Method::PUT, "/api/v1/admin/event"),
+    (Method::PUT, "/api/v1/admin/schedule"),
+    (Method::POST, "/api/v1/admin/sessions"),
+    (Method::PATCH, "/api/v1/admin/sessions/d1-keynote"),
+    (Method::DELETE, "/api/v1/admin/sessions/d1-keynote"),
+    (Method::POST, "/api/v1/admin/sessions/d1-keynote/cancel"),
+    (Method::POST, "/api/v1/admin/messages"),
+    (Method::GET, "/api/v1/admin/messages"),
+    (Method::PATCH, "/api/v1/admin/messages/wifi"),
+    (Method::DELETE, "/api/v1/admin/messages/wifi"),
+    (Method::POST, "/api/v1/admin/messages/wifi/expire"),
+    (Method::PUT, "/api/v1/admin/prizes/coffee"),
+    (Method::DELETE, "/api/v1/admin/prizes/coffee"),
+    (Method::POST, "/api/v1/admin/tickets"),
+    (Method::DELETE, "/api/v1/admin/tickets/1000"),
+    (Method::PUT, "/api/v1/admin/teams/nebula"),
+    (Method::DELETE, "/api/v1/admin/teams/nebula"),
+    (Method::PUT, "/api/v1/admin/game/rounds"),
+    (Method::POST, "/api/v1/admin/tokens"),
+    (Method::GET, "/api/v1/admin/tokens"),
+    (Method::DELETE, "/api/v1/admin/tokens/stage-left"),
+];
+
+#[test]
+fn every_admin_route_is_listed() {
+    // Each `/api/v1/admin/…` path the router declares matches a listed route (ids stand for `{…}`).
+    let source = include_str!("../src/routes.rs");
+    let declared: Vec<&str> = source.split('"').filter(|s| s.starts_with("/api/v1/admin/")).collect();
+    assert!(declared.len() >= 10, "{declared:?}");
+    for pattern in declared {
+        let parts: Vec<&str> = pattern.split('/').collect();
+        let listed = ADMIN_ROUTES.iter().any(|(_, path)| {
+            let concrete: Vec<&str> = path.split('/').collect();
+            concrete.len() == parts.len() && parts.iter().zip(&concrete).all(|(p, c)| p.starts_with('{') || p == c)
+        });
+        assert!(listed, "{pattern} is not in ADMIN_ROUTES");
+    }
+}
+
+/// `input::MAX_LIVE_MESSAGES`: messages showing or waiting to show.
+const MAX_LIVE: usize = 500;
 
 /// A running server and a client for it.
 struct Server {
@@ -392,26 +440,8 @@ async fn an_empty_server_has_no_event_and_empty_lists(db: &TestDb) {
 
 async fn writes_need_the_admin_token(db: &TestDb) {
     let server = db.start_sample().await;
-    let routes = [
-        (Method::PUT, "/api/v1/admin/event"),
-        (Method::PUT, "/api/v1/admin/schedule"),
-        (Method::POST, "/api/v1/admin/sessions"),
-        (Method::PATCH, "/api/v1/admin/sessions/d1-keynote"),
-        (Method::DELETE, "/api/v1/admin/sessions/d1-keynote"),
-        (Method::POST, "/api/v1/admin/sessions/d1-keynote/cancel"),
-        (Method::POST, "/api/v1/admin/messages"),
-        (Method::PATCH, "/api/v1/admin/messages/wifi"),
-        (Method::POST, "/api/v1/admin/messages/wifi/expire"),
-        (Method::PUT, "/api/v1/admin/prizes/coffee"),
-        (Method::DELETE, "/api/v1/admin/prizes/coffee"),
-        (Method::POST, "/api/v1/admin/tickets"),
-        (Method::DELETE, "/api/v1/admin/tickets/1000"),
-        (Method::PUT, "/api/v1/admin/teams/nebula"),
-        (Method::DELETE, "/api/v1/admin/teams/nebula"),
-        (Method::PUT, "/api/v1/admin/game/rounds"),
-        (Method::POST, "/api/v1/draw/results"),
-        (Method::POST, "/api/v1/game/results"),
-    ];
+    let results = [(Method::POST, "/api/v1/draw/results"), (Method::POST, "/api/v1/game/results")];
+    let routes = ADMIN_ROUTES.iter().chain(&results);
     let before: Vec<_> = all_bodies(&server).await;
     let basic = format!("Basic {TOKEN}");
     for (method, path) in routes {
@@ -665,6 +695,167 @@ async fn messages_are_created_changed_and_expired(db: &TestDb) {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "expires before it starts");
     api_error(&body, "invalid_body");
+    server.stop().await;
+}
+
+/// Only messages that have not ended count against the limit; a message can be deleted; ended ones
+/// stay in the admin history for a week, then go.
+async fn ended_messages_never_count_and_old_ones_are_pruned(db: &TestDb) {
+    let server = db.start().await;
+    let now = chrono::Utc::now();
+    let at = |hours: i64| (now + chrono::Duration::hours(hours)).to_rfc3339();
+    let post = |id: String, starts: String, expires: String| {
+        let server = &server;
+        async move {
+            server
+                .admin(
+                    Method::POST,
+                    "/api/v1/admin/messages",
+                    Some(json!({"id": id, "text": "Coffee in the lobby", "starts": starts, "expires": expires})),
+                )
+                .await
+        }
+    };
+    // Ended 8 days ago: stored, and pruned by the next write.
+    assert_eq!(post("ancient".into(), at(-24 * 8 - 1), at(-24 * 8)).await.0, StatusCode::CREATED);
+    for i in 0..MAX_LIVE {
+        let (status, body) = post(format!("live-{i}"), at(-1), at(2)).await;
+        assert_eq!(status, StatusCode::CREATED, "{i}: {body}");
+    }
+    let (status, body) = post("one-too-many".into(), at(-1), at(2)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(api_error(&body, "invalid_body").contains("the limit is 500"), "{body}");
+    let history: Value = server.admin(Method::GET, "/api/v1/admin/messages", None).await.1;
+    let ids: Vec<&str> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), MAX_LIVE, "the week-old message was pruned");
+    assert!(!ids.contains(&"ancient"));
+
+    // An ended message (expired now, or deleted) makes room.
+    let (status, _) = server.admin(Method::POST, "/api/v1/admin/messages/live-0/expire", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(post("room-made".into(), at(-1), at(2)).await.0, StatusCode::CREATED);
+    let (status, _) = server.admin(Method::DELETE, "/api/v1/admin/messages/live-1", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = server.admin(Method::DELETE, "/api/v1/admin/messages/live-1", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(post("room-made-2".into(), at(-1), at(2)).await.0, StatusCode::CREATED);
+    let messages: Messages = server.get_json("/api/v1/messages").await;
+    assert!(
+        messages.messages.iter().all(|m| m.id != "live-1"),
+        "a deleted message leaves every screen"
+    );
+    assert!(
+        messages.messages.iter().any(|m| m.id == "live-0"),
+        "one that just ended is still served a little"
+    );
+    // The history is the organisers' (ended and future messages): admin only.
+    let response = server.get("/api/v1/admin/messages").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}
+
+/// A long event posts many messages, each for a while; the server keeps taking them and the
+/// kiosks' answer stays small (ended messages leave it).
+async fn ten_thousand_messages_over_an_event_keep_working(db: &TestDb) {
+    let server = db.start().await;
+    let now = chrono::Utc::now();
+    for i in 0..10_000 {
+        // Spread over the last three days, each shown for ten minutes; the last one shows now.
+        let starts = now - chrono::Duration::minutes(4_000 - i64::from(i) * 4 / 10);
+        let expires = starts + chrono::Duration::minutes(10);
+        let (status, body) = server
+            .admin(
+                Method::POST,
+                "/api/v1/admin/messages",
+                Some(json!({"id": format!("m{i}"), "text": "Next talk in 5 min", "starts": starts.to_rfc3339(), "expires": expires.to_rfc3339()})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "message {i}: {body}");
+    }
+    let messages: Messages = server.get_json("/api/v1/messages").await;
+    assert!(messages.messages.len() < 100, "{} messages served", messages.messages.len());
+    assert!(messages.messages.iter().any(|m| m.id == "m9999"));
+    let history: Value = server.admin(Method::GET, "/api/v1/admin/messages", None).await.1;
+    assert_eq!(history["messages"].as_array().unwrap().len(), 10_000);
+    server.stop().await;
+}
+
+/// A named kiosk token posts results and is refused (403) on every admin route; a revoked one is
+/// refused (401); a staff token posts no results; a named admin token does admin work.
+async fn kiosk_tokens_post_results_and_nothing_else(db: &TestDb) {
+    let server = db.start_sample().await;
+    let issue = |name: &'static str, scope: &'static str| {
+        let server = &server;
+        async move {
+            let (status, body) = server
+                .admin(Method::POST, "/api/v1/admin/tokens", Some(json!({"name": name, "scope": scope})))
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            assert_eq!(body["scope"], scope);
+            body["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let kiosk = issue("stage-left", "kiosk").await;
+    let staff = issue("door-staff", "staff").await;
+    let organiser = issue("organiser-phone", "admin").await;
+    assert_eq!(kiosk.len(), 64);
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/tokens",
+            Some(json!({"name": "stage-left", "scope": "kiosk"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, body) = server
+        .admin(Method::POST, "/api/v1/admin/tokens", Some(json!({"name": "root", "scope": "root"})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (_, listed) = server.admin(Method::GET, "/api/v1/admin/tokens", None).await;
+    let listed = listed.to_string();
+    assert!(listed.contains("stage-left") && listed.contains("\"kiosk\""), "{listed}");
+    assert!(
+        !listed.contains(&kiosk) && !listed.contains("hash"),
+        "the list never shows a token: {listed}"
+    );
+
+    let call = |method: Method, path: &str, token: &str, body: Value| {
+        // Result posts need an idempotency key; the admin routes ignore it.
+        let request = server
+            .client
+            .request(method, server.url(path))
+            .bearer_auth(token)
+            .header("Idempotency-Key", "draw-coffee-1-3f1c9a0e")
+            .with_json(&body);
+        async move { read(request.send().await.unwrap()).await }
+    };
+    let before = all_bodies(&server).await;
+    for (method, path) in ADMIN_ROUTES {
+        let (status, body) = call(method.clone(), path, &kiosk, json!({})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "kiosk token on {method} {path}: {body}");
+        api_error(&body, "forbidden");
+    }
+    assert_eq!(all_bodies(&server).await, before, "refused calls changed nothing");
+
+    let result = draw_result("coffee", 1, &[1000]);
+    let (status, body) = call(Method::POST, "/api/v1/draw/results", &staff, result.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a staff token posts no results: {body}");
+    let (status, body) = call(Method::POST, "/api/v1/draw/results", &kiosk, result.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "a kiosk token posts results: {body}");
+    let (status, body) = call(Method::POST, "/api/v1/admin/messages/wifi/expire", &organiser, json!(null)).await;
+    assert_eq!(status, StatusCode::OK, "a named admin token does admin work: {body}");
+
+    let (status, _) = server.admin(Method::DELETE, "/api/v1/admin/tokens/stage-left", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = server.admin(Method::DELETE, "/api/v1/admin/tokens/stage-left", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = call(Method::POST, "/api/v1/draw/results", &kiosk, draw_result("coffee", 2, &[1001])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a revoked token is refused at once: {body}");
     server.stop().await;
 }
 
