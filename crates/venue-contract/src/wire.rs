@@ -209,6 +209,34 @@ pub struct TeamScore {
     pub total_points: i64,
 }
 
+/// `POST /api/v1/kiosks/heartbeat` (contract 1.1): what a screen says about itself every few seconds,
+/// for the organisers' view of every screen. Old servers answer 404; kiosks then stop sending.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Heartbeat {
+    pub version: u32,
+    /// Stable per screen: the machine's host name, plus `-mN` for the Nth monitor.
+    pub kiosk_id: String,
+    /// `schedule`, `draw` or `game`.
+    pub screen: String,
+    /// The room of a door-side screen.
+    #[serde(default)]
+    pub room: Option<String>,
+    /// The kiosk's version (`CARGO_PKG_VERSION`).
+    pub app_version: String,
+    /// The feed revision the screen shows (per endpoint, joined), for spotting a screen left behind.
+    pub feed_revision: String,
+    /// Frames per second over the last few seconds.
+    pub fps: f32,
+    /// Resident memory in MiB, when the system says.
+    #[serde(default)]
+    pub memory_mib: Option<u32>,
+    /// `live`, `stale`, `offline` or `local`: the screen's own view of its feed.
+    pub connection: String,
+    /// The kiosk's clock when it sent this; the server compares it with its own.
+    pub sent_at: DateTime<FixedOffset>,
+}
+
 /// Error body of every non-2xx answer from the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiError {

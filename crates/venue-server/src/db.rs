@@ -28,7 +28,7 @@ use super::error::Failure;
 use super::input;
 use venue_contract::payload::{Endpoint, FeedPayload, decode};
 use venue_contract::sample;
-use venue_contract::wire::{DrawResult, EventInfo, GameResult, Message, Prize, Round, Schedule, Session, Team, Ticket};
+use venue_contract::wire::{DrawResult, EventInfo, GameResult, Heartbeat, Message, Prize, Round, Schedule, Session, Team, Ticket};
 
 /// How long a rendered answer is served without asking the database whether another server
 /// instance changed it. Writes through this instance are visible at once.
@@ -73,6 +73,14 @@ const MIGRATIONS: &[(i64, &str, &[&str])] = &[
         &[
             // Named bearer tokens with a scope (kiosk, staff, admin); only their SHA-256 is kept.
             "CREATE TABLE tokens (hash TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, scope TEXT NOT NULL, created_at TEXT NOT NULL)",
+        ],
+    ),
+    (
+        4,
+        "screen heartbeats",
+        &[
+            // The last heartbeat of each screen, when the server received it, and the kiosk's clock skew.
+            "CREATE TABLE screens (kiosk_id TEXT PRIMARY KEY, body TEXT NOT NULL, seen_unix_ms BIGINT NOT NULL, skew_ms BIGINT NOT NULL)",
         ],
     ),
 ];
@@ -763,6 +771,35 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    // ---- screens ----
+
+    /// Keep a screen's latest heartbeat (one row per screen, replaced each time).
+    pub async fn record_heartbeat(&self, heartbeat: &Heartbeat, seen_unix_ms: i64, skew_ms: i64) -> Result<(), Failure> {
+        sqlx::query(
+            "INSERT INTO screens (kiosk_id, body, seen_unix_ms, skew_ms) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (kiosk_id) DO UPDATE SET body = excluded.body, seen_unix_ms = excluded.seen_unix_ms, skew_ms = excluded.skew_ms",
+        )
+        .bind(&heartbeat.kiosk_id)
+        .bind(to_json(heartbeat))
+        .bind(seen_unix_ms)
+        .bind(skew_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Screens heard from since `since_unix_ms`: (heartbeat, seen at, skew), by id.
+    pub async fn screens(&self, since_unix_ms: i64) -> Result<Vec<(Heartbeat, i64, i64)>, Failure> {
+        let rows: Vec<(String, i64, i64)> =
+            sqlx::query_as("SELECT body, seen_unix_ms, skew_ms FROM screens WHERE seen_unix_ms >= $1 ORDER BY kiosk_id")
+                .bind(since_unix_ms)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(body, seen, skew)| Ok((from_stored("heartbeat", &body)?, seen, skew)))
+            .collect()
     }
 
     // ---- named tokens ----

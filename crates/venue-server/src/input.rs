@@ -17,7 +17,8 @@ use super::error::Failure;
 use venue_contract::csv;
 use venue_contract::wire::parse_hex_color;
 use venue_contract::wire::{
-    CONTRACT_VERSION, DrawResult, EventInfo, GameResult, Message, Priority, Prize, Round, Schedule, Session, SessionKind, Team, Ticket,
+    CONTRACT_VERSION, DrawResult, EventInfo, GameResult, Heartbeat, Message, Priority, Prize, Round, Schedule, Session, SessionKind, Team,
+    Ticket,
 };
 
 pub const MAX_ID_CHARS: usize = 128;
@@ -265,6 +266,30 @@ pub fn check_schedule(schedule: &Schedule) -> Result<(), Failure> {
         check_session(session)?;
     }
     unique("session id", schedule.sessions.iter().map(|s| s.id.as_str()))
+}
+
+pub fn check_heartbeat(heartbeat: &Heartbeat) -> Result<(), Failure> {
+    if heartbeat.version != 1 {
+        return Err(Failure::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "unsupported_version",
+            format!("heartbeat version {} is not supported (1 is)", heartbeat.version),
+        ));
+    }
+    check_id("kiosk_id", &heartbeat.kiosk_id)?;
+    if !matches!(heartbeat.screen.as_str(), "schedule" | "draw" | "game") {
+        return Err(bad(format!("screen `{}` is not schedule, draw or game", heartbeat.screen)));
+    }
+    if let Some(room) = &heartbeat.room {
+        check_text("room", room, MAX_NAME_CHARS)?;
+    }
+    check_text("app_version", &heartbeat.app_version, 64)?;
+    check_text("feed_revision", &heartbeat.feed_revision, 512)?;
+    check_text("connection", &heartbeat.connection, 32)?;
+    if !heartbeat.fps.is_finite() || !(0.0..=1000.0).contains(&heartbeat.fps) {
+        return Err(bad(format!("fps {} is not between 0 and 1000", heartbeat.fps)));
+    }
+    check_time("sent_at", &heartbeat.sent_at)
 }
 
 pub fn check_message(message: &Message) -> Result<(), Failure> {

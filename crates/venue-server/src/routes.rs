@@ -25,7 +25,9 @@ use super::error::{Failure, json_bytes_response, json_response};
 use super::input::{self, MessagePatch, SessionPatch};
 use venue_contract::payload::Endpoint;
 use venue_contract::pretalx;
-use venue_contract::wire::{CONTRACT_VERSION, DrawResult, EventInfo, GameResult, Message, Prize, Round, Schedule, Session, Team};
+use venue_contract::wire::{
+    CONTRACT_VERSION, DrawResult, EventInfo, GameResult, Heartbeat, Message, Prize, Round, Schedule, Session, Team,
+};
 
 /// Body limit of ordinary writes and result posts.
 pub const WRITE_BODY_LIMIT: usize = 256 * 1024;
@@ -63,6 +65,7 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
     let results = Router::new()
         .route("/api/v1/draw/results", post(post_draw_result))
         .route("/api/v1/game/results", post(post_game_result))
+        .route("/api/v1/kiosks/heartbeat", post(post_heartbeat))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_kiosk));
     let writes = Router::new()
         .route("/api/v1/admin/event", put(put_event))
@@ -78,6 +81,7 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
         .route("/api/v1/admin/tickets/{number}", delete(delete_ticket))
         .route("/api/v1/admin/teams/{id}", put(put_team).delete(delete_team))
         .route("/api/v1/admin/game/rounds", put(put_rounds))
+        .route("/api/v1/admin/screens", get(list_screens))
         .route("/api/v1/admin/tokens", post(issue_token).get(list_tokens))
         .route("/api/v1/admin/tokens/{name}", delete(revoke_token))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_admin));
@@ -348,6 +352,47 @@ async fn delete_session(State(state): State<AppState>, Path(id): Path<String>) -
     state.store.delete_session(&id).await?;
     tracing::info!(session = %id, "session deleted");
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- screens ----
+
+/// A screen silent for longer than this is flagged.
+pub const SILENT_AFTER_S: i64 = 30;
+/// Screens heard from within this long are listed.
+const SCREENS_WITHIN_S: i64 = 6 * 3600;
+
+async fn post_heartbeat(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<StatusCode, Failure> {
+    let heartbeat: Heartbeat = input::wire_from_value(json_body(body, WRITE_BODY_LIMIT)?)?;
+    input::check_heartbeat(&heartbeat)?;
+    let now = Utc::now();
+    let skew_ms = (heartbeat.sent_at.with_timezone(&Utc) - now).num_milliseconds();
+    state.store.record_heartbeat(&heartbeat, now.timestamp_millis(), skew_ms).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every screen heard from in the last hours, with when, its clock skew, and whether it has gone
+/// silent.
+async fn list_screens(State(state): State<AppState>) -> Result<Response, Failure> {
+    let now_ms = Utc::now().timestamp_millis();
+    let screens: Vec<Value> = state
+        .store
+        .screens(now_ms - SCREENS_WITHIN_S * 1000)
+        .await?
+        .into_iter()
+        .map(|(heartbeat, seen_ms, skew_ms)| {
+            let silent_s = (now_ms - seen_ms).max(0) / 1000;
+            let mut entry = serde_json::to_value(&heartbeat).unwrap_or_default();
+            if let Value::Object(map) = &mut entry {
+                let seen = chrono::DateTime::from_timestamp_millis(seen_ms).unwrap_or_default();
+                map.insert("last_seen".into(), Value::String(seen.to_rfc3339_opts(SecondsFormat::Secs, true)));
+                map.insert("silent_s".into(), silent_s.into());
+                map.insert("silent".into(), (silent_s > SILENT_AFTER_S).into());
+                map.insert("clock_skew_ms".into(), skew_ms.into());
+            }
+            entry
+        })
+        .collect();
+    Ok(answer(StatusCode::OK, &serde_json::json!({ "screens": screens })))
 }
 
 // ---- named tokens ----

@@ -141,6 +141,7 @@ scenarios!(
     ended_messages_never_count_and_old_ones_are_pruned,
     ten_thousand_messages_over_an_event_keep_working,
     kiosk_tokens_post_results_and_nothing_else,
+    heartbeats_show_every_screen_and_flag_silent_ones,
     prizes_tickets_teams_and_rounds,
     write_bodies_are_strict,
     bodies_over_the_limit_are_refused,
@@ -175,6 +176,7 @@ const ADMIN_ROUTES: &[(Method, &str)] = &[
     (Method::PUT, "/api/v1/admin/teams/nebula"),
     (Method::DELETE, "/api/v1/admin/teams/nebula"),
     (Method::PUT, "/api/v1/admin/game/rounds"),
+    (Method::GET, "/api/v1/admin/screens"),
     (Method::POST, "/api/v1/admin/tokens"),
     (Method::GET, "/api/v1/admin/tokens"),
     (Method::DELETE, "/api/v1/admin/tokens/stage-left"),
@@ -195,6 +197,10 @@ fn every_admin_route_is_listed() {
         assert!(listed, "{pattern} is not in ADMIN_ROUTES");
     }
 }
+
+/// Held by the scenarios that load the database hardest, so that two of them never share the
+/// machine (a 30 000-ticket upload next to 10 000 message posts could run past a client timeout).
+static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// `input::MAX_LIVE_MESSAGES`: messages showing or waiting to show.
 const MAX_LIVE: usize = 500;
@@ -762,6 +768,7 @@ async fn ended_messages_never_count_and_old_ones_are_pruned(db: &TestDb) {
 /// A long event posts many messages, each for a while; the server keeps taking them and the
 /// kiosks' answer stays small (ended messages leave it).
 async fn ten_thousand_messages_over_an_event_keep_working(db: &TestDb) {
+    let _heavy = HEAVY.lock().await;
     let server = db.start().await;
     let now = chrono::Utc::now();
     for i in 0..10_000 {
@@ -856,6 +863,81 @@ async fn kiosk_tokens_post_results_and_nothing_else(db: &TestDb) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, body) = call(Method::POST, "/api/v1/draw/results", &kiosk, draw_result("coffee", 2, &[1001])).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a revoked token is refused at once: {body}");
+    server.stop().await;
+}
+
+fn heartbeat(kiosk_id: &str, screen: &str, sent_at: chrono::DateTime<chrono::Utc>) -> Value {
+    json!({
+        "version": 1, "kiosk_id": kiosk_id, "screen": screen, "room": null, "app_version": "0.1.0",
+        "feed_revision": "e3-s7-m12-d2-g1", "fps": 58.5, "memory_mib": 312, "connection": "live",
+        "sent_at": sent_at.to_rfc3339()
+    })
+}
+
+/// Screens report with a kiosk token; the organisers see each one with its clock skew, and one that
+/// has gone quiet is flagged.
+async fn heartbeats_show_every_screen_and_flag_silent_ones(db: &TestDb) {
+    let server = db.start().await;
+    let (_, issued) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/tokens",
+            Some(json!({"name": "hall-a", "scope": "kiosk"})),
+        )
+        .await;
+    let kiosk = issued["token"].as_str().unwrap().to_owned();
+    let (_, issued) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/tokens",
+            Some(json!({"name": "door", "scope": "staff"})),
+        )
+        .await;
+    let staff = issued["token"].as_str().unwrap().to_owned();
+    let beat = |token: Option<String>, body: Value| {
+        let mut request = server.client.post(server.url("/api/v1/kiosks/heartbeat")).with_json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { read(request.send().await.unwrap()).await }
+    };
+    let now = chrono::Utc::now();
+    // This kiosk's clock runs 5 s ahead.
+    let (status, body) = beat(
+        Some(kiosk.clone()),
+        heartbeat("hall-a-m0", "schedule", now + chrono::Duration::seconds(5)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, _) = beat(Some(kiosk.clone()), heartbeat("stage", "draw", now)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let (status, body) = beat(Some(kiosk.clone()), heartbeat("x", "slides", now)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let mut extra = heartbeat("x", "game", now);
+    extra["colour"] = json!("red");
+    let (status, body) = beat(Some(kiosk.clone()), extra).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "unknown fields are refused: {body}");
+    assert_eq!(beat(None, heartbeat("x", "game", now)).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(beat(Some(staff), heartbeat("x", "game", now)).await.0, StatusCode::FORBIDDEN);
+
+    // A screen last heard from a minute ago.
+    let store = db::Store::connect(&db.url).await.unwrap();
+    let quiet: venue_contract::wire::Heartbeat = serde_json::from_value(heartbeat("game-corner", "game", now)).unwrap();
+    store.record_heartbeat(&quiet, now.timestamp_millis() - 60_000, 0).await.unwrap();
+
+    let (status, listed) = server.admin(Method::GET, "/api/v1/admin/screens", None).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let screens = listed["screens"].as_array().unwrap();
+    let ids: Vec<&str> = screens.iter().map(|s| s["kiosk_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["game-corner", "hall-a-m0", "stage"]);
+    let hall = &screens[1];
+    assert_eq!(hall["screen"], "schedule");
+    assert_eq!(hall["silent"], false, "{hall}");
+    let skew = hall["clock_skew_ms"].as_i64().unwrap();
+    assert!((3_000..=6_000).contains(&skew), "a clock 5 s ahead: {skew} ms");
+    assert_eq!(screens[0]["silent"], true, "{}", screens[0]);
+    assert!(screens[0]["silent_s"].as_i64().unwrap() >= 59);
     server.stop().await;
 }
 
@@ -1076,6 +1158,7 @@ async fn write_bodies_are_strict(db: &TestDb) {
 }
 
 async fn bodies_over_the_limit_are_refused(db: &TestDb) {
+    let _heavy = HEAVY.lock().await;
     let server = db.start().await;
     let huge_name = "x".repeat(300 * 1024);
     let (status, body) = server
