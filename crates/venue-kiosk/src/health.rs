@@ -8,6 +8,8 @@
 //!   comes from the frame loop itself, so a loop that freezes stops pinging and is restarted.
 //! - The screen on show survives a crash: it is saved beside the journals and a restart that did not
 //!   follow a deliberate quit comes back on it (the journals bring back the draw and the game).
+//! - Heartbeats: every few seconds, a screen with a kiosk token tells the event server its screen,
+//!   frame rate, memory, feed state and clock, for the organisers' view of every screen.
 //! - `--status-file PATH`: a JSON snapshot once a second (screen, feed health, results waiting to be
 //!   posted, resident memory) for monitoring and for the fault soak.
 
@@ -21,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::feed::{Connection, FeedState, FeedStatus};
 use crate::screens::Screen;
+use venue_contract::wire::Heartbeat;
 
 // ---- screen resume -------------------------------------------------------------------------
 
@@ -332,6 +335,72 @@ pub fn resident_kib() -> Option<u64> {
     Some(pages * 4)
 }
 
+// ---- heartbeats ----------------------------------------------------------------------------
+
+/// How often a screen tells the event server how it is (`POST /api/v1/kiosks/heartbeat`).
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+
+#[derive(Resource)]
+struct Heartbeats {
+    kiosk_id: String,
+    room: Option<String>,
+    /// When the last one went, and the frame count then (for the frame rate).
+    last: Option<(Instant, u32)>,
+}
+
+/// This screen's id for the organisers: the host name, and the monitor when there are several.
+fn kiosk_id(monitor: Option<usize>) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "kiosk".into());
+    match monitor {
+        Some(n) => format!("{host}-m{n}"),
+        None => host,
+    }
+}
+
+fn send_heartbeat(
+    mut beats: ResMut<Heartbeats>,
+    outbox: Option<Res<crate::feed::Outbox>>,
+    frames: Res<bevy::diagnostic::FrameCount>,
+    screen: Res<State<Screen>>,
+    feed: Res<FeedStatus>,
+    state: Res<FeedState>,
+) {
+    let Some(outbox) = outbox else { return };
+    let now = Instant::now();
+    let Some((then, frames_then)) = beats.last else {
+        beats.last = Some((now, frames.0));
+        return;
+    };
+    if now - then < HEARTBEAT_EVERY {
+        return;
+    }
+    beats.last = Some((now, frames.0));
+    let mut heartbeat = Heartbeat {
+        version: 1,
+        kiosk_id: beats.kiosk_id.clone(),
+        screen: screen_name(*screen.get()).into(),
+        room: beats.room.clone(),
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        feed_revision: state.revision.to_string(),
+        fps: frames.0.wrapping_sub(frames_then) as f32 / (now - then).as_secs_f32(),
+        memory_mib: None,
+        connection: connection_name(&feed.connection).into(),
+        sent_at: chrono::Utc::now().fixed_offset(),
+    };
+    // Memory is read off the main thread, as for the status file.
+    let sender = outbox.0.heartbeats();
+    IoTaskPool::get()
+        .spawn(async move {
+            heartbeat.memory_mib = resident_kib().map(|kib| u32::try_from(kib / 1024).unwrap_or(u32::MAX));
+            sender.send(heartbeat);
+        })
+        .detach();
+}
+
 // ---- plugin --------------------------------------------------------------------------------
 
 /// Options from the command line.
@@ -343,7 +412,13 @@ pub struct HealthOptions {
 pub fn plugin(app: &mut App) {
     let config = app.world().resource::<crate::config::Config>().clone();
     let options = app.world().get_resource::<HealthOptions>().cloned().unwrap_or_default();
-    app.insert_resource(MemoFile(memo_path(&config))).add_systems(Last, remember_screen);
+    app.insert_resource(MemoFile(memo_path(&config)))
+        .insert_resource(Heartbeats {
+            kiosk_id: kiosk_id(config.display.monitor),
+            room: config.schedule.room.clone(),
+            last: None,
+        })
+        .add_systems(Last, (remember_screen, send_heartbeat));
     if let Some(notifier) = Notifier::from_env() {
         info!(
             "systemd notify socket found; watchdog ping every {:?}",
@@ -371,6 +446,13 @@ pub fn plugin(app: &mut App) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_monitor_is_its_own_screen() {
+        let one = kiosk_id(None);
+        assert!(!one.is_empty() && !one.contains(char::is_whitespace), "{one}");
+        assert_eq!(kiosk_id(Some(1)), format!("{one}-m1"));
+    }
 
     #[test]
     fn a_crash_resumes_the_screen_and_a_deliberate_quit_does_not() {

@@ -137,6 +137,42 @@ fn kiosk_pulls_broadcasts_and_posts_results_against_the_real_server() {
         PostOutcome::Conflict { server_result } => assert_eq!(server_result["winners"][0], 1042, "{server_result}"),
         other => panic!("expected a conflict, got {other:?}"),
     }
+
+    // Heartbeats reach the organisers' list of screens (the worker sends the latest one).
+    outbox.heartbeats().send(venue_contract::wire::Heartbeat {
+        version: 1,
+        kiosk_id: "stage-m1".into(),
+        screen: "draw".into(),
+        room: None,
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        feed_revision: state.revision.to_string(),
+        fps: 59.5,
+        memory_mib: Some(300),
+        connection: "online".into(),
+        sent_at: Utc::now().fixed_offset(),
+    });
+    let screens = rt.block_on(async {
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let body = client
+                .get(format!("{base}/api/v1/admin/screens"))
+                .bearer_auth(TOKEN)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            let listed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            if listed["screens"].as_array().is_some_and(|s| !s.is_empty()) || Instant::now() > deadline {
+                break listed;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    assert_eq!(screens["screens"][0]["kiosk_id"], "stage-m1", "{screens}");
+    assert_eq!(screens["screens"][0]["silent"], false, "{screens}");
     worker.stop();
     rt.block_on(server.shutdown()).unwrap();
 }

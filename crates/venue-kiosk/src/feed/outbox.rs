@@ -15,6 +15,7 @@ use crossbeam_channel::{Receiver, Sender};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use tokio::sync::mpsc;
 use url::Url;
+use venue_contract::wire::Heartbeat;
 
 use super::client::backoff_delay;
 
@@ -122,6 +123,8 @@ impl OutboxConfig {
 /// Handle to the outbox worker. Dropping it stops the worker (unsent posts stay in the journals).
 pub struct ResultOutbox {
     posts: mpsc::UnboundedSender<ResultPost>,
+    /// The latest heartbeat for the worker; one waiting at most (a newer one replaces it).
+    heartbeats: tokio::sync::watch::Sender<Option<Heartbeat>>,
     reports: Receiver<PostReport>,
     /// Keys handed to the worker and not yet answered: a post is queued once.
     in_flight: HashSet<String>,
@@ -131,15 +134,17 @@ impl ResultOutbox {
     pub fn spawn(config: OutboxConfig) -> ResultOutbox {
         let (post_tx, post_rx) = mpsc::unbounded_channel();
         let (report_tx, report_rx) = crossbeam_channel::unbounded();
+        let (heartbeat_tx, heartbeat_rx) = tokio::sync::watch::channel(None);
         std::thread::Builder::new()
             .name("result-outbox".into())
             .spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(runtime) => runtime.block_on(run(config, post_rx, report_tx)),
+                Ok(runtime) => runtime.block_on(run(config, post_rx, report_tx, heartbeat_rx)),
                 Err(e) => tracing::error!("result outbox cannot start its runtime: {e}"),
             })
             .expect("spawn result outbox thread");
         ResultOutbox {
             posts: post_tx,
+            heartbeats: heartbeat_tx,
             reports: report_rx,
             in_flight: HashSet::new(),
         }
@@ -150,6 +155,11 @@ impl ResultOutbox {
         if self.in_flight.insert(post.idempotency_key.clone()) && self.posts.send(post).is_err() {
             tracing::error!("result outbox worker is gone; results stay in the journal");
         }
+    }
+
+    /// Where this screen's heartbeats go (to the worker); cheap to clone into a background task.
+    pub fn heartbeats(&self) -> HeartbeatSender {
+        HeartbeatSender(self.heartbeats.clone())
     }
 
     /// The next final answer, if one arrived. Never blocks.
@@ -165,7 +175,23 @@ impl ResultOutbox {
     }
 }
 
-async fn run(config: OutboxConfig, mut posts: mpsc::UnboundedReceiver<ResultPost>, reports: Sender<PostReport>) {
+/// Hands the outbox worker a screen's latest heartbeat: sent once, never retried (the next one is
+/// newer); one waiting at most. Never blocks.
+#[derive(Clone)]
+pub struct HeartbeatSender(tokio::sync::watch::Sender<Option<Heartbeat>>);
+
+impl HeartbeatSender {
+    pub fn send(&self, heartbeat: Heartbeat) {
+        self.0.send_replace(Some(heartbeat));
+    }
+}
+
+async fn run(
+    config: OutboxConfig,
+    mut posts: mpsc::UnboundedReceiver<ResultPost>,
+    reports: Sender<PostReport>,
+    heartbeats: tokio::sync::watch::Receiver<Option<Heartbeat>>,
+) {
     let token = match read_token(&config).await {
         Ok(token) => token,
         Err(e) => {
@@ -187,6 +213,7 @@ async fn run(config: OutboxConfig, mut posts: mpsc::UnboundedReceiver<ResultPost
             return;
         }
     };
+    tokio::spawn(send_heartbeats(client.clone(), config.base.clone(), token.clone(), heartbeats));
     while let Some(post) = posts.recv().await {
         let delivery = Delivery {
             client: client.clone(),
@@ -195,6 +222,41 @@ async fn run(config: OutboxConfig, mut posts: mpsc::UnboundedReceiver<ResultPost
             reports: reports.clone(),
         };
         tokio::spawn(delivery.deliver(post));
+    }
+}
+
+/// Posts each new heartbeat once, with the kiosk's token (a screen without one sends none). A server
+/// without heartbeats (`404`, contract 1.0) is asked no more; other failures are only logged at debug
+/// level: the next heartbeat is seconds away.
+async fn send_heartbeats(
+    client: reqwest::Client,
+    base: Url,
+    token: Option<String>,
+    mut heartbeats: tokio::sync::watch::Receiver<Option<Heartbeat>>,
+) {
+    let Ok(url) = base.join("api/v1/kiosks/heartbeat") else { return };
+    let Some(token) = token else {
+        tracing::info!("no kiosk token: this screen sends no heartbeats");
+        return;
+    };
+    while heartbeats.changed().await.is_ok() {
+        let Some(body) = heartbeats.borrow_and_update().as_ref().and_then(|h| serde_json::to_vec(h).ok()) else {
+            continue;
+        };
+        let request = client
+            .post(url.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .body(body);
+        match request.send().await.map(|r| r.status().as_u16()) {
+            Ok(204 | 200) => {}
+            Ok(404) => {
+                tracing::info!("the event server takes no heartbeats (contract 1.0); not sending them");
+                return;
+            }
+            Ok(status) => tracing::debug!("heartbeat answered HTTP {status}"),
+            Err(e) => tracing::debug!("heartbeat not delivered: {e}"),
+        }
     }
 }
 
