@@ -1,9 +1,9 @@
-//! Lucky-draw screen: the stage operator's desk, the 3D reels, the winners and their record. The rules live in `venue_rules::draw`: the desk drives `Idle → Committing →
-//! Rolling → Revealed`, the engine draws, the journal makes each result durable before the reels
-//! start. This module wires the plugin and holds the screen's resources; the systems live beside it:
-//! [`records`] (data, journal, posting), [`input`] (keys, commits, the roll), [`stage`] (the
-//! screen), [`reels`] (the 3D drums), [`celebration`] and the operator's [`panel`]. Drawing and
-//! journaling run off the main thread.
+//! Lucky-draw screen: the stage operator's desk, the 3D reels, the winners and their record. The rules live
+//! in `venue_rules::draw`: the desk drives `Idle → Committing → Rolling → Revealed`, the engine draws, the
+//! journal makes each result durable before the reels start. This module wires the plugin and holds the
+//! screen's resources; the systems live beside it: [`records`] (data, journal, posting), [`input`] (keys,
+//! commits, the roll), [`stage`] (the screen), [`reels`] (the 3D drums), [`celebration`] and the operator's
+//! [`panel`]. Drawing and journaling run off the main thread.
 
 pub mod celebration;
 pub mod input;

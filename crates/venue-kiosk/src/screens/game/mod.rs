@@ -1,8 +1,9 @@
-//! Cube-timing game screen: teams tap along at keyboards while cube nets fold on stage. The rules live in `venue_rules::game`: the judge (timing and points),
-//! the session (the play-through as a state machine), the cube net and the journal (resume and
-//! post exactly once). This module wires the plugin and holds the screen's resources; the systems
-//! are thin and live beside it: [`input`] stamps keys on the game clock, [`play`] ticks the session,
-//! [`results`] journals and posts finished rounds, [`scene`] draws the nets and [`hud`] the text.
+//! Cube-timing game screen: teams tap along at keyboards while cube nets fold on stage. The rules live in
+//! `venue_rules::game`: the judge (timing and points), the session (the play-through as a state machine),
+//! the cube net and the journal (resume and post exactly once). This module wires the plugin and holds the
+//! screen's resources; the systems are thin and live beside it: [`input`] stamps keys on the game clock,
+//! [`play`] ticks the session, [`results`] journals and posts finished rounds, [`scene`] draws the nets and
+//! [`hud`] the text.
 
 pub mod art;
 pub mod hud;
