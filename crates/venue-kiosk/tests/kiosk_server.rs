@@ -176,3 +176,61 @@ fn kiosk_pulls_broadcasts_and_posts_results_against_the_real_server() {
     worker.stop();
     rt.block_on(server.shutdown()).unwrap();
 }
+
+/// With the server's change stream, a broadcast reaches a kiosk at once, though its messages poll
+/// only every minute (polling stays the fallback).
+#[test]
+fn a_pushed_change_is_fetched_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let server = rt
+        .block_on(spawn(ServerConfig {
+            admin_token: Some(TOKEN.into()),
+            seed_sample: true,
+            ..ServerConfig::new(db::database_url(dir.path().join("venue.sqlite").to_str().unwrap()))
+        }))
+        .unwrap();
+    let base = server.base_url();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    let worker = FeedWorker::spawn(WorkerConfig {
+        source: SourceSpec::parse(&base).unwrap(),
+        schedule_source: None,
+        connect_timeout: Duration::from_millis(500),
+        request_timeout: Duration::from_secs(3),
+        max_body_bytes: 8 * 1024 * 1024,
+        backoff_initial: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(200),
+        intervals: [Duration::from_secs(60); 5],
+        cache: None,
+    });
+    let mut state = FeedState::default();
+    let pump = |state: &mut FeedState, what: &str, within: Duration, done: &dyn Fn(&FeedState) -> bool| {
+        let deadline = Instant::now() + within;
+        while !done(state) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            if let Ok(FeedUpdate::Data { payload, at, .. }) = worker.updates().recv_timeout(Duration::from_millis(20)) {
+                state.apply(payload, at);
+            }
+        }
+    };
+    pump(&mut state, "the first fetch", Duration::from_secs(10), &|s| {
+        Endpoint::ALL.iter().all(|e| s.has(*e))
+    });
+    // Let the change stream connect (its first fetch is not pushed).
+    std::thread::sleep(Duration::from_millis(500));
+    let posted = Instant::now();
+    let id = post_broadcast(
+        &outbox_config(&base, &token_file),
+        "Emergency exit drill · 대피 훈련",
+        "urgent",
+        Utc::now() + chrono::Duration::minutes(30),
+    )
+    .unwrap();
+    pump(&mut state, "the pushed broadcast", Duration::from_secs(3), &|s| {
+        s.messages.as_ref().is_some_and(|m| m.messages.iter().any(|x| x.id == id))
+    });
+    eprintln!("broadcast on screen data {:?} after the POST", posted.elapsed());
+    worker.stop();
+    rt.block_on(server.shutdown()).unwrap();
+}

@@ -180,7 +180,15 @@ pub struct StoredResult<T> {
 pub struct Store {
     pool: AnyPool,
     caches: [EndpointCache; 5],
+    /// Endpoints whose data changed, for `GET /api/v1/stream`. On PostgreSQL every instance hears every
+    /// instance's changes (LISTEN/NOTIFY, [`Store::listen_for_changes`]); on SQLite the one server
+    /// announces its own commits.
+    changes: tokio::sync::broadcast::Sender<Endpoint>,
+    backend: Backend,
 }
+
+/// The PostgreSQL channel that carries changed endpoints between server instances.
+const CHANGES_CHANNEL: &str = "venue_kiosk_changes";
 
 fn index(endpoint: Endpoint) -> usize {
     Endpoint::ALL.iter().position(|e| *e == endpoint).expect("every endpoint is in ALL")
@@ -230,6 +238,8 @@ impl Store {
         let store = Store {
             pool,
             caches: Default::default(),
+            changes: tokio::sync::broadcast::channel(256).0,
+            backend,
         };
         store.fill_message_expiry().await.context("fill in message expiry")?;
         Ok(store)
@@ -247,6 +257,14 @@ impl Store {
                 .bind(endpoint.name())
                 .execute(&mut *tx)
                 .await?;
+            if self.backend == Backend::Postgres {
+                // Delivered to every listening instance when (and only if) the transaction commits.
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANGES_CHANNEL)
+                    .bind(endpoint.name())
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         Ok(tx)
     }
@@ -257,8 +275,56 @@ impl Store {
             let cache = &self.caches[index(*endpoint)];
             cache.local_writes.fetch_add(1, Ordering::SeqCst);
             *cache.current.write().expect("cache lock") = None;
+            if self.backend == Backend::Sqlite {
+                let _ = self.changes.send(*endpoint);
+            }
         }
         Ok(())
+    }
+
+    /// A receiver of changed endpoints (see [`Store::listen_for_changes`]).
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Endpoint> {
+        self.changes.subscribe()
+    }
+
+    /// On PostgreSQL: hear every instance's changes until the process ends; `listening` is told once
+    /// notifications are being received. After a lost connection (when notifications may have been
+    /// missed) every endpoint is announced as changed.
+    pub async fn listen_for_changes(self: Arc<Self>, url: String, listening: tokio::sync::oneshot::Sender<()>) {
+        if self.backend != Backend::Postgres {
+            let _ = listening.send(());
+            return;
+        }
+        let mut listener = loop {
+            match sqlx::postgres::PgListener::connect(&url).await {
+                Ok(mut listener) => match listener.listen(CHANGES_CHANNEL).await {
+                    Ok(()) => break listener,
+                    Err(e) => tracing::warn!("cannot LISTEN for changes: {e}; retrying"),
+                },
+                Err(e) => tracing::warn!("cannot connect to LISTEN for changes: {e}; retrying"),
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        };
+        let _ = listening.send(());
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => {
+                    if let Some(endpoint) = Endpoint::ALL.into_iter().find(|e| e.name() == notification.payload()) {
+                        let _ = self.changes.send(endpoint);
+                    }
+                }
+                // The connection was lost and is re-established by the next call: anything may have changed.
+                Ok(None) => {
+                    for endpoint in Endpoint::ALL {
+                        let _ = self.changes.send(endpoint);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("change notifications: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
     }
 
     // ---- reads for GET ----

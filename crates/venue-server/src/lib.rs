@@ -79,6 +79,8 @@ pub struct LoadBenchArgs {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
+    /// Turns true when the server is stopping: open change streams end, so shutdown is not held up.
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }
 
 /// Everything [`spawn`] needs.
@@ -153,14 +155,33 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
         .await
         .with_context(|| format!("listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let app = routes::router(AppState { store: store.clone() }, cors_origins);
+    let (closing_tx, closing) = tokio::sync::watch::channel(false);
+    let app = routes::router(
+        AppState {
+            store: store.clone(),
+            closing,
+        },
+        cors_origins,
+    );
+    let (listening_tx, listening_rx) = oneshot::channel();
+    let listening = tokio::spawn(store.clone().listen_for_changes(config.db_url.clone(), listening_tx));
+    // Serve once other instances' changes are heard (or go on without push after a while: polling
+    // still works, and the listener keeps trying).
+    if tokio::time::timeout(std::time::Duration::from_secs(10), listening_rx)
+        .await
+        .is_err()
+    {
+        tracing::warn!("change notifications are not available yet; kiosks poll until they are");
+    }
     let (shutdown, stop) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
+            .with_graceful_shutdown(async move {
                 let _ = stop.await;
+                let _ = closing_tx.send(true);
             })
             .await;
+        listening.abort();
         store.close().await;
         served
     });

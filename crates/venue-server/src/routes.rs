@@ -1,8 +1,9 @@
 //! HTTP: contract v1 reads with ETag/304, the result posts with `Idempotency-Key`, and the admin
 //! write API (`/api/v1/admin/...`, documented in docs/contract.md "Server write API").
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -10,6 +11,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post, put};
 use chrono::{SecondsFormat, TimeDelta, Utc};
@@ -58,7 +60,8 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
         .route(
             "/api/v1/game",
             get(|s: State<AppState>, h: HeaderMap| serve_endpoint(s, h, Endpoint::Game)),
-        );
+        )
+        .route("/api/v1/stream", get(change_stream));
 
     let bulk = || DefaultBodyLimit::max(BULK_BODY_LIMIT);
     // Screens post results with a kiosk token; the admin token never needs to leave the organisers.
@@ -352,6 +355,27 @@ async fn delete_session(State(state): State<AppState>, Path(id): Path<String>) -
     state.store.delete_session(&id).await?;
     tracing::info!(session = %id, "session deleted");
     Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- push ----
+
+/// `GET /api/v1/stream` (contract 1.1): Server-Sent Events, one `changed` event per endpoint whose
+/// data changed (`data: messages`), on any server instance; `data: all` when some may have been
+/// missed. Kiosks fetch the endpoint at once and keep polling as the fallback.
+async fn change_stream(State(state): State<AppState>) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let changes = state.store.changes();
+    let stream = futures_util::stream::unfold((changes, state.closing), |(mut changes, mut closing)| async move {
+        let data = tokio::select! {
+            _ = closing.wait_for(|closing| *closing) => return None,
+            change = changes.recv() => match change {
+                Ok(endpoint) => endpoint.name(),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => "all",
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+            },
+        };
+        Some((Ok(Event::default().event("changed").data(data)), (changes, closing)))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
 // ---- screens ----

@@ -142,6 +142,7 @@ scenarios!(
     ten_thousand_messages_over_an_event_keep_working,
     kiosk_tokens_post_results_and_nothing_else,
     heartbeats_show_every_screen_and_flag_silent_ones,
+    changes_are_pushed_to_subscribers_at_once,
     prizes_tickets_teams_and_rounds,
     write_bodies_are_strict,
     bodies_over_the_limit_are_refused,
@@ -939,6 +940,67 @@ async fn heartbeats_show_every_screen_and_flag_silent_ones(db: &TestDb) {
     assert_eq!(screens[0]["silent"], true, "{}", screens[0]);
     assert!(screens[0]["silent_s"].as_i64().unwrap() >= 59);
     server.stop().await;
+}
+
+/// Reads a change stream until `want` shows, or fails after `within`; returns how long it took.
+async fn wait_for_event(stream: &mut reqwest::Response, want: &str, within: Duration) -> Duration {
+    let start = std::time::Instant::now();
+    let mut seen = String::new();
+    while !seen.contains(want) {
+        let left = within
+            .checked_sub(start.elapsed())
+            .unwrap_or_else(|| panic!("no `{want}` within {within:?}: {seen:?}"));
+        match tokio::time::timeout(left, stream.chunk()).await {
+            Ok(Ok(Some(bytes))) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+            Ok(other) => panic!("the stream ended ({other:?}) before `{want}`: {seen:?}"),
+            Err(_) => panic!("no `{want}` within {within:?}: {seen:?}"),
+        }
+    }
+    start.elapsed()
+}
+
+/// A subscriber hears of a change at once: on the instance that took the write, and on PostgreSQL
+/// on another instance of the same database too. Stopping the server ends open streams.
+async fn changes_are_pushed_to_subscribers_at_once(db: &TestDb) {
+    let a = db.start().await;
+    let b = if db.postgres.is_some() { Some(db.start().await) } else { None };
+    let subscribe = |server: &Server| {
+        let request = server.client.get(server.url("/api/v1/stream"));
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            assert!(response.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream"));
+            response
+        }
+    };
+    let mut on_a = subscribe(&a).await;
+    let mut on_b = match &b {
+        Some(b) => Some(subscribe(b).await),
+        None => None,
+    };
+    let (status, _) = a
+        .admin(
+            Method::POST,
+            "/api/v1/admin/messages",
+            Some(json!({"text": "Fire drill at 14:00", "priority": "urgent", "expires": "2030-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let took = wait_for_event(&mut on_a, "event: changed\ndata: messages", Duration::from_secs(1)).await;
+    eprintln!("push on the same instance: {took:?}");
+    if let Some(on_b) = on_b.as_mut() {
+        let took = wait_for_event(on_b, "data: messages", Duration::from_secs(1)).await;
+        eprintln!("push to another instance: {took:?}");
+    }
+    // Shutdown is not held up by open streams.
+    tokio::time::timeout(Duration::from_secs(5), a.stop())
+        .await
+        .expect("stopped with a stream open");
+    if let Some(b) = b {
+        tokio::time::timeout(Duration::from_secs(5), b.stop())
+            .await
+            .expect("stopped with a stream open");
+    }
 }
 
 async fn prizes_tickets_teams_and_rounds(db: &TestDb) {

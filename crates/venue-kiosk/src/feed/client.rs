@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use crossbeam_channel::{Receiver, Sender};
 use rand::Rng;
 use reqwest::header::{ACCEPT, ETAG, IF_NONE_MATCH};
-use tokio::sync::watch;
+use std::sync::Arc;
+
+use tokio::sync::{Notify, watch};
 use url::Url;
 
 use super::cache::{CachedBody, DiskCache};
@@ -167,6 +169,16 @@ async fn run(config: WorkerConfig, tx: Sender<FeedUpdate>, stop: watch::Receiver
         }
     };
     let mut tasks = Vec::new();
+    // One wake-up per endpoint: the server's change stream cuts a poller's wait short.
+    let wakes: [Arc<Notify>; 5] = Default::default();
+    if let SourceSpec::Http(base) = &config.source {
+        tasks.push(tokio::spawn(follow_pushes(
+            config.clone(),
+            base.clone(),
+            wakes.clone(),
+            stop.clone(),
+        )));
+    }
     for endpoint in Endpoint::ALL {
         let fetcher = match (&config.source, endpoint, &config.schedule_source) {
             (_, Endpoint::Schedule, Some(DocSpec::Http(url))) => Fetcher::Http(url.clone()),
@@ -192,6 +204,7 @@ async fn run(config: WorkerConfig, tx: Sender<FeedUpdate>, stop: watch::Receiver
             config: config.clone(),
             tx: tx.clone(),
             stop: stop.clone(),
+            wake: wakes[Endpoint::ALL.iter().position(|e| *e == endpoint).unwrap_or_default()].clone(),
             last_body: None,
         };
         tasks.push(tokio::spawn(poller.run()));
@@ -199,6 +212,99 @@ async fn run(config: WorkerConfig, tx: Sender<FeedUpdate>, stop: watch::Receiver
     for task in tasks {
         let _ = task.await;
     }
+}
+
+/// How long the change stream may stay silent (the server sends a keep-alive every 15 s) before
+/// the kiosk reconnects.
+const PUSH_IDLE: Duration = Duration::from_secs(45);
+
+/// Follows the event server's change stream (`GET /api/v1/stream`, contract 1.1) and wakes the
+/// poller of each endpoint it names, so a change shows at once; polling stays the fallback. A
+/// server without the stream (`404`) is not asked again; a lost stream is reopened with backoff.
+async fn follow_pushes(config: WorkerConfig, base: Url, wakes: [Arc<Notify>; 5], mut stop: watch::Receiver<bool>) {
+    let Ok(url) = base.join("api/v1/stream") else { return };
+    // No total timeout: the stream is meant to stay open; silence is caught by PUSH_IDLE.
+    let Ok(client) = reqwest::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .user_agent(concat!("venue-kiosk/", env!("CARGO_PKG_VERSION")))
+        .build()
+    else {
+        return;
+    };
+    let mut failures = 0u32;
+    loop {
+        let outcome = tokio::select! {
+            outcome = read_pushes(&client, &url, &wakes, &mut failures) => outcome,
+            _ = stop.changed() => return,
+        };
+        match outcome {
+            PushEnd::NotOffered => {
+                tracing::info!("the event server has no change stream (contract 1.0); polling only");
+                return;
+            }
+            PushEnd::Lost(reason) => {
+                failures = failures.saturating_add(1);
+                tracing::debug!("change stream lost: {reason}");
+                // Anything may have changed while it was down.
+                wakes.iter().for_each(|w| w.notify_one());
+            }
+        }
+        let delay = backoff_delay(failures, config.backoff_initial, config.backoff_max, &mut rand::rng());
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+enum PushEnd {
+    NotOffered,
+    Lost(String),
+}
+
+async fn read_pushes(client: &reqwest::Client, url: &Url, wakes: &[Arc<Notify>; 5], failures: &mut u32) -> PushEnd {
+    let mut response = match client.get(url.clone()).header(ACCEPT, "text/event-stream").send().await {
+        Ok(response) if response.status().as_u16() == 404 => return PushEnd::NotOffered,
+        Ok(response) if response.status().is_success() => response,
+        Ok(response) => return PushEnd::Lost(format!("HTTP {}", response.status())),
+        Err(e) => return PushEnd::Lost(e.to_string()),
+    };
+    *failures = 0;
+    let mut pending = String::new();
+    loop {
+        let chunk = match tokio::time::timeout(PUSH_IDLE, response.chunk()).await {
+            Ok(Ok(Some(chunk))) => chunk,
+            Ok(Ok(None)) => return PushEnd::Lost("the server closed it".into()),
+            Ok(Err(e)) => return PushEnd::Lost(e.to_string()),
+            Err(_) => return PushEnd::Lost(format!("silent for {PUSH_IDLE:?}")),
+        };
+        pending.push_str(&String::from_utf8_lossy(&chunk));
+        // A bounded buffer: events are a few bytes; a server that never ends one is cut off.
+        if pending.len() > 64 * 1024 {
+            return PushEnd::Lost("an event without an end".into());
+        }
+        while let Some(end) = pending.find("\n\n") {
+            let event: String = pending.drain(..end + 2).collect();
+            for endpoint in changed_endpoints(&event) {
+                wakes[Endpoint::ALL.iter().position(|e| *e == endpoint).unwrap_or_default()].notify_one();
+            }
+        }
+    }
+}
+
+/// The endpoints one server-sent event names (`event: changed` / `data: messages`; `data: all`).
+pub fn changed_endpoints(event: &str) -> Vec<Endpoint> {
+    if !event.lines().any(|l| l.trim_end() == "event: changed") {
+        return Vec::new();
+    }
+    event
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .flat_map(|data| match data.trim() {
+            "all" => Endpoint::ALL.to_vec(),
+            name => Endpoint::ALL.into_iter().filter(|e| e.name() == name).collect(),
+        })
+        .collect()
 }
 
 fn build_client(config: &WorkerConfig) -> Result<reqwest::Client, String> {
@@ -219,6 +325,8 @@ struct Poller {
     config: WorkerConfig,
     tx: Sender<FeedUpdate>,
     stop: watch::Receiver<bool>,
+    /// Notified when the server says this endpoint changed: poll now instead of at the interval.
+    wake: Arc<Notify>,
     /// SHA-256 of the last body reported as data: the same bytes again are "not modified", so the
     /// main thread never compares (or swaps) a snapshot that did not change.
     last_body: Option<[u8; 32]>,
@@ -307,6 +415,7 @@ impl Poller {
             };
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
+                _ = self.wake.notified() => {}
                 _ = self.stop.changed() => return,
             }
             if *self.stop.borrow() {
@@ -455,6 +564,15 @@ pub fn backoff_delay(failures: u32, initial: Duration, max: Duration, rng: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn change_events_name_endpoints() {
+        assert_eq!(changed_endpoints("event: changed\ndata: messages\n\n"), vec![Endpoint::Messages]);
+        assert_eq!(changed_endpoints("event: changed\ndata: all\n\n"), Endpoint::ALL.to_vec());
+        assert!(changed_endpoints(": keep-alive\n\n").is_empty());
+        assert!(changed_endpoints("event: changed\ndata: nonsense\n\n").is_empty());
+        assert!(changed_endpoints("event: other\ndata: messages\n\n").is_empty());
+    }
     use rand::SeedableRng;
 
     #[test]
