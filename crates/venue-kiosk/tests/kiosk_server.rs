@@ -33,32 +33,45 @@ fn outbox_config(base: &str, token_file: &std::path::Path) -> OutboxConfig {
     }
 }
 
-#[test]
-fn kiosk_pulls_broadcasts_and_posts_results_against_the_real_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let rt = runtime();
+/// The event server with the sample event, and a token file for the kiosk.
+fn start_server(rt: &tokio::runtime::Runtime, dir: &std::path::Path) -> (venue_server::RunningServer, String, std::path::PathBuf) {
     let server = rt
         .block_on(spawn(ServerConfig {
             admin_token: Some(TOKEN.into()),
             seed_sample: true,
-            ..ServerConfig::new(db::database_url(dir.path().join("venue.sqlite").to_str().unwrap()))
+            ..ServerConfig::new(db::database_url(dir.join("venue.sqlite").to_str().unwrap()))
         }))
         .unwrap();
     let base = server.base_url();
-    let token_file = dir.path().join("token");
+    let token_file = dir.join("token");
     std::fs::write(&token_file, TOKEN).unwrap();
+    (server, base, token_file)
+}
 
-    // The feed worker: every endpoint arrives and decodes.
-    let worker = FeedWorker::spawn(WorkerConfig {
-        source: SourceSpec::parse(&base).unwrap(),
+fn worker_config(base: &str, interval: Duration) -> WorkerConfig {
+    WorkerConfig {
+        source: SourceSpec::parse(base).unwrap(),
         schedule_source: None,
         connect_timeout: Duration::from_millis(500),
         request_timeout: Duration::from_secs(3),
         max_body_bytes: 8 * 1024 * 1024,
         backoff_initial: Duration::from_millis(50),
         backoff_max: Duration::from_millis(200),
-        intervals: [Duration::from_millis(150); 5],
+        intervals: [interval; 5],
+        cache: None,
+    }
+}
+
+#[test]
+fn kiosk_pulls_broadcasts_and_posts_results_against_the_real_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let (server, base, token_file) = start_server(&rt, dir.path());
+
+    // The feed worker: every endpoint arrives and decodes.
+    let worker = FeedWorker::spawn(WorkerConfig {
         cache: Some(DiskCache::for_source(&dir.path().join("cache"), &base)),
+        ..worker_config(&base, Duration::from_millis(150))
     });
     let mut state = FeedState::default();
     let pump = |state: &mut FeedState, what: &str, done: &dyn Fn(&FeedState) -> bool| {
@@ -183,27 +196,8 @@ fn kiosk_pulls_broadcasts_and_posts_results_against_the_real_server() {
 fn a_pushed_change_is_fetched_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let rt = runtime();
-    let server = rt
-        .block_on(spawn(ServerConfig {
-            admin_token: Some(TOKEN.into()),
-            seed_sample: true,
-            ..ServerConfig::new(db::database_url(dir.path().join("venue.sqlite").to_str().unwrap()))
-        }))
-        .unwrap();
-    let base = server.base_url();
-    let token_file = dir.path().join("token");
-    std::fs::write(&token_file, TOKEN).unwrap();
-    let worker = FeedWorker::spawn(WorkerConfig {
-        source: SourceSpec::parse(&base).unwrap(),
-        schedule_source: None,
-        connect_timeout: Duration::from_millis(500),
-        request_timeout: Duration::from_secs(3),
-        max_body_bytes: 8 * 1024 * 1024,
-        backoff_initial: Duration::from_millis(50),
-        backoff_max: Duration::from_millis(200),
-        intervals: [Duration::from_secs(60); 5],
-        cache: None,
-    });
+    let (server, base, token_file) = start_server(&rt, dir.path());
+    let worker = FeedWorker::spawn(worker_config(&base, Duration::from_secs(60)));
     let mut state = FeedState::default();
     let pump = |state: &mut FeedState, what: &str, within: Duration, done: &dyn Fn(&FeedState) -> bool| {
         let deadline = Instant::now() + within;
