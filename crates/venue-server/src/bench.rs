@@ -1,6 +1,7 @@
 //! Load benchmark: many kiosks polling GET /api/v1/schedule at once, against a server on this
 //! machine. Bounded in time and concurrency, and refuses non-loopback hosts, so it can never be
-//! pointed at someone else's server.
+//! pointed at someone else's server. With `--push`: many kiosks following the change stream, and
+//! the time from a broadcast's POST to each kiosk's fetch of it.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -162,6 +163,150 @@ pub fn run_load_bench(args: &LoadBenchArgs) -> anyhow::Result<LoadReport> {
             ..ServerConfig::new(db_url)
         }))?;
         let report = pollers.block_on(run_load(&server.base_url(), concurrency, duration, args.conditional));
+        server_runtime.block_on(server.shutdown())?;
+        report
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    report
+}
+
+/// What [`run_push`] measured: from each broadcast's POST to each subscriber's fetch of it.
+#[derive(Debug, Clone)]
+pub struct PushReport {
+    pub subscribers: usize,
+    pub messages: usize,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub max: Duration,
+    /// (subscriber, message) pairs that never arrived within 10 s.
+    pub missing: usize,
+}
+
+impl fmt::Display for PushReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        write!(
+            f,
+            "push: {} kiosks on GET /api/v1/stream, {} broadcasts: POST → kiosk fetched it p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {} missing",
+            self.subscribers,
+            self.messages,
+            ms(self.p50),
+            ms(self.p99),
+            ms(self.max),
+            self.missing
+        )
+    }
+}
+
+/// `subscribers` kiosks follow the change stream and fetch `/api/v1/messages` when told; broadcasts
+/// are posted one at a time, each once every kiosk has the one before.
+pub async fn run_push(base_url: &str, token: &str, subscribers: usize, messages: usize) -> anyhow::Result<PushReport> {
+    let base = base_url.trim_end_matches('/').to_string();
+    check_loopback(&base)?;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    // No total timeout: the streams stay open for the whole run.
+    let client = reqwest::Client::builder().connect_timeout(Duration::from_secs(5)).build()?;
+    let (fetched_tx, mut fetched) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant)>();
+    let (ready_tx, mut ready) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let mut kiosks = Vec::new();
+    for _ in 0..subscribers {
+        let (client, base, fetched_tx, ready_tx) = (client.clone(), base.clone(), fetched_tx.clone(), ready_tx.clone());
+        kiosks.push(tokio::spawn(async move {
+            let mut stream = client.get(format!("{base}/api/v1/stream")).send().await?;
+            let _ = ready_tx.send(());
+            let mut seen = vec![false; messages];
+            let mut pending = String::new();
+            while let Some(chunk) = stream.chunk().await? {
+                pending.push_str(&String::from_utf8_lossy(&chunk));
+                if !pending.contains("data: messages") {
+                    continue;
+                }
+                pending.clear();
+                let body = client.get(format!("{base}/api/v1/messages")).send().await?.text().await?;
+                let now = Instant::now();
+                for (i, seen) in seen.iter_mut().enumerate() {
+                    if !*seen && body.contains(&format!("\"bench-{i}\"")) {
+                        *seen = true;
+                        let _ = fetched_tx.send((i, now));
+                    }
+                }
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for _ in 0..subscribers {
+        ready.recv().await.context("a kiosk could not subscribe")?;
+    }
+    let expires = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let mut latencies = Vec::with_capacity(subscribers * messages);
+    let mut missing = 0;
+    for i in 0..messages {
+        let posted = Instant::now();
+        let status = client
+            .post(format!("{base}/api/v1/admin/messages"))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(serde_json::json!({"id": format!("bench-{i}"), "text": format!("Bench {i}"), "expires": expires}).to_string())
+            .send()
+            .await?
+            .status();
+        anyhow::ensure!(status == StatusCode::CREATED, "posting broadcast {i}: HTTP {status}");
+        let mut arrived = 0;
+        while arrived < subscribers {
+            match tokio::time::timeout_at((posted + Duration::from_secs(10)).into(), fetched.recv()).await {
+                Ok(Some((index, at))) if index == i => {
+                    latencies.push(at - posted);
+                    arrived += 1;
+                }
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => {
+                    missing += subscribers - arrived;
+                    break;
+                }
+            }
+        }
+    }
+    for kiosk in kiosks {
+        kiosk.abort();
+    }
+    latencies.sort();
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    Ok(PushReport {
+        subscribers,
+        messages,
+        p50: at(0.5),
+        p99: at(0.99),
+        max: latencies.last().copied().unwrap_or_default(),
+        missing,
+    })
+}
+
+/// `bench-server --push`: a server with the sample event on a temporary SQLite file in its own
+/// runtime, and the kiosks in another.
+pub fn run_push_bench(args: &LoadBenchArgs) -> anyhow::Result<PushReport> {
+    let kiosks = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let dir = std::env::temp_dir().join(format!("venue-kiosk-push-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    let server_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let db_url = db::database_url(dir.join("bench.sqlite").to_str().context("temporary directory is not UTF-8")?);
+    let token = super::auth::generate_token();
+    let report = (|| {
+        let server = server_runtime.block_on(spawn(ServerConfig {
+            seed_sample: true,
+            admin_token: Some(token.clone()),
+            ..ServerConfig::new(db_url)
+        }))?;
+        let report = kiosks.block_on(run_push(
+            &server.base_url(),
+            &token,
+            usize::from(args.concurrency),
+            usize::from(args.messages),
+        ));
         server_runtime.block_on(server.shutdown())?;
         report
     })();

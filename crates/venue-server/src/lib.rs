@@ -73,6 +73,13 @@ pub struct LoadBenchArgs {
     /// Send If-None-Match like a kiosk that already has the schedule (measures 304 answers).
     #[arg(long)]
     pub conditional: bool,
+    /// Measure push instead: `--concurrency` kiosks follow GET /api/v1/stream; for each of `--messages`
+    /// broadcasts, the time from its POST to each kiosk's fetch of it (the bench's own server only).
+    #[arg(long, conflicts_with_all = ["url", "conditional"])]
+    pub push: bool,
+    /// Broadcasts posted one after another with `--push`.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub messages: u16,
 }
 
 /// Shared by every request handler.
@@ -301,6 +308,10 @@ pub fn run_export(args: &ExportArgs) -> anyhow::Result<()> {
 
 /// `venue-kiosk bench-server`: prints requests/s and latency percentiles of GET /api/v1/schedule.
 pub fn run_load_bench(args: &LoadBenchArgs) -> anyhow::Result<()> {
+    if args.push {
+        println!("{}", bench::run_push_bench(args)?);
+        return Ok(());
+    }
     let report = bench::run_load_bench(args)?;
     println!("{report}");
     Ok(())

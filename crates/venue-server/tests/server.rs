@@ -183,6 +183,21 @@ const ADMIN_ROUTES: &[(Method, &str)] = &[
     (Method::DELETE, "/api/v1/admin/tokens/stage-left"),
 ];
 
+/// The push benchmark measures what it says: every kiosk fetches every broadcast.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_push_bench_sees_every_broadcast_reach_every_kiosk() {
+    let db = TestDb::sqlite();
+    let server = db.start().await;
+    let report = venue_server::bench::run_push(&server.base, TOKEN, 5, 3).await.unwrap();
+    assert_eq!((report.subscribers, report.messages, report.missing), (5, 3, 0), "{report}");
+    assert!(
+        report.p50 <= report.p99 && report.p99 <= report.max && report.max < Duration::from_secs(10),
+        "{report}"
+    );
+    server.stop().await;
+    db.remove().await;
+}
+
 #[test]
 fn every_admin_route_is_listed() {
     // Each `/api/v1/admin/…` path the router declares matches a listed route (ids stand for `{…}`).
