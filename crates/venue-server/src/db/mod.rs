@@ -10,6 +10,11 @@
 //! revision and kept in memory; other server instances on the same PostgreSQL see a write at the
 //! latest [`REVISION_RECHECK`] later.
 
+mod access;
+mod messages;
+
+pub use messages::MESSAGE_HISTORY_S;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -28,7 +33,7 @@ use super::error::Failure;
 use super::input;
 use venue_contract::payload::{Endpoint, FeedPayload, decode};
 use venue_contract::sample;
-use venue_contract::wire::{DrawResult, EventInfo, GameResult, Heartbeat, Message, Prize, Round, Schedule, Session, Team, Ticket};
+use venue_contract::wire::{DrawResult, EventInfo, GameResult, Prize, Round, Schedule, Session, Team, Ticket};
 
 /// How long a rendered answer is served without asking the database whether another server
 /// instance changed it. Writes through this instance are visible at once.
@@ -86,8 +91,6 @@ const MIGRATIONS: &[(i64, &str, &[&str])] = &[
 ];
 
 const ADMIN_TOKEN_SETTING: &str = "admin_token_sha256";
-/// Ended messages are kept this long (the console's history), then pruned.
-pub const MESSAGE_HISTORY_S: i64 = 7 * 24 * 3600;
 /// `GET /api/v1/messages` still carries a message this long after it ended (kiosk clocks may lag).
 const SERVED_AFTER_EXPIRY_S: i64 = 600;
 const TICKETS_PER_STATEMENT: usize = 500;
@@ -556,90 +559,6 @@ impl Store {
         self.commit(tx, &[endpoint]).await
     }
 
-    // ---- messages ----
-
-    /// A new message. Messages that ended more than [`MESSAGE_HISTORY_S`] ago are pruned first; only
-    /// messages that have not ended count against [`input::MAX_LIVE_MESSAGES`].
-    pub async fn add_message(&self, message: &Message) -> Result<(), Failure> {
-        let now = Utc::now().timestamp();
-        let mut tx = self.begin(&[Endpoint::Messages]).await?;
-        sqlx::query("DELETE FROM messages WHERE expires_unix < $1")
-            .bind(now - MESSAGE_HISTORY_S)
-            .execute(&mut *tx)
-            .await?;
-        let inserted =
-            sqlx::query("INSERT INTO messages (id, starts_unix, expires_unix, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
-                .bind(&message.id)
-                .bind(message.starts.timestamp())
-                .bind(message.expires.timestamp())
-                .bind(to_json(message))
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        if inserted == 0 {
-            return Err(Failure::already_exists(format!("message `{}` already exists", message.id)));
-        }
-        let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE expires_unix > $1")
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-        if live > input::MAX_LIVE_MESSAGES as i64 {
-            return Err(Failure::invalid_body(format!(
-                "this would make {live} messages showing or waiting to show; the limit is {}: expire or delete some first",
-                input::MAX_LIVE_MESSAGES
-            )));
-        }
-        self.commit(tx, &[Endpoint::Messages]).await
-    }
-
-    pub async fn delete_message(&self, id: &str) -> Result<(), Failure> {
-        self.delete(Endpoint::Messages, "DELETE FROM messages WHERE id = $1", id, "message")
-            .await
-    }
-
-    /// Every stored message (live, coming and ended within the history), newest start first.
-    pub async fn message_history(&self) -> Result<Vec<Message>, Failure> {
-        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM messages ORDER BY starts_unix DESC, id")
-            .fetch_all(&self.pool)
-            .await?;
-        bodies.iter().map(|body| from_stored("message", body)).collect()
-    }
-
-    /// Rows stored before migration 2 learn their expiry from their bodies (once; idempotent).
-    async fn fill_message_expiry(&self) -> Result<(), Failure> {
-        let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, body FROM messages WHERE expires_unix = 0")
-            .fetch_all(&self.pool)
-            .await?;
-        for (id, body) in rows {
-            let message: Message = from_stored("message", &body)?;
-            sqlx::query("UPDATE messages SET expires_unix = $1 WHERE id = $2")
-                .bind(message.expires.timestamp())
-                .bind(&id)
-                .execute(&self.pool)
-                .await?;
-        }
-        Ok(())
-    }
-
-    pub async fn update_message(&self, id: &str, change: impl FnOnce(Message) -> Result<Message, Failure>) -> Result<Message, Failure> {
-        let mut tx = self.begin(&[Endpoint::Messages]).await?;
-        let body: Option<String> = sqlx::query_scalar("SELECT body FROM messages WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let body = body.ok_or_else(|| Failure::not_found(format!("no message `{id}`")))?;
-        let message = change(from_stored("message", &body)?)?;
-        sqlx::query("UPDATE messages SET starts_unix = $1, expires_unix = $2, body = $3 WHERE id = $4")
-            .bind(message.starts.timestamp())
-            .bind(message.expires.timestamp())
-            .bind(to_json(&message))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        self.commit(tx, &[Endpoint::Messages]).await?;
-        Ok(message)
-    }
-
     // ---- draw: prizes and tickets ----
 
     /// Insert or replace a prize; `true` if it is new.
@@ -836,86 +755,6 @@ impl Store {
             .bind(hash)
             .execute(&self.pool)
             .await?;
-        Ok(())
-    }
-
-    // ---- screens ----
-
-    /// Keep a screen's latest heartbeat (one row per screen, replaced each time).
-    pub async fn record_heartbeat(&self, heartbeat: &Heartbeat, seen_unix_ms: i64, skew_ms: i64) -> Result<(), Failure> {
-        sqlx::query(
-            "INSERT INTO screens (kiosk_id, body, seen_unix_ms, skew_ms) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (kiosk_id) DO UPDATE SET body = excluded.body, seen_unix_ms = excluded.seen_unix_ms, skew_ms = excluded.skew_ms",
-        )
-        .bind(&heartbeat.kiosk_id)
-        .bind(to_json(heartbeat))
-        .bind(seen_unix_ms)
-        .bind(skew_ms)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Screens heard from since `since_unix_ms`: (heartbeat, seen at, skew), by id.
-    pub async fn screens(&self, since_unix_ms: i64) -> Result<Vec<(Heartbeat, i64, i64)>, Failure> {
-        let rows: Vec<(String, i64, i64)> =
-            sqlx::query_as("SELECT body, seen_unix_ms, skew_ms FROM screens WHERE seen_unix_ms >= $1 ORDER BY kiosk_id")
-                .bind(since_unix_ms)
-                .fetch_all(&self.pool)
-                .await?;
-        rows.into_iter()
-            .map(|(body, seen, skew)| Ok((from_stored("heartbeat", &body)?, seen, skew)))
-            .collect()
-    }
-
-    // ---- named tokens ----
-
-    /// The scope of the token with this hash: the server's admin token, or a named token.
-    pub async fn token_scope(&self, hash: &str) -> Result<Option<String>, Failure> {
-        if let Some(admin) = self.admin_token_hash().await?
-            && bool::from(subtle::ConstantTimeEq::ct_eq(admin.as_bytes(), hash.as_bytes()))
-        {
-            return Ok(Some("admin".into()));
-        }
-        Ok(sqlx::query_scalar("SELECT scope FROM tokens WHERE hash = $1")
-            .bind(hash)
-            .fetch_optional(&self.pool)
-            .await?)
-    }
-
-    pub async fn add_token(&self, name: &str, scope: &str, hash: &str) -> Result<(), Failure> {
-        let inserted = sqlx::query("INSERT INTO tokens (hash, name, scope, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
-            .bind(hash)
-            .bind(name)
-            .bind(scope)
-            .bind(now_text())
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        if inserted == 0 {
-            return Err(Failure::already_exists(format!(
-                "a token named `{name}` already exists; revoke it first"
-            )));
-        }
-        Ok(())
-    }
-
-    /// Every named token: (name, scope, created at), by name. Never the tokens or their hashes.
-    pub async fn tokens(&self) -> Result<Vec<(String, String, String)>, Failure> {
-        Ok(sqlx::query_as("SELECT name, scope, created_at FROM tokens ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?)
-    }
-
-    pub async fn revoke_token(&self, name: &str) -> Result<(), Failure> {
-        let deleted = sqlx::query("DELETE FROM tokens WHERE name = $1")
-            .bind(name)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
-            return Err(Failure::not_found(format!("no token named `{name}`")));
-        }
         Ok(())
     }
 
