@@ -105,6 +105,27 @@ pub struct Message {
     pub priority: Priority,
     pub starts: DateTime<FixedOffset>,
     pub expires: DateTime<FixedOffset>,
+    /// Contract 1.1: a full-screen takeover on every screen it reaches until it expires or is
+    /// cleared. Sent with priority `urgent`, so a 1.0 kiosk still shows it as an urgent banner.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub emergency: bool,
+    /// Contract 1.1: only screens in these rooms (room ids) see it. Empty, with `groups` empty: every screen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rooms: Vec<String>,
+    /// Contract 1.1: only screens in these named groups (a kiosk's `groups` setting) see it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
+impl Message {
+    /// Does this message reach a screen in `room` that belongs to `groups`? A message with no
+    /// target reaches every screen; one with targets reaches a screen that matches any of them.
+    pub fn reaches(&self, room: Option<&str>, groups: &[String]) -> bool {
+        if self.rooms.is_empty() && self.groups.is_empty() {
+            return true;
+        }
+        room.is_some_and(|room| self.rooms.iter().any(|r| r == room)) || self.groups.iter().any(|g| groups.contains(g))
+    }
 }
 
 /// `GET /api/v1/draw`: prizes and the ticket pool.
@@ -235,6 +256,9 @@ pub struct Heartbeat {
     pub connection: String,
     /// The kiosk's clock when it sent this; the server compares it with its own.
     pub sent_at: DateTime<FixedOffset>,
+    /// Contract 1.1: the screen groups this kiosk belongs to (its `groups` setting), for targeting.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 /// Error body of every non-2xx answer from the server.
@@ -337,5 +361,26 @@ mod tests {
         };
         let again: DrawResult = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(again, r);
+    }
+
+    #[test]
+    fn targeted_messages_reach_only_their_rooms_and_groups() {
+        let json =
+            r#"{"id":"m","text":"t","priority":"urgent","starts":"2026-12-03T10:00:00+09:00","expires":"2026-12-03T11:00:00+09:00"}"#;
+        let mut message: Message = serde_json::from_str(json).unwrap();
+        assert!(!message.emergency, "a 1.0 message is no emergency");
+        let lobby = vec!["lobby".to_string()];
+        assert!(message.reaches(None, &[]), "no target: every screen");
+        assert!(message.reaches(Some("r201"), &lobby));
+        message.rooms = vec!["r201".into()];
+        assert!(message.reaches(Some("r201"), &[]));
+        assert!(!message.reaches(Some("r202"), &[]));
+        assert!(!message.reaches(None, &lobby));
+        message.groups = lobby.clone();
+        assert!(message.reaches(None, &lobby), "any target matches");
+        assert!(!message.reaches(None, &["stage".to_string()]));
+        // 1.0 readers see no new keys when nothing is targeted.
+        let plain: Message = serde_json::from_str(json).unwrap();
+        assert!(!serde_json::to_string(&plain).unwrap().contains("emergency"));
     }
 }

@@ -390,6 +390,7 @@ fn send_heartbeat(
         memory_mib: None,
         connection: connection_name(&feed.connection).into(),
         sent_at: chrono::Utc::now().fixed_offset(),
+        groups: Vec::new(),
     };
     // Memory is read off the main thread, as for the status file.
     let sender = outbox.0.heartbeats();

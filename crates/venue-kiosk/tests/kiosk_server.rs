@@ -163,6 +163,7 @@ fn kiosk_pulls_broadcasts_and_posts_results_against_the_real_server() {
         memory_mib: Some(300),
         connection: "online".into(),
         sent_at: Utc::now().fixed_offset(),
+        groups: Vec::new(),
     });
     let screens = rt.block_on(async {
         let client = reqwest::Client::new();

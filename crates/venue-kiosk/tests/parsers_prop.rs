@@ -452,6 +452,9 @@ fn arb_messages() -> impl Strategy<Value = Messages> {
                 priority,
                 starts: a.min(b),
                 expires: a.max(b),
+                emergency: false,
+                rooms: Vec::new(),
+                groups: Vec::new(),
             })
             .collect(),
     })

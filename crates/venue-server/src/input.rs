@@ -32,6 +32,8 @@ pub const MAX_TRACKS: usize = 100;
 pub const MAX_ROOMS: usize = 200;
 /// Messages showing or waiting to show; ended ones never count.
 pub const MAX_LIVE_MESSAGES: usize = 500;
+/// Rooms or groups one message may target.
+pub const MAX_MESSAGE_TARGETS: usize = 50;
 pub const MAX_PRIZES: usize = 500;
 pub const MAX_TICKETS: usize = 100_000;
 pub const MAX_TEAMS: usize = 32;
@@ -301,6 +303,23 @@ pub fn check_message(message: &Message) -> Result<(), Failure> {
     if message.expires <= message.starts {
         return Err(bad(format!("message `{}` must expire after it starts", message.id)));
     }
+    if message.emergency && message.priority != Priority::Urgent {
+        return Err(bad(format!(
+            "message `{}` is an emergency, so its priority must be `urgent`",
+            message.id
+        )));
+    }
+    for (what, targets) in [("rooms", &message.rooms), ("groups", &message.groups)] {
+        if targets.len() > MAX_MESSAGE_TARGETS {
+            return Err(bad(format!(
+                "message `{}` names more than {MAX_MESSAGE_TARGETS} {what}",
+                message.id
+            )));
+        }
+        for target in targets {
+            check_id(&format!("message `{}` {what} entry", message.id), target)?;
+        }
+    }
     Ok(())
 }
 
@@ -534,6 +553,9 @@ pub struct MessagePatch {
     pub priority: Option<Priority>,
     pub starts: Option<DateTime<FixedOffset>>,
     pub expires: Option<DateTime<FixedOffset>>,
+    pub emergency: Option<bool>,
+    pub rooms: Option<Vec<String>>,
+    pub groups: Option<Vec<String>>,
 }
 
 impl MessagePatch {
@@ -549,6 +571,15 @@ impl MessagePatch {
         }
         if let Some(expires) = self.expires {
             message.expires = expires;
+        }
+        if let Some(emergency) = self.emergency {
+            message.emergency = emergency;
+        }
+        if let Some(rooms) = self.rooms {
+            message.rooms = rooms;
+        }
+        if let Some(groups) = self.groups {
+            message.groups = groups;
         }
         message
     }

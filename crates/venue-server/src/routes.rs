@@ -474,7 +474,10 @@ async fn add_message(State(state): State<AppState>, body: Result<Bytes, BytesRej
     };
     map.entry("id")
         .or_insert_with(|| Value::String(format!("msg-{}", hex::encode(rand::random::<[u8; 6]>()))));
-    map.entry("priority").or_insert_with(|| Value::String("normal".into()));
+    // An emergency is sent as `urgent`, so a 1.0 kiosk shows it as an urgent banner.
+    let emergency = map.get("emergency").and_then(Value::as_bool) == Some(true);
+    map.entry("priority")
+        .or_insert_with(|| Value::String(if emergency { "urgent" } else { "normal" }.into()));
     map.entry("starts").or_insert_with(|| Value::String(now_rfc3339()));
     let message: Message = input::wire_from_value(value)?;
     input::check_message(&message)?;
