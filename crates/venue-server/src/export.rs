@@ -76,8 +76,8 @@ struct ScoreExport {
     total_points: i64,
 }
 
-/// Write the four export files into `out` (created if missing); returns their paths.
-pub async fn write_exports(store: &Store, out: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// The four export files, by name, in memory: for `venue-kiosk export` and the console's downloads.
+pub async fn export_files(store: &Store) -> anyhow::Result<Vec<(&'static str, String)>> {
     let exported_at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
     let prizes = store.prizes().await?;
     let tickets: HashMap<u32, Ticket> = store.tickets().await?.into_iter().map(|t| (t.number, t)).collect();
@@ -94,36 +94,41 @@ pub async fn write_exports(store: &Store, out: &Path) -> anyhow::Result<Vec<Path
     });
     let draws: Vec<DrawExport> = draws.into_iter().map(|stored| draw_export(stored, &prizes, &tickets)).collect();
     let games = group_games(store.game_results().await?, &teams);
+    Ok(vec![
+        ("winners.csv", winners_csv(&draws)),
+        (
+            "winners.json",
+            pretty(&WinnersExport {
+                version: CONTRACT_VERSION,
+                exported_at: exported_at.clone(),
+                draws,
+            }),
+        ),
+        ("game_results.csv", games_csv(&games)),
+        (
+            "game_results.json",
+            pretty(&GamesExport {
+                version: CONTRACT_VERSION,
+                exported_at,
+                games,
+            }),
+        ),
+    ])
+}
 
+/// Write the four export files into `out` (created if missing); returns their paths.
+pub async fn write_exports(store: &Store, out: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let files = export_files(store).await?;
     std::fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
     let mut written = Vec::new();
-    let mut write = |name: &str, contents: String| -> anyhow::Result<()> {
+    for (name, contents) in files {
         let path = out.join(name);
         // Via a temporary file, so an interrupted export never leaves half a file under the real name.
         let partial = out.join(format!(".{name}.partial"));
         std::fs::write(&partial, contents).with_context(|| format!("write {}", partial.display()))?;
         std::fs::rename(&partial, &path).with_context(|| format!("write {}", path.display()))?;
         written.push(path);
-        Ok(())
-    };
-    write("winners.csv", winners_csv(&draws))?;
-    write(
-        "winners.json",
-        pretty(&WinnersExport {
-            version: CONTRACT_VERSION,
-            exported_at: exported_at.clone(),
-            draws,
-        }),
-    )?;
-    write("game_results.csv", games_csv(&games))?;
-    write(
-        "game_results.json",
-        pretty(&GamesExport {
-            version: CONTRACT_VERSION,
-            exported_at,
-            games,
-        }),
-    )?;
+    }
     Ok(written)
 }
 

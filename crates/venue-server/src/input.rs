@@ -464,6 +464,75 @@ pub fn tickets_from_csv(text: &str) -> Result<Vec<Ticket>, Failure> {
     Ok(tickets)
 }
 
+/// A ticket CSV read for a preview: every ticket that reads, and every problem with its line
+/// (at most [`MAX_REPORTED_PROBLEMS`]), so the organiser fixes the file in one go.
+#[derive(Debug, Default)]
+pub struct TicketCsvReport {
+    pub tickets: Vec<Ticket>,
+    pub problems: Vec<String>,
+    /// Problems beyond those listed.
+    pub more_problems: usize,
+}
+
+pub const MAX_REPORTED_PROBLEMS: usize = 50;
+
+pub fn ticket_csv_report(text: &str) -> TicketCsvReport {
+    let mut report = TicketCsvReport::default();
+    let problem = |report: &mut TicketCsvReport, text: String| {
+        if report.problems.len() < MAX_REPORTED_PROBLEMS {
+            report.problems.push(text);
+        } else {
+            report.more_problems += 1;
+        }
+    };
+    let records = match csv::records(text) {
+        Ok(records) => records,
+        Err(e) => {
+            problem(&mut report, format!("CSV: {e}"));
+            return report;
+        }
+    };
+    let mut numbers = HashSet::new();
+    for (i, (line, record)) in records.iter().enumerate() {
+        if i == 0 && record.first().is_some_and(|f| f.trim().eq_ignore_ascii_case("number")) {
+            continue; // header
+        }
+        let [number, display_name, holder] = record.as_slice() else {
+            problem(
+                &mut report,
+                format!("line {line}: expected 3 fields number,display_name,holder, found {}", record.len()),
+            );
+            continue;
+        };
+        let Ok(number) = number.trim().parse::<u32>() else {
+            problem(&mut report, format!("line {line}: `{}` is not a ticket number", number.trim()));
+            continue;
+        };
+        let ticket = Ticket {
+            number,
+            display_name: display_name.trim().to_string(),
+            holder: holder.trim().to_string(),
+        };
+        if let Err(failure) = check_ticket(&ticket) {
+            problem(&mut report, format!("line {line}: {}", failure.message));
+            continue;
+        }
+        if !numbers.insert(number) {
+            problem(&mut report, format!("line {line}: ticket number {number} appears twice"));
+            continue;
+        }
+        report.tickets.push(ticket);
+    }
+    if report.tickets.len() > MAX_TICKETS {
+        let count = report.tickets.len();
+        problem(&mut report, format!("{count} tickets; the limit is {MAX_TICKETS}"));
+    }
+    if report.tickets.is_empty() && report.problems.is_empty() {
+        problem(&mut report, "no tickets in the file".into());
+    }
+    report
+}
+
 fn check_tickets(tickets: &[Ticket]) -> Result<(), Failure> {
     if tickets.is_empty() {
         return Err(Failure::invalid_body("no tickets in the body"));
@@ -658,5 +727,20 @@ mod tests {
         assert_eq!((moved.end - moved.start).num_minutes(), 40);
         assert_eq!(moved.room, None);
         assert_eq!(moved.title, "T");
+    }
+
+    #[test]
+    fn a_ticket_csv_report_names_every_bad_line() {
+        let text = "number,display_name,holder\n1,김*수,h1\nx,A,h2\n3,B\n1,C,h3\n4,D,h4\n";
+        let report = ticket_csv_report(text);
+        assert_eq!(report.tickets.iter().map(|t| t.number).collect::<Vec<_>>(), [1, 4]);
+        assert_eq!(report.problems.len(), 3, "{:?}", report.problems);
+        assert!(report.problems[0].starts_with("line 3:"), "{:?}", report.problems);
+        assert!(report.problems[1].starts_with("line 4:"), "{:?}", report.problems);
+        assert!(
+            report.problems[2].contains("line 5: ticket number 1 appears twice"),
+            "{:?}",
+            report.problems
+        );
     }
 }

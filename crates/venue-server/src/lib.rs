@@ -6,11 +6,13 @@
 
 pub mod auth;
 pub mod bench;
+pub mod console;
 pub mod db;
 pub mod error;
 pub mod export;
 pub mod input;
 pub mod routes;
+pub mod schedule_source;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -88,6 +90,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Turns true when the server is stopping: open change streams end, so shutdown is not held up.
     pub closing: tokio::sync::watch::Receiver<bool>,
+    /// Console cookies carry `Secure` (served over TLS).
+    pub secure_cookies: bool,
 }
 
 /// Everything [`spawn`] needs.
@@ -121,6 +125,7 @@ impl ServerConfig {
 /// A server started by [`spawn`].
 pub struct RunningServer {
     pub addr: SocketAddr,
+    pub store: Arc<Store>,
     /// The admin token, when this start generated it (first start or rotation); show it once.
     pub generated_token: Option<String>,
     shutdown: oneshot::Sender<()>,
@@ -167,9 +172,11 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
         AppState {
             store: store.clone(),
             closing,
+            secure_cookies: false,
         },
         cors_origins,
     );
+    let store_handle = store.clone();
     let (listening_tx, listening_rx) = oneshot::channel();
     let listening = tokio::spawn(store.clone().listen_for_changes(config.db_url.clone(), listening_tx));
     // Serve once other instances' changes are heard (or go on without push after a while: polling
@@ -180,6 +187,7 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
     {
         tracing::warn!("change notifications are not available yet; kiosks poll until they are");
     }
+    let pulling = tokio::spawn(schedule_source::pull_loop(store.clone(), schedule_source::PULL_EVERY));
     let (shutdown, stop) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -189,11 +197,13 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
             })
             .await;
         listening.abort();
+        pulling.abort();
         store.close().await;
         served
     });
     Ok(RunningServer {
         addr,
+        store: store_handle,
         generated_token,
         shutdown,
         task,
@@ -272,6 +282,13 @@ pub fn run_serve(args: &ServeArgs) -> anyhow::Result<()> {
                 "Writes need `Authorization: Bearer <token>`; keep it in a file for --token-file, or use --rotate-token to replace it."
             );
         }
+        let code = console::issue_sign_in_link(&server.store).await?;
+        println!(
+            "Console: http://{}/console (one-time sign-in link, {} minutes: http://{}/console/link/{code})",
+            server.addr,
+            console::session::LINK_S / 60,
+            server.addr
+        );
         shutdown_signal().await;
         tracing::info!("shutting down: finishing requests in flight");
         server.shutdown().await?;

@@ -26,15 +26,15 @@ use super::db::ResultOutcome;
 use super::error::{Failure, json_bytes_response, json_response};
 use super::input::{self, MessagePatch, SessionPatch};
 use venue_contract::payload::Endpoint;
-use venue_contract::pretalx;
-use venue_contract::wire::{
-    CONTRACT_VERSION, DrawResult, EventInfo, GameResult, Heartbeat, Message, Prize, Round, Schedule, Session, Team,
-};
+use venue_contract::wire::{CONTRACT_VERSION, DrawResult, EventInfo, GameResult, Heartbeat, Message, Prize, Round, Session, Team};
 
 /// Body limit of ordinary writes and result posts.
 pub const WRITE_BODY_LIMIT: usize = 256 * 1024;
 /// Body limit of whole-schedule and ticket uploads.
 pub const BULK_BODY_LIMIT: usize = 8 * 1024 * 1024;
+/// Body limit of a screen's screenshot (a 4K PNG of a busy screen stays well below).
+pub const SCREENSHOT_BODY_LIMIT: usize = 8 * 1024 * 1024;
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
@@ -61,7 +61,8 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
             "/api/v1/game",
             get(|s: State<AppState>, h: HeaderMap| serve_endpoint(s, h, Endpoint::Game)),
         )
-        .route("/api/v1/stream", get(change_stream));
+        .route("/api/v1/stream", get(change_stream))
+        .route("/api/v1/images/{id}", get(serve_image));
 
     let bulk = || DefaultBodyLimit::max(BULK_BODY_LIMIT);
     // Screens post results with a kiosk token; the admin token never needs to leave the organisers.
@@ -69,6 +70,10 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
         .route("/api/v1/draw/results", post(post_draw_result))
         .route("/api/v1/game/results", post(post_game_result))
         .route("/api/v1/kiosks/heartbeat", post(post_heartbeat))
+        .route(
+            "/api/v1/kiosks/{kiosk_id}/screenshot",
+            post(post_screenshot).layer(DefaultBodyLimit::max(SCREENSHOT_BODY_LIMIT)),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_kiosk));
     let writes = Router::new()
         .route("/api/v1/admin/event", put(put_event))
@@ -92,6 +97,7 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
     let mut router = reads
         .merge(results)
         .merge(writes)
+        .merge(crate::console::router())
         .fallback(|| async { Failure::not_found("no such endpoint") })
         .method_not_allowed_fallback(|| async {
             Failure::new(
@@ -294,16 +300,7 @@ async fn put_event(State(state): State<AppState>, body: Result<Bytes, BytesRejec
 /// Our `Schedule`, or a pretalx/frab `schedule.json` (detected as the kiosks detect it).
 async fn put_schedule(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
     let bytes = body_bytes(body, BULK_BODY_LIMIT)?;
-    let value = input::json(&bytes)?;
-    let (schedule, imported_event) = if pretalx::looks_like_pretalx(&value) {
-        drop(value);
-        let (schedule, event) = pretalx::import_bytes(&bytes).map_err(|e| Failure::invalid_body(format!("pretalx/frab import: {e}")))?;
-        (schedule, Some(event))
-    } else {
-        input::check_version(&value)?;
-        (input::wire_from_value::<Schedule>(value)?, None)
-    };
-    input::check_schedule(&schedule)?;
+    let (schedule, imported_event) = crate::schedule_source::parse_schedule(&bytes)?;
     state.store.replace_schedule(&schedule, imported_event.as_ref()).await?;
     tracing::info!(
         sessions = schedule.sessions.len(),
@@ -380,24 +377,70 @@ async fn change_stream(State(state): State<AppState>) -> Sse<impl futures_util::
 
 // ---- screens ----
 
-/// A screen silent for longer than this is flagged.
-pub const SILENT_AFTER_S: i64 = 30;
 /// Screens heard from within this long are listed.
-const SCREENS_WITHIN_S: i64 = 6 * 3600;
+pub const SCREENS_WITHIN_S: i64 = 6 * 3600;
 
-async fn post_heartbeat(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<StatusCode, Failure> {
+/// `204`, or (contract 1.1) `200 {"screenshot_requested": true}` when an organiser asked this
+/// screen for a screenshot it has not sent yet.
+async fn post_heartbeat(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
     let heartbeat: Heartbeat = input::wire_from_value(json_body(body, WRITE_BODY_LIMIT)?)?;
     input::check_heartbeat(&heartbeat)?;
     let now = Utc::now();
     let skew_ms = (heartbeat.sent_at.with_timezone(&Utc) - now).num_milliseconds();
     state.store.record_heartbeat(&heartbeat, now.timestamp_millis(), skew_ms).await?;
+    if state.store.screenshot_state(&heartbeat.kiosk_id).await?.pending() {
+        return Ok(answer(
+            StatusCode::OK,
+            &serde_json::json!({ "version": CONTRACT_VERSION, "screenshot_requested": true }),
+        ));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/v1/kiosks/{kiosk_id}/screenshot` (contract 1.1): a PNG of what the screen shows, for
+/// the console's Screens page.
+async fn post_screenshot(
+    State(state): State<AppState>,
+    Path(kiosk_id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<StatusCode, Failure> {
+    input::check_id("kiosk id", &kiosk_id)?;
+    let png = body_bytes(body, SCREENSHOT_BODY_LIMIT)?;
+    if !png.starts_with(PNG_SIGNATURE) {
+        return Err(Failure::invalid_body("a screenshot must be a PNG image"));
+    }
+    state.store.store_screenshot(&kiosk_id, &png, Utc::now().timestamp_millis()).await?;
+    tracing::info!(kiosk = %kiosk_id, bytes = png.len(), "screenshot received");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/images/{id}`: a prize photo uploaded in the console. Public, like the draw data
+/// that names it; the id is its content hash, so it can be cached for good.
+async fn serve_image(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, Failure> {
+    let Some((content_type, bytes)) = state.store.image(&id).await? else {
+        return Err(Failure::not_found(format!("no image `{id}`")));
+    };
+    let content_type = HeaderValue::from_str(&content_type).map_err(Failure::internal)?;
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, content_type),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// Every screen heard from in the last hours, with when, its clock skew, and whether it has gone
 /// silent.
 async fn list_screens(State(state): State<AppState>) -> Result<Response, Failure> {
     let now_ms = Utc::now().timestamp_millis();
+    let silent_after_s = state.store.silent_after_s().await?;
     let screens: Vec<Value> = state
         .store
         .screens(now_ms - SCREENS_WITHIN_S * 1000)
@@ -410,7 +453,7 @@ async fn list_screens(State(state): State<AppState>) -> Result<Response, Failure
                 let seen = chrono::DateTime::from_timestamp_millis(seen_ms).unwrap_or_default();
                 map.insert("last_seen".into(), Value::String(seen.to_rfc3339_opts(SecondsFormat::Secs, true)));
                 map.insert("silent_s".into(), silent_s.into());
-                map.insert("silent".into(), (silent_s > SILENT_AFTER_S).into());
+                map.insert("silent".into(), (silent_s > silent_after_s).into());
                 map.insert("clock_skew_ms".into(), skew_ms.into());
             }
             entry

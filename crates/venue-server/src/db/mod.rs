@@ -11,8 +11,10 @@
 //! latest [`REVISION_RECHECK`] later.
 
 mod access;
+mod console;
 mod messages;
 
+pub use console::{DEFAULT_SILENT_AFTER_S, ScreenshotState};
 pub use messages::MESSAGE_HISTORY_S;
 
 use std::path::PathBuf;
@@ -86,6 +88,23 @@ const MIGRATIONS: &[(i64, &str, &[&str])] = &[
         &[
             // The last heartbeat of each screen, when the server received it, and the kiosk's clock skew.
             "CREATE TABLE screens (kiosk_id TEXT PRIMARY KEY, body TEXT NOT NULL, seen_unix_ms BIGINT NOT NULL, skew_ms BIGINT NOT NULL)",
+        ],
+    ),
+    (
+        5,
+        "console",
+        &[
+            // Signed-in browsers: the SHA-256 of the session cookie, the form token, and when it ends.
+            "CREATE TABLE console_sessions (id_hash TEXT PRIMARY KEY, csrf TEXT NOT NULL, expires_unix BIGINT NOT NULL)",
+            // One-time sign-in links printed at start: used once, on whichever instance.
+            "CREATE TABLE sign_in_links (code_hash TEXT PRIMARY KEY, expires_unix BIGINT NOT NULL)",
+            // Screenshots asked for and received, one row per screen; binary as base64 (portable SQL).
+            "CREATE TABLE screenshots (kiosk_id TEXT PRIMARY KEY, requested_unix_ms BIGINT NOT NULL,
+            taken_unix_ms BIGINT NOT NULL, png_base64 TEXT NOT NULL)",
+            // Prize photos uploaded in the console, by content hash.
+            "CREATE TABLE images (id TEXT PRIMARY KEY, content_type TEXT NOT NULL, data_base64 TEXT NOT NULL)",
+            // Uploads waiting for the organiser to look at their preview and apply them.
+            "CREATE TABLE staged_imports (id TEXT PRIMARY KEY, created_unix BIGINT NOT NULL, body TEXT NOT NULL)",
         ],
     ),
 ];
