@@ -47,6 +47,22 @@ pub struct ServeArgs {
     /// Allow browser pages from this origin (repeatable), e.g. <https://admin.example.org>. CORS is off without it.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Mark console cookies Secure although this server speaks plain HTTP: a reverse proxy serves it over HTTPS.
+    #[arg(long)]
+    pub behind_https_proxy: bool,
+}
+
+/// The certificate chain and key `serve` speaks HTTPS with.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// `venue-kiosk export`.
@@ -106,6 +122,10 @@ pub struct ServerConfig {
     pub rotate_token: bool,
     pub seed_sample: bool,
     pub cors_origins: Vec<String>,
+    /// HTTPS instead of HTTP.
+    pub tls: Option<TlsFiles>,
+    /// Console cookies carry `Secure` (always under `tls`).
+    pub secure_cookies: bool,
 }
 
 impl ServerConfig {
@@ -118,6 +138,8 @@ impl ServerConfig {
             rotate_token: false,
             seed_sample: false,
             cors_origins: Vec::new(),
+            tls: None,
+            secure_cookies: false,
         }
     }
 }
@@ -126,6 +148,8 @@ impl ServerConfig {
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub store: Arc<Store>,
+    /// Speaks HTTPS.
+    pub https: bool,
     /// The admin token, when this start generated it (first start or rotation); show it once.
     pub generated_token: Option<String>,
     shutdown: oneshot::Sender<()>,
@@ -134,7 +158,8 @@ pub struct RunningServer {
 
 impl RunningServer {
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stop accepting connections, let requests in flight finish (their writes are committed before
@@ -158,6 +183,18 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
             HeaderValue::from_str(&serialized).with_context(|| format!("--cors-origin {origin}"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    // Read the certificate before touching the database, so a bad path fails fast and clearly.
+    let tls = match &config.tls {
+        Some(files) => {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            Some(
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
+                    .await
+                    .with_context(|| format!("read the TLS certificate {} and key {}", files.cert.display(), files.key.display()))?,
+            )
+        }
+        None => None,
+    };
     let store = Arc::new(Store::connect(&config.db_url).await?);
     let generated_token = auth::ensure_admin_token(&store, config.admin_token.as_deref(), config.rotate_token).await?;
     if config.seed_sample && store.seed_sample_if_empty().await? {
@@ -172,7 +209,7 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
         AppState {
             store: store.clone(),
             closing,
-            secure_cookies: false,
+            secure_cookies: config.secure_cookies || tls.is_some(),
         },
         cors_origins,
     );
@@ -189,13 +226,39 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
     }
     let pulling = tokio::spawn(schedule_source::pull_loop(store.clone(), schedule_source::PULL_EVERY));
     let (shutdown, stop) = oneshot::channel::<()>();
+    let https = tls.is_some();
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = stop.await;
-                let _ = closing_tx.send(true);
-            })
-            .await;
+        let served = match tls {
+            None => {
+                axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                    .with_graceful_shutdown(async move {
+                        let _ = stop.await;
+                        let _ = closing_tx.send(true);
+                    })
+                    .await
+            }
+            Some(tls) => {
+                let handle = axum_server::Handle::new();
+                let stopping = handle.clone();
+                tokio::spawn(async move {
+                    let _ = stop.await;
+                    let _ = closing_tx.send(true);
+                    stopping.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                });
+                match listener.into_std() {
+                    Ok(listener) => match axum_server::tls_rustls::from_tcp_rustls(listener, tls) {
+                        Ok(server) => {
+                            server
+                                .handle(handle)
+                                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+                                .await
+                        }
+                        Err(e) => Err(e),
+                    },
+                    Err(e) => Err(e),
+                }
+            }
+        };
         listening.abort();
         pulling.abort();
         store.close().await;
@@ -204,6 +267,7 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
     Ok(RunningServer {
         addr,
         store: store_handle,
+        https,
         generated_token,
         shutdown,
         task,
@@ -272,9 +336,16 @@ pub fn run_serve(args: &ServeArgs) -> anyhow::Result<()> {
             rotate_token: args.rotate_token,
             seed_sample: args.sample,
             cors_origins: args.cors_origins.clone(),
+            tls: args
+                .tls_cert
+                .clone()
+                .zip(args.tls_key.clone())
+                .map(|(cert, key)| TlsFiles { cert, key }),
+            secure_cookies: args.behind_https_proxy,
         })
         .await?;
-        tracing::info!(db = %db::describe_url(&db_url), "serving contract v1 on http://{}", server.addr);
+        let base = server.base_url();
+        tracing::info!(db = %db::describe_url(&db_url), "serving contract v1 on {base}");
         if let Some(token) = &server.generated_token {
             // stdout only, once: the database keeps just its SHA-256.
             println!("Admin token (shown once, only its hash is stored): {token}");
@@ -284,10 +355,8 @@ pub fn run_serve(args: &ServeArgs) -> anyhow::Result<()> {
         }
         let code = console::issue_sign_in_link(&server.store).await?;
         println!(
-            "Console: http://{}/console (one-time sign-in link, {} minutes: http://{}/console/link/{code})",
-            server.addr,
+            "Console: {base}/console (one-time sign-in link, {} minutes: {base}/console/link/{code})",
             console::session::LINK_S / 60,
-            server.addr
         );
         shutdown_signal().await;
         tracing::info!("shutting down: finishing requests in flight");
