@@ -32,6 +32,11 @@ impl Harness {
     async fn start() -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let url = db::database_url(dir.path().join("console.sqlite").to_str().unwrap());
+        Harness::start_on(url, dir).await
+    }
+
+    /// On `url` (`_dir` is kept for as long as the harness lives).
+    async fn start_on(url: String, dir: tempfile::TempDir) -> Harness {
         let server = spawn(ServerConfig {
             admin_token: Some(TOKEN.into()),
             seed_sample: true,
@@ -443,6 +448,22 @@ async fn every_page_fits_a_phone() {
     let h = Harness::start().await;
     let base = h.server.base_url();
     h.heartbeat(TOKEN, "hall-a-door", "schedule", Some("r201")).await;
+    h.heartbeat(TOKEN, "stage-main", "draw", None).await;
+    let silent: venue_contract::wire::Heartbeat = serde_json::from_value(json!({
+        "version": 1, "kiosk_id": "lobby-east", "screen": "schedule", "app_version": "0.4.0",
+        "feed_revision": "e3-s11-m7-d4-g2", "fps": 58.0, "connection": "offline", "sent_at": chrono::Utc::now().to_rfc3339(),
+    }))
+    .unwrap();
+    h.server
+        .store
+        .record_heartbeat(&silent, chrono::Utc::now().timestamp_millis() - 300_000, -800)
+        .await
+        .unwrap();
+    h.server
+        .store
+        .store_screenshot("hall-a-door", &test_png(), chrono::Utc::now().timestamp_millis())
+        .await
+        .unwrap();
     chrome.sign_in(&base).await;
     for page in ["screens", "broadcast", "schedule", "draw", "game", "access"] {
         chrome.goto(&format!("{base}/console/{page}")).await;
@@ -631,4 +652,124 @@ async fn screenshots_must_be_png_and_come_with_a_kiosk_token() {
     let shot = h.http.get(h.url("/console/screens/door-1/screenshot.png")).send().await.unwrap();
     assert_eq!(shot.status(), StatusCode::SEE_OTHER);
     h.server.shutdown().await.unwrap();
+}
+
+// ---- several instances on one database ----
+
+/// A fresh PostgreSQL database when `VENUE_KIOSK_TEST_PG` is set: (its URL, the admin URL, its name).
+async fn postgres_db() -> Option<(String, String, String)> {
+    let admin_url = std::env::var("VENUE_KIOSK_TEST_PG").ok().filter(|u| !u.is_empty())?;
+    let name = format!("vk_console_{}_{}", std::process::id(), hex::encode(rand::random::<[u8; 5]>()));
+    pg_admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
+    let mut url = url::Url::parse(&admin_url).unwrap();
+    url.set_path(&format!("/{name}"));
+    Some((url.to_string(), admin_url, name))
+}
+
+async fn pg_admin(admin_url: &str, sql: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(admin_url).await.unwrap();
+    sqlx::query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    conn.close().await.unwrap();
+}
+
+/// Sign-in links, sessions, form tokens, screenshot requests and staged uploads live in the database:
+/// what one instance starts, another finishes, and a link still works only once.
+async fn console_state_is_shared_between_instances(url: String) {
+    let a = Harness::start_on(url.clone(), tempfile::tempdir().unwrap()).await;
+    let b = Harness::start_on(url, tempfile::tempdir().unwrap()).await;
+
+    // A link made on A signs in on B, once.
+    let code = venue_server::console::issue_sign_in_link(&a.server.store).await.unwrap();
+    let used = b
+        .http
+        .post(b.url("/console/link"))
+        .form(&[("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let cookie = session_cookie(&used).expect("signed in on B");
+    let again = a
+        .http
+        .post(a.url("/console/link"))
+        .form(&[("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED, "used up on every instance");
+
+    // B's session and form token work on A.
+    let page = a.http.get(a.url("/console/schedule")).header(COOKIE, &cookie).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let csrf = attribute_after(&page.text().await.unwrap(), "name=\"csrf\" value=\"");
+
+    // A screenshot asked for on A is asked of the kiosk by B.
+    let asked = a
+        .http
+        .post(a.url("/console/screens/door-7/screenshot"))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    let (status, body) = b.heartbeat(TOKEN, "door-7", "schedule", None).await;
+    assert_eq!((status, body.contains("screenshot_requested")), (StatusCode::OK, true), "{body}");
+
+    // An upload previewed on A is applied on B.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part("file", reqwest::multipart::Part::bytes(PRETALX.to_vec()).file_name("schedule.json"));
+    let preview = a
+        .http
+        .post(a.url("/console/schedule/preview"))
+        .header(COOKIE, &cookie)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preview.status(), StatusCode::OK);
+    let staged = attribute_after(&preview.text().await.unwrap(), "name=\"staged\" value=\"");
+    let apply = || {
+        b.http
+            .post(b.url("/console/schedule/apply"))
+            .header(COOKIE, &cookie)
+            .form(&[("csrf", csrf.as_str()), ("staged", staged.as_str())])
+            .send()
+    };
+    assert_eq!(apply().await.unwrap().status(), StatusCode::SEE_OTHER);
+    let schedule: Value = a.http.get(a.url("/api/v1/schedule")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        schedule["sessions"].as_array().unwrap().len(),
+        14,
+        "the pretalx fixture's sessions, served by A"
+    );
+    // Applying the same preview twice does nothing the second time.
+    let twice = apply().await.unwrap();
+    let flash = twice
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().unwrap().starts_with("vk_flash=error"));
+    assert!(flash, "the second apply is refused with a note");
+
+    a.server.shutdown().await.unwrap();
+    b.server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_console_state_is_shared_between_instances() {
+    let dir = tempfile::tempdir().unwrap();
+    console_state_is_shared_between_instances(db::database_url(dir.path().join("shared.sqlite").to_str().unwrap())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_console_state_is_shared_between_instances() {
+    let Some((url, admin_url, name)) = postgres_db().await else {
+        eprintln!("VENUE_KIOSK_TEST_PG is not set: skipped");
+        return;
+    };
+    console_state_is_shared_between_instances(url).await;
+    pg_admin(&admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
 }
