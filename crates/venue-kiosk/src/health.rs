@@ -9,7 +9,8 @@
 //! - The screen on show survives a crash: it is saved beside the journals and a restart that did not
 //!   follow a deliberate quit comes back on it (the journals bring back the draw and the game).
 //! - Heartbeats: every few seconds, a screen with a kiosk token tells the event server its screen,
-//!   frame rate, memory, feed state and clock, for the organisers' view of every screen.
+//!   room and groups, frame rate, memory, feed state and clock, for the organisers' view of every
+//!   screen.
 //! - `--status-file PATH`: a JSON snapshot once a second (screen, feed health, results waiting to be
 //!   posted, resident memory) for monitoring and for the fault soak.
 
@@ -344,6 +345,7 @@ const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 struct Heartbeats {
     kiosk_id: String,
     room: Option<String>,
+    groups: Vec<String>,
     /// When the last one went, and the frame count then (for the frame rate).
     last: Option<(Instant, u32)>,
 }
@@ -390,7 +392,7 @@ fn send_heartbeat(
         memory_mib: None,
         connection: connection_name(&feed.connection).into(),
         sent_at: chrono::Utc::now().fixed_offset(),
-        groups: Vec::new(),
+        groups: beats.groups.clone(),
     };
     // Memory is read off the main thread, as for the status file.
     let sender = outbox.0.heartbeats();
@@ -417,6 +419,7 @@ pub fn plugin(app: &mut App) {
         .insert_resource(Heartbeats {
             kiosk_id: kiosk_id(config.display.monitor),
             room: config.schedule.room.clone(),
+            groups: config.display.groups.clone(),
             last: None,
         })
         .add_systems(Last, (remember_screen, send_heartbeat));
