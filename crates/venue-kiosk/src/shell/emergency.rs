@@ -11,6 +11,7 @@ use std::hash::{Hash, Hasher};
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
+use bevy::text::LineHeight;
 use bevy::window::PrimaryWindow;
 use chrono::Utc;
 use chrono_tz::Tz;
@@ -19,7 +20,7 @@ use crate::config::Config;
 use crate::feed::FeedState;
 use crate::frame::AppSystems;
 use crate::shell::clock::VenueClock;
-use crate::shell::ui::{UiFonts, UiRoot, ellipsize};
+use crate::shell::ui::{UiFonts, UiRoot};
 use venue_contract::wire::Message;
 use venue_rules::broadcast::{self, Audience};
 
@@ -234,22 +235,13 @@ fn rebuild_takeover(
             BackgroundColor(colours::TEXT),
         ))
         .with_child((Text::new("⚠ 긴급 안내 · EMERGENCY"), fonts.bold(HEADING_PX, colours::FIELD)));
-        ui.spawn(Node {
-            width: percent(100),
-            justify_content: JustifyContent::Center,
-            ..default()
-        })
-        .with_child((
-            Text::new(text),
-            fonts.bold(size, colours::TEXT),
-            bevy::text::LineHeight::RelativeToFont(LINE_HEIGHT),
-            TextLayout::justify(Justify::Center),
-        ));
+        keep_all(ui, &text, || fonts.bold(size, colours::TEXT), size);
+        // One line each: cut to what fits the width at their size.
+        let earlier_ems = text_box.0 / EARLIER_PX * 0.95;
         for m in notice.earlier.iter().take(EARLIER_SHOWN) {
             ui.spawn((
-                Text::new(format!("+ {}", ellipsize(&m.text, 120))),
+                Text::new(cut_to_ems(&format!("+ {}", m.text), earlier_ems)),
                 fonts.text(EARLIER_PX, colours::SOFT),
-                TextLayout::justify(Justify::Center),
             ));
         }
         if notice.earlier.len() > EARLIER_SHOWN {
@@ -270,6 +262,25 @@ fn rebuild_takeover(
             TextLayout::justify(Justify::Center),
         ));
     });
+}
+
+/// Korean keeps its words whole (CSS `word-break: keep-all`): text layout would break a line between
+/// any two Hangul syllables, mid-word, so each word is an item of a wrapping, centred row and lines
+/// break only at spaces. A word wider than the screen still wraps inside itself.
+fn keep_all(parent: &mut ChildSpawnerCommands, text: &str, style: impl Fn() -> (TextFont, TextColor), size: f32) {
+    parent
+        .spawn(Node {
+            width: percent(100),
+            flex_wrap: FlexWrap::Wrap,
+            justify_content: JustifyContent::Center,
+            column_gap: px(size * 0.28),
+            ..default()
+        })
+        .with_children(|line| {
+            for word in text.split_whitespace() {
+                line.spawn((Text::new(word), style(), LineHeight::RelativeToFont(LINE_HEIGHT)));
+            }
+        });
 }
 
 const LINE_HEIGHT: f32 = 1.2;
@@ -302,7 +313,15 @@ pub fn fit_text(text: &str, (width, height): (f32, f32)) -> (f32, String) {
     if fits(size, total) {
         return (size, text.to_string());
     }
-    let budget = width / size * 0.85 * lines_at(size).max(1.0) - glyph_ems('…');
+    (size, cut_to_ems(text, width / size * 0.85 * lines_at(size).max(1.0)))
+}
+
+/// `text`, or as much of it as is `max_ems` wide with an ellipsis.
+fn cut_to_ems(text: &str, max_ems: f32) -> String {
+    if text.chars().map(glyph_ems).sum::<f32>() <= max_ems {
+        return text.to_string();
+    }
+    let budget = max_ems - glyph_ems('…');
     let mut used = 0.0;
     let mut cut: String = text
         .chars()
@@ -312,7 +331,7 @@ pub fn fit_text(text: &str, (width, height): (f32, f32)) -> (f32, String) {
         })
         .collect();
     cut.push('…');
-    (size, cut)
+    cut
 }
 
 /// Advance width of a letter in ems, roughly: wide scripts (Hangul, CJK, emoji) a full em.
@@ -358,6 +377,8 @@ mod tests {
             cut.chars().count()
         );
         assert!(cut.starts_with("대피 안내 대피 안내"));
+        assert_eq!(cut_to_ems("+ 엘리베이터 중지", 100.0), "+ 엘리베이터 중지");
+        assert_eq!(cut_to_ems("+ 엘리베이터 중지", 5.0), "+ 엘리베…");
         // Portrait gives a narrower, taller box: still a readable size.
         let (portrait, _) = fit_text(paragraph, (1080.0 - 2.0 * PAD_X, 1920.0 - 2.0 * PAD_Y - RESERVED_PX));
         assert!(portrait >= MIN_TEXT_PX, "{portrait}");
