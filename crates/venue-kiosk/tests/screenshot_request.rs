@@ -2,7 +2,10 @@
 //! 127.0.0.1:0: a heartbeat answered `200 {"screenshot_requested":true}` hands the app one request,
 //! however often the server repeats it; the capture the app hands back is posted to
 //! `POST /api/v1/kiosks/{kiosk_id}/screenshot` as `image/png` with the kiosk's token; a server that
-//! answers `204` (as every server before 1.1 does) never asks.
+//! answers `204` (as every server before 1.1 does) never asks. And the real binary under Xvfb: asked
+//! by its heartbeat's answer, it captures its window and posts a PNG of it.
+
+mod common;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,15 +24,18 @@ struct Fake {
     /// Whether an organiser's request is open (until a screenshot arrives).
     requested: bool,
     heartbeats: usize,
+    /// The last heartbeat's body.
+    last_heartbeat: Option<serde_json::Value>,
     /// (kiosk id, content type, authorization, body) of each screenshot posted.
     screenshots: Vec<(String, String, String, Vec<u8>)>,
 }
 
 type Shared = Arc<Mutex<Fake>>;
 
-async fn heartbeat(State(fake): State<Shared>) -> Response {
+async fn heartbeat(State(fake): State<Shared>, body: Bytes) -> Response {
     let mut fake = fake.lock().unwrap();
     fake.heartbeats += 1;
+    fake.last_heartbeat = serde_json::from_slice(&body).ok();
     if fake.requested {
         (
             StatusCode::OK,
@@ -79,13 +85,8 @@ fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     done()
 }
 
-#[test]
-fn a_requested_screenshot_is_captured_once_and_posted_as_png() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+/// The fake server on 127.0.0.1:0 (every other route is a 404, as on a server without the event).
+fn start_fake(rt: &tokio::runtime::Runtime) -> (Shared, std::net::SocketAddr) {
     let fake: Shared = Arc::default();
     let app = axum::Router::new()
         .route("/api/v1/kiosks/heartbeat", post(heartbeat))
@@ -94,6 +95,21 @@ fn a_requested_screenshot_is_captured_once_and_posted_as_png() {
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let address = listener.local_addr().unwrap();
     rt.spawn(async move { axum::serve(listener, app).await });
+    (fake, address)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_requested_screenshot_is_captured_once_and_posted_as_png() {
+    let rt = runtime();
+    let (fake, address) = start_fake(&rt);
     let dir = tempfile::tempdir().unwrap();
     let token_file = dir.path().join("token");
     std::fs::write(&token_file, TOKEN).unwrap();
@@ -165,4 +181,54 @@ fn a_requested_screenshot_is_captured_once_and_posted_as_png() {
         "a new request after delivery"
     );
     assert_eq!(fake.lock().unwrap().screenshots.len(), 1);
+}
+
+/// The real kiosk, asked on its first heartbeat (5 s after start): it captures its window and the
+/// PNG reaches the server, the window's size, with the kiosk's token; the heartbeat names its groups.
+#[test]
+fn the_kiosk_captures_its_window_when_asked() {
+    let rt = runtime();
+    let (fake, address) = start_fake(&rt);
+    fake.lock().unwrap().requested = true;
+    let xvfb = common::Xvfb::start(640, 360);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[feed]\nsource = \"http://{address}\"\ncache_dir = \"{}\"\n[draw]\njournal_dir = \"{}\"\n[display]\ngroups = [\"lobby\", \"hall-a\"]\n",
+            dir.path().join("cache").display(),
+            dir.path().join("journal").display()
+        ),
+    )
+    .unwrap();
+    let mut kiosk = std::process::Command::new(env!("CARGO_BIN_EXE_venue-kiosk"))
+        .args(["--windowed", "--size", "640x360", "--config"])
+        .arg(&config)
+        .env("DISPLAY", &xvfb.display)
+        .env("WGPU_BACKEND", "vulkan")
+        .env("VENUE_KIOSK_TOKEN", TOKEN)
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let arrived = wait_for(Duration::from_secs(90), || !fake.lock().unwrap().screenshots.is_empty());
+    let _ = kiosk.kill();
+    let _ = kiosk.wait();
+    assert!(arrived, "no screenshot within 90 s");
+    let fake = fake.lock().unwrap();
+    let (_, content_type, authorization, png) = &fake.screenshots[0];
+    assert_eq!(content_type, "image/png");
+    assert_eq!(*authorization, format!("Bearer {TOKEN}"));
+    let shot = image::load_from_memory_with_format(png, image::ImageFormat::Png).unwrap().to_rgb8();
+    assert_eq!(shot.dimensions(), (640, 360));
+    let lit = shot
+        .pixels()
+        .filter(|p| p.0.iter().map(|c| u32::from(*c)).sum::<u32>() > 300)
+        .count();
+    assert!(lit > 100, "the screen's text and stars, not a blank frame: {lit} lit pixels");
+    let heartbeat = fake.last_heartbeat.as_ref().expect("a heartbeat");
+    assert_eq!(heartbeat["groups"], serde_json::json!(["lobby", "hall-a"]), "{heartbeat}");
+    assert_eq!(fake.screenshots.len(), 1, "one screenshot per request");
 }
