@@ -409,11 +409,15 @@ fn send_heartbeat(
 
 // ---- screenshots on request ----------------------------------------------------------------
 
-/// A capture the server asked for is being taken (until the frame comes back).
+/// A capture the server asked for is being taken: since when (until the frame comes back).
 #[derive(Resource, Default)]
 struct ScreenshotOnRequest {
-    capturing: bool,
+    capturing_since: Option<Instant>,
 }
+
+/// A capture whose frame never came back (a window that cannot be read) stops blocking the next
+/// request after this long.
+const CAPTURE_GIVE_UP: Duration = Duration::from_secs(30);
 
 /// When the outbox worker says the server asked for this screen: capture the window as it is (an
 /// emergency takeover included). The frame comes back to an observer a frame or two later; encoding
@@ -425,15 +429,15 @@ fn capture_on_request(
     mut state: ResMut<ScreenshotOnRequest>,
 ) {
     let Some(outbox) = outbox else { return };
-    if !outbox.0.screenshot_requested() || state.capturing {
+    if !outbox.0.screenshot_requested() || state.capturing_since.is_some_and(|t| t.elapsed() < CAPTURE_GIVE_UP) {
         return;
     }
-    state.capturing = true;
+    state.capturing_since = Some(Instant::now());
     let sender = outbox.0.screenshots();
     let kiosk_id = beats.kiosk_id.clone();
     commands.spawn(Screenshot::primary_window()).observe(
         move |mut captured: On<ScreenshotCaptured>, mut state: ResMut<ScreenshotOnRequest>| {
-            state.capturing = false;
+            state.capturing_since = None;
             // Taken, not cloned: the frame's pixels move to the encoder without a copy here.
             let image = std::mem::take(&mut captured.event_mut().image);
             let (sender, kiosk_id) = (sender.clone(), kiosk_id.clone());
