@@ -9,7 +9,9 @@
 //! - The screen on show survives a crash: it is saved beside the journals and a restart that did not
 //!   follow a deliberate quit comes back on it (the journals bring back the draw and the game).
 //! - Heartbeats: every few seconds, a screen with a kiosk token tells the event server its screen,
-//!   frame rate, memory, feed state and clock, for the organisers' view of every screen.
+//!   room and groups, frame rate, memory, feed state and clock, for the organisers' view of every
+//!   screen. When an organiser asks to see the screen, the answer says so: the window is captured,
+//!   encoded to PNG off the main thread and posted by the outbox worker.
 //! - `--status-file PATH`: a JSON snapshot once a second (screen, feed health, results waiting to be
 //!   posted, resident memory) for monitoring and for the fault soak.
 
@@ -18,9 +20,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
-use bevy::tasks::IoTaskPool;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy::tasks::{AsyncComputeTaskPool, IoTaskPool};
 use serde::{Deserialize, Serialize};
 
+use crate::feed::outbox::{MAX_SCREENSHOT_BYTES, ScreenshotUpload};
 use crate::feed::{Connection, FeedState, FeedStatus};
 use crate::screens::Screen;
 use venue_contract::wire::Heartbeat;
@@ -344,6 +348,7 @@ const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
 struct Heartbeats {
     kiosk_id: String,
     room: Option<String>,
+    groups: Vec<String>,
     /// When the last one went, and the frame count then (for the frame rate).
     last: Option<(Instant, u32)>,
 }
@@ -390,7 +395,7 @@ fn send_heartbeat(
         memory_mib: None,
         connection: connection_name(&feed.connection).into(),
         sent_at: chrono::Utc::now().fixed_offset(),
-        groups: Vec::new(),
+        groups: beats.groups.clone(),
     };
     // Memory is read off the main thread, as for the status file.
     let sender = outbox.0.heartbeats();
@@ -400,6 +405,72 @@ fn send_heartbeat(
             sender.send(heartbeat);
         })
         .detach();
+}
+
+// ---- screenshots on request ----------------------------------------------------------------
+
+/// A capture the server asked for is being taken: since when (until the frame comes back).
+#[derive(Resource, Default)]
+struct ScreenshotOnRequest {
+    capturing_since: Option<Instant>,
+}
+
+/// A capture whose frame never came back (a window that cannot be read) stops blocking the next
+/// request after this long.
+const CAPTURE_GIVE_UP: Duration = Duration::from_secs(30);
+
+/// When the outbox worker says the server asked for this screen: capture the window as it is (an
+/// emergency takeover included). The frame comes back to an observer a frame or two later; encoding
+/// the PNG runs on the compute pool, and the worker posts it. Nothing here blocks the frame.
+fn capture_on_request(
+    mut commands: Commands,
+    outbox: Option<Res<crate::feed::Outbox>>,
+    beats: Res<Heartbeats>,
+    mut state: ResMut<ScreenshotOnRequest>,
+) {
+    let Some(outbox) = outbox else { return };
+    if !outbox.0.screenshot_requested() || state.capturing_since.is_some_and(|t| t.elapsed() < CAPTURE_GIVE_UP) {
+        return;
+    }
+    state.capturing_since = Some(Instant::now());
+    let sender = outbox.0.screenshots();
+    let kiosk_id = beats.kiosk_id.clone();
+    commands.spawn(Screenshot::primary_window()).observe(
+        move |mut captured: On<ScreenshotCaptured>, mut state: ResMut<ScreenshotOnRequest>| {
+            state.capturing_since = None;
+            // Taken, not cloned: the frame's pixels move to the encoder without a copy here.
+            let image = std::mem::take(&mut captured.event_mut().image);
+            let (sender, kiosk_id) = (sender.clone(), kiosk_id.clone());
+            AsyncComputeTaskPool::get()
+                .spawn(async move {
+                    match encode_png(image, MAX_SCREENSHOT_BYTES) {
+                        Ok(png) => sender.send(ScreenshotUpload { kiosk_id, png }),
+                        Err(e) => tracing::warn!("cannot encode the screenshot: {e}"),
+                    }
+                })
+                .detach();
+        },
+    );
+}
+
+/// A captured frame as PNG (RGB: the alpha of an HDR target holds no opacity), halved in size
+/// until it is at most `max_bytes`.
+pub fn encode_png(image: Image, max_bytes: usize) -> Result<Vec<u8>, String> {
+    use image::ImageEncoder;
+    let mut rgb = image.try_into_dynamic().map_err(|e| e.to_string())?.to_rgb8();
+    loop {
+        let mut png = Vec::new();
+        image::codecs::png::PngEncoder::new(&mut png)
+            .write_image(rgb.as_raw(), rgb.width(), rgb.height(), image::ExtendedColorType::Rgb8)
+            .map_err(|e| e.to_string())?;
+        if png.len() <= max_bytes {
+            return Ok(png);
+        }
+        if rgb.width() < 64 || rgb.height() < 64 {
+            return Err(format!("{} bytes even at {}×{}", png.len(), rgb.width(), rgb.height()));
+        }
+        rgb = image::imageops::resize(&rgb, rgb.width() / 2, rgb.height() / 2, image::imageops::FilterType::Triangle);
+    }
 }
 
 // ---- plugin --------------------------------------------------------------------------------
@@ -417,9 +488,11 @@ pub fn plugin(app: &mut App) {
         .insert_resource(Heartbeats {
             kiosk_id: kiosk_id(config.display.monitor),
             room: config.schedule.room.clone(),
+            groups: config.display.groups.clone(),
             last: None,
         })
-        .add_systems(Last, (remember_screen, send_heartbeat));
+        .init_resource::<ScreenshotOnRequest>()
+        .add_systems(Last, (remember_screen, send_heartbeat, capture_on_request));
     if let Some(notifier) = Notifier::from_env() {
         info!(
             "systemd notify socket found; watchdog ping every {:?}",
@@ -502,6 +575,48 @@ mod tests {
         let mut buf = [0u8; 64];
         let n = server.recv(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"READY=1");
+    }
+
+    /// A frame as the renderer hands it over (BGRA, sRGB) comes out as a PNG of the same pixels,
+    /// and one over the size limit is shrunk until it fits.
+    #[test]
+    fn captured_frames_encode_to_png_within_the_limit() {
+        use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+        let (width, height) = (320u32, 200u32);
+        // Noise does not compress: a worst case for the size limit.
+        let mut seed = 7u32;
+        let pixels: Vec<u8> = (0..width * height)
+            .flat_map(|_| {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let [b, g, r, _] = seed.to_le_bytes();
+                [b, g, r, 255]
+            })
+            .collect();
+        let frame = || {
+            Image::new(
+                Extent3d {
+                    width,
+                    height,
+                    depth_or_array_layers: 1,
+                },
+                TextureDimension::D2,
+                pixels.clone(),
+                TextureFormat::Bgra8UnormSrgb,
+                bevy::asset::RenderAssetUsages::all(),
+            )
+        };
+        let png = encode_png(frame(), MAX_SCREENSHOT_BYTES).unwrap();
+        let decoded = image::load_from_memory_with_format(&png, image::ImageFormat::Png)
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(decoded.dimensions(), (width, height));
+        assert_eq!(decoded.get_pixel(0, 0).0, [pixels[2], pixels[1], pixels[0]], "BGRA became RGB");
+        let limit = png.len() / 3;
+        let smaller = encode_png(frame(), limit).unwrap();
+        assert!(smaller.len() <= limit, "{} > {limit}", smaller.len());
+        let shrunk = image::load_from_memory(&smaller).unwrap();
+        assert_eq!((shrunk.width(), shrunk.height()), (width / 2, height / 2));
+        assert!(encode_png(frame(), 10).is_err(), "no PNG is 10 bytes");
     }
 
     #[test]

@@ -685,3 +685,64 @@ fn schedule_renders_hostile_text_safely() {
         shot.texts
     );
 }
+
+/// An emergency message covers whatever screen is on show: a deep red field, the heading and the
+/// message in Korean and English, large. The screen underneath is still there (its overlay keeps
+/// ordinary messages for this screen only, and never the emergency as a banner).
+#[test]
+fn emergency_takes_over_the_schedule_and_the_draw() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed");
+    std::fs::create_dir_all(&feed).unwrap();
+    for file in ["event.json", "schedule.json", "draw.json", "game.json"] {
+        std::fs::write(feed.join(file), serde_json::to_vec(&sample(file)).unwrap()).unwrap();
+    }
+    let mut messages = sample("messages.json");
+    let list = messages["messages"].as_array_mut().unwrap();
+    list.push(serde_json::json!({
+        "id": "lobby-coffee", "text": "Lobby screens only: coffee is served here", "priority": "normal",
+        "starts": "2026-12-03T08:00:00+09:00", "expires": "2026-12-04T19:00:00+09:00", "groups": ["lobby"]
+    }));
+    list.push(serde_json::json!({
+        "id": "fire-3f",
+        "text": "3층 B홀에서 화재 경보가 울렸습니다. 직원의 안내에 따라 가까운 비상구로 침착하게 대피해 주십시오. \
+                 A fire alarm has sounded in Hall B (3F). Please leave calmly by the nearest exit.",
+        "priority": "urgent", "emergency": true,
+        "starts": "2026-12-03T10:20:00+09:00", "expires": "2026-12-03T11:00:00+09:00"
+    }));
+    std::fs::write(feed.join("messages.json"), serde_json::to_vec(&messages).unwrap()).unwrap();
+    let config = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[feed]\nsource = \"{}\"\ncache_dir = \"{}\"\n[draw]\njournal_dir = \"{}\"\n",
+            feed.display(),
+            dir.path().display(),
+            dir.path().join("journal").display()
+        ),
+    )
+    .unwrap();
+    for (name, mode) in [("emergency-schedule", "schedule"), ("emergency-draw", "draw")] {
+        let shot = render_at(
+            name,
+            (1920, 1080),
+            &["--config", config.to_str().unwrap(), "--mode", mode, "--now", RUNNING_TALKS],
+        );
+        assert!(shot.texts.contains("⚠ 긴급 안내 · EMERGENCY"), "{name}:\n{}", shot.texts);
+        // The message is laid out word by word (Korean lines break only between words).
+        let words: Vec<&str> = shot.texts.lines().collect();
+        for word in ["3층", "B홀에서", "울렸습니다.", "주십시오.", "calmly", "exit."] {
+            assert!(words.contains(&word), "{name}: missing the word {word:?}:\n{}", shot.texts);
+        }
+        assert!(!shot.texts.contains("⚠  3층"), "{name}: the emergency is not also a banner");
+        // The deep red field covers the screen; the heading band and the large text are white.
+        let field = count_near(&shot.img, [153, 5, 13], 12);
+        assert!(field > 1920 * 1080 * 6 / 10, "{name}: red field {field} pixels");
+        let white = count_near(&shot.img, [255, 255, 255], 24);
+        assert!(white > 150_000, "{name}: heading band and large white text, {white} pixels");
+        if mode == "schedule" {
+            assert!(shot.texts.contains("Wi-Fi: AuroraDevCon"), "{}", shot.texts);
+            assert!(!shot.texts.contains("Lobby screens only"), "aimed at the lobby group only");
+        }
+    }
+}

@@ -2,12 +2,14 @@
 //!
 //! - [`draw`]: the seeded draw engine, its journal and `verify-draw`, the stage desk, the reel motion;
 //! - [`game`]: the cube game's judge, session (phases, rounds, calibration), the cube net, its journal;
-//! - [`schedule`]: now/next per room, the camera tour over the rooms.
+//! - [`schedule`]: now/next per room, the camera tour over the rooms;
+//! - [`broadcast`]: which messages a screen shows, and the emergency that takes it over.
 //!
 //! Must never depend on Bevy, tokio, HTTP or anything that draws: rules take the time and the input
 //! as arguments and return decisions, so a screen, a test and a benchmark all drive them the same way.
 
 pub mod bench;
+pub mod broadcast;
 pub mod draw;
 pub mod game;
 pub mod schedule;

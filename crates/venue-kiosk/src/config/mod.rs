@@ -131,7 +131,15 @@ pub struct DisplayConfig {
     /// Which monitor the fullscreen window covers: `None` = the primary one, `Some(n)` = the n-th
     /// (0-based, in the order the system lists them). One process per output drives several screens.
     pub monitor: Option<usize>,
+    /// The screen groups this screen belongs to (e.g. `lobby`, `hall-a`): broadcasts aimed at a
+    /// group reach only its screens. Sent with every heartbeat.
+    pub groups: Vec<String>,
 }
+
+/// Most groups one screen may belong to (a message names at most as many, contract 1.1).
+pub const MAX_GROUPS: usize = 50;
+/// Longest group name, in characters (the server's limit for ids).
+pub const MAX_GROUP_CHARS: usize = 128;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -191,6 +199,7 @@ impl Default for DisplayConfig {
             height: 1080,
             hide_cursor_after_s: 3,
             monitor: None,
+            groups: Vec::new(),
         }
     }
 }
@@ -344,6 +353,7 @@ impl Config {
             return Err(err("schedule.room", "is empty; remove the key or give a room id or name".into()));
         }
         self.game.validate().map_err(|(key, problem)| err(&key, problem))?;
+        self.display.validate_groups().map_err(|(key, problem)| err(&key, problem))?;
         for (key, value) in [("display.width", self.display.width), ("display.height", self.display.height)] {
             if !(320..=16_384).contains(&value) {
                 return Err(err(key, format!("{value} is out of range; allowed 320..=16384 pixels")));
@@ -394,6 +404,35 @@ impl GameConfig {
                 *art = dir.join(trimmed).display().to_string();
             }
         }
+    }
+}
+
+impl DisplayConfig {
+    /// Group names are matched exactly against what organisers type in a message's `groups`, so
+    /// they are ids: no blanks, no spaces, no control characters, each once.
+    fn validate_groups(&self) -> Result<(), (String, String)> {
+        if self.groups.len() > MAX_GROUPS {
+            return Err((
+                "display.groups".into(),
+                format!("has {} groups; give at most {MAX_GROUPS}", self.groups.len()),
+            ));
+        }
+        for (i, group) in self.groups.iter().enumerate() {
+            let key = format!("display.groups[{i}]");
+            if group.is_empty() {
+                return Err((key, "is empty; give a group name such as \"lobby\"".into()));
+            }
+            if group.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err((key, format!("`{}` contains a space or a control character", group.escape_debug())));
+            }
+            if group.chars().count() > MAX_GROUP_CHARS {
+                return Err((key, format!("is longer than {MAX_GROUP_CHARS} characters")));
+            }
+            if self.groups[..i].contains(group) {
+                return Err((key, format!("`{group}` is listed twice")));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -523,6 +562,29 @@ mod tests {
         assert_eq!(err.key, "game.face_art", "a list, not a string");
         let err = Config::from_toml("[game]\nface_ar = []\n", "k.toml").unwrap_err();
         assert_eq!(err.key, "game.face_ar");
+    }
+
+    #[test]
+    fn groups_are_checked() {
+        let ok = Config::from_toml("[display]\ngroups = [\"lobby\", \"hall-a\"]\n", "k.toml").unwrap();
+        assert_eq!(ok.display.groups, ["lobby", "hall-a"]);
+        for (text, key, says) in [
+            ("groups = [\"lobby\", \"\"]", "display.groups[1]", "empty"),
+            ("groups = [\" \"]", "display.groups[0]", "space"),
+            ("groups = [\"hall a\"]", "display.groups[0]", "space"),
+            ("groups = [\"lobby\\n\"]", "display.groups[0]", "control"),
+            ("groups = [\"lobby\", \"lobby\"]", "display.groups[1]", "twice"),
+            ("groups = \"lobby\"", "display.groups", "sequence"),
+        ] {
+            let err = Config::from_toml(&format!("[display]\n{text}\n"), "k.toml").unwrap_err();
+            assert_eq!(err.key, key, "{text}");
+            assert!(err.problem.contains(says), "{text}: {}", err.problem);
+        }
+        let long = format!("[display]\ngroups = [\"{}\"]\n", "g".repeat(MAX_GROUP_CHARS + 1));
+        assert_eq!(Config::from_toml(&long, "k.toml").unwrap_err().key, "display.groups[0]");
+        let many: Vec<String> = (0..=MAX_GROUPS).map(|i| format!("\"g{i}\"")).collect();
+        let many = format!("[display]\ngroups = [{}]\n", many.join(", "));
+        assert_eq!(Config::from_toml(&many, "k.toml").unwrap_err().key, "display.groups");
     }
 
     #[test]

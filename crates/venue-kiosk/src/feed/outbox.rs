@@ -6,10 +6,14 @@
 //! The journals (draw, game) are the record; the outbox only reports what the server said, and the
 //! caller journals it. A post the server never answers stays unacknowledged in the journal and is
 //! sent again after a restart.
+//!
+//! The same worker sends the screen's heartbeats. When the server answers one with
+//! `{"screenshot_requested":true}` (an organiser asked to see this screen), the worker asks the app
+//! for a capture and posts the PNG it gets back to `POST /api/v1/kiosks/{kiosk_id}/screenshot`.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -125,9 +129,20 @@ pub struct ResultOutbox {
     posts: mpsc::UnboundedSender<ResultPost>,
     /// The latest heartbeat for the worker; one waiting at most (a newer one replaces it).
     heartbeats: tokio::sync::watch::Sender<Option<Heartbeat>>,
+    /// Captures the server asked for, encoded, on their way to the worker.
+    screenshots: mpsc::Sender<ScreenshotUpload>,
+    /// The worker's word that the server asked for a screenshot.
+    screenshot_requests: Receiver<()>,
     reports: Receiver<PostReport>,
     /// Keys handed to the worker and not yet answered: a post is queued once.
     in_flight: HashSet<String>,
+}
+
+/// The worker's ends of the screen's channels: heartbeats in, screenshot requests out, captures in.
+struct ScreenLink {
+    heartbeats: tokio::sync::watch::Receiver<Option<Heartbeat>>,
+    screenshot_requests: Sender<()>,
+    screenshots: mpsc::Receiver<ScreenshotUpload>,
 }
 
 impl ResultOutbox {
@@ -135,19 +150,38 @@ impl ResultOutbox {
         let (post_tx, post_rx) = mpsc::unbounded_channel();
         let (report_tx, report_rx) = crossbeam_channel::unbounded();
         let (heartbeat_tx, heartbeat_rx) = tokio::sync::watch::channel(None);
+        let (request_tx, request_rx) = crossbeam_channel::bounded(1);
+        let (screenshot_tx, screenshot_rx) = mpsc::channel(1);
+        let screen = ScreenLink {
+            heartbeats: heartbeat_rx,
+            screenshot_requests: request_tx,
+            screenshots: screenshot_rx,
+        };
         std::thread::Builder::new()
             .name("result-outbox".into())
             .spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                Ok(runtime) => runtime.block_on(run(config, post_rx, report_tx, heartbeat_rx)),
+                Ok(runtime) => runtime.block_on(run(config, post_rx, report_tx, screen)),
                 Err(e) => tracing::error!("result outbox cannot start its runtime: {e}"),
             })
             .expect("spawn result outbox thread");
         ResultOutbox {
             posts: post_tx,
             heartbeats: heartbeat_tx,
+            screenshots: screenshot_tx,
+            screenshot_requests: request_rx,
             reports: report_rx,
             in_flight: HashSet::new(),
         }
+    }
+
+    /// Whether the server asked for a screenshot of this screen since the last call. Never blocks.
+    pub fn screenshot_requested(&self) -> bool {
+        self.screenshot_requests.try_iter().count() > 0
+    }
+
+    /// Where an encoded capture goes (to the worker, which posts it); cheap to clone into a task.
+    pub fn screenshots(&self) -> ScreenshotSender {
+        ScreenshotSender(self.screenshots.clone())
     }
 
     /// Queue a post unless the same key is already on its way. Never blocks.
@@ -186,12 +220,90 @@ impl HeartbeatSender {
     }
 }
 
-async fn run(
-    config: OutboxConfig,
-    mut posts: mpsc::UnboundedReceiver<ResultPost>,
-    reports: Sender<PostReport>,
-    heartbeats: tokio::sync::watch::Receiver<Option<Heartbeat>>,
-) {
+/// Largest screenshot the server takes (contract 1.1); bigger captures are shrunk before posting.
+pub const MAX_SCREENSHOT_BYTES: usize = 8 * 1024 * 1024;
+
+/// A capture of this screen, PNG-encoded off the main thread, for the organisers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenshotUpload {
+    pub kiosk_id: String,
+    pub png: Vec<u8>,
+}
+
+/// Hands the worker an encoded capture; one waits at most (a request is answered once). Never blocks.
+#[derive(Clone)]
+pub struct ScreenshotSender(mpsc::Sender<ScreenshotUpload>);
+
+impl ScreenshotSender {
+    pub fn send(&self, upload: ScreenshotUpload) {
+        if self.0.try_send(upload).is_err() {
+            tracing::debug!("a screenshot is already waiting to be posted; this one is dropped");
+        }
+    }
+}
+
+/// What the server said to a heartbeat (contract 1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeartbeatAnswer {
+    /// `204`, or `200` with a body: taken; an organiser may have asked to see this screen.
+    Taken { screenshot_requested: bool },
+    /// `404`: a contract 1.0 server, which takes no heartbeats.
+    NotSupported,
+    /// Any other status (logged; the next heartbeat is seconds away).
+    Failed { status: u16 },
+}
+
+/// The `200` body of a heartbeat answer. Unknown fields are a newer 1.x server's: ignored.
+#[derive(Debug, serde::Deserialize)]
+struct HeartbeatReply {
+    version: u32,
+    #[serde(default)]
+    screenshot_requested: bool,
+}
+
+/// Reads the server's answer to a heartbeat (pure). An old server answers `204` with no body; a body
+/// that cannot be read, or of another major version, asks for nothing.
+pub fn read_heartbeat_answer(status: u16, body: &[u8]) -> HeartbeatAnswer {
+    match status {
+        200..=299 => {
+            let reply = serde_json::from_slice::<HeartbeatReply>(body).ok();
+            HeartbeatAnswer::Taken {
+                screenshot_requested: reply.is_some_and(|r| r.version == venue_contract::wire::CONTRACT_VERSION && r.screenshot_requested),
+            }
+        }
+        404 => HeartbeatAnswer::NotSupported,
+        status => HeartbeatAnswer::Failed { status },
+    }
+}
+
+/// How long a screenshot request being answered (capture, encode, post) holds off the same request
+/// repeated by the next heartbeats, and how long after a failed post the next try waits.
+pub const SCREENSHOT_HOLD: Duration = Duration::from_secs(30);
+
+/// One screenshot per request: the server repeats `screenshot_requested` on every heartbeat until the
+/// screenshot arrives, and a capture takes a moment.
+#[derive(Debug, Default)]
+pub struct ScreenshotGate {
+    asked_at: Option<Instant>,
+}
+
+impl ScreenshotGate {
+    /// The server asks: should the app capture now? Not while an answer is on its way.
+    pub fn ask(&mut self, now: Instant) -> bool {
+        if self.asked_at.is_some_and(|at| now.saturating_duration_since(at) < SCREENSHOT_HOLD) {
+            return false;
+        }
+        self.asked_at = Some(now);
+        true
+    }
+
+    /// The screenshot was delivered: the next request is a new one.
+    pub fn delivered(&mut self) {
+        self.asked_at = None;
+    }
+}
+
+async fn run(config: OutboxConfig, mut posts: mpsc::UnboundedReceiver<ResultPost>, reports: Sender<PostReport>, screen: ScreenLink) {
     let token = match read_token(&config).await {
         Ok(token) => token,
         Err(e) => {
@@ -213,7 +325,7 @@ async fn run(
             return;
         }
     };
-    tokio::spawn(send_heartbeats(client.clone(), config.base.clone(), token.clone(), heartbeats));
+    tokio::spawn(send_heartbeats(client.clone(), config.base.clone(), token.clone(), screen));
     while let Some(post) = posts.recv().await {
         let delivery = Delivery {
             client: client.clone(),
@@ -227,37 +339,113 @@ async fn run(
 
 /// Posts each new heartbeat once, with the kiosk's token (a screen without one sends none). A server
 /// without heartbeats (`404`, contract 1.0) is asked no more; other failures are only logged at debug
-/// level: the next heartbeat is seconds away.
-async fn send_heartbeats(
-    client: reqwest::Client,
-    base: Url,
-    token: Option<String>,
-    mut heartbeats: tokio::sync::watch::Receiver<Option<Heartbeat>>,
-) {
+/// level: the next heartbeat is seconds away. An answer asking for a screenshot is passed on to the
+/// app once, and the capture that comes back is posted.
+async fn send_heartbeats(client: reqwest::Client, base: Url, token: Option<String>, mut screen: ScreenLink) {
     let Ok(url) = base.join("api/v1/kiosks/heartbeat") else { return };
     let Some(token) = token else {
         tracing::info!("no kiosk token: this screen sends no heartbeats");
         return;
     };
-    while heartbeats.changed().await.is_ok() {
-        let Some(body) = heartbeats.borrow_and_update().as_ref().and_then(|h| serde_json::to_vec(h).ok()) else {
-            continue;
-        };
-        let request = client
-            .post(url.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .header(AUTHORIZATION, format!("Bearer {token}"))
-            .body(body);
-        match request.send().await.map(|r| r.status().as_u16()) {
-            Ok(204 | 200) => {}
-            Ok(404) => {
-                tracing::info!("the event server takes no heartbeats (contract 1.0); not sending them");
-                return;
+    let mut gate = ScreenshotGate::default();
+    loop {
+        tokio::select! {
+            changed = screen.heartbeats.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let Some(body) = screen.heartbeats.borrow_and_update().as_ref().and_then(|h| serde_json::to_vec(h).ok()) else {
+                    continue;
+                };
+                let request = client
+                    .post(url.clone())
+                    .header(CONTENT_TYPE, "application/json")
+                    .header(AUTHORIZATION, format!("Bearer {token}"))
+                    .body(body);
+                let answer = match request.send().await {
+                    Ok(response) => {
+                        let status = response.status().as_u16();
+                        // The answer is a few bytes; a huge one is cut, and then reads as no request.
+                        let body = read_capped(response, 64 * 1024).await.unwrap_or_default();
+                        read_heartbeat_answer(status, &body)
+                    }
+                    Err(e) => {
+                        tracing::debug!("heartbeat not delivered: {e}");
+                        continue;
+                    }
+                };
+                match answer {
+                    HeartbeatAnswer::Taken { screenshot_requested: true } if gate.ask(Instant::now()) => {
+                        tracing::info!("an organiser asked to see this screen: capturing it");
+                        let _ = screen.screenshot_requests.try_send(());
+                    }
+                    HeartbeatAnswer::Taken { .. } => {}
+                    HeartbeatAnswer::NotSupported => {
+                        tracing::info!("the event server takes no heartbeats (contract 1.0); not sending them");
+                        return;
+                    }
+                    HeartbeatAnswer::Failed { status } => tracing::debug!("heartbeat answered HTTP {status}"),
+                }
             }
-            Ok(status) => tracing::debug!("heartbeat answered HTTP {status}"),
-            Err(e) => tracing::debug!("heartbeat not delivered: {e}"),
+            Some(upload) = screen.screenshots.recv() => {
+                if post_screenshot(&client, &base, &token, upload).await {
+                    gate.delivered();
+                }
+            }
         }
     }
+}
+
+/// Posts one capture (`image/png`, at most [`MAX_SCREENSHOT_BYTES`]) once; whether the server took it.
+/// A failure is not retried here: the server asks again, and the gate lets it after a while.
+async fn post_screenshot(client: &reqwest::Client, base: &Url, token: &str, upload: ScreenshotUpload) -> bool {
+    if upload.png.len() > MAX_SCREENSHOT_BYTES {
+        tracing::warn!("screenshot of {} bytes is over the server's limit; not sent", upload.png.len());
+        return false;
+    }
+    let mut url = base.clone();
+    let Ok(mut segments) = url.path_segments_mut() else { return false };
+    segments
+        .pop_if_empty()
+        .extend(["api", "v1", "kiosks", upload.kiosk_id.as_str(), "screenshot"]);
+    drop(segments);
+    let bytes = upload.png.len();
+    let request = client
+        .post(url)
+        .header(CONTENT_TYPE, "image/png")
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .body(upload.png);
+    match request.send().await {
+        Ok(response) if response.status().is_success() => {
+            tracing::info!("screenshot delivered ({bytes} bytes)");
+            true
+        }
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let body = read_capped(response, 4096).await.unwrap_or_default();
+            let reason = serde_json::from_slice::<venue_contract::wire::ApiError>(&body)
+                .map(|e| format!(": {}: {}", e.error, e.message))
+                .unwrap_or_default();
+            tracing::warn!("the event server refused the screenshot: HTTP {status}{reason}");
+            false
+        }
+        Err(e) => {
+            tracing::warn!("screenshot not delivered: {e}");
+            false
+        }
+    }
+}
+
+/// A response body, at most `max` bytes of it (the rest is not buffered).
+async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+        if body.len() + chunk.len() > max {
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Posts a broadcast message to the event server (`POST /api/v1/admin/messages`) once, from the
@@ -500,6 +688,72 @@ mod tests {
         for status in [400, 404, 413] {
             assert!(matches!(judge_answer(status, b"nope"), Verdict::Done(PostOutcome::Rejected { .. })));
         }
+    }
+
+    #[test]
+    fn heartbeat_answers_old_and_new() {
+        // A 1.0/1.1 server with nothing to ask: 204, no body.
+        assert_eq!(
+            read_heartbeat_answer(204, b""),
+            HeartbeatAnswer::Taken {
+                screenshot_requested: false
+            }
+        );
+        let asked = br#"{"version":1,"screenshot_requested":true}"#;
+        assert_eq!(
+            read_heartbeat_answer(200, asked),
+            HeartbeatAnswer::Taken {
+                screenshot_requested: true
+            }
+        );
+        for body in [
+            &br#"{"version":1,"screenshot_requested":false}"#[..],
+            br#"{"version":1}"#,
+            br#"{"version":2,"screenshot_requested":true}"#,
+            br#"{"screenshot_requested":true}"#,
+            b"",
+            b"<html>ok</html>",
+            br#"{"version":1,"screenshot_requested":"yes"}"#,
+        ] {
+            assert_eq!(
+                read_heartbeat_answer(200, body),
+                HeartbeatAnswer::Taken {
+                    screenshot_requested: false
+                },
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // A newer 1.x server may add fields.
+        let newer = br#"{"version":1,"screenshot_requested":true,"note":"from the help desk"}"#;
+        assert_eq!(
+            read_heartbeat_answer(200, newer),
+            HeartbeatAnswer::Taken {
+                screenshot_requested: true
+            }
+        );
+        assert_eq!(read_heartbeat_answer(404, b""), HeartbeatAnswer::NotSupported);
+        assert_eq!(read_heartbeat_answer(401, b"{}"), HeartbeatAnswer::Failed { status: 401 });
+        assert_eq!(read_heartbeat_answer(503, b""), HeartbeatAnswer::Failed { status: 503 });
+    }
+
+    #[test]
+    fn one_screenshot_per_request() {
+        let mut gate = ScreenshotGate::default();
+        let t0 = Instant::now();
+        assert!(gate.ask(t0), "the first request captures");
+        assert!(
+            !gate.ask(t0 + Duration::from_secs(5)),
+            "the next heartbeat repeats it while the answer is on its way"
+        );
+        gate.delivered();
+        assert!(
+            gate.ask(t0 + Duration::from_secs(10)),
+            "after delivery a new request captures again"
+        );
+        // A capture that never came back (or a refused post) is tried again after the hold.
+        assert!(!gate.ask(t0 + Duration::from_secs(10) + SCREENSHOT_HOLD - Duration::from_millis(1)));
+        assert!(gate.ask(t0 + Duration::from_secs(10) + SCREENSHOT_HOLD));
     }
 
     #[test]

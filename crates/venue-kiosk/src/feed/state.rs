@@ -74,6 +74,21 @@ impl FeedState {
             .find_map(|e| e.rooms.iter().find(|r| r.id == id))
     }
 
+    /// A room named by a person (a config, a command line): its id, else its name or short name,
+    /// ignoring case.
+    pub fn find_room(&self, wanted: &str) -> Option<&Room> {
+        let wanted = wanted.trim();
+        let rooms = || {
+            [self.event.as_deref(), self.schedule_event.as_deref()]
+                .into_iter()
+                .flatten()
+                .flat_map(|e| e.rooms.iter())
+        };
+        rooms().find(|r| r.id == wanted).or_else(|| {
+            rooms().find(|r| r.name.eq_ignore_ascii_case(wanted) || r.short_name.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(wanted)))
+        })
+    }
+
     /// Tracks of the event, or of the imported schedule when the event has none.
     pub fn tracks(&self) -> &[Track] {
         match (self.event.as_deref(), self.schedule_event.as_deref()) {

@@ -1,10 +1,12 @@
 //! What every screen uses: the display and window, the venue clock, images and photo sources, where
-//! data lives on disk, fonts and theme, the shared starfield, panics and the allocation counter. Nothing here knows a screen.
+//! data lives on disk, fonts and theme, the shared starfield, the emergency takeover over every screen,
+//! panics and the allocation counter. Nothing here knows a screen.
 
 pub mod alloc_count;
 pub mod background;
 pub mod clock;
 pub mod display;
+pub mod emergency;
 pub mod images;
 pub mod panic;
 pub mod starfield;
@@ -15,5 +17,5 @@ use bevy::prelude::*;
 
 /// The shell's plugins, in the order they must be added.
 pub fn plugin(app: &mut App) {
-    app.add_plugins((ui::plugin, images::plugin, display::plugin, starfield::plugin));
+    app.add_plugins((ui::plugin, images::plugin, display::plugin, starfield::plugin, emergency::plugin));
 }

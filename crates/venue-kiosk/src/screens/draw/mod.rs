@@ -21,6 +21,7 @@ use bevy::tasks::Task;
 use crate::config::Config;
 use crate::frame::AppSystems;
 use crate::screens::{Moment, Screen};
+use crate::shell::emergency::screen_uncovered;
 use venue_contract::wire::DrawData;
 use venue_rules::draw::desk::{Desk, Stage};
 use venue_rules::draw::engine;
@@ -92,8 +93,10 @@ pub fn plugin(app: &mut App) {
                 )
                     .chain()
                     .in_set(AppSystems::Ingest),
+                // Nothing is drawn hidden under an emergency takeover; a roll under way still ends and is journaled.
                 input::operator_keys
                     .run_if(in_state(Screen::LuckyDraw))
+                    .run_if(screen_uncovered)
                     .in_set(AppSystems::RecordInput),
                 // The roll ends on time and results are posted on any screen.
                 (input::advance_roll, records::post_results).chain().in_set(AppSystems::Tick),

@@ -21,6 +21,7 @@ use chrono::Utc;
 
 use crate::frame::AppSystems;
 use crate::screens::{Moment, Screen};
+use crate::shell::emergency::{Emergency, screen_uncovered};
 use venue_rules::game::journal::{GameEntry, GameJournal, GameRecord, RoundScore};
 use venue_rules::game::judge;
 use venue_rules::game::session::{GameSession, RoundResult};
@@ -117,7 +118,8 @@ pub fn logic_plugin(app: &mut App) {
             PreUpdate,
             input::stamp_presses
                 .after(bevy::input::InputSystems)
-                .run_if(in_state(Screen::CubeGame)),
+                .run_if(in_state(Screen::CubeGame))
+                .run_if(screen_uncovered),
         )
         .add_systems(
             Update,
@@ -125,10 +127,15 @@ pub fn logic_plugin(app: &mut App) {
                 (results::open_journal, results::finish_open, results::receive_answers)
                     .chain()
                     .in_set(AppSystems::Ingest),
+                // Nothing starts or advances hidden under an emergency takeover.
                 input::operator_keys
                     .run_if(in_state(Screen::CubeGame))
+                    .run_if(screen_uncovered)
                     .in_set(AppSystems::RecordInput),
                 (
+                    play::pause_under_takeover
+                        .run_if(in_state(Screen::CubeGame))
+                        .run_if(in_state(Emergency::TakingOver)),
                     play::tick.run_if(in_state(Screen::CubeGame)),
                     play::live_outcomes,
                     results::post_journaled,

@@ -25,6 +25,17 @@ pub(super) fn tick(game: Option<ResMut<Game>>, clock: GameClock, mut recorder: R
     }
 }
 
+/// Under an emergency takeover nobody sees the pieces: a round in play (or one whose countdown ends
+/// under it) is frozen, every offset kept, instead of running out in misses. The operator resumes it
+/// with F8 once the hall is ready again.
+pub(super) fn pause_under_takeover(game: Option<ResMut<Game>>, clock: GameClock) {
+    let Some(mut game) = game else { return };
+    if matches!(game.session.phase, Phase::Playing { .. }) {
+        game.session.toggle_pause(clock.now_ms());
+        info!("emergency takeover: the round in play is paused (F8 resumes it)");
+    }
+}
+
 /// Judge the round in play for [`LiveOutcomes`], only when its presses (or the round) changed.
 pub fn live_outcomes(game: Option<Res<Game>>, mut live: ResMut<LiveOutcomes>) {
     let in_round = game.as_deref().and_then(|g| match g.session.phase {

@@ -10,12 +10,13 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::{OverlayCost, OverlayKey, ScheduleRoot, scene};
-use crate::config::Config;
 use crate::feed::FeedState;
 use crate::screens::Screen;
 use crate::shell::clock::VenueClock;
+use crate::shell::emergency::ScreenPlace;
 use crate::shell::ui::{UiFonts, ellipsize, hex_color, theme};
 use venue_contract::wire::{EventInfo, Message, Priority, Schedule, Session};
+use venue_rules::broadcast;
 use venue_rules::schedule::now_next;
 
 pub(super) fn spawn_root(mut commands: Commands) {
@@ -44,21 +45,13 @@ pub(super) fn scale_ui_to_window(window: Query<&Window, (With<PrimaryWindow>, Ch
     }
 }
 
-/// Active messages at `now`, with urgent ones first.
-pub fn active_messages(messages: Option<&venue_contract::wire::Messages>, now: DateTime<Utc>) -> impl Iterator<Item = &Message> {
-    messages
-        .into_iter()
-        .flat_map(|m| m.messages.iter())
-        .filter(move |m| m.starts.with_timezone(&Utc) <= now && now < m.expires.with_timezone(&Utc))
-}
-
 /// Everything the overlay is built from.
 #[derive(SystemParam)]
 pub(crate) struct OverlaySource<'w, 's> {
     feed: Res<'w, FeedState>,
     clock: Res<'w, VenueClock>,
-    config: Res<'w, Config>,
     fonts: Res<'w, UiFonts>,
+    place: Res<'w, ScreenPlace>,
     tour: Res<'w, scene::Tour>,
     window: Query<'w, 's, &'static Window, With<PrimaryWindow>>,
 }
@@ -84,16 +77,17 @@ pub(crate) fn rebuild_overlay(
     let OverlaySource {
         feed,
         clock,
-        config,
         fonts,
+        place,
         tour,
         window,
     } = source;
     let Ok(root) = root.single() else { return };
     let now = clock.now();
     // Which messages are showing, hashed without allocating, so start/expiry redraws on time.
+    let here = place.audience(&feed);
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for m in active_messages(feed.messages.as_deref(), now) {
+    for m in broadcast::banners(messages_of(&feed), now, here) {
         m.id.hash(&mut hasher);
     }
     let portrait = window.single().is_ok_and(|w| w.height() > w.width());
@@ -112,21 +106,25 @@ pub(crate) fn rebuild_overlay(
     }
     *built = Some(key);
     commands.entity(root).despawn_children();
-    let room = config.schedule.room.as_deref();
     commands
         .entity(root)
-        .with_children(|ui| build_overlay(ui, &feed, now, &fonts, tour.0.focus, room, portrait));
+        .with_children(|ui| build_overlay(ui, &feed, now, &place, &fonts, tour.0.focus, portrait));
     cost.rebuilds += 1;
     cost.total += started.elapsed();
+}
+
+/// The feed's messages, or none before they arrive.
+fn messages_of(feed: &FeedState) -> &[Message] {
+    feed.messages.as_deref().map_or(&[], |m| &m.messages)
 }
 
 fn build_overlay(
     ui: &mut ChildSpawnerCommands,
     feed: &FeedState,
     now: DateTime<Utc>,
+    place: &ScreenPlace,
     fonts: &UiFonts,
     focus: usize,
-    room: Option<&str>,
     portrait: bool,
 ) {
     let Some(event) = feed.event.as_deref() else {
@@ -142,7 +140,8 @@ fn build_overlay(
     let tz = &view.tz;
     header(ui, event, now, tz, fonts, portrait);
 
-    let active: Vec<&Message> = active_messages(feed.messages.as_deref(), now).collect();
+    // Emergencies are not banners: the shell's takeover covers the whole screen with them.
+    let active: Vec<&Message> = broadcast::banners(messages_of(feed), now, place.audience(feed)).collect();
     for m in active.iter().filter(|m| m.priority == Priority::Urgent) {
         ui.spawn((
             Name::new("Urgent banner"),
@@ -172,7 +171,7 @@ fn build_overlay(
         ..default()
     })
     .with_children(|main| {
-        if let Some(room) = room.and_then(|r| find_room(event, r)) {
+        if let Some(room) = place.room().and_then(|r| feed.find_room(r)) {
             room_mode(main, &view, schedule, event, room);
             return;
         }
@@ -236,16 +235,6 @@ fn header(ui: &mut ChildSpawnerCommands, event: &EventInfo, now: DateTime<Utc>, 
         });
         row.spawn((Text::new(local.format("%H:%M").to_string()), fonts.bold(104.0, theme::TEXT)));
     });
-}
-
-fn find_room<'a>(event: &'a EventInfo, wanted: &str) -> Option<&'a venue_contract::wire::Room> {
-    let w = wanted.trim();
-    event.rooms.iter().find(|r| r.id == w).or_else(|| {
-        event
-            .rooms
-            .iter()
-            .find(|r| r.name.eq_ignore_ascii_case(w) || r.short_name.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(w)))
-    })
 }
 
 fn track_color(feed: &FeedState, session: &Session) -> Color {
@@ -635,7 +624,8 @@ mod tests {
     fn idle_frames_allocate_nothing_in_overlay_and_camera() {
         let mut app = App::new();
         app.add_plugins((MinimalPlugins, bevy::state::app::StatesPlugin))
-            .insert_resource(Config::default())
+            .insert_resource(crate::config::Config::default())
+            .insert_resource(ScreenPlace::default())
             .insert_resource(VenueClock::starting_at(
                 DateTime::parse_from_rfc3339("2026-12-03T10:30:05+09:00").unwrap(),
             ))
