@@ -1,5 +1,6 @@
 //! Every pure rule and state machine of the venue, with their tests and the engine benchmarks:
 //!
+//! - [`attend`]: how attendees earn draw tickets, and how names are masked;
 //! - [`draw`]: the seeded draw engine, its journal and `verify-draw`, the stage desk, the reel motion;
 //! - [`game`]: the cube game's judge, session (phases, rounds, calibration), the cube net, its journal;
 //! - [`schedule`]: now/next per room, the camera tour over the rooms;
@@ -8,6 +9,7 @@
 //! Must never depend on Bevy, tokio, HTTP or anything that draws: rules take the time and the input
 //! as arguments and return decisions, so a screen, a test and a benchmark all drive them the same way.
 
+pub mod attend;
 pub mod bench;
 pub mod broadcast;
 pub mod draw;

@@ -155,7 +155,7 @@ pub fn check_id(what: &str, id: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn check_text(what: &str, text: &str, max: usize) -> Result<(), Failure> {
+pub fn check_text(what: &str, text: &str, max: usize) -> Result<(), Failure> {
     if text.trim().is_empty() {
         return Err(bad(format!("{what} must not be empty")));
     }

@@ -4,6 +4,7 @@
 //! Depends on `venue-contract` for everything on the wire and never on Bevy or anything that draws:
 //! `cargo test -p venue-server` builds no Bevy crate (CI checks it with `cargo tree`).
 
+pub mod attendees;
 pub mod auth;
 pub mod bench;
 pub mod console;
@@ -56,6 +57,9 @@ pub struct ServeArgs {
     /// Mark console cookies Secure although this server speaks plain HTTP: a reverse proxy serves it over HTTPS.
     #[arg(long)]
     pub behind_https_proxy: bool,
+    /// The key that seals attendees' personal data (created, mode 0600, when missing; every instance needs the same) [default: next to the SQLite file, else DATA_DIR/venue-kiosk/attendee.key]
+    #[arg(long, value_name = "PATH")]
+    pub attendee_key: Option<PathBuf>,
 }
 
 /// The certificate chain and key `serve` speaks HTTPS with.
@@ -108,6 +112,8 @@ pub struct AppState {
     pub closing: tokio::sync::watch::Receiver<bool>,
     /// Console cookies carry `Secure` (served over TLS).
     pub secure_cookies: bool,
+    /// Seals attendees' personal data; `None` when the server has no key (attendee imports are refused).
+    pub keys: Option<Arc<attendees::AttendeeKeys>>,
 }
 
 /// Everything [`spawn`] needs.
@@ -126,6 +132,8 @@ pub struct ServerConfig {
     pub tls: Option<TlsFiles>,
     /// Console cookies carry `Secure` (always under `tls`).
     pub secure_cookies: bool,
+    /// The attendee key file; `None`: next to an SQLite file, none on PostgreSQL.
+    pub attendee_key: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -140,6 +148,7 @@ impl ServerConfig {
             cors_origins: Vec::new(),
             tls: None,
             secure_cookies: false,
+            attendee_key: None,
         }
     }
 }
@@ -195,7 +204,25 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
         }
         None => None,
     };
+    let key_path = config
+        .attendee_key
+        .clone()
+        .or_else(|| db::sqlite_file(&config.db_url).map(|file| attendee_key_beside(&file)));
+    let keys = match &key_path {
+        Some(path) => Some(Arc::new(attendees::AttendeeKeys::load_or_create(path)?)),
+        None => None,
+    };
     let store = Arc::new(Store::connect(&config.db_url).await?);
+    if let Some(keys) = &keys {
+        match store.setting(attendees::KEY_CHECK_SETTING).await? {
+            Some(check) if !keys.matches(&check) => anyhow::bail!(
+                "the attendee key {} is not the key this database's attendees were sealed with; use that key file",
+                key_path.as_deref().unwrap_or(std::path::Path::new("?")).display()
+            ),
+            Some(_) => {}
+            None => store.set_setting(attendees::KEY_CHECK_SETTING, Some(&keys.key_check())).await?,
+        }
+    }
     let generated_token = auth::ensure_admin_token(&store, config.admin_token.as_deref(), config.rotate_token).await?;
     if config.seed_sample && store.seed_sample_if_empty().await? {
         tracing::info!("the empty database was filled with the embedded sample event");
@@ -210,6 +237,7 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
             store: store.clone(),
             closing,
             secure_cookies: config.secure_cookies || tls.is_some(),
+            keys,
         },
         cors_origins,
     );
@@ -272,6 +300,13 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
         shutdown,
         task,
     })
+}
+
+/// `venue.sqlite` → `venue.sqlite.attendee.key`, in the same directory.
+fn attendee_key_beside(db_file: &std::path::Path) -> PathBuf {
+    let mut name = db_file.file_name().unwrap_or_default().to_os_string();
+    name.push(".attendee.key");
+    db_file.with_file_name(name)
 }
 
 /// Log to stderr (stdout is kept for the token and reports); `RUST_LOG` overrides the level.
@@ -342,6 +377,13 @@ pub fn run_serve(args: &ServeArgs) -> anyhow::Result<()> {
                 .zip(args.tls_key.clone())
                 .map(|(cert, key)| TlsFiles { cert, key }),
             secure_cookies: args.behind_https_proxy,
+            attendee_key: match &args.attendee_key {
+                Some(path) => Some(path.clone()),
+                None => match db::sqlite_file(&db_url) {
+                    Some(file) => Some(attendee_key_beside(&file)),
+                    None => Some(db::default_sqlite_path()?.with_file_name("attendee.key")),
+                },
+            },
         })
         .await?;
         let base = server.base_url();

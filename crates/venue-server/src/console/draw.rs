@@ -183,7 +183,7 @@ fn prize_from_upload(upload: &Upload, image_url: Option<String>) -> Result<Prize
 
 /// An id from a name: ASCII letters and digits kept, the rest joined by `-`; a random one for names
 /// with none (a Korean name).
-fn slug(name: &str) -> String {
+pub(super) fn slug(name: &str) -> String {
     let mut slug = String::new();
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {

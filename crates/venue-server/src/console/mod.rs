@@ -7,10 +7,12 @@
 //! the JSON API, so the console can do nothing the API would refuse.
 
 mod access;
+mod attendees;
 mod broadcast;
 mod draw;
 mod form;
 mod game;
+mod handbook;
 mod schedule;
 mod screens;
 pub mod session;
@@ -40,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .merge(draw::routes())
         .merge(game::routes())
         .merge(access::routes())
+        .merge(attendees::routes())
+        .merge(handbook::routes())
         .route(
             "/console/{*rest}",
             get(|| async { view::not_found() }).post(|| async { view::not_found() }),

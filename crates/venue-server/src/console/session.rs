@@ -34,6 +34,8 @@ pub const LINK_S: i64 = 15 * 60;
 pub struct Signed {
     pub id_hash: String,
     pub csrf: String,
+    /// `admin` (the console) or `staff` (check-ins only).
+    pub scope: Scope,
 }
 
 pub fn routes() -> Router<AppState> {
@@ -78,20 +80,61 @@ pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Option<S
         return Ok(None);
     };
     let id_hash = token_hash(id);
-    Ok(state
-        .store
-        .console_session_csrf(&id_hash)
-        .await?
-        .map(|csrf| Signed { id_hash, csrf }))
+    Ok(state.store.console_session(&id_hash).await?.and_then(|(csrf, scope)| {
+        Some(Signed {
+            id_hash,
+            csrf,
+            scope: Scope::parse(&scope)?,
+        })
+    }))
 }
 
-/// For a page: the session, or a trip to the sign-in page.
+/// For a console page: an admin session, or a trip to the sign-in page.
 pub async fn require_page(state: &AppState, headers: &HeaderMap) -> Result<Signed, Response> {
     match signed_in(state, headers).await {
-        Ok(Some(signed)) => Ok(signed),
+        Ok(Some(signed)) if signed.scope == Scope::Admin => Ok(signed),
+        Ok(Some(_)) => Err(view::message_page(
+            StatusCode::FORBIDDEN,
+            "Staff sign-in",
+            "This browser is signed in with a staff token: it checks attendees in; the console needs an admin token.",
+            "/staff",
+        )),
         Ok(None) => Err(Redirect::to("/console/sign-in").into_response()),
         Err(failure) => Err(failure_page(&failure)),
     }
+}
+
+/// For a staff page: a staff (or admin) session, or a trip to the staff sign-in page.
+pub async fn require_staff(state: &AppState, headers: &HeaderMap) -> Result<Signed, Response> {
+    match signed_in(state, headers).await {
+        Ok(Some(signed)) => Ok(signed),
+        Ok(None) => Err(Redirect::to("/staff/sign-in").into_response()),
+        Err(failure) => Err(failure_page(&failure)),
+    }
+}
+
+/// For a staff form post: the session, its form token and the same origin.
+pub async fn require_staff_form(state: &AppState, headers: &HeaderMap, csrf: Option<&str>) -> Result<Signed, Response> {
+    let signed = require_staff(state, headers).await?;
+    if !form_token_ok(headers, csrf, &signed) {
+        return Err(refused_form());
+    }
+    Ok(signed)
+}
+
+/// Does this post carry the session's form token and come from this site?
+fn form_token_ok(headers: &HeaderMap, csrf: Option<&str>, signed: &Signed) -> bool {
+    same_origin(headers) && csrf.is_some_and(|csrf| same_text(csrf, &signed.csrf))
+}
+
+fn refused_form() -> Response {
+    tracing::warn!("form refused: missing or wrong form token, or posted from another site");
+    view::message_page(
+        StatusCode::FORBIDDEN,
+        "This form was refused",
+        "It did not carry this page's form token (or came from another site). Reload the page and try again.",
+        "/console",
+    )
 }
 
 /// Did this POST come from a page of this console? `Sec-Fetch-Site` where the browser sends it,
@@ -111,14 +154,8 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
 /// For a form post: the session, the form token it must carry, and its origin.
 pub async fn require_form(state: &AppState, headers: &HeaderMap, csrf: Option<&str>) -> Result<Signed, Response> {
     let signed = require_page(state, headers).await?;
-    if !same_origin(headers) || !csrf.is_some_and(|csrf| same_text(csrf, &signed.csrf)) {
-        tracing::warn!("console form refused: missing or wrong form token, or posted from another site");
-        return Err(view::message_page(
-            StatusCode::FORBIDDEN,
-            "This form was refused",
-            "It did not carry this console's form token (or came from another site). Reload the page and try again.",
-            "/console",
-        ));
+    if !form_token_ok(headers, csrf, &signed) {
+        return Err(refused_form());
     }
     Ok(signed)
 }
@@ -127,21 +164,25 @@ pub fn failure_page(failure: &Failure) -> Response {
     view::message_page(failure.status, "Something went wrong", &failure.message, "/console")
 }
 
-async fn start_session(state: &AppState) -> Result<Response, Failure> {
+/// A new signed-in session of `scope`; off to `to`.
+pub async fn start_session(state: &AppState, scope: Scope, to: &str) -> Result<Response, Failure> {
     let id = generate_token();
     state
         .store
-        .add_console_session(&token_hash(&id), &generate_token(), Utc::now().timestamp() + SESSION_S)
+        .add_console_session(
+            &token_hash(&id),
+            &generate_token(),
+            Utc::now().timestamp() + SESSION_S,
+            scope.as_str(),
+        )
         .await?;
-    Ok(
-        view::redirect_with(state, "/console/screens", Flash::ok("Signed in.")).tap_cookies(|headers| {
-            headers.append(header::SET_COOKIE, cookie_header(state, SESSION_COOKIE, &id, Some(SESSION_S)));
-            headers.append(header::SET_COOKIE, cookie_header(state, SIGN_IN_COOKIE, "", Some(0)));
-        }),
-    )
+    Ok(view::redirect_with(state, to, Flash::ok("Signed in.")).tap_cookies(|headers| {
+        headers.append(header::SET_COOKIE, cookie_header(state, SESSION_COOKIE, &id, Some(SESSION_S)));
+        headers.append(header::SET_COOKIE, cookie_header(state, SIGN_IN_COOKIE, "", Some(0)));
+    }))
 }
 
-trait TapCookies {
+pub trait TapCookies {
     fn tap_cookies(self, f: impl FnOnce(&mut HeaderMap)) -> Self;
 }
 
@@ -206,7 +247,9 @@ async fn sign_in(State(state): State<AppState>, headers: HeaderMap, Form(form): 
         );
     }
     tracing::info!("console: signed in with a token");
-    start_session(&state).await.unwrap_or_else(|failure| failure_page(&failure))
+    start_session(&state, Scope::Admin, "/console/screens")
+        .await
+        .unwrap_or_else(|failure| failure_page(&failure))
 }
 
 /// A one-time sign-in link: the page only offers a button; the POST uses the link up.
@@ -232,7 +275,9 @@ async fn sign_in_with_link(State(state): State<AppState>, headers: HeaderMap, Fo
     match state.store.take_sign_in_link(&token_hash(form.code.trim())).await {
         Ok(true) => {
             tracing::info!("console: signed in with a one-time link");
-            start_session(&state).await.unwrap_or_else(|failure| failure_page(&failure))
+            start_session(&state, Scope::Admin, "/console/screens")
+                .await
+                .unwrap_or_else(|failure| failure_page(&failure))
         }
         Ok(false) => sign_in_form(
             &state,
@@ -251,7 +296,7 @@ struct CsrfOnly {
 }
 
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<CsrfOnly>) -> Response {
-    let signed = match require_form(&state, &headers, Some(&form.csrf)).await {
+    let signed = match require_staff_form(&state, &headers, Some(&form.csrf)).await {
         Ok(signed) => signed,
         Err(response) => return response,
     };

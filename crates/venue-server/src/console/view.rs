@@ -31,6 +31,10 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("tickets_preview.html", include_str!("../../console/templates/tickets_preview.html")),
         ("game.html", include_str!("../../console/templates/game.html")),
         ("access.html", include_str!("../../console/templates/access.html")),
+        ("attendees.html", include_str!("../../console/templates/attendees.html")),
+        ("badges.html", include_str!("../../console/templates/badges.html")),
+        ("handbook.html", include_str!("../../console/templates/handbook.html")),
+        ("staff.html", include_str!("../../console/templates/staff.html")),
     ] {
         env.add_template(name, source).expect("console templates parse");
     }
@@ -44,6 +48,7 @@ pub fn page(template: &str, nav: &str, signed: Option<&Signed>, flash: Option<Fl
         map.insert("nav".into(), nav.into());
         map.insert("csrf".into(), signed.map(|s| s.csrf.clone()).into());
         map.insert("signed_in".into(), signed.is_some().into());
+        map.insert("admin".into(), signed.is_some_and(|s| s.scope == crate::auth::Scope::Admin).into());
         if let Some(flash) = flash {
             map.insert("flash".into(), serde_json::json!({ "kind": flash.kind, "text": flash.text }));
         }

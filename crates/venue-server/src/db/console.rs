@@ -35,24 +35,25 @@ impl Store {
     // ---- console sessions ----
 
     /// A signed-in browser. Ended sessions are removed on the way.
-    pub async fn add_console_session(&self, id_hash: &str, csrf: &str, expires_unix: i64) -> Result<(), Failure> {
+    pub async fn add_console_session(&self, id_hash: &str, csrf: &str, expires_unix: i64, scope: &str) -> Result<(), Failure> {
         sqlx::query("DELETE FROM console_sessions WHERE expires_unix < $1")
             .bind(Utc::now().timestamp())
             .execute(&self.pool)
             .await?;
-        sqlx::query("INSERT INTO console_sessions (id_hash, csrf, expires_unix) VALUES ($1, $2, $3)")
+        sqlx::query("INSERT INTO console_sessions (id_hash, csrf, expires_unix, scope) VALUES ($1, $2, $3, $4)")
             .bind(id_hash)
             .bind(csrf)
             .bind(expires_unix)
+            .bind(scope)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// The form token of a live session.
-    pub async fn console_session_csrf(&self, id_hash: &str) -> Result<Option<String>, Failure> {
+    /// The form token and scope of a live session.
+    pub async fn console_session(&self, id_hash: &str) -> Result<Option<(String, String)>, Failure> {
         Ok(
-            sqlx::query_scalar("SELECT csrf FROM console_sessions WHERE id_hash = $1 AND expires_unix > $2")
+            sqlx::query_as("SELECT csrf, scope FROM console_sessions WHERE id_hash = $1 AND expires_unix > $2")
                 .bind(id_hash)
                 .bind(Utc::now().timestamp())
                 .fetch_optional(&self.pool)

@@ -11,9 +11,11 @@
 //! latest [`REVISION_RECHECK`] later.
 
 mod access;
+mod attendees;
 mod console;
 mod messages;
 
+pub use attendees::{AttendeeRow, CheckIn, CheckInOutcome, Place, kind_name, parse_kind};
 pub use console::{DEFAULT_SILENT_AFTER_S, ScreenshotState};
 pub use messages::MESSAGE_HISTORY_S;
 
@@ -105,6 +107,24 @@ const MIGRATIONS: &[(i64, &str, &[&str])] = &[
             "CREATE TABLE images (id TEXT PRIMARY KEY, content_type TEXT NOT NULL, data_base64 TEXT NOT NULL)",
             // Uploads waiting for the organiser to look at their preview and apply them.
             "CREATE TABLE staged_imports (id TEXT PRIMARY KEY, created_unix BIGINT NOT NULL, body TEXT NOT NULL)",
+        ],
+    ),
+    (
+        6,
+        "attendees",
+        &[
+            // Personal data only sealed (AES-256-GCM); the rest are keyed hashes and the masked name.
+            "CREATE TABLE attendees (id TEXT PRIMARY KEY, holder TEXT NOT NULL UNIQUE, code_hash TEXT NOT NULL UNIQUE,
+            badge_hash TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL, sealed TEXT NOT NULL, position BIGINT NOT NULL)",
+            // Booths and discussion tables (sessions come from the schedule, the entrance is built in).
+            "CREATE TABLE places (id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL)",
+            // One check-in per attendee and place, whoever scans and however often.
+            "CREATE TABLE checkins (attendee_id TEXT NOT NULL, place_id TEXT NOT NULL, kind TEXT NOT NULL,
+            place_name TEXT NOT NULL, at_unix BIGINT NOT NULL, PRIMARY KEY (attendee_id, place_id))",
+            // Each earned condition once per attendee: its tickets are granted exactly once.
+            "CREATE TABLE grants (attendee_id TEXT NOT NULL, condition TEXT NOT NULL, first_ticket BIGINT NOT NULL,
+            tickets BIGINT NOT NULL, at_unix BIGINT NOT NULL, PRIMARY KEY (attendee_id, condition))",
+            "ALTER TABLE console_sessions ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin'",
         ],
     ),
 ];
