@@ -439,3 +439,94 @@ async fn another_key_is_refused_at_start() {
     let error = format!("{:#}", started.err().expect("another key must not start"));
     assert!(error.contains("not the key this database"), "{error}");
 }
+
+async fn pg_admin(admin_url: &str, sql: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(admin_url).await.unwrap();
+    sqlx::query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    conn.close().await.unwrap();
+}
+
+/// Two instances on one database, one key file: scans of many badges at both at once grant each
+/// condition once, and no ticket number twice.
+async fn two_instances_grant_each_ticket_once(url: String, key: std::path::PathBuf) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let config = || ServerConfig {
+        admin_token: Some(TOKEN.into()),
+        seed_sample: true,
+        attendee_key: Some(key.clone()),
+        ..ServerConfig::new(url.clone())
+    };
+    let a = spawn(config()).await.unwrap();
+    let b = spawn(config()).await.unwrap();
+    let keys = AttendeeKeys::load_or_create(&key).unwrap();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let venue_a = Venue {
+        server: a,
+        http: http.clone(),
+        keys: AttendeeKeys::load_or_create(&key).unwrap(),
+        db_file: Default::default(),
+    };
+    let venue_b = Venue {
+        server: b,
+        http,
+        keys: AttendeeKeys::load_or_create(&key).unwrap(),
+        db_file: Default::default(),
+    };
+    let (cookie, csrf) = venue_a.sign_in(TOKEN, false).await;
+    let mut csv = String::from("external_id,name\n");
+    for i in 0..40 {
+        csv.push_str(&format!("P-{i},Person {i}\n"));
+    }
+    assert_eq!(venue_a.import(&cookie, &csrf, &csv).await.status(), StatusCode::SEE_OTHER);
+    let staff = venue_a.issue_staff_token("gate").await;
+    let (a_cookie, a_csrf) = venue_a.sign_in(&staff, true).await;
+    let (b_cookie, b_csrf) = venue_b.sign_in(&staff, true).await;
+    let codes: Vec<String> = (0..40).map(|i| keys.link_code(&format!("P-{i}"))).collect();
+    let scans = codes.iter().flat_map(|code| {
+        [
+            venue_a.check_in(&a_cookie, &a_csrf, code, "entrance"),
+            venue_b.check_in(&b_cookie, &b_csrf, code, "entrance"),
+        ]
+    });
+    for status in futures_util::future::join_all(scans).await {
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    }
+    let draw: Value = venue_b.http.get(venue_b.url("/api/v1/draw")).send().await.unwrap().json().await.unwrap();
+    let ours: HashSet<String> = (0..40).map(|i| keys.holder(&format!("P-{i}"))).collect();
+    let mine: Vec<&Value> = draw["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["holder"].as_str().is_some_and(|h| ours.contains(h)))
+        .collect();
+    let holders: HashSet<&str> = mine.iter().map(|t| t["holder"].as_str().unwrap()).collect();
+    assert_eq!((mine.len(), holders.len()), (40, 40), "one first-check-in ticket per attendee, across both instances");
+    let numbers: HashSet<u64> = draw["tickets"].as_array().unwrap().iter().map(|t| t["number"].as_u64().unwrap()).collect();
+    assert_eq!(numbers.len(), draw["tickets"].as_array().unwrap().len(), "no number twice");
+    venue_a.server.shutdown().await.unwrap();
+    venue_b.server.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_two_instances_grant_each_ticket_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = db::database_url(dir.path().join("shared.sqlite").to_str().unwrap());
+    two_instances_grant_each_ticket_once(url, dir.path().join("attendee.key")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_two_instances_grant_each_ticket_once() {
+    let Some(admin_url) = std::env::var("VENUE_KIOSK_TEST_PG").ok().filter(|u| !u.is_empty()) else {
+        eprintln!("VENUE_KIOSK_TEST_PG is not set: skipped");
+        return;
+    };
+    let name = format!("vk_attend_{}_{}", std::process::id(), hex::encode(rand::random::<[u8; 5]>()));
+    pg_admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
+    let mut url = url::Url::parse(&admin_url).unwrap();
+    url.set_path(&format!("/{name}"));
+    let dir = tempfile::tempdir().unwrap();
+    two_instances_grant_each_ticket_once(url.to_string(), dir.path().join("attendee.key")).await;
+    pg_admin(&admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+}
