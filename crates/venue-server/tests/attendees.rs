@@ -461,7 +461,10 @@ async fn two_instances_grant_each_ticket_once(url: String, key: std::path::PathB
     let a = spawn(config()).await.unwrap();
     let b = spawn(config()).await.unwrap();
     let keys = AttendeeKeys::load_or_create(&key).unwrap();
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let venue_a = Venue {
         server: a,
         http: http.clone(),
@@ -493,7 +496,15 @@ async fn two_instances_grant_each_ticket_once(url: String, key: std::path::PathB
     for status in futures_util::future::join_all(scans).await {
         assert_eq!(status, StatusCode::SEE_OTHER);
     }
-    let draw: Value = venue_b.http.get(venue_b.url("/api/v1/draw")).send().await.unwrap().json().await.unwrap();
+    let draw: Value = venue_b
+        .http
+        .get(venue_b.url("/api/v1/draw"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let ours: HashSet<String> = (0..40).map(|i| keys.holder(&format!("P-{i}"))).collect();
     let mine: Vec<&Value> = draw["tickets"]
         .as_array()
@@ -502,8 +513,17 @@ async fn two_instances_grant_each_ticket_once(url: String, key: std::path::PathB
         .filter(|t| t["holder"].as_str().is_some_and(|h| ours.contains(h)))
         .collect();
     let holders: HashSet<&str> = mine.iter().map(|t| t["holder"].as_str().unwrap()).collect();
-    assert_eq!((mine.len(), holders.len()), (40, 40), "one first-check-in ticket per attendee, across both instances");
-    let numbers: HashSet<u64> = draw["tickets"].as_array().unwrap().iter().map(|t| t["number"].as_u64().unwrap()).collect();
+    assert_eq!(
+        (mine.len(), holders.len()),
+        (40, 40),
+        "one first-check-in ticket per attendee, across both instances"
+    );
+    let numbers: HashSet<u64> = draw["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_u64().unwrap())
+        .collect();
     assert_eq!(numbers.len(), draw["tickets"].as_array().unwrap().len(), "no number twice");
     venue_a.server.shutdown().await.unwrap();
     venue_b.server.shutdown().await.unwrap();

@@ -26,6 +26,8 @@ struct Harness {
     server: RunningServer,
     _dir: tempfile::TempDir,
     http: reqwest::Client,
+    /// The attendee key (next to the SQLite file), when there is one.
+    key_file: Option<PathBuf>,
 }
 
 impl Harness {
@@ -49,7 +51,13 @@ impl Harness {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Harness { server, _dir: dir, http }
+        let key_file = Some(dir.path().join("console.sqlite.attendee.key")).filter(|p| p.exists());
+        Harness {
+            server,
+            _dir: dir,
+            http,
+            key_file,
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -772,4 +780,102 @@ async fn postgres_console_state_is_shared_between_instances() {
     };
     console_state_is_shared_between_instances(url).await;
     pg_admin(&admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+}
+
+/// A staff member checks an attendee in on their phone, and the attendee sees the ticket on theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_check_in_and_the_attendee_page_on_phones() {
+    let Some(chrome) = chrome(true).await else { return };
+    let h = Harness::start().await;
+    let base = h.server.base_url();
+    let keys = venue_server::attendees::AttendeeKeys::load_or_create(h.key_file.as_ref().expect("a key beside the database")).unwrap();
+    let person = venue_server::attendees::Person {
+        external_id: "EXT-5150".into(),
+        name: "김민수".into(),
+        email: "minsu@example.org".into(),
+        ..Default::default()
+    };
+    let code = keys.link_code(&person.external_id);
+    let holder = keys.holder(&person.external_id);
+    let sealed = keys.seal_person(&person);
+    let badge = venue_server::attendees::normalize_badge_code(&venue_server::attendees::AttendeeKeys::badge_code(&code));
+    h.server
+        .store
+        .upsert_attendees(&[(
+            db::AttendeeRow {
+                id: keys.attendee_id(&person.external_id),
+                holder: holder.clone(),
+                display_name: "김*수".into(),
+                sealed,
+            },
+            venue_server::auth::token_hash(&code),
+            venue_server::auth::token_hash(&badge),
+        )])
+        .await
+        .unwrap();
+    let staff: Value = h
+        .http
+        .post(h.url("/api/v1/admin/tokens"))
+        .header(AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .json(&json!({"name": "door-1", "scope": "staff"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    // Staff: sign in, scan (open the link), check in at the entrance.
+    chrome.goto(&format!("{base}/staff/sign-in")).await;
+    chrome.fill("#token", staff["token"].as_str().unwrap()).await;
+    chrome.click("form[action='/staff/sign-in'] button").await;
+    chrome.wait_for_text("Badge code").await;
+    chrome.shot("staff-phone").await;
+    chrome.goto(&format!("{base}/h/{code}")).await;
+    chrome.wait_for_text("Check in 김*수").await;
+    chrome.click("form[action$='/check-in'] button").await;
+    let page = chrome.wait_for_text("checked in at Entrance").await;
+    assert!(page.contains("New tickets"), "{page}");
+    chrome.shot("handbook-staff-phone").await;
+    let tickets: Value = h.http.get(h.url("/api/v1/draw")).send().await.unwrap().json().await.unwrap();
+    assert!(
+        tickets["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["holder"] == holder.as_str() && t["display_name"] == "김*수"),
+        "the ticket is in the draw feed with the masked name"
+    );
+
+    // The attendee's own phone (no staff session): the ticket, no check-in form, no personal data.
+    chrome.click(".sign-out button").await;
+    chrome.wait_for_text("Signed out.").await;
+    chrome.goto(&format!("{base}/h/{code}")).await;
+    let page = chrome.wait_for_text("draw tickets").await;
+    assert!(!page.contains("Check in 김*수"), "no check-in form without a staff session");
+    assert!(!page.contains("김민수") && !page.contains("minsu@example.org") && !page.contains("EXT-5150"));
+    let overflow = chrome
+        .b()
+        .execute("return document.documentElement.scrollWidth - window.innerWidth", vec![])
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "the handbook is wider than a phone by {overflow} px"
+    );
+    chrome.shot("handbook-phone").await;
+
+    // The organisers' Attendees page.
+    chrome.close().await;
+    let Some(desk) = chrome_desktop().await else { return };
+    desk.sign_in(&base).await;
+    desk.goto(&format!("{base}/console/attendees")).await;
+    desk.wait_for_text("How tickets are earned").await;
+    desk.shot("attendees-1280").await;
+    desk.close().await;
+    h.server.shutdown().await.unwrap();
+}
+
+async fn chrome_desktop() -> Option<Chrome> {
+    chrome(false).await
 }

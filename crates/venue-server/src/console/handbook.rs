@@ -149,7 +149,15 @@ async fn handbook_values(
             room: name.clone(),
             now: nn.current.map(|s| s.title.clone()),
             next: nn.next.map(|s| s.title.clone()),
-            next_at: nn.next.map(|s| s.start.with_timezone(&zone).format("%H:%M").to_string()),
+            // The day too when it is not today (before the event, the next talk is days away).
+            next_at: nn.next.map(|s| {
+                let at = s.start.with_timezone(&zone);
+                if at.date_naive() == Utc::now().with_timezone(&zone).date_naive() {
+                    at.format("%H:%M").to_string()
+                } else {
+                    at.format("%a %m-%d %H:%M").to_string()
+                }
+            }),
         })
         .collect();
     let checkins = state.store.checkins_of(&attendee.id).await?;
