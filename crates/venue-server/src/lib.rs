@@ -7,6 +7,7 @@
 pub mod attendees;
 pub mod auth;
 pub mod bench;
+pub mod bench_attendees;
 pub mod console;
 pub mod db;
 pub mod error;
@@ -102,6 +103,10 @@ pub struct LoadBenchArgs {
     /// Broadcasts posted one after another with `--push`.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub messages: u16,
+    /// Measure attendees instead: N check in at the entrance spread over `--seconds` while each one's
+    /// handbook page refreshes every `--seconds`/20 (a show's 10 minutes and 30 s at `--seconds 600`).
+    #[arg(long, value_name = "N", conflicts_with_all = ["url", "conditional", "push"], value_parser = clap::value_parser!(u32).range(1..=20000))]
+    pub attendees: Option<u32>,
 }
 
 /// Shared by every request handler.
@@ -438,6 +443,10 @@ pub fn run_export(args: &ExportArgs) -> anyhow::Result<()> {
 pub fn run_load_bench(args: &LoadBenchArgs) -> anyhow::Result<()> {
     if args.push {
         println!("{}", bench::run_push_bench(args)?);
+        return Ok(());
+    }
+    if let Some(attendees) = args.attendees {
+        println!("{}", bench_attendees::run_attendee_bench(args, attendees)?);
         return Ok(());
     }
     let report = bench::run_load_bench(args)?;

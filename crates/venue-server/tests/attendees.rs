@@ -550,3 +550,25 @@ async fn postgres_two_instances_grant_each_ticket_once() {
     two_instances_grant_each_ticket_once(url.to_string(), dir.path().join("attendee.key")).await;
     pg_admin(&admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
 }
+
+/// The attendee bench counts what it claims: every check-in answered, one ticket each in the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_attendee_bench_counts_one_ticket_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("attendee.key");
+    let server = spawn(ServerConfig {
+        seed_sample: true,
+        attendee_key: Some(key.clone()),
+        ..ServerConfig::new(db::database_url(dir.path().join("bench.sqlite").to_str().unwrap()))
+    })
+    .await
+    .unwrap();
+    let keys = AttendeeKeys::load_or_create(&key).unwrap();
+    let report = venue_server::bench_attendees::run_attendees(&server.base_url(), server.store.clone(), &keys, 30, std::time::Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert_eq!((report.checkins, report.failures), (30, 0), "{report}");
+    assert_eq!((report.one_ticket_each, report.grants), (30, 30), "{report}");
+    assert!(report.pages >= 30, "every phone refreshed at least once: {report}");
+    server.shutdown().await.unwrap();
+}
