@@ -120,6 +120,7 @@ fn a_requested_screenshot_is_captured_once_and_posted_as_png() {
         request_timeout: Duration::from_secs(3),
         backoff_initial: Duration::from_millis(50),
         backoff_max: Duration::from_millis(200),
+        trusted: Default::default(),
     });
     // A kiosk id with characters a path must escape.
     let kiosk_id = "hall a/m1";
