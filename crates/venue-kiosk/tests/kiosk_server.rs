@@ -1,7 +1,9 @@
 //! The kiosk's own network code against the real event server (`venue-kiosk serve`, in process on
 //! 127.0.0.1:0, SQLite): the feed worker pulls the sample event, the operator's broadcast reaches
 //! the messages every screen polls, and the result outbox gets 201, then 200 for a retry, and a
-//! conflict (with the server's result) for a different result of the same batch.
+//! conflict (with the server's result) for a different result of the same batch. Over HTTPS with a
+//! self-signed certificate, a kiosk with `feed.ca_file` gets the event, writes a prize and loads its
+//! photo stored on the server; one without the file trusts nothing there.
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,9 @@
 //! however often the server repeats it; the capture the app hands back is posted to
 //! `POST /api/v1/kiosks/{kiosk_id}/screenshot` as `image/png` with the kiosk's token; a server that
 //! answers `204` (as every server before 1.1 does) never asks. And the real binary under Xvfb: asked
-//! by its heartbeat's answer, it captures its window and posts a PNG of it.
+//! by its heartbeat's answer, it captures its window and posts a PNG of it; against the real event
+//! server over HTTPS (`feed.ca_file`), its screenshots show an urgent banner, then an emergency's
+//! takeover, then the takeover gone once the emergency expires (PNGs in `target/tmp/screenshots/e2e-*`).
 
 mod common;
 
