@@ -3,6 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+/// Where an event server serves the photos uploaded in its console (`GET /api/v1/images/{id}`); a
+/// prize's `image_url` then holds this path and the image's id.
+pub const SERVER_IMAGES_PATH: &str = "/api/v1/images/";
+
 /// Where a photo comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PhotoSource {
@@ -30,5 +34,92 @@ pub fn photo_source(photo: &str, base_dir: Option<&Path>) -> Option<PhotoSource>
         Some(PhotoSource::File(path))
     } else {
         base_dir.map(|dir| PhotoSource::File(dir.join(path)))
+    }
+}
+
+/// Where a prize photo in a feed comes from. `server` is the event server's base URL when the feed
+/// source is one (ending in `/`, as the kiosk keeps it): then a photo that starts with `/` is a
+/// path on that server (a photo uploaded in its console, `/api/v1/images/<id>.jpg`), resolved
+/// below the base the way the kiosk's `base.join("api/v1/...")` resolves endpoints, so a server
+/// behind a path prefix (`https://host/venue/`) keeps it. `//host/...` (another host) is refused.
+/// Without a server, everything reads as [`photo_source`] does, and `/x` is an absolute file path.
+pub fn feed_photo_source(photo: &str, server: Option<&url::Url>, base_dir: Option<&Path>) -> Option<PhotoSource> {
+    let Some(server) = server else {
+        return photo_source(photo, base_dir);
+    };
+    let trimmed = photo.trim();
+    if let Some(path) = trimmed.strip_prefix('/') {
+        if path.starts_with('/') || path.starts_with('\\') || path.is_empty() {
+            return None;
+        }
+        let url = server.join(path).ok()?;
+        // A path with `..` must not climb out to another host (it cannot), nor above the prefix.
+        return url.path().starts_with(server.path()).then_some(PhotoSource::Url(url));
+    }
+    photo_source(trimmed, base_dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> url::Url {
+        url::Url::parse(text).unwrap()
+    }
+
+    #[test]
+    fn file_sources_keep_their_paths() {
+        assert_eq!(photo_source("/srv/tv.jpg", None), Some(PhotoSource::File("/srv/tv.jpg".into())));
+        assert_eq!(
+            feed_photo_source("/srv/tv.jpg", None, Some(Path::new("/ev"))),
+            Some(PhotoSource::File("/srv/tv.jpg".into()))
+        );
+        assert_eq!(
+            feed_photo_source("prizes/tv.jpg", None, Some(Path::new("/ev"))),
+            Some(PhotoSource::File("/ev/prizes/tv.jpg".into()))
+        );
+        assert_eq!(feed_photo_source("prizes/tv.jpg", None, None), None);
+        assert_eq!(
+            feed_photo_source("https://cdn.example.org/tv.jpg", None, None),
+            Some(PhotoSource::Url(url("https://cdn.example.org/tv.jpg")))
+        );
+    }
+
+    #[test]
+    fn a_server_path_is_on_the_feed_server() {
+        let server = url("https://10.0.0.5:8443/");
+        assert_eq!(
+            feed_photo_source("/api/v1/images/ab12.jpg", Some(&server), None),
+            Some(PhotoSource::Url(url("https://10.0.0.5:8443/api/v1/images/ab12.jpg")))
+        );
+        assert_eq!(
+            feed_photo_source("  /api/v1/images/ab12.png ", Some(&url("http://kiosk.lan:8080/")), None),
+            Some(PhotoSource::Url(url("http://kiosk.lan:8080/api/v1/images/ab12.png")))
+        );
+        // Behind a path prefix, as endpoints are.
+        let prefixed = url("https://venue.example.org/devcon/");
+        assert_eq!(
+            feed_photo_source("/api/v1/images/ab12.jpg", Some(&prefixed), None),
+            Some(PhotoSource::Url(url("https://venue.example.org/devcon/api/v1/images/ab12.jpg")))
+        );
+        assert_eq!(
+            prefixed.join("api/v1/schedule").unwrap().as_str(),
+            "https://venue.example.org/devcon/api/v1/schedule",
+            "the same rule as the endpoints"
+        );
+        // Full URLs stay as they are; a relative path has no directory to be relative to.
+        assert_eq!(
+            feed_photo_source("https://cdn.example.org/tv.jpg", Some(&server), None),
+            Some(PhotoSource::Url(url("https://cdn.example.org/tv.jpg")))
+        );
+        assert_eq!(feed_photo_source("prizes/tv.jpg", Some(&server), None), None);
+    }
+
+    #[test]
+    fn a_server_path_stays_on_the_server() {
+        let prefixed = url("https://venue.example.org/devcon/");
+        for photo in ["//evil.example.org/x.jpg", "/", "/\\evil.example.org/x.jpg", "/../other/x.jpg"] {
+            assert_eq!(feed_photo_source(photo, Some(&prefixed), None), None, "{photo}");
+        }
     }
 }

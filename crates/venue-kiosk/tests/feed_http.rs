@@ -210,6 +210,7 @@ fn config_for(url: &str, cache_root: &std::path::Path) -> WorkerConfig {
         backoff_max: Duration::from_millis(200),
         intervals: [Duration::from_millis(100); 5],
         cache: Some(DiskCache::for_source(cache_root, url)),
+        trusted: Default::default(),
     }
 }
 

@@ -1,7 +1,9 @@
 //! The kiosk's own network code against the real event server (`venue-kiosk serve`, in process on
 //! 127.0.0.1:0, SQLite): the feed worker pulls the sample event, the operator's broadcast reaches
 //! the messages every screen polls, and the result outbox gets 201, then 200 for a retry, and a
-//! conflict (with the server's result) for a different result of the same batch.
+//! conflict (with the server's result) for a different result of the same batch. Over HTTPS with a
+//! self-signed certificate, a kiosk with `feed.ca_file` gets the event, writes a prize and loads its
+//! photo stored on the server; one without the file trusts nothing there.
 
 use std::time::{Duration, Instant};
 
@@ -30,6 +32,7 @@ fn outbox_config(base: &str, token_file: &std::path::Path) -> OutboxConfig {
         request_timeout: Duration::from_secs(3),
         backoff_initial: Duration::from_millis(50),
         backoff_max: Duration::from_millis(200),
+        trusted: Default::default(),
     }
 }
 
@@ -59,6 +62,7 @@ fn worker_config(base: &str, interval: Duration) -> WorkerConfig {
         backoff_max: Duration::from_millis(200),
         intervals: [interval; 5],
         cache: None,
+        trusted: Default::default(),
     }
 }
 
@@ -252,5 +256,207 @@ fn a_pushed_change_is_fetched_at_once() {
         s.messages.as_ref().is_some_and(|m| m.messages.iter().any(|x| x.id == id))
     });
     worker.stop();
+    rt.block_on(server.shutdown()).unwrap();
+}
+
+/// A self-signed certificate for 127.0.0.1 (what `serve --tls-cert --tls-key` takes) in `dir`, and
+/// the path of its PEM, which a kiosk trusts as a pin with `feed.ca_file`.
+fn self_signed(dir: &std::path::Path) -> (venue_server::TlsFiles, std::path::PathBuf) {
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+    let files = venue_server::TlsFiles {
+        cert: dir.join("server-cert.pem"),
+        key: dir.join("server-key.pem"),
+    };
+    std::fs::write(&files.cert, certified.cert.pem()).unwrap();
+    std::fs::write(&files.key, certified.key_pair.serialize_pem()).unwrap();
+    let pin = dir.join("ca.pem");
+    std::fs::write(&pin, certified.cert.pem()).unwrap();
+    (files, pin)
+}
+
+/// A small PNG of one colour.
+fn png_of(width: u32, height: u32, rgb: [u8; 3]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    image::RgbImage::from_pixel(width, height, image::Rgb(rgb))
+        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .unwrap();
+    bytes
+}
+
+/// Over HTTPS with a self-signed certificate: a kiosk whose `feed.ca_file` holds it gets the event,
+/// posts a prize edit, and loads the prize's photo stored on the server (`/api/v1/images/…`, as the
+/// console stores an upload), all through the config as `Config::load` reads it. The same kiosk
+/// without the file trusts nothing there: every endpoint fails (the screen says so), nothing crashes.
+#[test]
+fn over_https_the_kiosk_trusts_its_ca_file_and_loads_server_photos() {
+    use venue_contract::photo::{PhotoSource, feed_photo_source};
+    use venue_kiosk::feed::outbox::admin_calls;
+    use venue_kiosk::feed::{FeedHealth, FeedLog, apply_update};
+    use venue_kiosk::screens::draw::prizes::{self, PrizeDraft, PrizeEdit, Target};
+    use venue_rules::draw::engine::DrawState;
+
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (tls, pin) = self_signed(dir.path());
+    let server = rt
+        .block_on(spawn(ServerConfig {
+            admin_token: Some(TOKEN.into()),
+            seed_sample: true,
+            tls: Some(tls),
+            ..ServerConfig::new(db::database_url(dir.path().join("venue.sqlite").to_str().unwrap()))
+        }))
+        .unwrap();
+    let base = server.base_url();
+    assert!(base.starts_with("https://127.0.0.1:"), "{base}");
+    let photo = png_of(48, 32, [40, 160, 90]);
+    rt.block_on(server.store.put_image("5eed0c0ffee5eed0c0ffee5eed0c0ffe.png", "image/png", &photo))
+        .unwrap();
+
+    // The kiosk's config names the pin relative to itself; loading it reads and checks the file.
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    let config_file = dir.path().join("kiosk.toml");
+    std::fs::write(
+        &config_file,
+        format!(
+            "[feed]\nsource = \"{base}\"\nca_file = \"ca.pem\"\ntoken_file = \"{}\"\ncache_dir = \"{}\"\n",
+            token_file.display(),
+            dir.path().join("cache").display()
+        ),
+    )
+    .unwrap();
+    let config = venue_kiosk::config::Config::load(Some(&config_file)).unwrap();
+    assert_eq!(config.feed.ca_file.as_deref(), Some(pin.as_path()));
+    assert_eq!(config.feed.trusted.len(), 1);
+    let fast = |mut worker: WorkerConfig| {
+        worker.connect_timeout = Duration::from_millis(500);
+        worker.request_timeout = Duration::from_secs(3);
+        worker.backoff_initial = Duration::from_millis(50);
+        worker.backoff_max = Duration::from_millis(200);
+        worker.intervals = [Duration::from_millis(150); 5];
+        worker
+    };
+    let worker = FeedWorker::spawn(fast(WorkerConfig::from_config(&config.feed).unwrap()));
+    let mut state = FeedState::default();
+    let pump = |state: &mut FeedState, what: &str, done: &dyn Fn(&FeedState) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done(state) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            match worker.updates().recv_timeout(Duration::from_millis(50)) {
+                Ok(FeedUpdate::Data { payload, at, .. }) => {
+                    state.apply(payload, at);
+                }
+                Ok(FeedUpdate::Failed { endpoint, error, .. }) => panic!("{endpoint} failed over HTTPS with the pin: {error}"),
+                _ => {}
+            }
+        }
+    };
+    pump(&mut state, "the whole sample event over HTTPS", &|s| {
+        Endpoint::ALL.iter().all(|e| s.has(*e))
+    });
+
+    // The prize editor's write goes over HTTPS too: the first prize gets the photo stored on the
+    // server, which the editor accepts as a photo every screen reaches.
+    let outbox = OutboxConfig::from_config(&config.feed).unwrap();
+    let prizes_now = state.draw.as_ref().unwrap().prizes.clone();
+    let server_path = "/api/v1/images/5eed0c0ffee5eed0c0ffee5eed0c0ffe.png";
+    let mut draft = PrizeDraft::from_prize(&prizes_now[0]);
+    draft.photo = server_path.into();
+    let edit = PrizeEdit::Update {
+        id: prizes_now[0].id.clone(),
+        draft,
+    };
+    let plan = prizes::plan(&prizes_now, &edit, &DrawState::new(), Target::Server).unwrap();
+    let calls = prizes::server_calls(&plan);
+    assert_eq!(admin_calls(&outbox, &calls), Ok(1));
+    pump(&mut state, "the prize with its server photo", &|s| {
+        s.draw
+            .as_ref()
+            .is_some_and(|d| d.prizes.iter().any(|p| p.image_url.as_deref() == Some(server_path)))
+    });
+
+    // The stage resolves the path on the server and the image store downloads and decodes it.
+    let source = SourceSpec::parse(&config.feed.source).unwrap();
+    let SourceSpec::Http(server_base) = &source else { unreachable!() };
+    assert_eq!(
+        feed_photo_source(server_path, Some(server_base), None),
+        Some(PhotoSource::Url(url::Url::parse(&format!("{base}{server_path}")).unwrap()))
+    );
+    let decoded = {
+        use bevy::prelude::*;
+        use venue_kiosk::shell::images::{ImageEntry, ImageStore};
+        let mut app = App::new();
+        app.insert_resource(Assets::<Image>::default()).insert_resource(config.clone());
+        app.add_plugins(venue_kiosk::shell::images::plugin);
+        assert!(
+            app.world_mut()
+                .resource_mut::<ImageStore>()
+                .request_feed_photo(server_path, &source)
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while app.world().resource::<ImageStore>().pending() > 0 && Instant::now() < deadline {
+            app.update();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        match app.world().resource::<ImageStore>().get(server_path) {
+            Some(ImageEntry::Ready(handle)) => {
+                let image = app.world().resource::<Assets<Image>>().get(handle).unwrap();
+                (image.width(), image.height())
+            }
+            other => panic!("the server's photo did not load: {other:?}"),
+        }
+    };
+    assert_eq!(decoded, (48, 32));
+    worker.stop();
+
+    // The same kiosk without the pin: every endpoint fails, and the status is not live.
+    let mut untrusting = config.feed.clone();
+    untrusting.ca_file = None;
+    untrusting.read_ca_file("kiosk.toml").unwrap();
+    assert!(untrusting.trusted.is_empty());
+    let worker = FeedWorker::spawn(WorkerConfig {
+        cache: None,
+        ..fast(WorkerConfig::from_config(&untrusting).unwrap())
+    });
+    let started = Utc::now();
+    let mut health = FeedHealth::new(base.clone(), false, started, Duration::from_secs(120));
+    let (mut state, mut log) = (FeedState::default(), FeedLog::default());
+    let mut failed = std::collections::BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while failed.len() < Endpoint::ALL.len() {
+        assert!(Instant::now() < deadline, "only {failed:?} failed");
+        let Ok(update) = worker.updates().recv_timeout(Duration::from_millis(50)) else {
+            continue;
+        };
+        if let FeedUpdate::Failed { endpoint, error, .. } = &update {
+            assert!(error.contains("certificate") || error.contains("cannot connect"), "{error}");
+            failed.insert(endpoint.to_string());
+        }
+        assert!(!matches!(update, FeedUpdate::Data { .. }), "no data without trust");
+        let _ = apply_update(update, &mut state, &mut health, &mut log);
+    }
+    let status = health.status(Utc::now());
+    assert!(
+        !matches!(
+            status.connection,
+            venue_kiosk::feed::Connection::Online | venue_kiosk::feed::Connection::Local
+        ),
+        "{status:?}"
+    );
+    assert!(!log.recent.is_empty());
+    eprintln!("without feed.ca_file: {}", log.recent[0]);
+    worker.stop();
+    let refused = admin_calls(&OutboxConfig::from_config(&untrusting).unwrap(), &calls).unwrap_err();
+    assert!(refused.contains("cannot reach"), "{refused}");
+    assert!(
+        venue_kiosk::shell::images::fetch_limited(
+            &url::Url::parse(&format!("{base}{server_path}")).unwrap(),
+            Duration::from_secs(3),
+            1 << 20,
+            &untrusting.trusted
+        )
+        .is_err()
+    );
     rt.block_on(server.shutdown()).unwrap();
 }

@@ -137,6 +137,7 @@ fn edits_and_imports_reach_the_real_event_server() {
         request_timeout: Duration::from_secs(5),
         backoff_initial: Duration::from_millis(50),
         backoff_max: Duration::from_millis(200),
+        trusted: Default::default(),
     };
     let server_config = config(&token_file);
     let draw = || -> DrawData {

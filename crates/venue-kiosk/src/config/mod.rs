@@ -4,12 +4,15 @@
 //! a kiosk that silently ignores a typo shows the wrong thing all day.
 
 pub mod source;
+pub mod trust;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use trust::TrustedCerts;
 
 /// The documented default configuration, compiled in so the binary runs from anywhere.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../config/kiosk.toml");
@@ -106,6 +109,12 @@ pub struct FeedConfig {
     /// File holding the event server's bearer token, for posting results and broadcasts. Env
     /// `VENUE_KIOSK_TOKEN` wins over it. Read off the main thread, never logged.
     pub token_file: Option<PathBuf>,
+    /// PEM file of certificates to trust for the event server besides the system's roots: the
+    /// venue's CA, or the server's self-signed certificate as a pin. Relative to the config file.
+    pub ca_file: Option<PathBuf>,
+    /// `ca_file`, read and parsed by [`Config::load`]; what every HTTP client of the feed trusts.
+    #[serde(skip)]
+    pub trusted: TrustedCerts,
     pub poll: PollConfig,
 }
 
@@ -174,6 +183,8 @@ impl Default for FeedConfig {
             offline_after_s: 120,
             cache_dir: None,
             token_file: None,
+            ca_file: None,
+            trusted: TrustedCerts::default(),
             poll: PollConfig::default(),
         }
     }
@@ -259,10 +270,18 @@ impl Config {
         Ok(config)
     }
 
-    /// Load a config file, or the embedded default when `path` is `None`.
+    /// Load a config file, or the embedded default when `path` is `None`, with the files it names
+    /// (`feed.ca_file`) read: once, here, so no worker reads them again.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let (mut config, file) = Self::load_toml(path)?;
+        config.feed.read_ca_file(&file)?;
+        Ok(config)
+    }
+
+    fn load_toml(path: Option<&Path>) -> Result<(Config, String), ConfigError> {
+        const EMBEDDED: &str = "<embedded config/kiosk.toml>";
         match path {
-            None => Config::from_toml(DEFAULT_CONFIG_TOML, "<embedded config/kiosk.toml>"),
+            None => Ok((Config::from_toml(DEFAULT_CONFIG_TOML, EMBEDDED)?, EMBEDDED.into())),
             Some(path) => {
                 let file = path.display().to_string();
                 let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
@@ -271,11 +290,14 @@ impl Config {
                     problem: format!("cannot read the file: {e}"),
                 })?;
                 let mut config = Config::from_toml(&text, &file)?;
-                // Face art paths are relative to the config file.
+                // Face art and the CA file are relative to the config file.
                 if let Some(dir) = path.parent() {
                     config.game.resolve_paths(dir);
+                    if let Some(ca_file) = &mut config.feed.ca_file {
+                        *ca_file = dir.join(&*ca_file);
+                    }
                 }
-                Ok(config)
+                Ok((config, file))
             }
         }
     }
@@ -437,6 +459,19 @@ impl DisplayConfig {
 }
 
 impl FeedConfig {
+    /// Reads and checks `ca_file` into `trusted` (a missing or unreadable file stops start-up).
+    pub fn read_ca_file(&mut self, file: &str) -> Result<(), ConfigError> {
+        self.trusted = match &self.ca_file {
+            None => TrustedCerts::default(),
+            Some(path) => TrustedCerts::read_pem_file(path).map_err(|problem| ConfigError {
+                file: file.into(),
+                key: "feed.ca_file".into(),
+                problem,
+            })?,
+        };
+        Ok(())
+    }
+
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_millis(self.connect_timeout_ms)
     }
@@ -606,5 +641,37 @@ mod tests {
     fn missing_file_is_reported() {
         let err = Config::load(Some(Path::new("/nonexistent/kiosk.toml"))).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/kiosk.toml"));
+    }
+
+    #[test]
+    fn ca_file_is_read_once_relative_to_the_config_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        std::fs::write(dir.path().join("ca.pem"), certified.cert.pem()).unwrap();
+        let path = dir.path().join("kiosk.toml");
+        std::fs::write(&path, "[feed]\nca_file = \"ca.pem\"\n").unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.feed.ca_file, Some(dir.path().join("ca.pem")));
+        assert_eq!(config.feed.trusted.len(), 1);
+        assert_eq!(config.feed.trusted.ders().next(), Some(certified.cert.der().as_ref()));
+        assert!(Config::load(None).unwrap().feed.trusted.is_empty(), "no file, no extra roots");
+
+        let refused = |text: &[u8]| {
+            std::fs::write(dir.path().join("ca.pem"), text).unwrap();
+            let err = Config::load(Some(&path)).unwrap_err();
+            assert_eq!(err.key, "feed.ca_file");
+            assert!(err.to_string().contains("ca.pem"), "names the file: {err}");
+            err.problem
+        };
+        assert!(refused(b"not a certificate").contains("no PEM certificate"));
+        let key_only = certified.key_pair.serialize_pem();
+        assert!(refused(key_only.as_bytes()).contains("no PEM certificate"));
+        let broken = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        let problem = refused(broken.as_bytes());
+        assert!(problem.contains("certificate 1"), "{problem}");
+        std::fs::remove_file(dir.path().join("ca.pem")).unwrap();
+        let err = Config::load(Some(&path)).unwrap_err();
+        assert_eq!(err.key, "feed.ca_file");
+        assert!(err.problem.contains("cannot read"), "{}", err.problem);
     }
 }

@@ -16,7 +16,9 @@ use tokio::sync::{Notify, watch};
 use url::Url;
 
 use super::cache::{CachedBody, DiskCache};
+use super::http::client_builder;
 use crate::config::source::{DocSpec, SourceSpec};
+use crate::config::trust::TrustedCerts;
 use venue_contract::payload::{Endpoint, FeedPayload, decode};
 use venue_contract::sample;
 
@@ -33,6 +35,8 @@ pub struct WorkerConfig {
     /// Poll interval per endpoint, in [`Endpoint::ALL`] order.
     pub intervals: [Duration; 5],
     pub cache: Option<DiskCache>,
+    /// Certificates trusted besides the system's roots (`feed.ca_file`).
+    pub trusted: TrustedCerts,
 }
 
 impl WorkerConfig {
@@ -52,6 +56,7 @@ impl WorkerConfig {
             backoff_initial: Duration::from_millis(feed.backoff_initial_ms),
             backoff_max: Duration::from_millis(feed.backoff_max_ms),
             intervals: [p.event, p.schedule, p.messages, p.draw, p.game].map(Duration::from_secs),
+            trusted: feed.trusted.clone(),
         })
     }
 
@@ -224,11 +229,7 @@ const PUSH_IDLE: Duration = Duration::from_secs(45);
 async fn follow_pushes(config: WorkerConfig, base: Url, wakes: [Arc<Notify>; 5], mut stop: watch::Receiver<bool>) {
     let Ok(url) = base.join("api/v1/stream") else { return };
     // No total timeout: the stream is meant to stay open; silence is caught by PUSH_IDLE.
-    let Ok(client) = reqwest::Client::builder()
-        .connect_timeout(config.connect_timeout)
-        .user_agent(concat!("venue-kiosk/", env!("CARGO_PKG_VERSION")))
-        .build()
-    else {
+    let Ok(client) = client_builder(&config.trusted).connect_timeout(config.connect_timeout).build() else {
         return;
     };
     let mut failures = 0u32;
@@ -308,12 +309,9 @@ pub fn changed_endpoints(event: &str) -> Vec<Endpoint> {
 }
 
 fn build_client(config: &WorkerConfig) -> Result<reqwest::Client, String> {
-    // reqwest is built without a bundled crypto provider; ring is ours. Installing twice is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    client_builder(&config.trusted)
         .connect_timeout(config.connect_timeout)
         .timeout(config.request_timeout)
-        .user_agent(concat!("venue-kiosk/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }

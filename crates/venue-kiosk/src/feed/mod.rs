@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod client;
+pub mod http;
 pub mod outbox;
 pub mod state;
 pub mod status;

@@ -22,6 +22,8 @@ use url::Url;
 use venue_contract::wire::Heartbeat;
 
 use super::client::backoff_delay;
+use super::http::client_builder;
+use crate::config::trust::TrustedCerts;
 
 /// Which results endpoint a post goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -105,6 +107,8 @@ pub struct OutboxConfig {
     pub request_timeout: Duration,
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
+    /// Certificates trusted besides the system's roots (`feed.ca_file`).
+    pub trusted: TrustedCerts,
 }
 
 impl OutboxConfig {
@@ -118,6 +122,7 @@ impl OutboxConfig {
                 request_timeout: feed.request_timeout(),
                 backoff_initial: Duration::from_millis(feed.backoff_initial_ms),
                 backoff_max: Duration::from_millis(feed.backoff_max_ms),
+                trusted: feed.trusted.clone(),
             }),
             _ => None,
         }
@@ -311,12 +316,9 @@ async fn run(config: OutboxConfig, mut posts: mpsc::UnboundedReceiver<ResultPost
             None
         }
     };
-    // reqwest is built without a bundled crypto provider; ring is ours. Installing twice is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = match reqwest::Client::builder()
+    let client = match client_builder(&config.trusted)
         .connect_timeout(config.connect_timeout)
         .timeout(config.request_timeout)
-        .user_agent(concat!("venue-kiosk/", env!("CARGO_PKG_VERSION")))
         .build()
     {
         Ok(client) => client,
@@ -460,8 +462,7 @@ pub fn post_broadcast(config: &OutboxConfig, text: &str, priority: &str, expires
         let token = read_token(config)
             .await?
             .ok_or("no token: set VENUE_KIOSK_TOKEN or feed.token_file")?;
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let client = client_builder(&config.trusted)
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .build()
@@ -517,8 +518,7 @@ pub fn admin_calls(config: &OutboxConfig, calls: &[AdminCall]) -> Result<usize, 
         let token = read_token(config)
             .await?
             .ok_or("no admin token: set VENUE_KIOSK_TOKEN or feed.token_file")?;
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let client = client_builder(&config.trusted)
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout.max(Duration::from_secs(30)))
             .build()

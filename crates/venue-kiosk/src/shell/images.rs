@@ -2,7 +2,8 @@
 //! error entry (the screen shows a placeholder and the log says why); nothing stalls a frame.
 //! Sources: bytes compiled in or handed over, a file, or an http(s) URL. Files and URLs are read
 //! on a thread of their own (a slow disk or server never holds up a task pool shared with the
-//! draw), with a byte cap and, for URLs, a timeout.
+//! draw), with a byte cap and, for URLs, a timeout; downloads trust what the feed's clients trust
+//! (`feed.ca_file`), so photos stored on an HTTPS event server load too.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,11 @@ use bevy::prelude::*;
 use bevy::tasks::{AsyncComputeTaskPool, Task, futures::check_ready};
 use crossbeam_channel::Receiver;
 use venue_contract::photo::PhotoSource;
+
+use crate::config::Config;
+use crate::config::source::SourceSpec;
+use crate::config::trust::TrustedCerts;
+use crate::feed::http::client_builder;
 
 /// Largest encoded image accepted, in bytes.
 pub const MAX_IMAGE_BYTES: usize = 16 * 1024 * 1024;
@@ -54,6 +60,8 @@ pub enum ImageEntry {
 pub struct ImageStore {
     entries: HashMap<String, ImageEntry>,
     tasks: Vec<(String, Pending)>,
+    /// What downloads trust besides the system's roots (`feed.ca_file`).
+    trusted: TrustedCerts,
 }
 
 impl ImageStore {
@@ -83,18 +91,42 @@ impl ImageStore {
 
     /// Download (timeout [`FETCH_TIMEOUT`], at most [`MAX_IMAGE_BYTES`]) and decode on a thread of its own.
     pub fn request_url(&mut self, key: &str, url: url::Url) {
-        self.on_thread(key, move || decode_limited(&fetch_limited(&url, FETCH_TIMEOUT, MAX_IMAGE_BYTES)?));
+        let trusted = self.trusted.clone();
+        self.on_thread(key, move || {
+            decode_limited(&fetch_limited(&url, FETCH_TIMEOUT, MAX_IMAGE_BYTES, &trusted)?)
+        });
     }
 
     /// Load a photo reference from the contract (URL, `file://` or path; relative paths against
     /// `base_dir`). Returns false, loading nothing, when `photo` points nowhere usable.
     pub fn request_photo(&mut self, photo: &str, base_dir: Option<&Path>) -> bool {
-        match venue_contract::photo::photo_source(photo, base_dir) {
-            Some(PhotoSource::Url(url)) => self.request_url(photo, url),
-            Some(PhotoSource::File(path)) => self.request_path(photo, path),
+        self.request_source(photo, venue_contract::photo::photo_source(photo, base_dir))
+    }
+
+    /// Load a prize photo from the feed `source`: a path relative to a file source's folder, or
+    /// with an event server a path on it (`/api/v1/images/…`, uploaded in its console). Returns
+    /// false, loading nothing, when `photo` points nowhere usable.
+    pub fn request_feed_photo(&mut self, photo: &str, source: &SourceSpec) -> bool {
+        let (server, base_dir) = match source {
+            SourceSpec::Http(base) => (Some(base), None),
+            SourceSpec::Dir(dir) => (None, Some(dir.as_path())),
+            SourceSpec::Sample => (None, None),
+        };
+        self.request_source(photo, venue_contract::photo::feed_photo_source(photo, server, base_dir))
+    }
+
+    fn request_source(&mut self, key: &str, source: Option<PhotoSource>) -> bool {
+        match source {
+            Some(PhotoSource::Url(url)) => self.request_url(key, url),
+            Some(PhotoSource::File(path)) => self.request_path(key, path),
             None => return false,
         }
         true
+    }
+
+    /// Trust these certificates for downloads besides the system's roots (`feed.ca_file`).
+    pub fn trust(&mut self, trusted: TrustedCerts) {
+        self.trusted = trusted;
     }
 
     /// Forget a finished entry (a failed photo, to try it again); one still loading is kept.
@@ -158,8 +190,9 @@ pub fn decode_limited(bytes: &[u8]) -> Result<image::DynamicImage, String> {
 }
 
 /// GET `url` with a timeout, refusing a non-2xx answer or a body over `max_bytes` (checked on the
-/// announced length and again while reading). Blocking: call it from a thread of its own.
-pub fn fetch_limited(url: &url::Url, timeout: Duration, max_bytes: usize) -> Result<Vec<u8>, String> {
+/// announced length and again while reading), trusting `trusted` besides the system's roots.
+/// Blocking: call it from a thread of its own.
+pub fn fetch_limited(url: &url::Url, timeout: Duration, max_bytes: usize, trusted: &TrustedCerts) -> Result<Vec<u8>, String> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("`{url}` is not an http(s) URL"));
     }
@@ -168,11 +201,9 @@ pub fn fetch_limited(url: &url::Url, timeout: Duration, max_bytes: usize) -> Res
         .build()
         .map_err(|e| format!("cannot start a runtime: {e}"))?;
     runtime.block_on(async {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let client = client_builder(trusted)
             .connect_timeout(CONNECT_TIMEOUT.min(timeout))
             .timeout(timeout)
-            .user_agent(concat!("venue-kiosk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         let mut response = client
@@ -201,7 +232,11 @@ pub fn fetch_limited(url: &url::Url, timeout: Duration, max_bytes: usize) -> Res
 }
 
 pub fn plugin(app: &mut App) {
-    app.init_resource::<ImageStore>().add_systems(PreUpdate, finish_decodes);
+    let mut store = ImageStore::default();
+    if let Some(config) = app.world().get_resource::<Config>() {
+        store.trust(config.feed.trusted.clone());
+    }
+    app.insert_resource(store).add_systems(PreUpdate, finish_decodes);
 }
 
 fn finish_decodes(mut store: ResMut<ImageStore>, mut images: ResMut<Assets<Image>>) {
@@ -291,17 +326,17 @@ mod tests {
             format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", jpg.len()),
             jpg.clone(),
         );
-        let bytes = fetch_limited(&ok, Duration::from_secs(10), MAX_IMAGE_BYTES).unwrap();
+        let bytes = fetch_limited(&ok, Duration::from_secs(10), MAX_IMAGE_BYTES, &TrustedCerts::default()).unwrap();
         assert_eq!(decode_limited(&bytes).unwrap().width(), 640);
-        let err = fetch_limited(&ok, Duration::from_secs(10), 1000).unwrap_err();
+        let err = fetch_limited(&ok, Duration::from_secs(10), 1000, &TrustedCerts::default()).unwrap_err();
         assert!(err.contains("1000-byte limit"), "{err}");
         // No length announced: the cap holds while reading.
         let unannounced = serve("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".into(), jpg);
-        let err = fetch_limited(&unannounced, Duration::from_secs(10), 1000).unwrap_err();
+        let err = fetch_limited(&unannounced, Duration::from_secs(10), 1000, &TrustedCerts::default()).unwrap_err();
         assert!(err.contains("limit"), "{err}");
         let missing = serve("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".into(), Vec::new());
         assert!(
-            fetch_limited(&missing, Duration::from_secs(10), 1000)
+            fetch_limited(&missing, Duration::from_secs(10), 1000, &TrustedCerts::default())
                 .unwrap_err()
                 .contains("HTTP 404")
         );
@@ -309,9 +344,17 @@ mod tests {
         let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = url::Url::parse(&format!("http://{}/x.jpg", silent.local_addr().unwrap())).unwrap();
         let started = std::time::Instant::now();
-        assert!(fetch_limited(&url, Duration::from_millis(500), 1000).is_err());
+        assert!(fetch_limited(&url, Duration::from_millis(500), 1000, &TrustedCerts::default()).is_err());
         assert!(started.elapsed() < Duration::from_secs(5));
-        assert!(fetch_limited(&url::Url::parse("ftp://x/y.jpg").unwrap(), Duration::from_secs(1), 10).is_err());
+        assert!(
+            fetch_limited(
+                &url::Url::parse("ftp://x/y.jpg").unwrap(),
+                Duration::from_secs(1),
+                10,
+                &TrustedCerts::default()
+            )
+            .is_err()
+        );
     }
 
     fn crc32(data: &[u8]) -> u32 {

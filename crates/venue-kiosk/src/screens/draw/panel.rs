@@ -643,7 +643,7 @@ fn editor(ui: &mut egui::Ui, state: &mut PanelState, desk: &Desk, local: &LocalD
                         .desired_width(320.0)
                         .char_limit(prizes::MAX_PHOTO_CHARS + 100)
                         .hint_text(match sink {
-                            Sink::Server(_) => "https://… (empty: no photo)",
+                            Sink::Server(_) => "https://… or /api/v1/images/… (empty: no photo)",
                             Sink::Local(_) => "/path/to/photo.jpg or https://… (empty: no photo)",
                         }),
                 );

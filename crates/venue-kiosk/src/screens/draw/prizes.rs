@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::feed::outbox::AdminCall;
 use crate::shell::storage::read_limited;
-use venue_contract::photo::{PhotoSource, photo_source};
+use venue_contract::photo::{PhotoSource, SERVER_IMAGES_PATH, feed_photo_source, photo_source};
 use venue_contract::wire::{CONTRACT_VERSION, DrawData, Prize, Ticket};
 use venue_rules::draw::engine::DrawState;
 
@@ -160,17 +160,30 @@ fn check_photo(photo: &str, target: Target) -> Result<(), String> {
     if photo.chars().any(char::is_control) {
         return Err("The photo path or URL cannot contain line breaks or control characters.".into());
     }
+    // A photo uploaded in the server's console is a path on the server, which every screen reaches.
+    if target == Target::Server
+        && let Some(PhotoSource::Url(url)) = feed_photo_source(photo, Some(&any_server()), None)
+        && photo.starts_with(SERVER_IMAGES_PATH)
+        && url.path().starts_with(SERVER_IMAGES_PATH)
+    {
+        return Ok(());
+    }
     match (photo_source(photo, None), target) {
         (Some(PhotoSource::Url(_)), _) => Ok(()),
         (Some(PhotoSource::File(_)), Target::Local) => Ok(()),
-        (Some(PhotoSource::File(_)), Target::Server) => Err(
-            "With an event server the photo must be an http(s) URL that every screen can reach (a file exists only on this kiosk).".into(),
-        ),
+        (Some(PhotoSource::File(_)), Target::Server) => Err(format!(
+            "With an event server the photo must be an http(s) URL that every screen can reach, or a photo uploaded in the server's console ({SERVER_IMAGES_PATH}…); a file exists only on this kiosk."
+        )),
         (None, _) if photo.contains("://") => Err(format!("`{photo}` is not an http(s) URL or a file:// URL.")),
         (None, _) => Err(format!(
             "`{photo}` is not an absolute path; give the full path (e.g. /home/kiosk/photos/tv.jpg) or an http(s) URL."
         )),
     }
+}
+
+/// Some event server, to check the shape of a path on one.
+fn any_server() -> url::Url {
+    url::Url::parse("http://event-server/").expect("a valid URL")
 }
 
 /// One change to the prize list.
@@ -735,6 +748,15 @@ mod tests {
         assert!(with("/srv/photos/tv.jpg", Target::Local).is_ok());
         assert!(with("file:///srv/photos/tv.jpg", Target::Local).is_ok());
         assert!(with("/srv/photos/tv.jpg", Target::Server).unwrap_err()[0].contains("http(s) URL"));
+        assert!(
+            with("/api/v1/images/3fa9c2.jpg", Target::Server).is_ok(),
+            "a photo uploaded in the server's console"
+        );
+        assert!(with("/api/v1/images/../../etc/passwd", Target::Server).is_err());
+        assert!(
+            with("/api/v1/images/3fa9c2.jpg", Target::Local).is_ok(),
+            "without a server, an absolute path is a file"
+        );
         assert!(with("photos/tv.jpg", Target::Local).unwrap_err()[0].contains("absolute path"));
         assert!(with("ftp://example.org/tv.jpg", Target::Local).is_err());
         assert!(

@@ -31,16 +31,17 @@ pub(super) fn spawn_root(mut commands: Commands) {
 }
 
 /// Photos decode in the background: the embedded sample's are compiled in; others are read from a
-/// file (absolute, or relative to a file source's directory) or downloaded from an http(s) URL.
+/// file (absolute, or relative to a file source's directory) or downloaded from an http(s) URL or,
+/// with an event server, from a path on it (`/api/v1/images/…`, uploaded in its console).
 /// A forgotten (failed, then retried) photo is asked for again.
 pub(super) fn request_photos(local: Res<LocalDraw>, config: Res<Config>, mut store: ResMut<ImageStore>) {
     if !local.is_changed() && !store.is_changed() {
         return;
     }
     let Some(draw) = local.effective.as_deref() else { return };
-    let base_dir = match crate::config::source::SourceSpec::parse(&config.feed.source) {
-        Ok(crate::config::source::SourceSpec::Dir(dir)) => Some(dir),
-        _ => None,
+    // Validated at start-up.
+    let Ok(source) = crate::config::source::SourceSpec::parse(&config.feed.source) else {
+        return;
     };
     for prize in &draw.prizes {
         let Some(url) = prize.image_url.as_deref() else { continue };
@@ -51,7 +52,7 @@ pub(super) fn request_photos(local: Res<LocalDraw>, config: Res<Config>, mut sto
             store.request_bytes(url, bytes);
             continue;
         }
-        store.request_photo(url, base_dir.as_deref());
+        store.request_feed_photo(url, &source);
     }
 }
 
