@@ -100,7 +100,13 @@ async fn prepare(store: &Store, keys: &AttendeeKeys, n: usize) -> anyhow::Result
     Ok((people, format!("vk_console={session}"), csrf))
 }
 
-pub async fn run_attendees(base: &str, store: Arc<Store>, keys: &AttendeeKeys, n: usize, duration: Duration) -> anyhow::Result<AttendeeReport> {
+pub async fn run_attendees(
+    base: &str,
+    store: Arc<Store>,
+    keys: &AttendeeKeys,
+    n: usize,
+    duration: Duration,
+) -> anyhow::Result<AttendeeReport> {
     let (people, cookie, csrf) = prepare(&store, keys, n).await?;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
@@ -165,7 +171,13 @@ pub async fn run_attendees(base: &str, store: Arc<Store>, keys: &AttendeeKeys, n
     let mut one_ticket_each = 0;
     let mut grants = 0;
     for (id_and_holder, row) in people.iter().zip(store.attendees().await.map_err(|f| anyhow::anyhow!(f.message))?) {
-        if store.tickets_of(&id_and_holder.1).await.map_err(|f| anyhow::anyhow!(f.message))?.len() == 1 {
+        if store
+            .tickets_of(&id_and_holder.1)
+            .await
+            .map_err(|f| anyhow::anyhow!(f.message))?
+            .len()
+            == 1
+        {
             one_ticket_each += 1;
         }
         grants += store.grants_of(&row.id).await.map_err(|f| anyhow::anyhow!(f.message))?.len();

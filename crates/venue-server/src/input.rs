@@ -21,6 +21,11 @@ use venue_contract::wire::{
     Ticket,
 };
 
+/// Body limit of ordinary writes and result posts.
+pub const WRITE_BODY_LIMIT: usize = 256 * 1024;
+/// Body limit of whole-schedule, ticket and attendee uploads.
+pub const BULK_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
 pub const MAX_ID_CHARS: usize = 128;
 pub const MAX_NAME_CHARS: usize = 300;
 pub const MAX_TITLE_CHARS: usize = 500;

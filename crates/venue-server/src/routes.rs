@@ -28,10 +28,7 @@ use super::input::{self, MessagePatch, SessionPatch};
 use venue_contract::payload::Endpoint;
 use venue_contract::wire::{CONTRACT_VERSION, DrawResult, EventInfo, GameResult, Heartbeat, Message, Prize, Round, Session, Team};
 
-/// Body limit of ordinary writes and result posts.
-pub const WRITE_BODY_LIMIT: usize = 256 * 1024;
-/// Body limit of whole-schedule and ticket uploads.
-pub const BULK_BODY_LIMIT: usize = 8 * 1024 * 1024;
+pub use super::input::{BULK_BODY_LIMIT, WRITE_BODY_LIMIT};
 /// Body limit of a screen's screenshot (a 4K PNG of a busy screen stays well below).
 pub const SCREENSHOT_BODY_LIMIT: usize = 8 * 1024 * 1024;
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
@@ -377,8 +374,7 @@ async fn change_stream(State(state): State<AppState>) -> Sse<impl futures_util::
 
 // ---- screens ----
 
-/// Screens heard from within this long are listed.
-pub const SCREENS_WITHIN_S: i64 = 6 * 3600;
+pub use super::db::SCREENS_WITHIN_S;
 
 /// `204`, or (contract 1.1) `200 {"screenshot_requested": true}` when an organiser asked this
 /// screen for a screenshot it has not sent yet.

@@ -9,7 +9,7 @@ use chrono::{SecondsFormat, Utc};
 use crate::db::Store;
 use crate::error::Failure;
 use crate::input;
-use crate::routes::BULK_BODY_LIMIT;
+use crate::input::BULK_BODY_LIMIT;
 use venue_contract::pretalx;
 use venue_contract::wire::{EventInfo, Schedule};
 use venue_rules::schedule::diff::diff;

@@ -564,9 +564,15 @@ async fn the_attendee_bench_counts_one_ticket_each() {
     .await
     .unwrap();
     let keys = AttendeeKeys::load_or_create(&key).unwrap();
-    let report = venue_server::bench_attendees::run_attendees(&server.base_url(), server.store.clone(), &keys, 30, std::time::Duration::from_secs(2))
-        .await
-        .unwrap();
+    let report = venue_server::bench_attendees::run_attendees(
+        &server.base_url(),
+        server.store.clone(),
+        &keys,
+        30,
+        std::time::Duration::from_secs(2),
+    )
+    .await
+    .unwrap();
     assert_eq!((report.checkins, report.failures), (30, 0), "{report}");
     assert_eq!((report.one_ticket_each, report.grants), (30, 30), "{report}");
     assert!(report.pages >= 30, "every phone refreshed at least once: {report}");

@@ -16,7 +16,7 @@ use crate::attendees::{self, AttendeeKeys, Person};
 use crate::auth::token_hash;
 use crate::db::{AttendeeRow, Place};
 use crate::error::Failure;
-use crate::routes::BULK_BODY_LIMIT;
+use crate::input::BULK_BODY_LIMIT;
 use venue_rules::attend::{self, PlaceKind, TicketRules};
 
 const PAGE: &str = "/console/attendees";

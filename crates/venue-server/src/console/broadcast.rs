@@ -145,7 +145,7 @@ async fn page_values(state: &AppState, edit: Option<&str>) -> Result<serde_json:
     };
     let known_groups: BTreeSet<String> = state
         .store
-        .screens(view::now_ms() - crate::routes::SCREENS_WITHIN_S * 1000)
+        .screens(view::now_ms() - crate::db::SCREENS_WITHIN_S * 1000)
         .await?
         .into_iter()
         .flat_map(|(beat, _, _)| beat.groups)

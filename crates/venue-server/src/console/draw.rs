@@ -18,7 +18,7 @@ use super::view::{self, Flash};
 use crate::AppState;
 use crate::error::Failure;
 use crate::input;
-use crate::routes::BULK_BODY_LIMIT;
+use crate::input::BULK_BODY_LIMIT;
 use venue_contract::wire::{Prize, Ticket};
 
 const PAGE: &str = "/console/draw";

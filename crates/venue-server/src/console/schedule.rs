@@ -16,7 +16,7 @@ use super::view::{self, Flash};
 use crate::AppState;
 use crate::error::Failure;
 use crate::input;
-use crate::routes::BULK_BODY_LIMIT;
+use crate::input::BULK_BODY_LIMIT;
 use crate::schedule_source::{self, SOURCE_STATUS_SETTING, SOURCE_URL_SETTING};
 use venue_contract::wire::{EventInfo, Schedule, Session};
 use venue_rules::schedule::diff::{ScheduleDiff, diff};

@@ -12,8 +12,8 @@ use super::form::Fields;
 use super::session::{failure_page, require_form, require_page};
 use super::view::{self, Flash};
 use crate::AppState;
+use crate::db::SCREENS_WITHIN_S;
 use crate::error::Failure;
-use crate::routes::SCREENS_WITHIN_S;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

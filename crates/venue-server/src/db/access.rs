@@ -4,6 +4,9 @@ use super::{Store, from_stored, now_text, to_json};
 use crate::error::Failure;
 use venue_contract::wire::Heartbeat;
 
+/// Screens heard from within this long are listed.
+pub const SCREENS_WITHIN_S: i64 = 6 * 3600;
+
 impl Store {
     // ---- screens ----
 

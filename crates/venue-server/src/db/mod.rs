@@ -15,6 +15,7 @@ mod attendees;
 mod console;
 mod messages;
 
+pub use access::SCREENS_WITHIN_S;
 pub use attendees::{AttendeeRow, CheckIn, CheckInOutcome, Place, kind_name, parse_kind};
 pub use console::{DEFAULT_SILENT_AFTER_S, ScreenshotState};
 pub use messages::MESSAGE_HISTORY_S;
