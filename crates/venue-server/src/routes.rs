@@ -59,7 +59,8 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
             get(|s: State<AppState>, h: HeaderMap| serve_endpoint(s, h, Endpoint::Game)),
         )
         .route("/api/v1/stream", get(change_stream))
-        .route("/api/v1/images/{id}", get(serve_image));
+        .route("/api/v1/images/{id}", get(serve_image))
+        .route("/api/v1/game/bets", get(game_bets));
 
     let bulk = || DefaultBodyLimit::max(BULK_BODY_LIMIT);
     // Screens post results with a kiosk token; the admin token never needs to leave the organisers.
@@ -67,6 +68,7 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
         .route("/api/v1/draw/results", post(post_draw_result))
         .route("/api/v1/game/results", post(post_game_result))
         .route("/api/v1/kiosks/heartbeat", post(post_heartbeat))
+        .route("/api/v1/game/rounds/{index}/started", post(round_started))
         .route(
             "/api/v1/kiosks/{kiosk_id}/screenshot",
             post(post_screenshot).layer(DefaultBodyLimit::max(SCREENSHOT_BODY_LIMIT)),
@@ -272,6 +274,16 @@ async fn post_game_result(
     let result: GameResult = input::wire_from_value(value.clone())?;
     input::check_game_result(&result)?;
     let outcome = state.store.record_game(&key, &result, &value).await?;
+    if matches!(outcome, ResultOutcome::Stored(_) | ResultOutcome::Repeated(_)) {
+        // The round is decided: its bets close and right ones earn tickets (once, however often
+        // the result is posted). A failure here is logged; the result itself is stored.
+        let right_bet = state.store.ticket_rules().await.map(|r| r.right_bet).unwrap_or_default();
+        match state.store.settle_bets(&result, right_bet).await {
+            Ok(paid) if paid > 0 => tracing::info!(round = result.round, paid, "bets settled"),
+            Ok(_) => {}
+            Err(failure) => tracing::warn!(round = result.round, error = %failure.message, "bets not settled"),
+        }
+    }
     match &outcome {
         ResultOutcome::Stored(_) => tracing::info!(game = %result.game_id, round = result.round, key, "game result stored"),
         ResultOutcome::Repeated(_) => tracing::info!(game = %result.game_id, round = result.round, key, "game result repeated"),
@@ -666,6 +678,39 @@ async fn put_rounds(State(state): State<AppState>, body: Result<Bytes, BytesReje
     state.store.put_rounds(&rounds).await?;
     tracing::info!(rounds = rounds.len(), "round plan replaced");
     Ok(answer(StatusCode::OK, &rounds))
+}
+
+// ---- bets ----
+
+/// `POST /api/v1/game/rounds/{index}/started` (contract 1.1, kiosk token): the game screen started
+/// this round of the plan, so attendees' bets on it close now. Answers `204` whether or not betting
+/// was open.
+async fn round_started(State(state): State<AppState>, Path(index): Path<u32>) -> Result<StatusCode, Failure> {
+    if state.store.close_bets(index).await? {
+        tracing::info!(round = index, "bets closed: the round started");
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/game/bets` (contract 1.1): how the room bet, per round with betting — counts per
+/// team only, never who.
+async fn game_bets(State(state): State<AppState>) -> Result<Response, Failure> {
+    let rounds: Vec<Value> = state
+        .store
+        .bet_rounds()
+        .await?
+        .into_iter()
+        .map(|r| {
+            let shares: serde_json::Map<String, Value> = r.shares.into_iter().map(|(team, n)| (team, n.into())).collect();
+            serde_json::json!({ "round": r.round_index, "state": r.state, "winners": r.winners, "bets": shares })
+        })
+        .collect();
+    let mut response = answer(
+        StatusCode::OK,
+        &serde_json::json!({ "version": CONTRACT_VERSION, "rounds": rounds }),
+    );
+    response.headers_mut().insert(header::CACHE_CONTROL, NO_CACHE);
+    Ok(response)
 }
 
 #[cfg(test)]

@@ -578,3 +578,128 @@ async fn the_attendee_bench_counts_one_ticket_each() {
     assert!(report.pages >= 30, "every phone refreshed at least once: {report}");
     server.shutdown().await.unwrap();
 }
+
+/// Bets: open on a round, placed from the handbook, closed by the round's start (late bets refused
+/// by the server), settled by its result: right bets earn one ticket, once, however often the result
+/// is posted; the room's shares are public, who bet what is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bets_close_at_the_start_and_pay_right_picks_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let venue = Venue::start(dir.path()).await;
+    let (cookie, csrf) = venue.sign_in(TOKEN, false).await;
+    assert_eq!(venue.import(&cookie, &csrf, PEOPLE_CSV).await.status(), StatusCode::SEE_OTHER);
+    let opened = venue
+        .http
+        .post(venue.url("/console/game/bets/1/open"))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    let owned = venue;
+    let venue = &owned;
+    let bet = |id: &'static str, team: &'static str| {
+        let code = venue.code(id);
+        async move {
+            venue
+                .http
+                .post(venue.url(&format!("/h/{code}/bet")))
+                .form(&[("round", "1"), ("team", team)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let flash_is_error = |answer: &reqwest::Response| set_cookie(answer, "vk_flash").is_some_and(|c| c.starts_with("vk_flash=error"));
+    assert!(!flash_is_error(&bet("EXT-70001", "nebula").await));
+    assert!(!flash_is_error(&bet("EXT-70002", "quasar").await));
+    assert!(!flash_is_error(&bet("EXT-70003", "quasar").await));
+    assert!(!flash_is_error(&bet("EXT-70003", "nebula").await), "a bet may change while open");
+    assert!(flash_is_error(&bet("EXT-70004", "no-such-team").await));
+    let page = venue
+        .http
+        .get(venue.url(&format!("/h/{}", venue.code("EXT-70001"))))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Change my bet"), "the page shows the pick");
+
+    // The game screen starts round 1: bets close; a late one is refused by the server.
+    let started = venue
+        .http
+        .post(venue.url("/api/v1/game/rounds/1/started"))
+        .header(AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), StatusCode::NO_CONTENT);
+    assert!(flash_is_error(&bet("EXT-70004", "nebula").await), "late bets are refused");
+    let a = venue.keys.attendee_id("EXT-70004");
+    assert!(venue.server.store.bets_of(&a).await.unwrap().is_empty());
+
+    // How the room bet: counts only.
+    let shares: Value = venue
+        .http
+        .get(venue.url("/api/v1/game/bets"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shares["rounds"][0]["bets"], json!({"nebula": 2, "quasar": 1}), "{shares}");
+    let text = shares.to_string();
+    for secret in secrets() {
+        assert!(!text.contains(secret.as_str()));
+    }
+
+    // The result: nebula wins round 1. Posted twice (a retry): one ticket per right bet.
+    let result = json!({"version": 1, "game_id": "g-1", "round": 1, "finished_at": "2026-12-03T15:00:00+09:00",
+        "scores": [{"team_id": "nebula", "round_points": 900, "total_points": 900},
+                   {"team_id": "quasar", "round_points": 400, "total_points": 400}]});
+    for key in ["game-g-1-1-a", "game-g-1-1-a", "game-g-1-1-b"] {
+        let posted = venue
+            .http
+            .post(venue.url("/api/v1/game/results"))
+            .header(AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .header("idempotency-key", key)
+            .json(&result)
+            .send()
+            .await
+            .unwrap();
+        assert!(posted.status().is_success(), "{}", posted.status());
+    }
+    let tickets = |id: &'static str| {
+        let holder = venue.keys.holder(id);
+        async move { venue.draw_tickets_of(&holder).await.len() }
+    };
+    assert_eq!(tickets("EXT-70001").await, 1, "right pick");
+    assert_eq!(tickets("EXT-70003").await, 1, "right pick (changed to nebula in time)");
+    assert_eq!(tickets("EXT-70002").await, 0, "wrong pick");
+    assert_eq!(tickets("EXT-70004").await, 0, "no bet");
+    let page = venue
+        .http
+        .get(venue.url(&format!("/h/{}", venue.code("EXT-70001"))))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Right!"), "the page says so");
+    // Settled rounds cannot be reopened.
+    let reopened = venue
+        .http
+        .post(venue.url("/console/game/bets/1/open"))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(set_cookie(&reopened, "vk_flash").is_some_and(|c| c.starts_with("vk_flash=error")));
+    owned.server.shutdown().await.unwrap();
+}

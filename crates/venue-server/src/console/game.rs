@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/game/teams", post(save_team))
         .route("/console/game/teams/{id}/delete", post(delete_team))
         .route("/console/game/rounds", post(save_rounds))
+        .route("/console/game/bets/{round}/{action}", post(change_bets))
 }
 
 #[derive(Serialize)]
@@ -88,7 +89,31 @@ async fn game_page(State(state): State<AppState>, headers: HeaderMap, Query(quer
             .into_iter()
             .map(|(id, rounds)| serde_json::json!({ "id": id, "rounds": rounds }))
             .collect();
+        let betting = state.store.bet_rounds().await?;
+        let bets: Vec<serde_json::Value> = rounds
+            .iter()
+            .map(|r| {
+                let bet = betting.iter().find(|b| b.round_index == r.index);
+                let total: u32 = bet.map(|b| b.shares.iter().map(|(_, n)| n).sum()).unwrap_or_default();
+                serde_json::json!({
+                    "index": r.index,
+                    "name": r.name,
+                    "state": bet.map_or("none", |b| match b.state {
+                        crate::db::BetState::Open => "open",
+                        crate::db::BetState::Closed => "closed",
+                        crate::db::BetState::Settled => "settled",
+                    }),
+                    "total": total,
+                    "shares": bet.map(|b| b.shares.iter().map(|(team, n)| serde_json::json!({
+                        "team": by_id.get(team.as_str()).map_or(team.clone(), |t| t.name.clone()),
+                        "color": by_id.get(team.as_str()).map_or("#888888".to_string(), |t| t.color.clone()),
+                        "n": n,
+                    })).collect::<Vec<_>>()).unwrap_or_default(),
+                })
+            })
+            .collect();
         Ok::<_, Failure>(serde_json::json!({
+            "bets": bets,
             "teams": teams,
             "editing": query.edit.as_deref().and_then(|id| by_id.get(id)).copied(),
             // f32 shown as written (2.6, not 2.5999999).
@@ -201,6 +226,37 @@ async fn save_rounds(State(state): State<AppState>, headers: HeaderMap, Form(fie
         Ok(count) => {
             tracing::info!(rounds = count, "console: round plan saved");
             view::redirect_with(&state, PAGE, Flash::ok(format!("Round plan saved: {count} rounds.")))
+        }
+        Err(failure) => view::redirect_with(&state, PAGE, Flash::error(failure.message)),
+    }
+}
+
+async fn change_bets(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((round, action)): Path<(u32, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(response) = require_form(&state, &headers, Fields(fields).csrf()).await {
+        return response;
+    }
+    let changed = match action.as_str() {
+        "open" => state
+            .store
+            .open_bets(round)
+            .await
+            .map(|()| format!("Bets on round {round} are open: attendees pick a team on their page.")),
+        "close" => state
+            .store
+            .close_bets(round)
+            .await
+            .map(|_| format!("Bets on round {round} are closed.")),
+        _ => Err(Failure::not_found("no such action")),
+    };
+    match changed {
+        Ok(note) => {
+            tracing::info!(round, action = %action, "console: betting changed");
+            view::redirect_with(&state, PAGE, Flash::ok(note))
         }
         Err(failure) => view::redirect_with(&state, PAGE, Flash::error(failure.message)),
     }

@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/h/{code}", get(handbook))
         .route("/h/{code}/check-in", post(check_in))
+        .route("/h/{code}/bet", post(place_bet))
         .route("/staff", get(staff_page))
         .route("/staff/sign-in", get(staff_sign_in_page).post(staff_sign_in))
         .route("/staff/lookup", post(lookup))
@@ -185,6 +186,36 @@ async fn handbook_values(
                 .collect::<Vec<_>>()
         })
         .collect();
+    // Bets: rounds with betting open, closed or settled, with this attendee's pick.
+    let teams = state.store.teams().await?;
+    let plan = state.store.rounds().await?;
+    let mine = state.store.bets_of(&attendee.id).await?;
+    let team_name = |id: &str| teams.iter().find(|t| t.id == id).map_or_else(|| id.to_string(), |t| t.name.clone());
+    let bets: Vec<serde_json::Value> = state
+        .store
+        .bet_rounds()
+        .await?
+        .into_iter()
+        .map(|round| {
+            let pick = mine.iter().find(|(r, _)| *r == round.round_index).map(|(_, t)| t.clone());
+            let total: u32 = round.shares.iter().map(|(_, n)| n).sum();
+            serde_json::json!({
+                "round": round.round_index,
+                "name": plan.iter().find(|r| r.index == round.round_index).map(|r| r.name.clone()),
+                "state": round.state,
+                "pick": pick.as_deref().map(team_name),
+                "pick_id": pick,
+                "right": pick.as_ref().is_some_and(|p| round.winners.contains(p)),
+                "teams": teams.iter().map(|t| {
+                    let n = round.shares.iter().find(|(id, _)| *id == t.id).map_or(0, |(_, n)| *n);
+                    serde_json::json!({
+                        "id": t.id, "name": t.name, "color": t.color,
+                        "share": if total > 0 { (f64::from(n) * 100.0 / f64::from(total)).round() as u32 } else { 0 },
+                    })
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     let staff_view = match staff {
         Some(_) => Some(place_choices(state, &schedule).await?),
         None => None,
@@ -207,6 +238,7 @@ async fn handbook_values(
         "booths_to_go": booths_to_go,
         "code": code,
         "staff_places": staff_view,
+        "bets": bets,
         "qr": qr_svg(&format!("{base}/h/{code}")),
     }))
 }
@@ -346,5 +378,38 @@ async fn lookup(State(state): State<AppState>, headers: HeaderMap, Form(fields):
                 fields.get("badge")
             )),
         ),
+    }
+}
+
+/// The attendee picks a team for a round whose betting is open. The link is the credential; the
+/// server refuses a closed round whatever the page showed.
+async fn place_bet(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    let back = format!("/h/{code}");
+    if !session::same_origin(&headers) {
+        return view::redirect_with(&state, &back, Flash::error("This form came from another site."));
+    }
+    let attendee = match attendee_by_code(&state, &code).await {
+        Ok(Some(attendee)) => attendee,
+        Ok(None) => return unknown_link(),
+        Err(failure) => return failure_page(&failure),
+    };
+    let placed = async {
+        let round: u32 = fields.number("round", "Round")?;
+        let team = fields.get("team");
+        if !state.store.teams().await?.iter().any(|t| t.id == team) {
+            return Err(Failure::invalid_body("pick one of the teams · 팀을 골라 주세요"));
+        }
+        state.store.place_bet(&attendee.id, round, team).await
+    }
+    .await;
+    match placed {
+        Ok(()) => view::redirect_with(&state, &back, Flash::ok("Your bet is in. · 예측이 등록되었습니다.")),
+        Err(failure) => view::redirect_with(&state, &back, Flash::error(failure.message)),
     }
 }

@@ -10,6 +10,49 @@ use crate::error::Failure;
 use venue_contract::payload::Endpoint;
 use venue_rules::attend::{self, PlaceKind, Progress, TicketRules};
 
+/// Record each condition once and issue its tickets, numbered after the highest ticket so far. Runs
+/// inside a transaction that began by bumping the draw's revision (instances take turns).
+pub(super) async fn grant(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    attendee: &AttendeeRow,
+    earned: &[attend::Earned],
+    now: i64,
+) -> Result<Vec<(String, Vec<u32>)>, Failure> {
+    let mut granted = Vec::new();
+    for earned in earned {
+        let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM tickets")
+            .fetch_one(&mut **tx)
+            .await?;
+        let claimed = sqlx::query(
+            "INSERT INTO grants (attendee_id, condition, first_ticket, tickets, at_unix) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(&attendee.id)
+        .bind(&earned.condition)
+        .bind(next)
+        .bind(i64::from(earned.tickets))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        if claimed == 0 {
+            continue; // granted before
+        }
+        let mut numbers = Vec::new();
+        for offset in 0..i64::from(earned.tickets) {
+            let number = next + offset;
+            sqlx::query("INSERT INTO tickets (number, display_name, holder) VALUES ($1, $2, $3)")
+                .bind(number)
+                .bind(&attendee.display_name)
+                .bind(&attendee.holder)
+                .execute(&mut **tx)
+                .await?;
+            numbers.push(u32::try_from(number).map_err(Failure::internal)?);
+        }
+        granted.push((earned.condition.clone(), numbers));
+    }
+    Ok(granted)
+}
+
 /// Ticket rules as the console saved them (JSON).
 const RULES_SETTING: &str = "ticket_rules";
 
@@ -281,38 +324,7 @@ impl Store {
             checkins: kinds.iter().filter_map(|k| parse_kind(k)).collect(),
             right_bets: Vec::new(),
         };
-        let mut granted = Vec::new();
-        for earned in attend::earned(&rules, &progress) {
-            let next: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) + 1 FROM tickets")
-                .fetch_one(&mut *tx)
-                .await?;
-            let claimed = sqlx::query(
-                "INSERT INTO grants (attendee_id, condition, first_ticket, tickets, at_unix) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            )
-            .bind(&attendee.id)
-            .bind(&earned.condition)
-            .bind(next)
-            .bind(i64::from(earned.tickets))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if claimed == 0 {
-                continue; // granted before
-            }
-            let mut numbers = Vec::new();
-            for offset in 0..i64::from(earned.tickets) {
-                let number = next + offset;
-                sqlx::query("INSERT INTO tickets (number, display_name, holder) VALUES ($1, $2, $3)")
-                    .bind(number)
-                    .bind(&attendee.display_name)
-                    .bind(&attendee.holder)
-                    .execute(&mut *tx)
-                    .await?;
-                numbers.push(u32::try_from(number).map_err(Failure::internal)?);
-            }
-            granted.push((earned.condition, numbers));
-        }
+        let granted = grant(&mut tx, attendee, &attend::earned(&rules, &progress), now).await?;
         self.commit(tx, &[Endpoint::Draw]).await?;
         Ok(CheckInOutcome { new: true, granted })
     }

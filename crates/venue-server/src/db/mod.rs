@@ -12,11 +12,13 @@
 
 mod access;
 mod attendees;
+mod bets;
 mod console;
 mod messages;
 
 pub use access::SCREENS_WITHIN_S;
 pub use attendees::{AttendeeRow, CheckIn, CheckInOutcome, Place, kind_name, parse_kind};
+pub use bets::{BetRound, BetState};
 pub use console::{DEFAULT_SILENT_AFTER_S, ScreenshotState};
 pub use messages::MESSAGE_HISTORY_S;
 
@@ -126,6 +128,18 @@ const MIGRATIONS: &[(i64, &str, &[&str])] = &[
             "CREATE TABLE grants (attendee_id TEXT NOT NULL, condition TEXT NOT NULL, first_ticket BIGINT NOT NULL,
             tickets BIGINT NOT NULL, at_unix BIGINT NOT NULL, PRIMARY KEY (attendee_id, condition))",
             "ALTER TABLE console_sessions ADD COLUMN scope TEXT NOT NULL DEFAULT 'admin'",
+        ],
+    ),
+    (
+        7,
+        "bets",
+        &[
+            // Betting on a round of the plan: open, closed (the round started) or settled (its result came).
+            "CREATE TABLE bet_rounds (round_index BIGINT PRIMARY KEY, state TEXT NOT NULL, changed_unix BIGINT NOT NULL,
+            game_id TEXT NOT NULL, winners TEXT NOT NULL)",
+            // One bet per attendee and round, changeable while the round is open.
+            "CREATE TABLE bets (attendee_id TEXT NOT NULL, round_index BIGINT NOT NULL, team_id TEXT NOT NULL,
+            at_unix BIGINT NOT NULL, PRIMARY KEY (attendee_id, round_index))",
         ],
     ),
 ];
