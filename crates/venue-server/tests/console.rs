@@ -444,6 +444,22 @@ async fn an_organiser_runs_the_event_from_the_console() {
         StatusCode::UNAUTHORIZED,
         "a revoked token is refused"
     );
+    let result = json!({"version": 1, "game_id": "g-9", "round": 1, "finished_at": "2026-12-03T15:00:00+09:00",
+        "scores": [{"team_id": "nebula", "round_points": 10, "total_points": 10}]});
+    let refused = h
+        .http
+        .post(h.url("/api/v1/game/results"))
+        .header(AUTHORIZATION, format!("Bearer {kiosk_token}"))
+        .header("idempotency-key", "game-g-9-1")
+        .json(&result)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status(),
+        StatusCode::UNAUTHORIZED,
+        "the revoked kiosk's result post is refused"
+    );
 
     chrome.close().await;
     h.server.shutdown().await.unwrap();
@@ -848,9 +864,18 @@ async fn staff_check_in_and_the_attendee_page_on_phones() {
     );
 
     // The attendee's own phone (no staff session): the ticket, no check-in form, no personal data.
+    h.server.store.open_bets(1).await.unwrap();
     chrome.click(".sign-out button").await;
     chrome.wait_for_text("Signed out.").await;
     chrome.goto(&format!("{base}/h/{code}")).await;
+    // A bet on the open round.
+    chrome.click("input[name=team][value=nebula]").await;
+    chrome.click("form[action$='/bet'] button").await;
+    chrome.wait_for_text("Your bet is in").await;
+    assert_eq!(
+        h.server.store.bets_of(&keys.attendee_id(&person.external_id)).await.unwrap(),
+        [(1, "nebula".to_string())]
+    );
     let page = chrome.wait_for_text("draw tickets").await;
     assert!(!page.contains("Check in 김*수"), "no check-in form without a staff session");
     assert!(!page.contains("김민수") && !page.contains("minsu@example.org") && !page.contains("EXT-5150"));
