@@ -109,6 +109,11 @@ pub struct LoadBenchArgs {
     pub attendees: Option<u32>,
 }
 
+/// A client must send a request's headers within this long (slowloris), also its first request.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Shutdown waits this long for requests in flight, then cuts what is left.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Shared by every request handler.
 #[derive(Clone)]
 pub struct AppState {
@@ -261,36 +266,27 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let (shutdown, stop) = oneshot::channel::<()>();
     let https = tls.is_some();
     let task = tokio::spawn(async move {
-        let served = match tls {
-            None => {
-                axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                    .with_graceful_shutdown(async move {
-                        let _ = stop.await;
-                        let _ = closing_tx.send(true);
-                    })
-                    .await
-            }
-            Some(tls) => {
-                let handle = axum_server::Handle::new();
-                let stopping = handle.clone();
-                tokio::spawn(async move {
-                    let _ = stop.await;
-                    let _ = closing_tx.send(true);
-                    stopping.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
-                });
-                match listener.into_std() {
-                    Ok(listener) => match axum_server::tls_rustls::from_tcp_rustls(listener, tls) {
-                        Ok(server) => {
-                            server
-                                .handle(handle)
-                                .serve(app.into_make_service_with_connect_info::<SocketAddr>())
-                                .await
-                        }
-                        Err(e) => Err(e),
-                    },
-                    Err(e) => Err(e),
+        // One server for HTTP and HTTPS (axum-server over hyper), so both get the same limits:
+        // a client that sends half a request is cut after HEADER_READ_TIMEOUT, and shutdown waits
+        // at most SHUTDOWN_GRACE for requests in flight, whatever the clients do.
+        let handle = axum_server::Handle::new();
+        let stopping = handle.clone();
+        tokio::spawn(async move {
+            let _ = stop.await;
+            let _ = closing_tx.send(true);
+            stopping.graceful_shutdown(Some(SHUTDOWN_GRACE));
+        });
+        let make = app.into_make_service_with_connect_info::<SocketAddr>();
+        let served = match listener.into_std().and_then(axum_server::from_tcp) {
+            Ok(mut server) => {
+                server.http_builder().http1().header_read_timeout(HEADER_READ_TIMEOUT);
+                let server = server.first_request_timeout(HEADER_READ_TIMEOUT).handle(handle);
+                match tls {
+                    None => server.serve(make).await,
+                    Some(tls) => server.acceptor(axum_server::tls_rustls::RustlsAcceptor::new(tls)).serve(make).await,
                 }
             }
+            Err(e) => Err(e),
         };
         listening.abort();
         pulling.abort();
