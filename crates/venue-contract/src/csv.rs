@@ -88,9 +88,33 @@ pub fn line<S: AsRef<str>>(fields: &[S]) -> String {
     out
 }
 
+/// One CSV line for a spreadsheet: a text cell that starts like a formula (`=`, `+`, `-`, `@`, a tab
+/// or a carriage return) gets a leading `'`, so a name like `=HYPERLINK(…)` stays text when the
+/// export is opened. Numbers (`-600`) are left as they are.
+pub fn spreadsheet_line<S: AsRef<str>>(fields: &[S]) -> String {
+    let cells: Vec<Cow<'_, str>> = fields.iter().map(|f| neutralise_formula(f.as_ref())).collect();
+    line(&cells)
+}
+
+fn neutralise_formula(value: &str) -> Cow<'_, str> {
+    let risky = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && value.trim().parse::<f64>().is_err() {
+        Cow::Owned(format!("'{value}"))
+    } else {
+        Cow::Borrowed(value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spreadsheet_cells_never_start_a_formula() {
+        let text = spreadsheet_line(&["=HYPERLINK(\"http://x\")", "-600", "+1", "@SUM(A1)", "김*수", "-x"]);
+        let cells = &parse(&text).unwrap()[0];
+        assert_eq!(cells, &["'=HYPERLINK(\"http://x\")", "-600", "+1", "'@SUM(A1)", "김*수", "'-x"]);
+    }
 
     #[test]
     fn quoted_fields_round_trip() {

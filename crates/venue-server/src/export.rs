@@ -1,5 +1,7 @@
 //! `venue-kiosk export`: the decided results as CSV (for spreadsheets) and JSON (for archives).
 //!
+//! CSV cells that would start a spreadsheet formula are neutralised (`'=…`).
+//!
 //! - `winners.csv` / `winners.json`: every drawn batch, in prize order, with each winner's masked
 //!   name and holder token as the ticket pool has them now.
 //! - `game_results.csv` / `game_results.json`: every finished round of every game.
@@ -196,7 +198,7 @@ fn group_games(results: Vec<StoredResult<GameResult>>, teams: &HashMap<String, S
 }
 
 fn winners_csv(draws: &[DrawExport]) -> String {
-    let mut out = csv::line(&[
+    let mut out = csv::spreadsheet_line(&[
         "prize_id",
         "prize_name",
         "batch",
@@ -208,7 +210,7 @@ fn winners_csv(draws: &[DrawExport]) -> String {
     ]);
     for draw in draws {
         for (i, winner) in draw.winners.iter().enumerate() {
-            out.push_str(&csv::line(&[
+            out.push_str(&csv::spreadsheet_line(&[
                 draw.prize_id.as_str(),
                 draw.prize_name.as_deref().unwrap_or(""),
                 &draw.batch.to_string(),
@@ -224,7 +226,7 @@ fn winners_csv(draws: &[DrawExport]) -> String {
 }
 
 fn games_csv(games: &[GameExport]) -> String {
-    let mut out = csv::line(&[
+    let mut out = csv::spreadsheet_line(&[
         "game_id",
         "round",
         "team_id",
@@ -236,7 +238,7 @@ fn games_csv(games: &[GameExport]) -> String {
     for game in games {
         for round in &game.rounds {
             for score in &round.scores {
-                out.push_str(&csv::line(&[
+                out.push_str(&csv::spreadsheet_line(&[
                     game.game_id.as_str(),
                     &round.round.to_string(),
                     &score.team_id,

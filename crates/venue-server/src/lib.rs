@@ -336,6 +336,17 @@ fn configured_token(args: &ServeArgs) -> anyhow::Result<Option<String>> {
     }
 }
 
+/// `--rotate-token` with a token from the environment would silently keep the old one: refuse it.
+fn check_rotation(rotate: bool, configured: Option<&str>) -> anyhow::Result<()> {
+    if rotate && configured.is_some() {
+        anyhow::bail!(
+            "--rotate-token makes a new admin token, but {} gives one: unset it (or change the token there instead)",
+            auth::TOKEN_ENV
+        );
+    }
+    Ok(())
+}
+
 /// Ctrl-C, or SIGTERM on Unix.
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -364,6 +375,7 @@ pub fn run_serve(args: &ServeArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let admin_token = configured_token(args)?;
+        check_rotation(args.rotate_token, admin_token.as_deref())?;
         let db_url = db::resolve_db(args.db.as_deref())?;
         let server = spawn(ServerConfig {
             db_url: db_url.clone(),
@@ -448,4 +460,24 @@ pub fn run_load_bench(args: &LoadBenchArgs) -> anyhow::Result<()> {
     let report = bench::run_load_bench(args)?;
     println!("{report}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotating_while_the_environment_gives_a_token_is_refused() {
+        assert!(check_rotation(true, Some("0123456789abcdef0123")).is_err());
+        assert!(check_rotation(true, None).is_ok());
+        assert!(check_rotation(false, Some("0123456789abcdef0123")).is_ok());
+    }
+
+    #[test]
+    fn the_attendee_key_sits_beside_the_database() {
+        assert_eq!(
+            attendee_key_beside(std::path::Path::new("/var/lib/vk/venue.sqlite")),
+            PathBuf::from("/var/lib/vk/venue.sqlite.attendee.key")
+        );
+    }
 }

@@ -630,7 +630,8 @@ async fn upsert_tickets(
         .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("text/csv"));
     let tickets = if is_csv {
         let text = std::str::from_utf8(&bytes).map_err(|_| Failure::invalid_body("the CSV body is not UTF-8"))?;
-        input::tickets_from_csv(text)?
+        // Excel's "CSV UTF-8" starts with a byte order mark.
+        input::tickets_from_csv(text.trim_start_matches('\u{feff}'))?
     } else {
         input::tickets_from_json(input::json(&bytes)?)?
     };
