@@ -10,7 +10,7 @@ use crate::frame::AppSystems;
 use crate::screens::Screen;
 use crate::shell::ui::{UiFonts, UiRoot, ellipsize, hex_color, theme};
 use venue_rules::game::judge::Judgement;
-use venue_rules::game::session::{GameSession, Phase};
+use venue_rules::game::session::{CalibrationOutcome, GameSession, Phase};
 
 #[derive(Component)]
 struct HudRoot;
@@ -57,12 +57,13 @@ struct Shown {
     totals: Vec<i64>,
     problem: Option<String>,
     calibration: i64,
+    calibration_note: Option<String>,
 }
 
 fn phase_key(phase: &Phase) -> String {
     match phase {
         Phase::Lobby => "lobby".into(),
-        Phase::Calibrating { started_ms, samples } => format!("cal{started_ms}-{}", samples.len()),
+        Phase::Calibrating { started_ms, samples, .. } => format!("cal{started_ms}-{}", samples.len()),
         Phase::Countdown { round, .. } => format!("count{round}"),
         Phase::Playing { round, started_ms } => format!("play{round}-{started_ms}"),
         Phase::Paused { round, .. } => format!("paused{round}"),
@@ -100,7 +101,45 @@ fn shown(game: &Game, live: &LiveOutcomes, now: f64) -> Shown {
         totals: s.teams.iter().map(|t| s.board.total(&t.id).unwrap_or(0)).collect(),
         problem: game.post_problem.clone(),
         calibration: s.calibration_ms.round() as i64,
+        calibration_note: calibration_note(s).map(|(text, _)| text),
     }
+}
+
+/// How the last calibration ended, shown on the lobby or the standings it returned to.
+fn calibration_note(s: &GameSession) -> Option<(String, Color)> {
+    Some(match s.last_calibration?.outcome {
+        CalibrationOutcome::Set { offset_ms, taps } => (
+            format!("Calibrated from {taps} taps: latency correction {offset_ms:+.0} ms"),
+            theme::ONLINE,
+        ),
+        CalibrationOutcome::TooFewTaps { taps, needed, kept_ms } => (
+            format!(
+                "Calibration failed: {taps} {} on the beat, {needed} needed. The correction stays {kept_ms:+.0} ms. F7 to try again",
+                if taps == 1 { "tap" } else { "taps" }
+            ),
+            theme::STALE,
+        ),
+    })
+}
+
+/// The operator's keys for the phase on screen: only what works now.
+fn operator_hint(s: &GameSession) -> String {
+    let keys = match &s.phase {
+        Phase::Lobby => "ENTER start · F7 calibrate".to_string(),
+        Phase::Calibrating { return_to, .. } => format!(
+            "Tap along with each pulse · after the last one: back to {}",
+            match **return_to {
+                Phase::Leaderboard { .. } => "the standings",
+                _ => "the lobby",
+            }
+        ),
+        Phase::Countdown { .. } | Phase::Playing { .. } => "F8 pause · F5 restart round · F6 end round".to_string(),
+        Phase::Paused { .. } => "F8 resume · F5 restart round".to_string(),
+        Phase::Folding { .. } => "The standings follow".to_string(),
+        Phase::Leaderboard { .. } => "ENTER next · F7 calibrate".to_string(),
+        Phase::Podium => "Game over".to_string(),
+    };
+    format!("{keys} · latency correction {:.0} ms", s.calibration_ms)
 }
 
 fn rebuild(
@@ -133,7 +172,7 @@ fn rebuild(
         let s = &game.session;
         match &s.phase {
             Phase::Lobby => lobby(ui, s, &fonts),
-            Phase::Calibrating { started_ms, samples } => calibration(ui, *started_ms, samples, &fonts),
+            Phase::Calibrating { started_ms, samples, .. } => calibration(ui, *started_ms, samples, &fonts),
             Phase::Countdown { round, until_ms } => {
                 banner(ui, s, *round, "GET READY", &fonts);
                 let n = ((until_ms - now) / 1000.0).ceil().max(1.0);
@@ -159,10 +198,12 @@ fn rebuild(
             Phase::Leaderboard { round } => leaderboard(ui, s, *round, &fonts),
             Phase::Podium => podium(ui, s, &fonts),
         }
-        let mut footer = format!(
-            "ENTER next · F8 pause · F5 restart round · F6 end round · F7 calibrate · latency correction {} ms",
-            s.calibration_ms.round()
-        );
+        if matches!(s.phase, Phase::Lobby | Phase::Leaderboard { .. })
+            && let Some((note, color)) = calibration_note(s)
+        {
+            ui.spawn((Text::new(note), fonts.bold(28.0, color)));
+        }
+        let mut footer = operator_hint(s);
         if let Some(problem) = &game.post_problem {
             footer = format!("{problem} · {footer}");
         }

@@ -57,10 +57,9 @@ pub(super) fn operator_keys(
     let space_is_a_team_key = game.session.teams.iter().any(|t| t.key == "Space");
     let panel: Vec<GameCommand> = commands.read().copied().collect();
     let wants = |command: GameCommand, key: bool| key || panel.contains(&command);
-    if wants(
-        GameCommand::Next,
-        keys.just_pressed(KeyCode::Enter) || (!space_is_a_team_key && keys.just_pressed(KeyCode::Space)),
-    ) {
+    // Space is also the calibration's tap key: a late tap right after one must not start a round.
+    let space_advances = !space_is_a_team_key && game.session.tap_key_may_advance(now) && keys.just_pressed(KeyCode::Space);
+    if wants(GameCommand::Next, keys.just_pressed(KeyCode::Enter) || space_advances) {
         game.session.advance(now);
     }
     if wants(GameCommand::Pause, keys.just_pressed(KeyCode::F8)) {
