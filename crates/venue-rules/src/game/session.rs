@@ -32,6 +32,8 @@ const CALIBRATION_LEAD_MS: f64 = 1_200.0;
 /// After a calibration ends, Space (the tap key) does not advance the game for this long: a late
 /// tap must not start a round. Enter always advances.
 pub const TAP_KEY_GUARD_MS: f64 = 2_000.0;
+/// On the podium, a second Enter within this time starts a new game (one Enter alone never does).
+pub const NEW_GAME_CONFIRM_MS: f64 = 5_000.0;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TeamInfo {
@@ -133,6 +135,8 @@ pub struct GameSession {
     pub last_outcomes: Vec<RoundOutcome>,
     /// The last calibration's outcome, until the next round starts.
     pub last_calibration: Option<CalibrationNote>,
+    /// When Enter on the podium asked for a new game (a second Enter confirms).
+    pub new_game_asked_ms: Option<f64>,
 }
 
 /// Keys teams get when neither the feed nor the config names one: home row, far apart.
@@ -183,6 +187,7 @@ impl GameSession {
             calibration_ms: 0.0,
             last_outcomes: Vec::new(),
             last_calibration: None,
+            new_game_asked_ms: None,
         })
     }
 
@@ -255,6 +260,40 @@ impl GameSession {
             },
             _ => {}
         }
+    }
+
+    /// Enter on the podium: the first asks for a new game, a second within [`NEW_GAME_CONFIRM_MS`]
+    /// confirms it. True: the caller starts one ([`GameSession::restart_game`]).
+    pub fn confirm_new_game(&mut self, now_ms: f64) -> bool {
+        if self.phase != Phase::Podium {
+            return false;
+        }
+        if self.new_game_pending(now_ms) {
+            self.new_game_asked_ms = None;
+            return true;
+        }
+        self.new_game_asked_ms = Some(now_ms);
+        false
+    }
+
+    /// Whether a first Enter on the podium is waiting for its confirmation.
+    pub fn new_game_pending(&self, now_ms: f64) -> bool {
+        self.new_game_asked_ms
+            .is_some_and(|asked| now_ms >= asked && now_ms - asked <= NEW_GAME_CONFIRM_MS)
+    }
+
+    /// A new play-through with the same teams and rounds: scores from 0, in the lobby, under a new
+    /// id; the latency correction is kept (the room did not change).
+    pub fn restart_game(&mut self, game_id: String) {
+        let weights = self.rounds.iter().map(|r| f64::from(r.weight)).collect();
+        self.board =
+            Scoreboard::new(self.teams.iter().map(|t| t.id.clone()), weights).expect("built from this session's teams once already");
+        self.game_id = game_id;
+        self.phase = Phase::Lobby;
+        self.presses.iter_mut().for_each(Vec::clear);
+        self.last_outcomes.clear();
+        self.last_calibration = None;
+        self.new_game_asked_ms = None;
     }
 
     /// Whether Space, the calibration's tap key, may act as Enter now: not within
@@ -618,6 +657,43 @@ mod tests {
                 kept_ms: 12.0
             })
         );
+    }
+
+    #[test]
+    fn a_new_game_from_the_podium_takes_two_enters() {
+        let mut s = GameSession::new(&data(2), "g1".into()).unwrap();
+        s.resume(
+            &[
+                vec![("t0".into(), 500), ("t1".into(), -700)],
+                vec![("t0".into(), 10), ("t1".into(), 20)],
+            ],
+            15.0,
+        )
+        .unwrap();
+        assert_eq!(s.phase, Phase::Podium);
+        s.advance(0.0);
+        assert_eq!(s.phase, Phase::Podium, "Enter on the podium never skips anything");
+        assert!(!s.confirm_new_game(1_000.0), "one Enter only asks");
+        assert!(s.new_game_pending(1_000.0 + NEW_GAME_CONFIRM_MS));
+        assert!(!s.new_game_pending(1_001.0 + NEW_GAME_CONFIRM_MS));
+        assert!(!s.confirm_new_game(10_000.0), "too late: asks again");
+        assert!(s.confirm_new_game(11_000.0));
+        s.restart_game("g2".into());
+        assert_eq!((s.phase.clone(), s.game_id.as_str()), (Phase::Lobby, "g2"));
+        assert_eq!(s.board.rounds_played(), 0);
+        assert_eq!(s.board.total("t1"), Some(0));
+        assert_eq!(s.calibration_ms, 15.0, "the room's latency is kept");
+        assert!(!s.confirm_new_game(12_000.0), "not on the podium");
+    }
+
+    #[test]
+    fn the_podium_ranks_by_totals_and_shows_no_negative_points() {
+        let mut s = GameSession::new(&data(3), "g".into()).unwrap();
+        s.resume(&[vec![("t0".into(), -1379), ("t1".into(), -200), ("t2".into(), 40)]], 0.0)
+            .unwrap();
+        let podium = s.board.podium();
+        let shown: Vec<(usize, &str, i64)> = podium.iter().map(|p| (p.rank, p.team_id.as_str(), p.shown_points)).collect();
+        assert_eq!(shown, [(1, "t2", 40), (2, "t1", 0), (3, "t0", 0)]);
     }
 
     #[test]
