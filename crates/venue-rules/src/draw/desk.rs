@@ -79,6 +79,9 @@ pub struct Desk {
     pub stage: Stage,
     /// Operator-facing problem (pool exhausted, journal error …), shown until the next action.
     pub notice: Option<String>,
+    /// A word for the operator only (a held screen switch, tickets refreshed): small, in the
+    /// operator's line, never a red alarm on the audience's stage.
+    pub operator_note: Option<String>,
     /// Index of the highlighted winner of the revealed record (↑ ↓), for N = no-show.
     pub selected_winner: usize,
     /// N was pressed once for this ticket; a second N confirms, Esc keeps the winner.
@@ -128,6 +131,7 @@ impl Desk {
             seed: engine::new_seed(),
             stage: Stage::Idle,
             notice: None,
+            operator_note: None,
             selected_winner: 0,
             confirm_no_show: None,
             acknowledged: BTreeSet::new(),
@@ -186,6 +190,34 @@ impl Desk {
 
     pub fn commitment(&self) -> String {
         engine::seed_commitment(&self.seed)
+    }
+
+    /// The seed commitment the audience sees: the drawn batch's from its commit, through the roll
+    /// and beside its revealed seed, until the next draw is armed (Space after the reveal, another
+    /// prize); before a draw, the armed seed's. A no-show replacement's armed commitment is shown
+    /// with its question ([`Desk::confirm_no_show`]).
+    pub fn commitment_on_screen(&self) -> String {
+        match self.stage {
+            Stage::Rolling { sequence, .. } | Stage::Revealed { sequence } => self
+                .record(sequence)
+                .map_or_else(|| self.commitment(), |r| r.seed_commitment.clone()),
+            Stage::Idle | Stage::Committing => self.commitment(),
+        }
+    }
+
+    /// Whether the draw keeps the screen: while a result is sealed or the reels roll, switching away
+    /// would reveal the winners off screen.
+    pub fn holds_the_screen(&self) -> bool {
+        matches!(self.stage, Stage::Committing | Stage::Rolling { .. })
+    }
+
+    /// The operator asked for another screen: refused (with a note) while the draw holds it.
+    pub fn may_switch_screen(&mut self) -> bool {
+        if self.holds_the_screen() {
+            self.operator_note = Some("Screen switch held: the reels are rolling. Switch after the reveal".into());
+            return false;
+        }
+        true
     }
 
     pub fn record(&self, sequence: u64) -> Option<&AuditRecord> {
@@ -325,6 +357,8 @@ impl Desk {
             let reels = self.reel_count();
             if now_s - started_s >= machine::roll_duration(reels) as f64 + 0.3 {
                 self.stage = Stage::Revealed { sequence };
+                // A switch held during the roll may be asked for again now.
+                self.operator_note = None;
                 return Some(sequence);
             }
         }
@@ -569,5 +603,38 @@ mod tests {
         assert_ne!(desk.commitment(), before, "the commitment covers the new list");
         // The big prize stays complete: its winner is not drawn again.
         assert!(desk.state.is_complete(&desk.prizes[0].engine));
+    }
+
+    /// Issue 20: at the reveal the footer showed the next batch's commitment beside the revealed
+    /// seed, so SHA-256 of that seed matched the commitment shown before, not the one on screen.
+    #[test]
+    fn the_drawn_batch_keeps_its_commitment_on_screen_until_the_next_is_armed() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let armed = desk.commitment_on_screen();
+        let record = run_commit(&mut desk, 0.0);
+        assert_eq!(record.seed_commitment, armed);
+        assert_eq!(desk.commitment_on_screen(), armed, "while the reels roll");
+        desk.tick(1e6);
+        assert!(matches!(desk.stage, Stage::Revealed { .. }));
+        assert_eq!(desk.commitment_on_screen(), armed, "beside the revealed seed");
+        let seed = hex::decode(&record.seed).unwrap();
+        assert_eq!(engine::seed_commitment(&seed.try_into().unwrap()), desk.commitment_on_screen());
+        desk.press_next(10.0, Utc::now());
+        assert_eq!(desk.stage, Stage::Idle);
+        assert_ne!(desk.commitment_on_screen(), armed, "the next draw is armed");
+        assert_eq!(desk.commitment_on_screen(), desk.commitment());
+    }
+
+    #[test]
+    fn the_screen_is_held_while_a_result_is_sealed_or_rolls() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        assert!(desk.may_switch_screen());
+        let job = desk.press_next(0.0, Utc::now()).unwrap();
+        assert!(!desk.may_switch_screen(), "sealing");
+        desk.finish_commit(job.draw(), 0.1);
+        assert!(!desk.may_switch_screen(), "rolling");
+        assert!(desk.operator_note.as_deref().unwrap().contains("rolling"));
+        desk.tick(1e6);
+        assert!(desk.may_switch_screen(), "revealed");
     }
 }

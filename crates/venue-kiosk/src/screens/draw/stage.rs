@@ -178,8 +178,9 @@ fn build_stage(
             if let Some(ticket) = desk.confirm_no_show {
                 col.spawn((
                     Text::new(format!(
-                        "#{ticket} {} did not show up? N again: draw one replacement · ESC: keep the winner",
-                        desk.display_name(ticket)
+                        "#{ticket} {} did not show up? N again: draw one replacement (seed commitment {}) · ESC: keep the winner",
+                        desk.display_name(ticket),
+                        engine::fingerprint(&desk.commitment())
                     )),
                     fonts.bold(28.0, theme::STALE),
                 ));
@@ -225,17 +226,20 @@ fn build_stage(
     ui.spawn((
         Text::new(format!(
             "Seed commitment {} · Tickets {} ({} in the pool) · {}",
-            engine::fingerprint(&desk.commitment()),
+            // The drawn batch's commitment stays beside its revealed seed until the next draw is armed.
+            engine::fingerprint(&desk.commitment_on_screen()),
             engine::fingerprint(&engine::tickets_hash(&desk.pool)),
             desk.pool.len(),
             server_line(desk, posting),
         )),
         fonts.text(22.0, theme::TEXT_DIM),
     ));
-    ui.spawn((
-        Text::new("SPACE next · ← → prize · ↑ ↓ winner · N no-show · ESC cancel"),
-        fonts.text(20.0, theme::TEXT_DIM),
-    ));
+    // The operator's line: keys, and notes meant for the operator only (never a red alarm on stage).
+    let mut operator_line = "SPACE next · ← → prize · ↑ ↓ winner · N no-show · ESC cancel".to_string();
+    if let Some(note) = &desk.operator_note {
+        operator_line = format!("{note} · {operator_line}");
+    }
+    ui.spawn((Text::new(operator_line), fonts.text(20.0, theme::TEXT_DIM)));
 }
 
 /// Where the results stand with the event server, in a few words.
