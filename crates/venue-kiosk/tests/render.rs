@@ -477,6 +477,8 @@ fn draw_mid_roll_shows_reels_and_commitment() {
     );
     assert!(shot.texts.contains("ROLLING…"), "{}", shot.texts);
     assert!(shot.texts.contains("Seed commitment"), "{}", shot.texts);
+    // Issue 20: the count changes at the reveal, not when the reels start.
+    assert!(shot.texts.contains("0 of 1 winners drawn"), "{}", shot.texts);
     // The result is on disk before the reels move.
     assert_eq!(committed_winners(&dir.path().join("journal")).len(), 1);
     // The 3D drums: lit ivory faces fill the machine window in the middle of the stage.

@@ -159,10 +159,15 @@ impl Desk {
         if let Some(i) = selected_id.and_then(|id| fresh.prizes.iter().position(|p| p.engine.id == id)) {
             fresh.selected = i;
         }
-        fresh.notice = Some(format!(
-            "Tickets updated from the event feed: {} in the pool; new seed commitment",
-            fresh.pool.len()
-        ));
+        // For the operator only: the audience needs no word of it.
+        fresh.operator_note = Some(if fresh.pool == self.pool {
+            "Prizes updated from the event feed".to_string()
+        } else {
+            format!(
+                "Tickets updated from the event feed: {} in the pool; new seed commitment",
+                fresh.pool.len()
+            )
+        });
         fresh.last_press_s = self.last_press_s;
         *self = fresh;
         true
@@ -244,7 +249,8 @@ impl Desk {
                 self.last_press_s = now_s;
                 let prize = self.prize()?.engine.clone();
                 if self.state.is_complete(&prize) {
-                    self.notice = Some(format!(
+                    // The stage already says DONE; nothing for the audience to read.
+                    self.operator_note = Some(format!(
                         "All {} winners of this prize are drawn; choose another prize (← →)",
                         prize.winner_count
                     ));
@@ -255,9 +261,30 @@ impl Desk {
         }
     }
 
+    /// Whether the prize on screen has all its winners and nothing is in flight: the stage says
+    /// DONE and points to the next prize instead of offering a draw.
+    pub fn prize_done(&self) -> bool {
+        self.stage == Stage::Idle && self.prize().is_some_and(|p| self.state.is_complete(&p.engine))
+    }
+
+    /// Winners of `prize_id` the audience has seen: a batch rolling now counts only at its reveal
+    /// (counting it earlier gives the result away). A rolling replacement changes no count.
+    pub fn revealed_winner_count(&self, prize_id: &str) -> usize {
+        let all = self.state.winners_of(prize_id).len();
+        let rolling = match self.stage {
+            Stage::Rolling { sequence, .. } => self
+                .record(sequence)
+                .filter(|r| r.prize_id == prize_id && r.replaces.is_none())
+                .map_or(0, |r| r.winners.len()),
+            _ => 0,
+        };
+        all.saturating_sub(rolling)
+    }
+
     /// Hands the armed seed and the current state to a commit job; input waits until it is done.
     fn start_commit(&mut self, prize: EnginePrize, now: DateTime<Utc>, replaces: Option<u32>) -> CommitJob {
         self.notice = None;
+        self.operator_note = None;
         self.stage = Stage::Committing;
         CommitJob {
             state: self.state.clone(),
@@ -506,8 +533,36 @@ mod tests {
         desk.select(-1); // wraps to "small"
         desk.select(1); // back to the complete prize "big"
         assert_eq!(desk.prize().unwrap().engine.id, "big");
+        assert!(desk.prize_done(), "the stage says DONE");
         assert!(desk.press_next(200.0, Utc::now()).is_none());
-        assert!(desk.notice.as_deref().unwrap().contains("All 1 winners"));
+        assert_eq!(desk.notice, None, "no red error on the audience's screen");
+        assert!(desk.operator_note.as_deref().unwrap().contains("All 1 winners"));
+    }
+
+    /// Issue 20: "1 of 1 winners drawn" showed when the reels started, giving the result away.
+    #[test]
+    fn winner_counts_change_at_the_reveal() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        assert!(!desk.prize_done());
+        run_commit(&mut desk, 0.0);
+        assert_eq!(desk.revealed_winner_count("big"), 0, "while the reels roll");
+        assert!(!desk.prize_done());
+        desk.tick(100.0);
+        assert_eq!(desk.revealed_winner_count("big"), 1);
+    }
+
+    /// Issue 20: adding a prize put a red "Tickets updated from the event feed" on stage.
+    #[test]
+    fn feed_updates_are_operator_notes_and_name_what_changed() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let mut more = data();
+        more.prizes[1].winner_count = 3;
+        assert!(desk.refresh(&more));
+        assert_eq!(desk.notice, None);
+        assert_eq!(desk.operator_note.as_deref(), Some("Prizes updated from the event feed"));
+        more.tickets.pop();
+        assert!(desk.refresh(&more));
+        assert!(desk.operator_note.as_deref().unwrap().starts_with("Tickets updated"));
     }
 
     fn reveal(desk: &mut Desk, now_s: f64) -> AuditRecord {

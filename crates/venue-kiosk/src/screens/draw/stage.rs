@@ -124,7 +124,8 @@ fn build_stage(
         ui.spawn((Text::new("No prizes in the feed"), fonts.text(30.0, theme::TEXT_DIM)));
         return;
     };
-    let drawn = desk.state.winners_of(&prize.engine.id);
+    // Counted at the reveal, never while the reels still roll.
+    let drawn = desk.revealed_winner_count(&prize.engine.id);
     ui.spawn(Node {
         column_gap: px(40),
         flex_grow: 1.0,
@@ -147,7 +148,7 @@ fn build_stage(
             photo(col, store, prize.image_url.as_deref(), 560.0, 420.0, fonts);
             col.spawn((Text::new(prize.name.clone()), fonts.bold(40.0, theme::TEXT)));
             col.spawn((
-                Text::new(format!("{} of {} winners drawn", drawn.len(), prize.engine.winner_count)),
+                Text::new(format!("{drawn} of {} winners drawn", prize.engine.winner_count)),
                 fonts.text(26.0, theme::TEXT_DIM),
             ));
         });
@@ -161,6 +162,7 @@ fn build_stage(
         })
         .with_children(|col| {
             let (label, color) = match desk.stage {
+                Stage::Idle if desk.prize_done() => ("DONE · ← → next prize", theme::TEXT_DIM),
                 Stage::Idle => ("READY · SPACE to draw", theme::GOLD),
                 Stage::Committing => ("SEALING THE RESULT…", theme::TEXT_DIM),
                 Stage::Rolling { .. } => ("ROLLING…", theme::TEXT),
