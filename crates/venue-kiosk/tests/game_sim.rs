@@ -273,3 +273,46 @@ fn a_restart_resumes_at_the_current_round_with_scores_kept() {
     enter(&mut app);
     assert!(matches!(phase(&app), Phase::Countdown { round: 1, .. }));
 }
+
+/// A key down for one frame, then up, as an operator presses it.
+fn press_key(app: &mut App, code: KeyCode) {
+    tap(app, code);
+    step(app);
+    key(app, code, false, ButtonState::Released);
+    step(app);
+}
+
+/// Issue 20: F7 on the standings after round 1, then Enter, replayed round 1 (the server refused it
+/// and the standings skipped ahead); a Space tapped late after the calibration started a round.
+#[test]
+fn calibrating_between_rounds_returns_to_the_standings_and_a_late_space_starts_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(dir.path(), sample_game());
+    play_round(&mut app, &[0.0, 0.0, 0.0, 0.0], |_, _| {});
+    finish_fold(&mut app);
+    assert_eq!(phase(&app), Phase::Leaderboard { round: 0 });
+    press_key(&mut app, KeyCode::F7);
+    assert!(matches!(phase(&app), Phase::Calibrating { .. }), "{:?}", phase(&app));
+    // Tap Space along with every pulse.
+    let Phase::Calibrating { started_ms, .. } = phase(&app) else {
+        unreachable!()
+    };
+    for beat in venue_rules::game::session::GameSession::beats(started_ms) {
+        run_until(&mut app, 5_000.0, |a| now(a) + STEP_MS as f64 >= beat);
+        press_key(&mut app, KeyCode::Space);
+    }
+    run_until(&mut app, 5_000.0, |a| !matches!(phase(a), Phase::Calibrating { .. }));
+    assert_eq!(phase(&app), Phase::Leaderboard { round: 0 }, "back on the standings");
+    // A late tap, as players do: no round starts.
+    press_key(&mut app, KeyCode::Space);
+    assert_eq!(
+        phase(&app),
+        Phase::Leaderboard { round: 0 },
+        "Space right after calibrating starts nothing"
+    );
+    enter(&mut app);
+    assert!(matches!(phase(&app), Phase::Countdown { round: 1, .. }), "{:?}", phase(&app));
+    let session = &app.world().resource::<Game>().session;
+    assert_eq!(session.board.rounds_played(), 1);
+    assert!(session.calibration_ms.abs() < 20.0, "{}", session.calibration_ms);
+}

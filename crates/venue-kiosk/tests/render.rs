@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
+use venue_rules::draw::engine::fingerprint;
 
 mod common;
 
@@ -437,6 +438,16 @@ fn journal_config(dir: &std::path::Path) -> PathBuf {
     config
 }
 
+/// The journal's committed records, in order.
+fn committed_records(journal: &std::path::Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(journal.join("draw-journal.jsonl")).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "committed")
+        .map(|v| v["record"].clone())
+        .collect()
+}
+
 fn committed_winners(journal: &std::path::Path) -> Vec<u64> {
     let text = std::fs::read_to_string(journal.join("draw-journal.jsonl")).unwrap_or_default();
     text.lines()
@@ -466,6 +477,8 @@ fn draw_mid_roll_shows_reels_and_commitment() {
     );
     assert!(shot.texts.contains("ROLLING…"), "{}", shot.texts);
     assert!(shot.texts.contains("Seed commitment"), "{}", shot.texts);
+    // Issue 20: the count changes at the reveal, not when the reels start.
+    assert!(shot.texts.contains("0 of 1 winners drawn"), "{}", shot.texts);
     // The result is on disk before the reels move.
     assert_eq!(committed_winners(&dir.path().join("journal")).len(), 1);
     // The 3D drums: lit ivory faces fill the machine window in the middle of the stage.
@@ -513,6 +526,13 @@ fn draw_big_batch_reveals_a_wall_of_winners() {
         assert!(shot.texts.contains(&format!("#{ticket}\n")), "card for #{ticket}:\n{}", shot.texts);
     }
     assert!(shot.texts.contains("10 of 10 winners drawn"), "{}", shot.texts);
+    // Issue 20: the commitment beside the revealed seed is the drawn batch's (SHA-256 of that seed),
+    // not the next armed one's.
+    let record = committed_records(&dir.path().join("journal")).remove(0);
+    for (label, digest) in [("Seed commitment", "seed_commitment"), ("seed revealed", "seed")] {
+        let shown = format!("{label} {}", fingerprint(record[digest].as_str().unwrap()));
+        assert!(shot.texts.contains(&shown), "missing {shown:?}:\n{}", shot.texts);
+    }
     // Gold card borders and numbers.
     let gold = count_near_in(&shot.img, [255, 201, 64], 16, 640..1420, 400..700);
     assert!(gold > 8_000, "gold wall: {gold} pixels");

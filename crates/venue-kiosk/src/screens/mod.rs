@@ -77,7 +77,12 @@ pub fn plugin(app: &mut App) {
 }
 
 /// F2 / F3 / F4 switch screens without a restart.
-fn switch_screen(keys: Res<ButtonInput<KeyCode>>, mut next: ResMut<NextState<Screen>>) {
+fn switch_screen(
+    keys: Res<ButtonInput<KeyCode>>,
+    screen: Res<State<Screen>>,
+    mut desk: Option<ResMut<draw::DrawDesk>>,
+    mut next: ResMut<NextState<Screen>>,
+) {
     let target = if keys.just_pressed(KeyCode::F2) {
         Screen::Schedule
     } else if keys.just_pressed(KeyCode::F3) {
@@ -87,8 +92,22 @@ fn switch_screen(keys: Res<ButtonInput<KeyCode>>, mut next: ResMut<NextState<Scr
     } else {
         return;
     };
+    request_screen(target, *screen.get(), desk.as_deref_mut(), &mut next);
+}
+
+/// Switch to `target`, unless the lucky draw holds the screen (a result sealed or rolling: the
+/// audience would miss the reveal); then the draw's operator line says so.
+pub(crate) fn request_screen(target: Screen, current: Screen, desk: Option<&mut draw::DrawDesk>, next: &mut NextState<Screen>) {
+    if current == Screen::LuckyDraw
+        && target != current
+        && let Some(desk) = desk
+        && !desk.0.may_switch_screen()
+    {
+        info!("switch to {target:?} held: the draw is rolling");
+        return;
+    }
     info!("operator switched to {target:?}");
-    NextState::set_if_neq(&mut *next, target);
+    NextState::set_if_neq(next, target);
 }
 
 #[cfg(test)]
@@ -117,5 +136,46 @@ mod tests {
             app.update();
             assert_eq!(*app.world().resource::<State<Screen>>().get(), expected, "after {key:?}");
         }
+    }
+
+    /// Issue 20: F2/F4 during a roll moved away and the winners were revealed off screen.
+    #[test]
+    fn no_switch_while_the_reels_roll() {
+        use venue_contract::payload::Endpoint;
+        use venue_rules::draw::desk::{Desk, Stage};
+        let data: venue_contract::wire::DrawData = serde_json::from_slice(venue_contract::sample::body(Endpoint::Draw)).unwrap();
+        let mut desk = Desk::new(&data, venue_rules::draw::engine::DrawState::new(), Vec::new());
+        let job = desk.press_next(0.0, chrono::Utc::now()).unwrap();
+        desk.finish_commit(job.draw(), 0.0);
+        assert!(matches!(desk.stage, Stage::Rolling { .. }));
+        let mut app = App::new();
+        app.add_plugins(bevy::state::app::StatesPlugin)
+            .init_resource::<ButtonInput<KeyCode>>()
+            .insert_state(Screen::LuckyDraw)
+            .insert_resource(draw::DrawDesk(desk))
+            .add_systems(Update, switch_screen);
+        app.update();
+        for key in [KeyCode::F2, KeyCode::F4] {
+            let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
+            keys.reset_all();
+            keys.press(key);
+            app.update();
+            app.update();
+            assert_eq!(
+                *app.world().resource::<State<Screen>>().get(),
+                Screen::LuckyDraw,
+                "{key:?} while rolling"
+            );
+        }
+        let note = app.world().resource::<draw::DrawDesk>().0.operator_note.clone();
+        assert!(note.is_some_and(|n| n.contains("held")));
+        // After the reveal the switch goes through.
+        app.world_mut().resource_mut::<draw::DrawDesk>().0.tick(1e6);
+        let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
+        keys.reset_all();
+        keys.press(KeyCode::F2);
+        app.update();
+        app.update();
+        assert_eq!(*app.world().resource::<State<Screen>>().get(), Screen::Schedule);
     }
 }

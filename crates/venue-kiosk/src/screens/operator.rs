@@ -65,6 +65,7 @@ struct PanelControls<'w> {
     screen: Res<'w, State<Screen>>,
     next: ResMut<'w, NextState<Screen>>,
     game: Option<Res<'w, crate::screens::game::Game>>,
+    desk: Option<ResMut<'w, crate::screens::draw::DrawDesk>>,
     game_commands: MessageWriter<'w, crate::screens::game::GameCommand>,
 }
 
@@ -86,6 +87,7 @@ fn draw_panel(
         screen,
         mut next,
         game,
+        mut desk,
         mut game_commands,
     } = controls;
     if !panel.open {
@@ -104,7 +106,7 @@ fn draw_panel(
                     ("F4 Game", Screen::CubeGame),
                 ] {
                     if ui.selectable_label(*screen.get() == target, label).clicked() {
-                        NextState::set_if_neq(&mut *next, target);
+                        crate::screens::request_screen(target, *screen.get(), desk.as_deref_mut(), &mut next);
                     }
                 }
             });

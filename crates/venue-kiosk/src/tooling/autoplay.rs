@@ -32,7 +32,7 @@ fn autoplay(auto: Option<ResMut<Autoplay>>, game: Option<ResMut<Game>>, clock: G
             auto.calibrate_first = false;
             game.session.start_calibration(now);
         }
-        Phase::Calibrating { started_ms, samples } => {
+        Phase::Calibrating { started_ms, samples, .. } => {
             let offset = AUTOPLAY_TAP_LATE_MS;
             if let Some(beat) = GameSession::beats(started_ms).nth(samples.len())
                 && beat + offset <= now

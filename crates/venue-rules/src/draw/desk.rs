@@ -79,6 +79,9 @@ pub struct Desk {
     pub stage: Stage,
     /// Operator-facing problem (pool exhausted, journal error …), shown until the next action.
     pub notice: Option<String>,
+    /// A word for the operator only (a held screen switch, tickets refreshed): small, in the
+    /// operator's line, never a red alarm on the audience's stage.
+    pub operator_note: Option<String>,
     /// Index of the highlighted winner of the revealed record (↑ ↓), for N = no-show.
     pub selected_winner: usize,
     /// N was pressed once for this ticket; a second N confirms, Esc keeps the winner.
@@ -128,6 +131,7 @@ impl Desk {
             seed: engine::new_seed(),
             stage: Stage::Idle,
             notice: None,
+            operator_note: None,
             selected_winner: 0,
             confirm_no_show: None,
             acknowledged: BTreeSet::new(),
@@ -155,10 +159,15 @@ impl Desk {
         if let Some(i) = selected_id.and_then(|id| fresh.prizes.iter().position(|p| p.engine.id == id)) {
             fresh.selected = i;
         }
-        fresh.notice = Some(format!(
-            "Tickets updated from the event feed: {} in the pool; new seed commitment",
-            fresh.pool.len()
-        ));
+        // For the operator only: the audience needs no word of it.
+        fresh.operator_note = Some(if fresh.pool == self.pool {
+            "Prizes updated from the event feed".to_string()
+        } else {
+            format!(
+                "Tickets updated from the event feed: {} in the pool; new seed commitment",
+                fresh.pool.len()
+            )
+        });
         fresh.last_press_s = self.last_press_s;
         *self = fresh;
         true
@@ -188,6 +197,34 @@ impl Desk {
         engine::seed_commitment(&self.seed)
     }
 
+    /// The seed commitment the audience sees: the drawn batch's from its commit, through the roll
+    /// and beside its revealed seed, until the next draw is armed (Space after the reveal, another
+    /// prize); before a draw, the armed seed's. A no-show replacement's armed commitment is shown
+    /// with its question ([`Desk::confirm_no_show`]).
+    pub fn commitment_on_screen(&self) -> String {
+        match self.stage {
+            Stage::Rolling { sequence, .. } | Stage::Revealed { sequence } => self
+                .record(sequence)
+                .map_or_else(|| self.commitment(), |r| r.seed_commitment.clone()),
+            Stage::Idle | Stage::Committing => self.commitment(),
+        }
+    }
+
+    /// Whether the draw keeps the screen: while a result is sealed or the reels roll, switching away
+    /// would reveal the winners off screen.
+    pub fn holds_the_screen(&self) -> bool {
+        matches!(self.stage, Stage::Committing | Stage::Rolling { .. })
+    }
+
+    /// The operator asked for another screen: refused (with a note) while the draw holds it.
+    pub fn may_switch_screen(&mut self) -> bool {
+        if self.holds_the_screen() {
+            self.operator_note = Some("Screen switch held: the reels are rolling. Switch after the reveal".into());
+            return false;
+        }
+        true
+    }
+
     pub fn record(&self, sequence: u64) -> Option<&AuditRecord> {
         self.records.iter().find(|r| r.sequence == sequence)
     }
@@ -212,7 +249,8 @@ impl Desk {
                 self.last_press_s = now_s;
                 let prize = self.prize()?.engine.clone();
                 if self.state.is_complete(&prize) {
-                    self.notice = Some(format!(
+                    // The stage already says DONE; nothing for the audience to read.
+                    self.operator_note = Some(format!(
                         "All {} winners of this prize are drawn; choose another prize (← →)",
                         prize.winner_count
                     ));
@@ -223,9 +261,30 @@ impl Desk {
         }
     }
 
+    /// Whether the prize on screen has all its winners and nothing is in flight: the stage says
+    /// DONE and points to the next prize instead of offering a draw.
+    pub fn prize_done(&self) -> bool {
+        self.stage == Stage::Idle && self.prize().is_some_and(|p| self.state.is_complete(&p.engine))
+    }
+
+    /// Winners of `prize_id` the audience has seen: a batch rolling now counts only at its reveal
+    /// (counting it earlier gives the result away). A rolling replacement changes no count.
+    pub fn revealed_winner_count(&self, prize_id: &str) -> usize {
+        let all = self.state.winners_of(prize_id).len();
+        let rolling = match self.stage {
+            Stage::Rolling { sequence, .. } => self
+                .record(sequence)
+                .filter(|r| r.prize_id == prize_id && r.replaces.is_none())
+                .map_or(0, |r| r.winners.len()),
+            _ => 0,
+        };
+        all.saturating_sub(rolling)
+    }
+
     /// Hands the armed seed and the current state to a commit job; input waits until it is done.
     fn start_commit(&mut self, prize: EnginePrize, now: DateTime<Utc>, replaces: Option<u32>) -> CommitJob {
         self.notice = None;
+        self.operator_note = None;
         self.stage = Stage::Committing;
         CommitJob {
             state: self.state.clone(),
@@ -325,6 +384,8 @@ impl Desk {
             let reels = self.reel_count();
             if now_s - started_s >= machine::roll_duration(reels) as f64 + 0.3 {
                 self.stage = Stage::Revealed { sequence };
+                // A switch held during the roll may be asked for again now.
+                self.operator_note = None;
                 return Some(sequence);
             }
         }
@@ -472,8 +533,36 @@ mod tests {
         desk.select(-1); // wraps to "small"
         desk.select(1); // back to the complete prize "big"
         assert_eq!(desk.prize().unwrap().engine.id, "big");
+        assert!(desk.prize_done(), "the stage says DONE");
         assert!(desk.press_next(200.0, Utc::now()).is_none());
-        assert!(desk.notice.as_deref().unwrap().contains("All 1 winners"));
+        assert_eq!(desk.notice, None, "no red error on the audience's screen");
+        assert!(desk.operator_note.as_deref().unwrap().contains("All 1 winners"));
+    }
+
+    /// Issue 20: "1 of 1 winners drawn" showed when the reels started, giving the result away.
+    #[test]
+    fn winner_counts_change_at_the_reveal() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        assert!(!desk.prize_done());
+        run_commit(&mut desk, 0.0);
+        assert_eq!(desk.revealed_winner_count("big"), 0, "while the reels roll");
+        assert!(!desk.prize_done());
+        desk.tick(100.0);
+        assert_eq!(desk.revealed_winner_count("big"), 1);
+    }
+
+    /// Issue 20: adding a prize put a red "Tickets updated from the event feed" on stage.
+    #[test]
+    fn feed_updates_are_operator_notes_and_name_what_changed() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let mut more = data();
+        more.prizes[1].winner_count = 3;
+        assert!(desk.refresh(&more));
+        assert_eq!(desk.notice, None);
+        assert_eq!(desk.operator_note.as_deref(), Some("Prizes updated from the event feed"));
+        more.tickets.pop();
+        assert!(desk.refresh(&more));
+        assert!(desk.operator_note.as_deref().unwrap().starts_with("Tickets updated"));
     }
 
     fn reveal(desk: &mut Desk, now_s: f64) -> AuditRecord {
@@ -569,5 +658,38 @@ mod tests {
         assert_ne!(desk.commitment(), before, "the commitment covers the new list");
         // The big prize stays complete: its winner is not drawn again.
         assert!(desk.state.is_complete(&desk.prizes[0].engine));
+    }
+
+    /// Issue 20: at the reveal the footer showed the next batch's commitment beside the revealed
+    /// seed, so SHA-256 of that seed matched the commitment shown before, not the one on screen.
+    #[test]
+    fn the_drawn_batch_keeps_its_commitment_on_screen_until_the_next_is_armed() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let armed = desk.commitment_on_screen();
+        let record = run_commit(&mut desk, 0.0);
+        assert_eq!(record.seed_commitment, armed);
+        assert_eq!(desk.commitment_on_screen(), armed, "while the reels roll");
+        desk.tick(1e6);
+        assert!(matches!(desk.stage, Stage::Revealed { .. }));
+        assert_eq!(desk.commitment_on_screen(), armed, "beside the revealed seed");
+        let seed = hex::decode(&record.seed).unwrap();
+        assert_eq!(engine::seed_commitment(&seed.try_into().unwrap()), desk.commitment_on_screen());
+        desk.press_next(10.0, Utc::now());
+        assert_eq!(desk.stage, Stage::Idle);
+        assert_ne!(desk.commitment_on_screen(), armed, "the next draw is armed");
+        assert_eq!(desk.commitment_on_screen(), desk.commitment());
+    }
+
+    #[test]
+    fn the_screen_is_held_while_a_result_is_sealed_or_rolls() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        assert!(desk.may_switch_screen());
+        let job = desk.press_next(0.0, Utc::now()).unwrap();
+        assert!(!desk.may_switch_screen(), "sealing");
+        desk.finish_commit(job.draw(), 0.1);
+        assert!(!desk.may_switch_screen(), "rolling");
+        assert!(desk.operator_note.as_deref().unwrap().contains("rolling"));
+        desk.tick(1e6);
+        assert!(desk.may_switch_screen(), "revealed");
     }
 }

@@ -449,6 +449,14 @@ pub struct Standing {
     pub total: i64,
 }
 
+/// A team on the podium: its place and the points the podium shows (its total, never below 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodiumPlace {
+    pub rank: usize,
+    pub team_id: String,
+    pub shown_points: i64,
+}
+
 /// Points of all teams across a game's rounds. Serializable so a journal lets a restarted kiosk resume;
 /// deserializing checks that the parts agree.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -585,6 +593,19 @@ impl Scoreboard {
             };
         }
         rows
+    }
+
+    /// The podium: places by the true totals (a team that mashed less still places higher), but
+    /// points shown never below 0: a first-time audience sees "0 pts", not a negative score.
+    pub fn podium(&self) -> Vec<PodiumPlace> {
+        self.standings()
+            .into_iter()
+            .map(|s| PodiumPlace {
+                shown_points: s.total.max(0),
+                rank: s.rank,
+                team_id: s.team_id,
+            })
+            .collect()
     }
 
     fn index_of(&self, team_id: &str) -> Option<usize> {

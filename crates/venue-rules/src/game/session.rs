@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! Lobby ─Enter→ Countdown(r) → Playing(r) → Folding(r) → Leaderboard(r) ─Enter→ Countdown(r+1) … → Podium
-//!   └─F7→ Calibrating → Lobby            F5 in Countdown/Playing: restart the round (presses dropped)
+//!   └─F7→ Calibrating → back where F7 was pressed (Lobby or Leaderboard(r))
+//!                                        F5 in Countdown/Playing: restart the round (presses dropped)
 //!                                        F6 in Playing: end the round now (targets not reached are Misses)
 //!                                        F8: pause the round in play / resume it where it stopped
 //! ```
@@ -12,7 +13,10 @@
 //! Piece `i` of a round starts at `started + i·(travel + GAP_MS)` and is exactly on its target
 //! slot `LEAD` at `target_time_ms(start, LEAD, speed)` — the instant the judge measures against.
 
-use super::judge::{RoundOutcome, RoundRules, ScoreError, Scoreboard, calibration_offset, judge_round, target_time_ms};
+use super::judge::{
+    CALIBRATION_MIN_SAMPLES, CALIBRATION_OUTLIER_MS, RoundOutcome, RoundRules, ScoreError, Scoreboard, calibration_offset, judge_round,
+    target_time_ms,
+};
 use super::net::{self, Cell, FACE_ORDER, LEAD};
 use venue_contract::wire::{GameData, Round};
 
@@ -25,6 +29,11 @@ pub const FOLD_MS: f64 = 3_200.0;
 pub const BEAT_MS: f64 = 600.0;
 pub const BEATS: usize = 8;
 const CALIBRATION_LEAD_MS: f64 = 1_200.0;
+/// After a calibration ends, Space (the tap key) does not advance the game for this long: a late
+/// tap must not start a round. Enter always advances.
+pub const TAP_KEY_GUARD_MS: f64 = 2_000.0;
+/// On the podium, a second Enter within this time starts a new game (one Enter alone never does).
+pub const NEW_GAME_CONFIRM_MS: f64 = 5_000.0;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TeamInfo {
@@ -41,6 +50,8 @@ pub enum Phase {
     Calibrating {
         started_ms: f64,
         samples: Vec<f64>,
+        /// The phase F7 was pressed in (the lobby or the standings): where the calibration ends.
+        return_to: Box<Phase>,
     },
     Countdown {
         round: usize,
@@ -65,6 +76,28 @@ pub enum Phase {
         round: usize,
     },
     Podium,
+}
+
+/// How the last calibration ended, for the screen: a correction was set, or too few taps kept the old one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CalibrationOutcome {
+    Set {
+        offset_ms: f64,
+        taps: usize,
+    },
+    /// `taps`: those within [`CALIBRATION_OUTLIER_MS`] of a pulse; `kept_ms`: the correction left as it was.
+    TooFewTaps {
+        taps: usize,
+        needed: usize,
+        kept_ms: f64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CalibrationNote {
+    pub outcome: CalibrationOutcome,
+    /// Game clock when the calibration ended.
+    pub ended_ms: f64,
 }
 
 /// A piece of the round on screen: where it runs and when it is exactly on its target.
@@ -100,6 +133,10 @@ pub struct GameSession {
     pub calibration_ms: f64,
     /// Each team's judged outcome of the last finished round (for the fold and the leaderboard).
     pub last_outcomes: Vec<RoundOutcome>,
+    /// The last calibration's outcome, until the next round starts.
+    pub last_calibration: Option<CalibrationNote>,
+    /// When Enter on the podium asked for a new game (a second Enter confirms).
+    pub new_game_asked_ms: Option<f64>,
 }
 
 /// Keys teams get when neither the feed nor the config names one: home row, far apart.
@@ -149,6 +186,8 @@ impl GameSession {
             phase: Phase::Lobby,
             calibration_ms: 0.0,
             last_outcomes: Vec::new(),
+            last_calibration: None,
+            new_game_asked_ms: None,
         })
     }
 
@@ -223,7 +262,48 @@ impl GameSession {
         }
     }
 
+    /// Enter on the podium: the first asks for a new game, a second within [`NEW_GAME_CONFIRM_MS`]
+    /// confirms it. True: the caller starts one ([`GameSession::restart_game`]).
+    pub fn confirm_new_game(&mut self, now_ms: f64) -> bool {
+        if self.phase != Phase::Podium {
+            return false;
+        }
+        if self.new_game_pending(now_ms) {
+            self.new_game_asked_ms = None;
+            return true;
+        }
+        self.new_game_asked_ms = Some(now_ms);
+        false
+    }
+
+    /// Whether a first Enter on the podium is waiting for its confirmation.
+    pub fn new_game_pending(&self, now_ms: f64) -> bool {
+        self.new_game_asked_ms
+            .is_some_and(|asked| now_ms >= asked && now_ms - asked <= NEW_GAME_CONFIRM_MS)
+    }
+
+    /// A new play-through with the same teams and rounds: scores from 0, in the lobby, under a new
+    /// id; the latency correction is kept (the room did not change).
+    pub fn restart_game(&mut self, game_id: String) {
+        let weights = self.rounds.iter().map(|r| f64::from(r.weight)).collect();
+        self.board =
+            Scoreboard::new(self.teams.iter().map(|t| t.id.clone()), weights).expect("built from this session's teams once already");
+        self.game_id = game_id;
+        self.phase = Phase::Lobby;
+        self.presses.iter_mut().for_each(Vec::clear);
+        self.last_outcomes.clear();
+        self.last_calibration = None;
+        self.new_game_asked_ms = None;
+    }
+
+    /// Whether Space, the calibration's tap key, may act as Enter now: not within
+    /// [`TAP_KEY_GUARD_MS`] of a calibration's end, when players may still be tapping along.
+    pub fn tap_key_may_advance(&self, now_ms: f64) -> bool {
+        self.last_calibration.is_none_or(|note| now_ms - note.ended_ms >= TAP_KEY_GUARD_MS)
+    }
+
     fn countdown(&mut self, round: usize, now_ms: f64) {
+        self.last_calibration = None;
         self.presses.iter_mut().for_each(Vec::clear);
         self.phase = Phase::Countdown {
             round,
@@ -231,12 +311,14 @@ impl GameSession {
         };
     }
 
-    /// F7: tap along with the pulse (from the lobby or between rounds).
+    /// F7: tap along with the pulse (from the lobby or between rounds); it ends back where it started.
     pub fn start_calibration(&mut self, now_ms: f64) {
         if matches!(self.phase, Phase::Lobby | Phase::Leaderboard { .. }) {
+            let return_to = Box::new(self.phase.clone());
             self.phase = Phase::Calibrating {
                 started_ms: now_ms,
                 samples: Vec::new(),
+                return_to,
             };
         }
     }
@@ -255,7 +337,7 @@ impl GameSession {
                     list.push(at_ms);
                 }
             }
-            Phase::Calibrating { started_ms, samples } => {
+            Phase::Calibrating { started_ms, samples, .. } => {
                 let nearest = Self::beats(*started_ms)
                     .map(|b| at_ms - b)
                     .min_by(|a, b| a.abs().total_cmp(&b.abs()))
@@ -325,11 +407,27 @@ impl GameSession {
                 self.phase = Phase::Leaderboard { round };
                 None
             }
-            Phase::Calibrating { started_ms, samples } if now_ms >= Self::beats(started_ms).last().unwrap_or(started_ms) + BEAT_MS => {
-                if let Some(offset) = calibration_offset(&samples) {
-                    self.calibration_ms = offset;
-                }
-                self.phase = Phase::Lobby;
+            Phase::Calibrating {
+                started_ms,
+                samples,
+                return_to,
+            } if now_ms >= Self::beats(started_ms).last().unwrap_or(started_ms) + BEAT_MS => {
+                let outcome = match calibration_offset(&samples) {
+                    Some(offset_ms) => {
+                        self.calibration_ms = offset_ms;
+                        CalibrationOutcome::Set {
+                            offset_ms,
+                            taps: samples.len(),
+                        }
+                    }
+                    None => CalibrationOutcome::TooFewTaps {
+                        taps: samples.iter().filter(|t| t.abs() <= CALIBRATION_OUTLIER_MS).count(),
+                        needed: CALIBRATION_MIN_SAMPLES,
+                        kept_ms: self.calibration_ms,
+                    },
+                };
+                self.last_calibration = Some(CalibrationNote { outcome, ended_ms: now_ms });
+                self.phase = *return_to;
                 None
             }
             _ => None,
@@ -501,6 +599,101 @@ mod tests {
         s.advance(0.0);
         let result = play(&mut s, &[31.0]);
         assert_eq!(result.scores[0].1, 3000);
+    }
+
+    /// Issue 20: F7 on the standings after round 1 used to end in the lobby, so Enter replayed round 1.
+    #[test]
+    fn calibration_between_rounds_returns_to_the_standings() {
+        let mut s = GameSession::new(&data(2), "g".into()).unwrap();
+        s.advance(0.0);
+        play(&mut s, &[0.0, 0.0]);
+        let Phase::Folding { started_ms, .. } = s.phase else { panic!() };
+        s.tick(started_ms + FOLD_MS);
+        assert_eq!(s.phase, Phase::Leaderboard { round: 0 });
+        s.start_calibration(50_000.0);
+        for beat in GameSession::beats(50_000.0) {
+            s.press(0, beat + 20.0);
+        }
+        s.tick(100_000.0);
+        assert_eq!(s.phase, Phase::Leaderboard { round: 0 }, "back on the standings it started from");
+        assert_eq!(s.board.rounds_played(), 1);
+        s.advance(100_500.0);
+        assert!(matches!(s.phase, Phase::Countdown { round: 1, .. }), "{:?}", s.phase);
+    }
+
+    #[test]
+    fn space_does_not_advance_right_after_a_calibration() {
+        let mut s = GameSession::new(&data(1), "g".into()).unwrap();
+        assert!(s.tap_key_may_advance(0.0));
+        s.start_calibration(0.0);
+        for beat in GameSession::beats(0.0) {
+            s.press(0, beat);
+        }
+        let end = GameSession::beats(0.0).last().unwrap() + BEAT_MS;
+        s.tick(end);
+        assert_eq!(s.phase, Phase::Lobby);
+        assert!(!s.tap_key_may_advance(end + 300.0), "a late tap must not start a round");
+        assert!(s.tap_key_may_advance(end + TAP_KEY_GUARD_MS));
+        // Starting a round clears the note.
+        s.advance(end + 100.0);
+        assert!(s.last_calibration.is_none());
+    }
+
+    #[test]
+    fn a_calibration_with_too_few_taps_says_so_and_keeps_the_correction() {
+        let mut s = GameSession::new(&data(1), "g".into()).unwrap();
+        s.calibration_ms = 12.0;
+        s.start_calibration(0.0);
+        let beats: Vec<f64> = GameSession::beats(0.0).collect();
+        s.press(0, beats[0] + 40.0);
+        s.press(0, beats[1] + 40.0);
+        s.tick(1e6);
+        assert_eq!(s.calibration_ms, 12.0);
+        assert_eq!(
+            s.last_calibration.map(|n| n.outcome),
+            Some(CalibrationOutcome::TooFewTaps {
+                taps: 2,
+                needed: CALIBRATION_MIN_SAMPLES,
+                kept_ms: 12.0
+            })
+        );
+    }
+
+    #[test]
+    fn a_new_game_from_the_podium_takes_two_enters() {
+        let mut s = GameSession::new(&data(2), "g1".into()).unwrap();
+        s.resume(
+            &[
+                vec![("t0".into(), 500), ("t1".into(), -700)],
+                vec![("t0".into(), 10), ("t1".into(), 20)],
+            ],
+            15.0,
+        )
+        .unwrap();
+        assert_eq!(s.phase, Phase::Podium);
+        s.advance(0.0);
+        assert_eq!(s.phase, Phase::Podium, "Enter on the podium never skips anything");
+        assert!(!s.confirm_new_game(1_000.0), "one Enter only asks");
+        assert!(s.new_game_pending(1_000.0 + NEW_GAME_CONFIRM_MS));
+        assert!(!s.new_game_pending(1_001.0 + NEW_GAME_CONFIRM_MS));
+        assert!(!s.confirm_new_game(10_000.0), "too late: asks again");
+        assert!(s.confirm_new_game(11_000.0));
+        s.restart_game("g2".into());
+        assert_eq!((s.phase.clone(), s.game_id.as_str()), (Phase::Lobby, "g2"));
+        assert_eq!(s.board.rounds_played(), 0);
+        assert_eq!(s.board.total("t1"), Some(0));
+        assert_eq!(s.calibration_ms, 15.0, "the room's latency is kept");
+        assert!(!s.confirm_new_game(12_000.0), "not on the podium");
+    }
+
+    #[test]
+    fn the_podium_ranks_by_totals_and_shows_no_negative_points() {
+        let mut s = GameSession::new(&data(3), "g".into()).unwrap();
+        s.resume(&[vec![("t0".into(), -1379), ("t1".into(), -200), ("t2".into(), 40)]], 0.0)
+            .unwrap();
+        let podium = s.board.podium();
+        let shown: Vec<(usize, &str, i64)> = podium.iter().map(|p| (p.rank, p.team_id.as_str(), p.shown_points)).collect();
+        assert_eq!(shown, [(1, "t2", 40), (2, "t1", 0), (3, "t0", 0)]);
     }
 
     #[test]

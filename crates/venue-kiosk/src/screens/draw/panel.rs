@@ -399,7 +399,13 @@ fn draw_panel(
                 return;
             };
             let desk = &desk.0;
-            ui.label(format!("Seed commitment: {}", engine::fingerprint(&desk.commitment())));
+            ui.label(format!("Seed commitment: {}", engine::fingerprint(&desk.commitment_on_screen())));
+            if desk.commitment_on_screen() != desk.commitment() {
+                ui.label(format!("Next armed seed commitment: {}", engine::fingerprint(&desk.commitment())));
+            }
+            if let Some(note) = &desk.operator_note {
+                ui.label(note);
+            }
             ui.label(format!(
                 "Tickets: {} ({} in the pool)",
                 engine::fingerprint(&engine::tickets_hash(&desk.pool)),

@@ -147,7 +147,7 @@ pub(super) fn follow_feed(local: Res<LocalDraw>, desk: Option<ResMut<DrawDesk>>,
             if desk.bypass_change_detection().0.refresh(data) {
                 desk.set_changed();
                 if let Some(value) = &local.value {
-                    desk.0.notice = Some(format!(
+                    desk.0.operator_note = Some(format!(
                         "Draw updated ({} on this kiosk): {} prizes, {} tickets in the pool; new seed commitment",
                         match (&value.prizes, &value.tickets) {
                             (Some(_), Some(_)) => "local prize and ticket lists",

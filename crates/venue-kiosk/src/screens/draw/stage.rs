@@ -124,7 +124,8 @@ fn build_stage(
         ui.spawn((Text::new("No prizes in the feed"), fonts.text(30.0, theme::TEXT_DIM)));
         return;
     };
-    let drawn = desk.state.winners_of(&prize.engine.id);
+    // Counted at the reveal, never while the reels still roll.
+    let drawn = desk.revealed_winner_count(&prize.engine.id);
     ui.spawn(Node {
         column_gap: px(40),
         flex_grow: 1.0,
@@ -147,7 +148,7 @@ fn build_stage(
             photo(col, store, prize.image_url.as_deref(), 560.0, 420.0, fonts);
             col.spawn((Text::new(prize.name.clone()), fonts.bold(40.0, theme::TEXT)));
             col.spawn((
-                Text::new(format!("{} of {} winners drawn", drawn.len(), prize.engine.winner_count)),
+                Text::new(format!("{drawn} of {} winners drawn", prize.engine.winner_count)),
                 fonts.text(26.0, theme::TEXT_DIM),
             ));
         });
@@ -161,6 +162,7 @@ fn build_stage(
         })
         .with_children(|col| {
             let (label, color) = match desk.stage {
+                Stage::Idle if desk.prize_done() => ("DONE · ← → next prize", theme::TEXT_DIM),
                 Stage::Idle => ("READY · SPACE to draw", theme::GOLD),
                 Stage::Committing => ("SEALING THE RESULT…", theme::TEXT_DIM),
                 Stage::Rolling { .. } => ("ROLLING…", theme::TEXT),
@@ -178,8 +180,9 @@ fn build_stage(
             if let Some(ticket) = desk.confirm_no_show {
                 col.spawn((
                     Text::new(format!(
-                        "#{ticket} {} did not show up? N again: draw one replacement · ESC: keep the winner",
-                        desk.display_name(ticket)
+                        "#{ticket} {} did not show up? N again: draw one replacement (seed commitment {}) · ESC: keep the winner",
+                        desk.display_name(ticket),
+                        engine::fingerprint(&desk.commitment())
                     )),
                     fonts.bold(28.0, theme::STALE),
                 ));
@@ -225,17 +228,20 @@ fn build_stage(
     ui.spawn((
         Text::new(format!(
             "Seed commitment {} · Tickets {} ({} in the pool) · {}",
-            engine::fingerprint(&desk.commitment()),
+            // The drawn batch's commitment stays beside its revealed seed until the next draw is armed.
+            engine::fingerprint(&desk.commitment_on_screen()),
             engine::fingerprint(&engine::tickets_hash(&desk.pool)),
             desk.pool.len(),
             server_line(desk, posting),
         )),
         fonts.text(22.0, theme::TEXT_DIM),
     ));
-    ui.spawn((
-        Text::new("SPACE next · ← → prize · ↑ ↓ winner · N no-show · ESC cancel"),
-        fonts.text(20.0, theme::TEXT_DIM),
-    ));
+    // The operator's line: keys, and notes meant for the operator only (never a red alarm on stage).
+    let mut operator_line = "SPACE next · ← → prize · ↑ ↓ winner · N no-show · ESC cancel".to_string();
+    if let Some(note) = &desk.operator_note {
+        operator_line = format!("{note} · {operator_line}");
+    }
+    ui.spawn((Text::new(operator_line), fonts.text(20.0, theme::TEXT_DIM)));
 }
 
 /// Where the results stand with the event server, in a few words.

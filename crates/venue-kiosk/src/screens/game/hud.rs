@@ -10,10 +10,13 @@ use crate::frame::AppSystems;
 use crate::screens::Screen;
 use crate::shell::ui::{UiFonts, UiRoot, ellipsize, hex_color, theme};
 use venue_rules::game::judge::Judgement;
-use venue_rules::game::session::{GameSession, Phase};
+use venue_rules::game::session::{CalibrationOutcome, GameSession, Phase};
 
 #[derive(Component)]
 struct HudRoot;
+
+/// The PAUSED sign: as large as the countdown's digits.
+const PAUSED_SIZE: f32 = 180.0;
 
 /// The calibration pulse: its size follows the beat every frame.
 #[derive(Component)]
@@ -57,12 +60,14 @@ struct Shown {
     totals: Vec<i64>,
     problem: Option<String>,
     calibration: i64,
+    calibration_note: Option<String>,
+    new_game_pending: bool,
 }
 
 fn phase_key(phase: &Phase) -> String {
     match phase {
         Phase::Lobby => "lobby".into(),
-        Phase::Calibrating { started_ms, samples } => format!("cal{started_ms}-{}", samples.len()),
+        Phase::Calibrating { started_ms, samples, .. } => format!("cal{started_ms}-{}", samples.len()),
         Phase::Countdown { round, .. } => format!("count{round}"),
         Phase::Playing { round, started_ms } => format!("play{round}-{started_ms}"),
         Phase::Paused { round, .. } => format!("paused{round}"),
@@ -100,7 +105,49 @@ fn shown(game: &Game, live: &LiveOutcomes, now: f64) -> Shown {
         totals: s.teams.iter().map(|t| s.board.total(&t.id).unwrap_or(0)).collect(),
         problem: game.post_problem.clone(),
         calibration: s.calibration_ms.round() as i64,
+        calibration_note: calibration_note(s).map(|(text, _)| text),
+        new_game_pending: s.new_game_pending(now),
     }
+}
+
+/// How the last calibration ended, shown on the lobby or the standings it returned to.
+fn calibration_note(s: &GameSession) -> Option<(String, Color)> {
+    Some(match s.last_calibration?.outcome {
+        CalibrationOutcome::Set { offset_ms, taps } => (
+            format!("Calibrated from {taps} taps: latency correction {offset_ms:+.0} ms"),
+            theme::ONLINE,
+        ),
+        CalibrationOutcome::TooFewTaps { taps, needed, kept_ms } => (
+            format!(
+                "Calibration failed: {taps} {} on the beat, {needed} needed. The correction stays {kept_ms:+.0} ms. F7 to try again",
+                if taps == 1 { "tap" } else { "taps" }
+            ),
+            theme::STALE,
+        ),
+    })
+}
+
+/// The operator's keys for the phase on screen: only what works now.
+fn operator_hint(s: &GameSession, now: f64) -> String {
+    let keys = match &s.phase {
+        Phase::Lobby => "ENTER start · F7 calibrate".to_string(),
+        Phase::Calibrating { return_to, .. } => format!(
+            "Tap along with each pulse · after the last one: back to {}",
+            match **return_to {
+                Phase::Leaderboard { .. } => "the standings",
+                _ => "the lobby",
+            }
+        ),
+        Phase::Countdown { .. } | Phase::Playing { .. } => "F8 pause · F5 restart round · F6 end round".to_string(),
+        Phase::Paused { .. } => "F8 resume · F5 restart round".to_string(),
+        Phase::Folding { .. } => "The standings follow".to_string(),
+        Phase::Leaderboard { .. } => "ENTER next · F7 calibrate".to_string(),
+        Phase::Podium if s.new_game_pending(now) => {
+            "ENTER again now for a new game (same teams, scores from 0) · wait to keep the podium".to_string()
+        }
+        Phase::Podium => "Game over · ENTER twice: a new game with the same teams".to_string(),
+    };
+    format!("{keys} · latency correction {:.0} ms", s.calibration_ms)
 }
 
 fn rebuild(
@@ -133,7 +180,7 @@ fn rebuild(
         let s = &game.session;
         match &s.phase {
             Phase::Lobby => lobby(ui, s, &fonts),
-            Phase::Calibrating { started_ms, samples } => calibration(ui, *started_ms, samples, &fonts),
+            Phase::Calibrating { started_ms, samples, .. } => calibration(ui, *started_ms, samples, &fonts),
             Phase::Countdown { round, until_ms } => {
                 banner(ui, s, *round, "GET READY", &fonts);
                 let n = ((until_ms - now) / 1000.0).ceil().max(1.0);
@@ -150,6 +197,16 @@ fn rebuild(
             }
             Phase::Paused { round, .. } => {
                 banner(ui, s, *round, "PAUSED · 일시 정지 — F8 resumes where it stopped", &fonts);
+                // Large, where the countdown was: the hall must see why nothing moves.
+                ui.spawn(Node {
+                    flex_direction: FlexDirection::Column,
+                    align_items: AlignItems::Center,
+                    ..default()
+                })
+                .with_children(|col| {
+                    col.spawn((Text::new("PAUSED"), fonts.bold(PAUSED_SIZE, theme::GOLD)));
+                    col.spawn((Text::new("일시 정지"), fonts.bold(56.0, theme::TEXT)));
+                });
                 team_cards(ui, s, None, &fonts);
             }
             Phase::Folding { round, .. } => {
@@ -159,10 +216,12 @@ fn rebuild(
             Phase::Leaderboard { round } => leaderboard(ui, s, *round, &fonts),
             Phase::Podium => podium(ui, s, &fonts),
         }
-        let mut footer = format!(
-            "ENTER next · F8 pause · F5 restart round · F6 end round · F7 calibrate · latency correction {} ms",
-            s.calibration_ms.round()
-        );
+        if matches!(s.phase, Phase::Lobby | Phase::Leaderboard { .. })
+            && let Some((note, color)) = calibration_note(s)
+        {
+            ui.spawn((Text::new(note), fonts.bold(28.0, color)));
+        }
+        let mut footer = operator_hint(s, now);
         if let Some(problem) = &game.post_problem {
             footer = format!("{problem} · {footer}");
         }
@@ -269,7 +328,8 @@ fn team_cards(ui: &mut ChildSpawnerCommands, s: &GameSession, live: Option<&Live
                                 fonts.bold(26.0, c),
                             ));
                         }
-                        card.spawn((Text::new(format!("+{} this round", o.points)), fonts.text(24.0, theme::TEXT)));
+                        // Mashing costs points: a round can be negative ("-600", never "+-600").
+                        card.spawn((Text::new(format!("{:+} this round", o.points)), fonts.text(24.0, theme::TEXT)));
                     }
                     None => {
                         card.spawn((Text::new(format!("{total} pts")), fonts.bold(30.0, theme::TEXT)));
@@ -466,7 +526,8 @@ fn leaderboard(ui: &mut ChildSpawnerCommands, s: &GameSession, round: usize, fon
 
 fn podium(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts) {
     ui.spawn((Text::new("PODIUM · 시상대"), fonts.bold(64.0, theme::GOLD)));
-    let standings = s.board.standings();
+    // Places by the true totals, points never shown below 0 (README, "The cube game").
+    let standings = s.board.podium();
     ui.spawn(Node {
         justify_content: JustifyContent::Center,
         align_items: AlignItems::FlexEnd,
@@ -492,7 +553,7 @@ fn podium(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts) {
             })
             .with_children(|col| {
                 col.spawn((Text::new(ellipsize(&team.name, 18)), fonts.bold(40.0, color)));
-                col.spawn((Text::new(format!("{} pts", standing.total)), fonts.bold(32.0, theme::TEXT)));
+                col.spawn((Text::new(format!("{} pts", standing.shown_points)), fonts.bold(32.0, theme::TEXT)));
                 col.spawn((
                     Node {
                         width: percent(100),
@@ -515,9 +576,118 @@ fn podium(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts) {
                 s.teams
                     .iter()
                     .find(|t| t.id == st.team_id)
-                    .map(|t| format!("{}. {} {}", st.rank, t.name, st.total))
+                    .map(|t| format!("{}. {} {} pts", st.rank, t.name, st.shown_points))
             })
             .collect();
         ui.spawn((Text::new(rest.join("   ")), fonts.text(28.0, theme::TEXT_DIM)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bevy::state::app::StatesPlugin;
+    use venue_contract::wire::GameData;
+    use venue_rules::game::session::COUNTDOWN_MS;
+
+    fn sample_session() -> GameSession {
+        let data: GameData = serde_json::from_slice(venue_contract::sample::body(venue_contract::payload::Endpoint::Game)).unwrap();
+        GameSession::new(&data, "g".into()).unwrap()
+    }
+
+    /// The HUD's texts (with their font sizes) for a session, as the screen would show them.
+    fn hud_texts(session: GameSession, live: Vec<venue_rules::game::judge::RoundOutcome>) -> Vec<(String, f32)> {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, StatesPlugin));
+        app.insert_state(Screen::CubeGame);
+        app.insert_resource(UiFonts {
+            regular: Handle::default(),
+            bold: Handle::default(),
+        });
+        app.init_resource::<super::super::GameSpeed>();
+        app.insert_resource(LiveOutcomes { key: None, outcomes: live });
+        app.insert_resource(Game {
+            session,
+            answered: Vec::new(),
+            post_problem: None,
+        });
+        app.add_plugins(plugin);
+        app.update();
+        app.update();
+        let mut texts = app.world_mut().query::<(&Text, &TextFont)>();
+        texts
+            .iter(app.world())
+            .map(|(text, font)| {
+                let size = match font.font_size {
+                    FontSize::Px(px) => px,
+                    _ => 0.0,
+                };
+                (text.0.clone(), size)
+            })
+            .collect()
+    }
+
+    fn playing(session: &mut GameSession) -> (usize, f64) {
+        session.advance(0.0);
+        session.tick(COUNTDOWN_MS);
+        let Phase::Playing { round, started_ms } = session.phase else {
+            panic!("{:?}", session.phase)
+        };
+        (round, started_ms)
+    }
+
+    /// Issue 20: a mashing team's card read "+-600 this round".
+    #[test]
+    fn a_negative_round_shows_one_sign() {
+        let mut s = sample_session();
+        let (round, started_ms) = playing(&mut s);
+        for k in 0..3 {
+            s.press(0, started_ms + 10.0 * f64::from(k));
+        }
+        let live: Vec<_> = (0..s.teams.len()).map(|t| s.live_outcome(t, round, started_ms)).collect();
+        assert_eq!(live[0].points, -600, "three mashes at ×1");
+        let texts = hud_texts(s, live);
+        assert!(texts.iter().any(|(t, _)| t == "-600 this round"), "{texts:?}");
+        assert!(texts.iter().any(|(t, _)| t == "+0 this round"), "{texts:?}");
+        assert!(!texts.iter().any(|(t, _)| t.contains("+-")), "{texts:?}");
+    }
+
+    #[test]
+    fn a_paused_round_says_so_in_large() {
+        let mut s = sample_session();
+        let (_, started_ms) = playing(&mut s);
+        s.toggle_pause(started_ms + 500.0);
+        let texts = hud_texts(s, Vec::new());
+        assert!(
+            texts.iter().any(|(t, size)| t == "PAUSED" && *size >= 120.0),
+            "a PAUSED the hall can read: {texts:?}"
+        );
+    }
+
+    /// Issue 20: an all-negative podium read "1st · −1379 pts", and its footer offered an ENTER
+    /// that did nothing.
+    #[test]
+    fn the_podium_shows_no_negative_points_and_how_to_start_again() {
+        let mut s = sample_session();
+        let ids: Vec<String> = s.teams.iter().map(|t| t.id.clone()).collect();
+        let rounds: Vec<Vec<(String, i64)>> = (0..s.rounds.len())
+            .map(|r| {
+                ids.iter()
+                    .enumerate()
+                    .map(|(i, id)| (id.clone(), -100 * (i as i64 + 1) - r as i64))
+                    .collect()
+            })
+            .collect();
+        s.resume(&rounds, 0.0).unwrap();
+        assert_eq!(s.phase, Phase::Podium);
+        let texts = hud_texts(s, Vec::new());
+        let all: Vec<&str> = texts.iter().map(|(t, _)| t.as_str()).collect();
+        assert!(all.contains(&"0 pts"), "{all:?}");
+        assert!(
+            !all.iter().any(|t| t.contains("-1") || t.contains("−")),
+            "no negative totals: {all:?}"
+        );
+        assert!(!all.iter().any(|t| t.contains("ENTER next")), "{all:?}");
+        assert!(all.iter().any(|t| t.contains("ENTER twice: a new game")), "{all:?}");
     }
 }

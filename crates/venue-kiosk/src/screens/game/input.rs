@@ -6,6 +6,8 @@ use bevy::input::keyboard::KeyboardInput;
 use bevy::prelude::*;
 
 use super::{Game, GameClock, GameCommand, RoundRecorder};
+use chrono::Utc;
+use venue_rules::game::journal::GameEntry;
 use venue_rules::game::session::Phase;
 
 /// Key-downs of team keys, stamped with the game clock of this frame (the earliest instant the
@@ -57,11 +59,17 @@ pub(super) fn operator_keys(
     let space_is_a_team_key = game.session.teams.iter().any(|t| t.key == "Space");
     let panel: Vec<GameCommand> = commands.read().copied().collect();
     let wants = |command: GameCommand, key: bool| key || panel.contains(&command);
-    if wants(
-        GameCommand::Next,
-        keys.just_pressed(KeyCode::Enter) || (!space_is_a_team_key && keys.just_pressed(KeyCode::Space)),
-    ) {
-        game.session.advance(now);
+    // Space is also the calibration's tap key: a late tap right after one must not start a round.
+    let space_advances = !space_is_a_team_key && game.session.tap_key_may_advance(now) && keys.just_pressed(KeyCode::Space);
+    if wants(GameCommand::Next, keys.just_pressed(KeyCode::Enter) || space_advances) {
+        if game.session.phase == Phase::Podium {
+            // The podium stays up until a second Enter confirms a new game.
+            if game.session.confirm_new_game(now) {
+                start_new_game(&mut game, &recorder);
+            }
+        } else {
+            game.session.advance(now);
+        }
     }
     if wants(GameCommand::Pause, keys.just_pressed(KeyCode::F8)) {
         game.session.toggle_pause(now);
@@ -77,6 +85,19 @@ pub(super) fn operator_keys(
     {
         recorder.record(&game.session.game_id, result);
     }
+}
+
+/// The same teams and rounds again, scores from 0, journaled as a new game (a restart resumes it).
+fn start_new_game(game: &mut Game, recorder: &RoundRecorder) {
+    game.session.restart_game(super::results::new_game_id());
+    game.answered.clear();
+    game.post_problem = None;
+    info!("new game {} from the podium", game.session.game_id);
+    recorder.note(GameEntry::Started {
+        game_id: game.session.game_id.clone(),
+        teams: game.session.teams.iter().map(|t| t.id.clone()).collect(),
+        at: Utc::now(),
+    });
 }
 
 /// `KeyA` → `A`, `Semicolon` → `;`: what players see on their keyboard.

@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use super::{Game, GameClock, LiveOutcomes, RoundRecorder};
 use venue_rules::game::journal::GameEntry;
-use venue_rules::game::session::Phase;
+use venue_rules::game::session::{CalibrationOutcome, Phase};
 
 pub(super) fn tick(game: Option<ResMut<Game>>, clock: GameClock, mut recorder: RoundRecorder) {
     let Some(mut game) = game else { return };
@@ -18,10 +18,10 @@ pub(super) fn tick(game: Option<ResMut<Game>>, clock: GameClock, mut recorder: R
         recorder.record(&game.session.game_id, result);
     } else if calibrating && !matches!(game.session.phase, Phase::Calibrating { .. }) {
         game.set_changed();
-        recorder.note(GameEntry::Calibrated {
-            offset_ms: game.session.calibration_ms,
-            at: Utc::now(),
-        });
+        // Too few taps changed nothing: nothing to journal (the screen says so).
+        if let Some(CalibrationOutcome::Set { offset_ms, .. }) = game.session.last_calibration.map(|n| n.outcome) {
+            recorder.note(GameEntry::Calibrated { offset_ms, at: Utc::now() });
+        }
     }
 }
 

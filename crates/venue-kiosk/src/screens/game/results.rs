@@ -42,7 +42,7 @@ pub(super) fn finish_open(mut commands: Commands, feed: Res<FeedState>, mut task
     let resumable = record.game_id.is_some() && record.teams == team_ids && record.rounds.len() < data.rounds.len();
     let game_id = match (&record.game_id, resumable) {
         (Some(id), true) => id.clone(),
-        _ => format!("g-{}-{:04x}", Utc::now().format("%Y%m%d-%H%M%S"), rand::random::<u16>()),
+        _ => new_game_id(),
     };
     let mut session = match GameSession::new(data, game_id.clone()) {
         Ok(s) => s,
@@ -86,6 +86,11 @@ pub(super) fn finish_open(mut commands: Commands, feed: Res<FeedState>, mut task
         post_problem: None,
     });
     commands.insert_resource(GameJournalHandle(Arc::new(Mutex::new(journal))));
+}
+
+/// A fresh game's id: when it started, and a little randomness for two kiosks starting at once.
+pub(super) fn new_game_id() -> String {
+    format!("g-{}-{:04x}", Utc::now().format("%Y%m%d-%H%M%S"), rand::random::<u16>())
 }
 
 fn post_round(outbox: &mut Outbox, entry: &GameEntry) {
