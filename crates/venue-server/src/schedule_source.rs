@@ -19,7 +19,7 @@ pub const SOURCE_URL_SETTING: &str = "schedule_source_url";
 pub const SOURCE_STATUS_SETTING: &str = "schedule_source_status";
 /// How often a schedule URL is pulled again.
 pub const PULL_EVERY: Duration = Duration::from_secs(5 * 60);
-const FETCH_TIMEOUT: Duration = Duration::from_secs(20);
+pub const FETCH_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Our `Schedule` or a pretalx/frab export (with the event it describes), checked as the API checks it.
 pub fn parse_schedule(bytes: &[u8]) -> Result<(Schedule, Option<EventInfo>), Failure> {

@@ -1263,9 +1263,15 @@ async fn bodies_over_the_limit_are_refused(db: &TestDb) {
         .send()
         .await
         .unwrap();
-    let (status, body) = read(response).await;
+    // The server answers as soon as the limit is passed and closes while the client still sends; on
+    // a busy machine the close can reset the connection before the answer's body is read (hyper does
+    // no lingering close). The status line has arrived either way; the body, when it arrives, is the
+    // contract's error.
+    let status = response.status();
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    api_error(&body, "payload_too_large");
+    if let Ok(bytes) = response.bytes().await {
+        api_error(&serde_json::from_slice(&bytes).unwrap(), "payload_too_large");
+    }
 
     // A big pool (1.2 MB CSV, 30 000 tickets) is within the bulk limit.
     let mut csv = String::from("number,display_name,holder\n");
