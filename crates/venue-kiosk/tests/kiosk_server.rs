@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use venue_kiosk::config::source::SourceSpec;
 use venue_kiosk::feed::cache::DiskCache;
-use venue_kiosk::feed::outbox::{OutboxConfig, PostOutcome, ResultOutbox, ResultPost, ResultStream, post_broadcast};
+use venue_kiosk::feed::outbox::{OutboxConfig, PostOutcome, ResultOutbox, ResultPost, ResultStream, post_broadcast, post_round_started};
 use venue_kiosk::feed::{Endpoint, FeedState, FeedUpdate, FeedWorker, WorkerConfig};
 use venue_server::{ServerConfig, db, spawn};
 
@@ -458,5 +458,22 @@ fn over_https_the_kiosk_trusts_its_ca_file_and_loads_server_photos() {
         )
         .is_err()
     );
+    rt.block_on(server.shutdown()).unwrap();
+}
+
+/// The game screen's start of a round closes attendees' bets on it at the real server.
+#[test]
+fn a_round_start_closes_its_bets() {
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let (server, base, token_file) = start_server(&rt, dir.path());
+    rt.block_on(server.store.open_bets(2)).unwrap();
+    let open = |round| rt.block_on(server.store.bet_round(round)).unwrap().map(|r| r.state);
+    assert_eq!(open(2), Some(db::BetState::Open));
+    post_round_started(&outbox_config(&base, &token_file), 2).unwrap();
+    assert_eq!(open(2), Some(db::BetState::Closed));
+    // A round nobody opened betting on is fine too.
+    post_round_started(&outbox_config(&base, &token_file), 3).unwrap();
+    assert_eq!(open(3), None);
     rt.block_on(server.shutdown()).unwrap();
 }

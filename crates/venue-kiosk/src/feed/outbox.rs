@@ -450,6 +450,40 @@ async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<
     Ok(body)
 }
 
+/// Tells the event server that round `round_index` of the plan starts now (`POST
+/// /api/v1/game/rounds/{index}/started`, contract 1.1), so attendees' bets on it close. Once, from the
+/// calling thread; an older server (`404`) has no bets and is fine.
+pub fn post_round_started(config: &OutboxConfig, round_index: u32) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a runtime: {e}"))?;
+    runtime.block_on(async {
+        let token = read_token(config)
+            .await?
+            .ok_or("no token: set VENUE_KIOSK_TOKEN or feed.token_file")?;
+        let client = client_builder(&config.trusted)
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let url = config
+            .base
+            .join(&format!("api/v1/game/rounds/{round_index}/started"))
+            .map_err(|e| e.to_string())?;
+        let response = client
+            .post(url)
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send()
+            .await
+            .map_err(|e| format!("cannot reach the server: {e}"))?;
+        match response.status().as_u16() {
+            200..=299 | 404 => Ok(()),
+            status => Err(format!("the server answered HTTP {status}")),
+        }
+    })
+}
+
 /// Posts a broadcast message to the event server (`POST /api/v1/admin/messages`) once, from the
 /// calling thread (the operator panel runs it on a thread of its own). Returns the stored
 /// message's id, or what went wrong in words for the operator.

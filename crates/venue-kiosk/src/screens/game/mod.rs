@@ -139,6 +139,7 @@ pub fn logic_plugin(app: &mut App) {
                     play::tick.run_if(in_state(Screen::CubeGame)),
                     play::live_outcomes,
                     results::post_journaled,
+                    results::announce_round_start,
                 )
                     .chain()
                     .in_set(AppSystems::Tick),

@@ -170,3 +170,32 @@ pub(super) fn receive_answers(
         }
     }
 }
+
+/// The round that last started (by `Round.index`), so each start is told to the server once.
+#[derive(Default)]
+pub(super) struct AnnouncedStart(Option<(usize, u32)>);
+
+/// When a round's countdown begins, tell the event server (attendees' bets on it close there). A
+/// thread of its own does the post: nothing waits for the network on the main thread, and a failure
+/// only costs an early close (the round's result closes the bets anyway).
+pub(super) fn announce_round_start(game: Option<Res<Game>>, config: Option<Res<Config>>, mut announced: Local<AnnouncedStart>) {
+    let (Some(game), Some(config)) = (game, config) else { return };
+    let venue_rules::game::session::Phase::Countdown { round, .. } = game.session.phase else {
+        return;
+    };
+    let Some(plan) = game.session.rounds.get(round) else { return };
+    let key = (round, plan.index);
+    if announced.0 == Some(key) {
+        return;
+    }
+    announced.0 = Some(key);
+    let Some(server) = crate::feed::outbox::OutboxConfig::from_config(&config.feed) else {
+        return;
+    };
+    let index = plan.index;
+    std::thread::spawn(move || {
+        if let Err(e) = crate::feed::outbox::post_round_started(&server, index) {
+            tracing::warn!("could not tell the server that round {index} started: {e}");
+        }
+    });
+}
