@@ -450,10 +450,13 @@ async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<
     Ok(body)
 }
 
-/// Tells the event server that round `round_index` of the plan starts now (`POST
-/// /api/v1/game/rounds/{index}/started`, contract 1.1), so attendees' bets on it close. Once, from the
-/// calling thread; an older server (`404`) has no bets and is fine.
-pub fn post_round_started(config: &OutboxConfig, round_index: u32) -> Result<(), String> {
+/// Runs `calls` once from the calling thread (the operator's tools run it on a thread of their own):
+/// a runtime of its own, the outbox's token and a client trusting the feed's certificates.
+fn with_server<T>(
+    config: &OutboxConfig,
+    timeout: Duration,
+    calls: impl AsyncFnOnce(reqwest::Client, String) -> Result<T, String>,
+) -> Result<T, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -464,9 +467,18 @@ pub fn post_round_started(config: &OutboxConfig, round_index: u32) -> Result<(),
             .ok_or("no token: set VENUE_KIOSK_TOKEN or feed.token_file")?;
         let client = client_builder(&config.trusted)
             .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
+            .timeout(timeout)
             .build()
             .map_err(|e| e.to_string())?;
+        calls(client, token).await
+    })
+}
+
+/// Tells the event server that round `round_index` of the plan starts now (`POST
+/// /api/v1/game/rounds/{index}/started`, contract 1.1), so attendees' bets on it close. Once, from the
+/// calling thread; an older server (`404`) has no bets and is fine.
+pub fn post_round_started(config: &OutboxConfig, round_index: u32) -> Result<(), String> {
+    with_server(config, config.request_timeout, async |client, token| {
         let url = config
             .base
             .join(&format!("api/v1/game/rounds/{round_index}/started"))
@@ -488,19 +500,7 @@ pub fn post_round_started(config: &OutboxConfig, round_index: u32) -> Result<(),
 /// calling thread (the operator panel runs it on a thread of its own). Returns the stored
 /// message's id, or what went wrong in words for the operator.
 pub fn post_broadcast(config: &OutboxConfig, text: &str, priority: &str, expires: chrono::DateTime<chrono::Utc>) -> Result<String, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start a runtime: {e}"))?;
-    runtime.block_on(async {
-        let token = read_token(config)
-            .await?
-            .ok_or("no token: set VENUE_KIOSK_TOKEN or feed.token_file")?;
-        let client = client_builder(&config.trusted)
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .build()
-            .map_err(|e| e.to_string())?;
+    with_server(config, config.request_timeout, async |client, token| {
         let url = config.base.join("api/v1/admin/messages").map_err(|e| e.to_string())?;
         let body = serde_json::json!({
             "text": text,
@@ -544,48 +544,40 @@ pub struct AdminCall {
 /// own), with the outbox's token and timeouts; stops at the first refusal. Returns how many were
 /// done, or what went wrong in words for the operator.
 pub fn admin_calls(config: &OutboxConfig, calls: &[AdminCall]) -> Result<usize, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start a runtime: {e}"))?;
-    runtime.block_on(async {
-        let token = read_token(config)
-            .await?
-            .ok_or("no admin token: set VENUE_KIOSK_TOKEN or feed.token_file")?;
-        let client = client_builder(&config.trusted)
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout.max(Duration::from_secs(30)))
-            .build()
-            .map_err(|e| e.to_string())?;
-        for (done, call) in calls.iter().enumerate() {
-            let mut url = config.base.clone();
-            url.path_segments_mut()
-                .map_err(|_| "the server URL cannot take a path".to_string())?
-                .pop_if_empty()
-                .extend(&call.segments);
-            let mut request = client
-                .request(call.method.clone(), url)
-                .header(AUTHORIZATION, format!("Bearer {token}"));
-            if let Some(content_type) = call.content_type {
-                request = request.header(CONTENT_TYPE, content_type).body(call.body.clone());
+    with_server(
+        config,
+        config.request_timeout.max(Duration::from_secs(30)),
+        async |client, token| {
+            for (done, call) in calls.iter().enumerate() {
+                let mut url = config.base.clone();
+                url.path_segments_mut()
+                    .map_err(|_| "the server URL cannot take a path".to_string())?
+                    .pop_if_empty()
+                    .extend(&call.segments);
+                let mut request = client
+                    .request(call.method.clone(), url)
+                    .header(AUTHORIZATION, format!("Bearer {token}"));
+                if let Some(content_type) = call.content_type {
+                    request = request.header(CONTENT_TYPE, content_type).body(call.body.clone());
+                }
+                let what = format!("{} /{}", call.method, call.segments.join("/"));
+                let response = request
+                    .send()
+                    .await
+                    .map_err(|e| format!("cannot reach the server ({done} of {} done): {e}", calls.len()))?;
+                let status = response.status().as_u16();
+                if !(200..300).contains(&status) {
+                    let answer = response.bytes().await.unwrap_or_default();
+                    let reason = match judge_answer(status, &answer) {
+                        Verdict::Done(PostOutcome::Rejected { reason, .. }) => format!(": {reason}"),
+                        _ => String::new(),
+                    };
+                    return Err(format!("{what}: HTTP {status}{reason} ({done} of {} done)", calls.len()));
+                }
             }
-            let what = format!("{} /{}", call.method, call.segments.join("/"));
-            let response = request
-                .send()
-                .await
-                .map_err(|e| format!("cannot reach the server ({done} of {} done): {e}", calls.len()))?;
-            let status = response.status().as_u16();
-            if !(200..300).contains(&status) {
-                let answer = response.bytes().await.unwrap_or_default();
-                let reason = match judge_answer(status, &answer) {
-                    Verdict::Done(PostOutcome::Rejected { reason, .. }) => format!(": {reason}"),
-                    _ => String::new(),
-                };
-                return Err(format!("{what}: HTTP {status}{reason} ({done} of {} done)", calls.len()));
-            }
-        }
-        Ok(calls.len())
-    })
+            Ok(calls.len())
+        },
+    )
 }
 
 async fn read_token(config: &OutboxConfig) -> Result<Option<String>, String> {
