@@ -6,10 +6,13 @@
 use std::collections::HashSet;
 
 use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{AUTHORIZATION, COOKIE, LOCATION};
 use serde_json::{Value, json};
 use venue_server::attendees::{AttendeeKeys, Person, people_from_csv};
 use venue_server::{RunningServer, ServerConfig, db, spawn};
+
+mod support;
+use support::{attribute_after, pg_admin, session_cookie, set_cookie};
 
 const TOKEN: &str = "attendees-admin-token-0123456789abcdef";
 
@@ -167,25 +170,6 @@ impl Venue {
             .cloned()
             .collect()
     }
-}
-
-fn set_cookie(answer: &reqwest::Response, name: &str) -> Option<String> {
-    answer
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")) && !v.starts_with(&format!("{name}=;")))
-        .map(|v| v.split(';').next().unwrap().to_string())
-}
-
-fn session_cookie(answer: &reqwest::Response) -> Option<String> {
-    set_cookie(answer, "vk_console")
-}
-
-fn attribute_after(html: &str, marker: &str) -> String {
-    let start = html.find(marker).unwrap_or_else(|| panic!("no {marker} in {html}")) + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
 }
 
 async fn add_place(venue: &Venue, cookie: &str, csrf: &str, kind: &str, name: &str) {
@@ -438,14 +422,6 @@ async fn another_key_is_refused_at_start() {
     .await;
     let error = format!("{:#}", started.err().expect("another key must not start"));
     assert!(error.contains("not the key this database"), "{error}");
-}
-
-async fn pg_admin(admin_url: &str, sql: &str) {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(admin_url).await.unwrap();
-    sqlx::query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-    conn.close().await.unwrap();
 }
 
 /// Two instances on one database, one key file: scans of many badges at both at once grant each

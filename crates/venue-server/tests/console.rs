@@ -17,6 +17,9 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE}
 use serde_json::{Value, json};
 use venue_server::{RunningServer, ServerConfig, db, spawn};
 
+mod support;
+use support::{attribute_after, pg_admin, session_cookie};
+
 const TOKEN: &str = "console-admin-token-0123456789abcdef";
 const PRETALX: &[u8] = include_bytes!("../../venue-contract/tests/fixtures/pretalx_schedule.json");
 
@@ -530,21 +533,6 @@ async fn sign_in_http(h: &Harness, token: &str) -> Option<String> {
     session_cookie(&answer)
 }
 
-fn session_cookie(answer: &reqwest::Response) -> Option<String> {
-    answer
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("vk_console=") && !v.starts_with("vk_console=;"))
-        .map(|v| v.split(';').next().unwrap().to_string())
-}
-
-fn attribute_after(html: &str, marker: &str) -> String {
-    let start = html.find(marker).unwrap_or_else(|| panic!("no {marker} in {html}")) + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn console_forms_need_a_session_the_form_token_and_the_same_origin() {
     let h = Harness::start().await;
@@ -688,14 +676,6 @@ async fn postgres_db() -> Option<(String, String, String)> {
     let mut url = url::Url::parse(&admin_url).unwrap();
     url.set_path(&format!("/{name}"));
     Some((url.to_string(), admin_url, name))
-}
-
-async fn pg_admin(admin_url: &str, sql: &str) {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(admin_url).await.unwrap();
-    sqlx::query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-    conn.close().await.unwrap();
 }
 
 /// Sign-in links, sessions, form tokens, screenshot requests and staged uploads live in the database:
