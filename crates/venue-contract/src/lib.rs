@@ -5,6 +5,7 @@
 //! Must never depend on Bevy, tokio or an HTTP stack: the server, the kiosk and the tools all read
 //! the contract through this crate, so it stays small and builds in seconds.
 
+pub mod casino;
 pub mod csv;
 pub mod payload;
 pub mod photo;
