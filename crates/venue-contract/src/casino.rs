@@ -309,6 +309,8 @@ mod tests {
 
     const MINIMAL: &str = r#"{"version":1,"setup":{"match_id":"final","teams":["red","blue"]}}"#;
 
+    type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+
     fn with(edit: impl FnOnce(&mut serde_json::Value)) -> Result<CasinoData, String> {
         let mut value: serde_json::Value = serde_json::from_str(MINIMAL).unwrap();
         edit(&mut value);
@@ -366,7 +368,7 @@ mod tests {
 
     #[test]
     fn out_of_bounds_setups_and_moves_are_refused() {
-        let cases: [(&str, Box<dyn FnOnce(&mut serde_json::Value)>); 12] = [
+        let cases: [(&str, Edit); 12] = [
             ("version 2", Box::new(|v| v["version"] = 2.into())),
             ("1 teams", Box::new(|v| v["setup"]["teams"] = serde_json::json!(["a"]))),
             ("appears twice", Box::new(|v| v["setup"]["teams"] = serde_json::json!(["a", "a"]))),
@@ -386,7 +388,7 @@ mod tests {
             (
                 "9 dice rolled",
                 Box::new(|v| {
-                    v["moves"] = serde_json::json!([{"id":"m","kind":"place","team":"red","rolled":[1,1,1,1,1,1,1,1,1],"face":1}])
+                    v["moves"] = serde_json::json!([{"id":"m","kind":"place","team":"red","rolled":[1,1,1,1,1,1,1,1,1],"face":1}]);
                 }),
             ),
             (
