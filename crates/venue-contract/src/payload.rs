@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
+use crate::casino::CasinoData;
 use crate::pretalx;
 use crate::text::{MAX_LABEL_CHARS, MAX_MESSAGE_CHARS, display_line};
 use crate::wire::{CONTRACT_VERSION, DrawData, EventInfo, GameData, Messages, Schedule, parse_hex_color};
@@ -14,6 +15,8 @@ use crate::wire::{CONTRACT_VERSION, DrawData, EventInfo, GameData, Messages, Sch
 /// while the game builds every piece of a round each frame.
 pub const MAX_WINNERS: u32 = 10_000;
 pub const MAX_PIECES: u32 = 10_000;
+/// Rounds with bets a game payload may describe (the screen draws the next round's only).
+pub const MAX_BET_ROUNDS: usize = 1_000;
 
 /// The endpoints a kiosk polls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -23,16 +26,25 @@ pub enum Endpoint {
     Messages,
     Draw,
     Game,
+    /// The live dice game's setup and move list (contract 1.1; optional: older servers and file
+    /// sources without it answer `404` / have no file, which is not an error).
+    Casino,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 5] = [
+    pub const ALL: [Endpoint; 6] = [
         Endpoint::Event,
         Endpoint::Schedule,
         Endpoint::Messages,
         Endpoint::Draw,
         Endpoint::Game,
+        Endpoint::Casino,
     ];
+
+    /// Whether a source may lack this endpoint (a `404` or a missing file means "none", not a fault).
+    pub fn optional(self) -> bool {
+        self == Endpoint::Casino
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -41,6 +53,7 @@ impl Endpoint {
             Endpoint::Messages => "messages",
             Endpoint::Draw => "draw",
             Endpoint::Game => "game",
+            Endpoint::Casino => "casino",
         }
     }
 
@@ -74,6 +87,7 @@ pub enum FeedPayload {
     Messages(Messages),
     Draw(DrawData),
     Game(GameData),
+    Casino(CasinoData),
 }
 
 impl FeedPayload {
@@ -84,6 +98,7 @@ impl FeedPayload {
             FeedPayload::Messages(_) => Endpoint::Messages,
             FeedPayload::Draw(_) => Endpoint::Draw,
             FeedPayload::Game(_) => Endpoint::Game,
+            FeedPayload::Casino(_) => Endpoint::Casino,
         }
     }
 }
@@ -167,8 +182,15 @@ pub fn decode(endpoint: Endpoint, bytes: &[u8]) -> Result<FeedPayload, String> {
                     return Err(format!("round {} difficulty {} is not 0 to 10", r.index, r.difficulty));
                 }
             }
+            if game.bets.len() > MAX_BET_ROUNDS {
+                return Err(format!("{} rounds with bets; allowed up to {MAX_BET_ROUNDS}", game.bets.len()));
+            }
+            if game.bets.iter().any(|r| r.bets.len() > game.teams.len()) {
+                return Err("bets name more teams than the game has".into());
+            }
             Ok(FeedPayload::Game(clean_game(game)))
         }
+        Endpoint::Casino => Ok(FeedPayload::Casino(crate::casino::decode(bytes)?)),
     }
 }
 

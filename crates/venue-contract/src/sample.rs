@@ -9,6 +9,7 @@ pub fn body(endpoint: Endpoint) -> &'static [u8] {
         Endpoint::Messages => include_bytes!("../sample/messages.json"),
         Endpoint::Draw => include_bytes!("../sample/draw.json"),
         Endpoint::Game => include_bytes!("../sample/game.json"),
+        Endpoint::Casino => include_bytes!("../sample/casino.json"),
     }
 }
 

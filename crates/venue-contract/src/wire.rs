@@ -169,6 +169,33 @@ pub struct GameData {
     pub version: u32,
     pub teams: Vec<Team>,
     pub rounds: Vec<Round>,
+    /// Contract 1.1: how the room bet on the rounds with betting, counts per team only (never
+    /// who). Absent from older servers, file sources and the sample.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bets: Vec<RoundBets>,
+}
+
+/// The attendees' bets on one round of the plan (contract 1.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoundBets {
+    /// [`Round::index`] of the round bet on.
+    pub round: u32,
+    pub state: BetState,
+    /// Bets per team id; teams nobody bet on may be missing.
+    #[serde(default)]
+    pub bets: std::collections::BTreeMap<String, u32>,
+}
+
+/// Whether attendees can still bet on a round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BetState {
+    /// Open on the handbook pages until the round starts.
+    Open,
+    /// The round started; bets are final.
+    Closed,
+    /// The round's result came in; right bets earned their tickets.
+    Settled,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

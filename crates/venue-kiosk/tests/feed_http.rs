@@ -208,7 +208,7 @@ fn config_for(url: &str, cache_root: &std::path::Path) -> WorkerConfig {
         max_body_bytes: 512 * 1024,
         backoff_initial: Duration::from_millis(50),
         backoff_max: Duration::from_millis(200),
-        intervals: [Duration::from_millis(100); 5],
+        intervals: [Duration::from_millis(100); 6],
         cache: Some(DiskCache::for_source(cache_root, url)),
         trusted: Default::default(),
     }

@@ -60,7 +60,7 @@ fn worker_config(base: &str, interval: Duration) -> WorkerConfig {
         max_body_bytes: 8 * 1024 * 1024,
         backoff_initial: Duration::from_millis(50),
         backoff_max: Duration::from_millis(200),
-        intervals: [interval; 5],
+        intervals: [interval; 6],
         cache: None,
         trusted: Default::default(),
     }
@@ -334,7 +334,7 @@ fn over_https_the_kiosk_trusts_its_ca_file_and_loads_server_photos() {
         worker.request_timeout = Duration::from_secs(3);
         worker.backoff_initial = Duration::from_millis(50);
         worker.backoff_max = Duration::from_millis(200);
-        worker.intervals = [Duration::from_millis(150); 5];
+        worker.intervals = [Duration::from_millis(150); 6];
         worker
     };
     let worker = FeedWorker::spawn(fast(WorkerConfig::from_config(&config.feed).unwrap()));

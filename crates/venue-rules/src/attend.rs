@@ -165,6 +165,30 @@ pub fn mask_name(name: &str) -> String {
     format!("{}{stars} {last_initial}.", chars[0].to_uppercase())
 }
 
+/// Whole percentages of the room's bets per team that add up to exactly 100 (largest remainder,
+/// ties to the earlier team), so a screen never shows 33 % + 33 % + 33 %. All zero when nobody bet.
+pub fn bet_shares(counts: &[u32]) -> Vec<u32> {
+    let total: u64 = counts.iter().map(|&n| u64::from(n)).sum();
+    if total == 0 {
+        return vec![0; counts.len()];
+    }
+    let mut shares: Vec<u32> = counts.iter().map(|&n| (u64::from(n) * 100 / total) as u32).collect();
+    let mut left = 100 - shares.iter().sum::<u32>();
+    let mut order: Vec<usize> = (0..counts.len()).collect();
+    // Largest remainder first; the sort is stable, so equal remainders keep the team order.
+    order.sort_by_key(|&i| std::cmp::Reverse(u64::from(counts[i]) * 100 % total));
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        if u64::from(counts[i]) * 100 % total > 0 {
+            shares[i] += 1;
+            left -= 1;
+        }
+    }
+    shares
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,5 +266,17 @@ mod tests {
         assert_eq!(mask_name("Cher"), "C**r");
         assert_eq!(mask_name("  "), "*");
         assert!(!mask_name("Alexandria Ocasio").contains("lexandria"));
+    }
+
+    #[test]
+    fn bet_shares_add_up_to_a_hundred() {
+        assert_eq!(bet_shares(&[1, 1, 1]), vec![34, 33, 33]);
+        assert_eq!(bet_shares(&[0, 0]), vec![0, 0]);
+        assert_eq!(bet_shares(&[3, 1]), vec![75, 25]);
+        assert_eq!(bet_shares(&[0, 7, 0]), vec![0, 100, 0]);
+        assert_eq!(bet_shares(&[2, 1, 1, 3]), vec![29, 14, 14, 43]);
+        for counts in [[5u32, 7, 11, 13], [1, 2, 3, 1000], [999, 1, 1, 1]] {
+            assert_eq!(bet_shares(&counts).iter().sum::<u32>(), 100, "{counts:?}");
+        }
     }
 }

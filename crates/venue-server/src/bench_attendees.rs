@@ -30,6 +30,8 @@ pub struct AttendeeReport {
     pub one_ticket_each: usize,
     /// Grants recorded (must equal `attendees`).
     pub grants: usize,
+    /// The server's database.
+    pub backend: &'static str,
 }
 
 impl fmt::Display for AttendeeReport {
@@ -38,7 +40,8 @@ impl fmt::Display for AttendeeReport {
         let requests = self.checkins + self.pages;
         write!(
             f,
-            "attendees: {} over {:.1} s: {} requests ({:.0}/s); check-in p50 {:.1} ms p99 {:.1} ms ({}); handbook page p50 {:.1} ms p99 {:.1} ms ({}); {} failures; {} of {} hold exactly one ticket, {} grants",
+            "attendees ({}): {} over {:.1} s: {} requests ({:.0}/s); check-in p50 {:.1} ms p99 {:.1} ms ({}); handbook page p50 {:.1} ms p99 {:.1} ms ({}); {} failures; {} of {} hold exactly one ticket, {} grants",
+            self.backend,
             self.attendees,
             self.elapsed.as_secs_f64(),
             requests,
@@ -194,6 +197,7 @@ pub async fn run_attendees(
         failures,
         one_ticket_each,
         grants,
+        backend: store.backend_name(),
     })
 }
 
@@ -203,7 +207,14 @@ pub fn run_attendee_bench(args: &LoadBenchArgs, attendees: u32) -> anyhow::Resul
     let dir = std::env::temp_dir().join(format!("venue-kiosk-attendee-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
     let server_runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let db_url = db::database_url(dir.join("bench.sqlite").to_str().context("temporary directory is not UTF-8")?);
+    let scratch = match &args.postgres {
+        Some(admin) => Some(server_runtime.block_on(ScratchDatabase::create(admin))?),
+        None => None,
+    };
+    let db_url = match &scratch {
+        Some(scratch) => scratch.url.clone(),
+        None => db::database_url(dir.join("bench.sqlite").to_str().context("temporary directory is not UTF-8")?),
+    };
     let key_file = dir.join("attendee.key");
     let report = (|| {
         let server = server_runtime.block_on(spawn(ServerConfig {
@@ -222,6 +233,43 @@ pub fn run_attendee_bench(args: &LoadBenchArgs, attendees: u32) -> anyhow::Resul
         server_runtime.block_on(server.shutdown())?;
         report
     })();
+    if let Some(scratch) = scratch {
+        server_runtime.block_on(scratch.drop_it())?;
+    }
     let _ = std::fs::remove_dir_all(&dir);
     report
+}
+
+/// A database of its own on the given PostgreSQL server for one bench run.
+struct ScratchDatabase {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl ScratchDatabase {
+    async fn create(admin: &str) -> anyhow::Result<ScratchDatabase> {
+        let name = format!("vk_bench_{}_{}", std::process::id(), hex::encode(rand::random::<[u8; 4]>()));
+        Self::admin_statement(admin, &format!("CREATE DATABASE {name}")).await?;
+        let mut url = url::Url::parse(admin).context("--postgres is not a URL")?;
+        url.set_path(&format!("/{name}"));
+        Ok(ScratchDatabase {
+            admin: admin.to_string(),
+            name,
+            url: url.to_string(),
+        })
+    }
+
+    async fn drop_it(self) -> anyhow::Result<()> {
+        Self::admin_statement(&self.admin, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).await
+    }
+
+    async fn admin_statement(admin: &str, sql: &str) -> anyhow::Result<()> {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(admin).await.context("connect to --postgres")?;
+        sqlx::query(sql).execute(&mut conn).await.with_context(|| sql.to_string())?;
+        conn.close().await?;
+        Ok(())
+    }
 }

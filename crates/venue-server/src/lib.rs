@@ -107,6 +107,10 @@ pub struct LoadBenchArgs {
     /// handbook page refreshes every `--seconds`/20 (a show's 10 minutes and 30 s at `--seconds 600`).
     #[arg(long, value_name = "N", conflicts_with_all = ["url", "conditional", "push"], value_parser = clap::value_parser!(u32).range(1..=20000))]
     pub attendees: Option<u32>,
+    /// With `--attendees`: run on this PostgreSQL server instead of a temporary SQLite file (an admin
+    /// URL; the bench creates a scratch database there and drops it afterwards).
+    #[arg(long, value_name = "URL", requires = "attendees")]
+    pub postgres: Option<String>,
 }
 
 /// A client must send a request's headers within this long (slowloris), also its first request.

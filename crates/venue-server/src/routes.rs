@@ -58,6 +58,10 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
             "/api/v1/game",
             get(|s: State<AppState>, h: HeaderMap| serve_endpoint(s, h, Endpoint::Game)),
         )
+        .route(
+            "/api/v1/casino",
+            get(|s: State<AppState>, h: HeaderMap| serve_endpoint(s, h, Endpoint::Casino)),
+        )
         .route("/api/v1/stream", get(change_stream))
         .route("/api/v1/images/{id}", get(serve_image))
         .route("/api/v1/game/bets", get(game_bets));

@@ -632,6 +632,22 @@ async fn bets_close_at_the_start_and_pay_right_picks_once() {
     for secret in secrets() {
         assert!(!text.contains(secret.as_str()));
     }
+    // The game screens read the same counts from the game feed (contract 1.1), as the kiosk decodes it.
+    let game = venue.http.get(venue.url("/api/v1/game")).send().await.unwrap();
+    let etag_closed = game.headers()[reqwest::header::ETAG].to_str().unwrap().to_owned();
+    let body = game.bytes().await.unwrap();
+    let venue_contract::payload::FeedPayload::Game(game) =
+        venue_contract::payload::decode(venue_contract::payload::Endpoint::Game, &body).unwrap()
+    else {
+        panic!("a game payload")
+    };
+    let round = game.bets.iter().find(|b| b.round == 1).expect("round 1's bets in the game feed");
+    assert_eq!(round.state, venue_contract::wire::BetState::Closed);
+    assert_eq!(round.bets.get("nebula"), Some(&2));
+    assert_eq!(round.bets.get("quasar"), Some(&1));
+    for secret in secrets() {
+        assert!(!String::from_utf8_lossy(&body).contains(secret.as_str()));
+    }
 
     // The result: nebula wins round 1. Posted twice (a retry): one ticket per right bet.
     let result = json!({"version": 1, "game_id": "g-1", "round": 1, "finished_at": "2026-12-03T15:00:00+09:00",
@@ -667,6 +683,11 @@ async fn bets_close_at_the_start_and_pay_right_picks_once() {
         .await
         .unwrap();
     assert!(page.contains("Right!"), "the page says so");
+    // Settling is a new game revision: the screens see the round settled.
+    let game = venue.http.get(venue.url("/api/v1/game")).send().await.unwrap();
+    assert_ne!(game.headers()[reqwest::header::ETAG].to_str().unwrap(), etag_closed);
+    let game: Value = game.json().await.unwrap();
+    assert_eq!(game["bets"][0]["state"], "settled", "{game}");
     // Settled rounds cannot be reopened.
     let reopened = venue
         .http

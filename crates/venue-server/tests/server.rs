@@ -347,7 +347,8 @@ fn session(id: &str, start: &str, end: &str) -> Value {
 
 async fn reads_serve_the_sample_with_etag_304_and_no_cache(db: &TestDb) {
     let server = db.start_sample().await;
-    for endpoint in Endpoint::ALL {
+    // The dice game is not part of the seeded sample: a match is set up by the organisers.
+    for endpoint in Endpoint::ALL.into_iter().filter(|e| !e.optional()) {
         let path = format!("/{}", endpoint.path());
         let response = server.get(&path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");

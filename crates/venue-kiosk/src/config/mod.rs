@@ -127,6 +127,8 @@ pub struct PollConfig {
     pub messages: u64,
     pub draw: u64,
     pub game: u64,
+    /// The live dice game's moves (the change stream brings each move at once; this is the fallback).
+    pub casino: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,6 +200,7 @@ impl Default for PollConfig {
             messages: 10,
             draw: 30,
             game: 30,
+            casino: 5,
         }
     }
 }
@@ -330,6 +333,7 @@ impl Config {
             ("feed.poll.messages", f.poll.messages, 1, 86_400),
             ("feed.poll.draw", f.poll.draw, 1, 86_400),
             ("feed.poll.game", f.poll.game, 1, 86_400),
+            ("feed.poll.casino", f.poll.casino, 1, 86_400),
             ("display.hide_cursor_after_s", self.display.hide_cursor_after_s, 0, 86_400),
         ];
         for (key, value, min, max) in ranges {

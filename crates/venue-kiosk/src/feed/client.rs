@@ -33,7 +33,7 @@ pub struct WorkerConfig {
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
     /// Poll interval per endpoint, in [`Endpoint::ALL`] order.
-    pub intervals: [Duration; 5],
+    pub intervals: [Duration; 6],
     pub cache: Option<DiskCache>,
     /// Certificates trusted besides the system's roots (`feed.ca_file`).
     pub trusted: TrustedCerts,
@@ -55,7 +55,7 @@ impl WorkerConfig {
             max_body_bytes: feed.max_body_bytes,
             backoff_initial: Duration::from_millis(feed.backoff_initial_ms),
             backoff_max: Duration::from_millis(feed.backoff_max_ms),
-            intervals: [p.event, p.schedule, p.messages, p.draw, p.game].map(Duration::from_secs),
+            intervals: [p.event, p.schedule, p.messages, p.draw, p.game, p.casino].map(Duration::from_secs),
             trusted: feed.trusted.clone(),
         })
     }
@@ -175,7 +175,7 @@ async fn run(config: WorkerConfig, tx: Sender<FeedUpdate>, stop: watch::Receiver
     };
     let mut tasks = Vec::new();
     // One wake-up per endpoint: the server's change stream cuts a poller's wait short.
-    let wakes: [Arc<Notify>; 5] = Default::default();
+    let wakes: [Arc<Notify>; 6] = Default::default();
     if let SourceSpec::Http(base) = &config.source {
         tasks.push(tokio::spawn(follow_pushes(
             config.clone(),
@@ -226,7 +226,7 @@ const PUSH_IDLE: Duration = Duration::from_secs(45);
 /// Follows the event server's change stream (`GET /api/v1/stream`, contract 1.1) and wakes the
 /// poller of each endpoint it names, so a change shows at once; polling stays the fallback. A
 /// server without the stream (`404`) is not asked again; a lost stream is reopened with backoff.
-async fn follow_pushes(config: WorkerConfig, base: Url, wakes: [Arc<Notify>; 5], mut stop: watch::Receiver<bool>) {
+async fn follow_pushes(config: WorkerConfig, base: Url, wakes: [Arc<Notify>; 6], mut stop: watch::Receiver<bool>) {
     let Ok(url) = base.join("api/v1/stream") else { return };
     // No total timeout: the stream is meant to stay open; silence is caught by PUSH_IDLE.
     let Ok(client) = client_builder(&config.trusted).connect_timeout(config.connect_timeout).build() else {
@@ -263,7 +263,7 @@ enum PushEnd {
     Lost(String),
 }
 
-async fn read_pushes(client: &reqwest::Client, url: &Url, wakes: &[Arc<Notify>; 5], failures: &mut u32) -> PushEnd {
+async fn read_pushes(client: &reqwest::Client, url: &Url, wakes: &[Arc<Notify>; 6], failures: &mut u32) -> PushEnd {
     let mut response = match client.get(url.clone()).header(ACCEPT, "text/event-stream").send().await {
         Ok(response) if response.status().as_u16() == 404 => return PushEnd::NotOffered,
         Ok(response) if response.status().is_success() => response,
@@ -331,8 +331,13 @@ struct Poller {
 }
 
 enum Fetched {
-    Body { body: Vec<u8>, etag: Option<String> },
+    Body {
+        body: Vec<u8>,
+        etag: Option<String>,
+    },
     NotModified,
+    /// The source has no such document (`404`, no file): fine for an [`Endpoint::optional`] one.
+    Absent,
 }
 
 impl Poller {
@@ -359,6 +364,24 @@ impl Poller {
                 Origin::Local
             };
             let result = match outcome {
+                // An optional document the source does not offer: healthy, nothing to show; asked
+                // again at its interval, so a server upgrade or a new file is picked up.
+                Ok(Fetched::Absent) if endpoint.optional() => {
+                    let _ = self.tx.send(FeedUpdate::NotModified { endpoint, at: Utc::now() });
+                    Ok(())
+                }
+                Ok(Fetched::Absent) => {
+                    let error = match &self.fetcher {
+                        Fetcher::File(path) => format!("{}: no such file", path.display()),
+                        _ => "HTTP 404".to_string(),
+                    };
+                    let _ = self.tx.send(FeedUpdate::Failed {
+                        endpoint,
+                        error: error.clone(),
+                        at: Utc::now(),
+                    });
+                    Err(error)
+                }
                 Ok(Fetched::NotModified) => {
                     let _ = self.tx.send(FeedUpdate::NotModified { endpoint, at: Utc::now() });
                     Ok(())
@@ -498,6 +521,9 @@ async fn fetch_http(client: &reqwest::Client, url: &Url, etag: Option<&str>, max
     if status == reqwest::StatusCode::NOT_MODIFIED {
         return Ok(Fetched::NotModified);
     }
+    if status == reqwest::StatusCode::NOT_FOUND {
+        return Ok(Fetched::Absent);
+    }
     if !status.is_success() {
         return Err(format!("HTTP {}", status.as_u16()));
     }
@@ -519,7 +545,11 @@ async fn fetch_http(client: &reqwest::Client, url: &Url, etag: Option<&str>, max
 
 /// Files are re-read when their modification time or size changes.
 async fn fetch_file(path: &PathBuf, seen: &mut Option<(SystemTime, u64)>, max_body: u64) -> Result<Fetched, String> {
-    let meta = tokio::fs::metadata(path).await.map_err(|e| format!("{}: {e}", path.display()))?;
+    let meta = match tokio::fs::metadata(path).await {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Fetched::Absent),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
     let version = (meta.modified().unwrap_or(SystemTime::UNIX_EPOCH), meta.len());
     if *seen == Some(version) {
         return Ok(Fetched::NotModified);

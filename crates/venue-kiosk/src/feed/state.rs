@@ -5,6 +5,7 @@ use std::sync::Arc;
 use bevy::prelude::Resource;
 use chrono::{DateTime, Utc};
 
+use venue_contract::casino::CasinoData;
 use venue_contract::payload::{Endpoint, FeedPayload};
 use venue_contract::wire::{DrawData, EventInfo, GameData, Messages, Room, Schedule, Track};
 
@@ -17,6 +18,8 @@ pub struct FeedState {
     pub messages: Option<Arc<Messages>>,
     pub draw: Option<Arc<DrawData>>,
     pub game: Option<Arc<GameData>>,
+    /// The live dice game (contract 1.1); `None` when the source has none.
+    pub casino: Option<Arc<CasinoData>>,
     /// Bumped on every change, so screens rebuild text only when something changed.
     pub revision: u64,
     pub updated_at: Option<DateTime<Utc>>,
@@ -40,6 +43,7 @@ impl FeedState {
             FeedPayload::Messages(m) => retired.keep(self.messages.replace(Arc::new(m))),
             FeedPayload::Draw(d) => retired.keep(self.draw.replace(Arc::new(d))),
             FeedPayload::Game(g) => retired.keep(self.game.replace(Arc::new(g))),
+            FeedPayload::Casino(c) => retired.keep(self.casino.replace(Arc::new(c))),
         }
         self.revision += 1;
         self.updated_at = Some(at);
@@ -53,6 +57,7 @@ impl FeedState {
             Endpoint::Messages => self.messages.is_some(),
             Endpoint::Draw => self.draw.is_some(),
             Endpoint::Game => self.game.is_some(),
+            Endpoint::Casino => self.casino.is_some(),
         }
     }
 

@@ -526,3 +526,15 @@ proptest! {
         prop_assert!(ranking.windows(2).all(|w| w[0].money >= w[1].money && w[0].place <= w[1].place));
     }
 }
+
+/// The embedded sample's match (the casino screen's demo) is legal and stands mid-round 1.
+#[test]
+fn the_sample_match_replays_mid_round() {
+    let data = venue_contract::casino::decode(venue_contract::sample::body(venue_contract::payload::Endpoint::Casino)).unwrap();
+    let game = Match::from_data(&data).unwrap();
+    assert_eq!(game.round_index(), 0);
+    assert_eq!(game.dice_left(), &[3, 3, 4, 6]);
+    assert_eq!(game.turn(), Some(2), "quasar's turn");
+    let six = game.casino_order(6);
+    assert_eq!(six.ties(), vec![(3, vec![0, 1])], "nebula and aurora cancel on casino 6");
+}

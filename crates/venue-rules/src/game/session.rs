@@ -492,6 +492,7 @@ mod tests {
                     key: None,
                 })
                 .collect(),
+            bets: Vec::new(),
             rounds: vec![
                 Round {
                     index: 1,

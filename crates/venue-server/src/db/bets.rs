@@ -11,7 +11,7 @@ use super::attendees::grant;
 use super::{AttendeeRow, Store};
 use crate::error::Failure;
 use venue_contract::payload::Endpoint;
-use venue_contract::wire::GameResult;
+use venue_contract::wire::{BetState as WireBetState, GameResult, RoundBets};
 use venue_rules::attend::Earned;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -52,6 +52,21 @@ pub struct BetRound {
     pub shares: Vec<(String, u32)>,
 }
 
+impl BetRound {
+    /// The contract's counts-only view, for the game payload.
+    pub fn wire(self) -> RoundBets {
+        RoundBets {
+            round: self.round_index,
+            state: match self.state {
+                BetState::Open => WireBetState::Open,
+                BetState::Closed => WireBetState::Closed,
+                BetState::Settled => WireBetState::Settled,
+            },
+            bets: self.shares.into_iter().collect(),
+        }
+    }
+}
+
 impl Store {
     /// Open betting on a round (again, unless it is settled).
     pub async fn open_bets(&self, round_index: u32) -> Result<(), Failure> {
@@ -74,6 +89,8 @@ impl Store {
     }
 
     async fn set_bet_state(&self, round_index: u32, state: BetState) -> Result<(), Failure> {
+        // The game payload carries the room's bets (contract 1.1): every change is a new revision.
+        let mut tx = self.begin(&[Endpoint::Game]).await?;
         sqlx::query(
             "INSERT INTO bet_rounds (round_index, state, changed_unix, game_id, winners) VALUES ($1, $2, $3, '', '[]')
              ON CONFLICT (round_index) DO UPDATE SET state = excluded.state, changed_unix = excluded.changed_unix",
@@ -81,9 +98,9 @@ impl Store {
         .bind(i64::from(round_index))
         .bind(state.name())
         .bind(Utc::now().timestamp())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        self.commit(tx, &[Endpoint::Game]).await
     }
 
     /// Place or change a bet; refused unless the round is open at this instant.
@@ -98,6 +115,8 @@ impl Store {
             ));
         }
         // The write itself checks the round again, so a close between the two statements wins.
+        // It bumps the game's revision first: the screens show the room's shares live.
+        let mut tx = self.begin(&[Endpoint::Game]).await?;
         let written = sqlx::query(
             "INSERT INTO bets (attendee_id, round_index, team_id, at_unix)
              SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM bet_rounds WHERE round_index = $2 AND state = 'open')
@@ -107,15 +126,16 @@ impl Store {
         .bind(i64::from(round_index))
         .bind(team_id)
         .bind(Utc::now().timestamp())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if written == 0 {
+            tx.rollback().await?;
             return Err(Failure::invalid_body(
                 "bets on this round are closed · 이 라운드의 예측은 마감되었습니다",
             ));
         }
-        Ok(())
+        self.commit(tx, &[Endpoint::Game]).await
     }
 
     /// An attendee's bets: (round, team).
@@ -173,7 +193,8 @@ impl Store {
             .filter(|s| Some(s.round_points) == best)
             .map(|s| s.team_id.clone())
             .collect();
-        let mut tx = self.begin(&[Endpoint::Draw]).await?;
+        // The draw gets the tickets; the game screen sees the round settled.
+        let mut tx = self.begin(&[Endpoint::Draw, Endpoint::Game]).await?;
         let now = Utc::now().timestamp();
         // Settle once: only the transaction that moves the round to settled grants.
         let moved = sqlx::query(
@@ -227,7 +248,7 @@ impl Store {
                 }
             }
         }
-        self.commit(tx, &[Endpoint::Draw]).await?;
+        self.commit(tx, &[Endpoint::Draw, Endpoint::Game]).await?;
         Ok(paid)
     }
 }

@@ -97,4 +97,9 @@ pub(super) const MIGRATIONS: &[(i64, &str, &[&str])] = &[
             at_unix BIGINT NOT NULL, PRIMARY KEY (attendee_id, round_index))",
         ],
     ),
+    (
+        8,
+        "casino endpoint",
+        &["INSERT INTO revisions (endpoint, revision) VALUES ('casino', 0)"],
+    ),
 ];

@@ -139,7 +139,7 @@ pub struct StoredResult<T> {
 
 pub struct Store {
     pool: AnyPool,
-    caches: [EndpointCache; 5],
+    caches: [EndpointCache; 6],
     /// Endpoints whose data changed, for `GET /api/v1/stream`. On PostgreSQL every instance hears every
     /// instance's changes (LISTEN/NOTIFY, [`Store::listen_for_changes`]); on SQLite the one server
     /// announces its own commits.
@@ -203,6 +203,14 @@ impl Store {
         };
         store.fill_message_expiry().await.context("fill in message expiry")?;
         Ok(store)
+    }
+
+    /// The database kind, for reports.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
     }
 
     /// Close every connection (SQLite checkpoints its WAL into the main file).
@@ -381,10 +389,22 @@ impl Store {
                     to_json(&tickets)
                 ))
             }
+            // The live dice game: none set up yet (answered `404`, which kiosks take as "no match").
+            Endpoint::Casino => None,
             Endpoint::Game => {
                 let teams = self.bodies("SELECT body FROM teams ORDER BY position, id").await?;
                 let rounds = self.document("rounds").await?.unwrap_or_else(|| "[]".into());
-                Some(format!("{{\"version\":1,\"teams\":[{}],\"rounds\":{rounds}}}", teams.join(",")))
+                // Contract 1.1: the room's bets, counts only, so the game screen can show them.
+                let bets: Vec<venue_contract::wire::RoundBets> = self.bet_rounds().await?.into_iter().map(BetRound::wire).collect();
+                let bets = if bets.is_empty() {
+                    String::new()
+                } else {
+                    format!(",\"bets\":{}", to_json(&bets))
+                };
+                Some(format!(
+                    "{{\"version\":1,\"teams\":[{}],\"rounds\":{rounds}{bets}}}",
+                    teams.join(",")
+                ))
             }
         })
     }
@@ -779,6 +799,8 @@ impl Store {
                     }
                     put_document(&mut tx, "rounds", &to_json(&game.rounds)).await?;
                 }
+                // No dice match until the organisers set one up.
+                FeedPayload::Casino(_) => {}
             }
         }
         self.commit(tx, &Endpoint::ALL).await?;

@@ -6,9 +6,12 @@ use bevy::prelude::*;
 
 use super::input::key_label;
 use super::{Game, GameClock, LiveOutcomes};
+use crate::feed::FeedState;
 use crate::frame::AppSystems;
 use crate::screens::Screen;
 use crate::shell::ui::{UiFonts, UiRoot, ellipsize, hex_color, theme};
+use venue_contract::wire::{BetState, GameData};
+use venue_rules::attend::bet_shares;
 use venue_rules::game::judge::Judgement;
 use venue_rules::game::session::{CalibrationOutcome, GameSession, Phase};
 
@@ -62,6 +65,40 @@ struct Shown {
     calibration: i64,
     calibration_note: Option<String>,
     new_game_pending: bool,
+    bets: Option<RoomBets>,
+}
+
+/// How the room bet on the round at stake (contract 1.1: the server counts the attendees' bets
+/// from their handbook pages), for the line above the operator's footer.
+#[derive(Debug, Clone, PartialEq)]
+struct RoomBets {
+    state: BetState,
+    total: u32,
+    /// (team index, bets, whole percent) in team order; the percentages add up to 100.
+    teams: Vec<(usize, u32, u32)>,
+}
+
+/// The round at stake: the next one on the lobby and the standings, the starting one in the
+/// countdown. Nothing while a round plays (bets are closed and the hall watches the nets).
+fn room_bets(data: Option<&GameData>, s: &GameSession) -> Option<RoomBets> {
+    let round = match s.phase {
+        Phase::Countdown { round, .. } => Some(round),
+        Phase::Lobby | Phase::Leaderboard { .. } => s.board.next_round(),
+        _ => None,
+    }?;
+    let index = s.rounds.get(round)?.index;
+    let bets = data?.bets.iter().find(|b| b.round == index)?;
+    let counts: Vec<u32> = s.teams.iter().map(|t| bets.bets.get(&t.id).copied().unwrap_or(0)).collect();
+    let total: u32 = counts.iter().sum();
+    if total == 0 && bets.state != BetState::Open {
+        return None;
+    }
+    let shares = bet_shares(&counts);
+    Some(RoomBets {
+        state: bets.state,
+        total,
+        teams: counts.into_iter().zip(shares).enumerate().map(|(i, (n, p))| (i, n, p)).collect(),
+    })
 }
 
 fn phase_key(phase: &Phase) -> String {
@@ -77,7 +114,7 @@ fn phase_key(phase: &Phase) -> String {
     }
 }
 
-fn shown(game: &Game, live: &LiveOutcomes, now: f64) -> Shown {
+fn shown(game: &Game, live: &LiveOutcomes, feed: &FeedState, now: f64) -> Shown {
     let s = &game.session;
     let live = match s.phase {
         Phase::Playing { .. } => live
@@ -107,6 +144,7 @@ fn shown(game: &Game, live: &LiveOutcomes, now: f64) -> Shown {
         calibration: s.calibration_ms.round() as i64,
         calibration_note: calibration_note(s).map(|(text, _)| text),
         new_game_pending: s.new_game_pending(now),
+        bets: room_bets(feed.game.as_deref(), s),
     }
 }
 
@@ -154,6 +192,7 @@ fn rebuild(
     mut commands: Commands,
     game: Option<Res<Game>>,
     live: Res<LiveOutcomes>,
+    feed: Res<FeedState>,
     fonts: Res<UiFonts>,
     clock: GameClock,
     root: UiRoot<HudRoot>,
@@ -162,7 +201,7 @@ fn rebuild(
     let root_spawned = root.just_spawned();
     let Some(root) = root.entity() else { return };
     let now = clock.now_ms();
-    let current = game.as_deref().map(|g| shown(g, &live, now));
+    let current = game.as_deref().map(|g| shown(g, &live, &feed, now));
     if *last == current && !root_spawned && last.is_some() {
         return;
     }
@@ -216,6 +255,9 @@ fn rebuild(
             Phase::Leaderboard { round } => leaderboard(ui, s, *round, &fonts),
             Phase::Podium => podium(ui, s, &fonts),
         }
+        if let Some(bets) = current.as_ref().and_then(|c| c.bets.as_ref()) {
+            room_bets_row(ui, s, bets, &fonts);
+        }
         if matches!(s.phase, Phase::Lobby | Phase::Leaderboard { .. })
             && let Some((note, color)) = calibration_note(s)
         {
@@ -226,6 +268,82 @@ fn rebuild(
             footer = format!("{problem} · {footer}");
         }
         ui.spawn((Text::new(footer), fonts.text(20.0, theme::TEXT_DIM)));
+    });
+}
+
+/// The room's bets as one stacked bar in the teams' colours with each share named under it, big
+/// enough to read from the back of the hall.
+fn room_bets_row(ui: &mut ChildSpawnerCommands, s: &GameSession, bets: &RoomBets, fonts: &UiFonts) {
+    let status = match bets.state {
+        BetState::Open => "open — bet on your handbook page until the round starts · 핸드북에서 예측하세요".to_string(),
+        BetState::Closed | BetState::Settled => "closed · 예측 마감".to_string(),
+    };
+    let count = match bets.total {
+        1 => "1 bet".to_string(),
+        n => format!("{n} bets"),
+    };
+    ui.spawn((
+        Node {
+            flex_direction: FlexDirection::Column,
+            align_self: AlignSelf::Center,
+            row_gap: px(8),
+            padding: UiRect::axes(px(22), px(12)),
+            width: px(1100),
+            border_radius: BorderRadius::all(px(14)),
+            ..default()
+        },
+        BackgroundColor(theme::PANEL),
+    ))
+    .with_children(|panel| {
+        panel
+            .spawn(Node {
+                column_gap: px(18),
+                align_items: AlignItems::Baseline,
+                ..default()
+            })
+            .with_children(|row| {
+                row.spawn((Text::new("THE ROOM BETS · 관객 예측"), fonts.bold(28.0, theme::GOLD)));
+                row.spawn((Text::new(format!("{count} · {status}")), fonts.text(22.0, theme::TEXT_DIM)));
+            });
+        // The bar: one segment per team with bets, widths by share.
+        panel
+            .spawn((
+                Node {
+                    width: percent(100),
+                    height: px(18),
+                    border_radius: BorderRadius::all(px(9)),
+                    overflow: Overflow::clip(),
+                    ..default()
+                },
+                BackgroundColor(theme::TRACK_BG),
+            ))
+            .with_children(|bar| {
+                for &(team, _, share) in bets.teams.iter().filter(|(_, n, _)| *n > 0) {
+                    bar.spawn((
+                        Node {
+                            width: percent(share as f32),
+                            height: percent(100),
+                            ..default()
+                        },
+                        BackgroundColor(hex_color(&s.teams[team].color)),
+                    ));
+                }
+            });
+        panel
+            .spawn(Node {
+                column_gap: px(28),
+                flex_wrap: FlexWrap::Wrap,
+                ..default()
+            })
+            .with_children(|row| {
+                for &(team, _, share) in &bets.teams {
+                    let team = &s.teams[team];
+                    row.spawn((
+                        Text::new(format!("{} {share}%", ellipsize(&team.name, 16))),
+                        fonts.bold(26.0, hex_color(&team.color)),
+                    ));
+                }
+            });
     });
 }
 
@@ -597,7 +715,12 @@ mod tests {
 
     /// The HUD's texts (with their font sizes) for a session, as the screen would show them.
     fn hud_texts(session: GameSession, live: Vec<venue_rules::game::judge::RoundOutcome>) -> Vec<(String, f32)> {
+        hud_texts_with(session, live, FeedState::default())
+    }
+
+    fn hud_texts_with(session: GameSession, live: Vec<venue_rules::game::judge::RoundOutcome>, feed: FeedState) -> Vec<(String, f32)> {
         let mut app = App::new();
+        app.insert_resource(feed);
         app.add_plugins((MinimalPlugins, StatesPlugin));
         app.insert_state(Screen::CubeGame);
         app.insert_resource(UiFonts {
@@ -689,5 +812,46 @@ mod tests {
         );
         assert!(!all.iter().any(|t| t.contains("ENTER next")), "{all:?}");
         assert!(all.iter().any(|t| t.contains("ENTER twice: a new game")), "{all:?}");
+    }
+
+    fn feed_with_bets(state: BetState, counts: &[(&str, u32)]) -> FeedState {
+        let mut data: GameData = serde_json::from_slice(venue_contract::sample::body(venue_contract::payload::Endpoint::Game)).unwrap();
+        data.bets = vec![venue_contract::wire::RoundBets {
+            round: data.rounds[0].index,
+            state,
+            bets: counts.iter().map(|(team, n)| (team.to_string(), *n)).collect(),
+        }];
+        let mut feed = FeedState::default();
+        feed.apply(venue_contract::payload::FeedPayload::Game(data), chrono::Utc::now());
+        feed
+    }
+
+    /// Issue 15: the game screen shows how the room bet on the round at stake, share per team.
+    #[test]
+    fn the_lobby_shows_how_the_room_bet() {
+        let s = sample_session();
+        let (first, second) = (s.teams[0].clone(), s.teams[1].clone());
+        let feed = feed_with_bets(BetState::Open, &[(first.id.as_str(), 3), (second.id.as_str(), 1)]);
+        let texts = hud_texts_with(s, Vec::new(), feed);
+        let all: Vec<&str> = texts.iter().map(|(t, _)| t.as_str()).collect();
+        assert!(all.contains(&"THE ROOM BETS · 관객 예측"), "{all:?}");
+        assert!(all.iter().any(|t| t.starts_with("4 bets · open")), "{all:?}");
+        assert!(all.contains(&format!("{} 75%", first.name).as_str()), "{all:?}");
+        assert!(all.contains(&format!("{} 25%", second.name).as_str()), "{all:?}");
+    }
+
+    /// Bets on another round, or none at all on a closed round, show nothing; nor does a round in play.
+    #[test]
+    fn room_bets_show_only_for_the_round_at_stake() {
+        let s = sample_session();
+        let empty_closed = feed_with_bets(BetState::Closed, &[]);
+        let texts = hud_texts_with(s, Vec::new(), empty_closed);
+        assert!(!texts.iter().any(|(t, _)| t.contains("ROOM BETS")), "{texts:?}");
+
+        let mut s = sample_session();
+        let team = s.teams[0].id.clone();
+        playing(&mut s);
+        let texts = hud_texts_with(s, Vec::new(), feed_with_bets(BetState::Closed, &[(team.as_str(), 5)]));
+        assert!(!texts.iter().any(|(t, _)| t.contains("ROOM BETS")), "{texts:?}");
     }
 }

@@ -83,6 +83,7 @@ mod tests {
                     key: None,
                 })
                 .collect(),
+            bets: Vec::new(),
             rounds: vec![Round {
                 index: 1,
                 name: "One".into(),
