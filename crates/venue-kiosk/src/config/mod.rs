@@ -321,7 +321,7 @@ impl Config {
         {
             return Err(err("feed.schedule_source", "is empty; remove the key or give a URL or path".into()));
         }
-        let ranges: [(&str, u64, u64, u64); 12] = [
+        let ranges: [(&str, u64, u64, u64); 13] = [
             ("feed.connect_timeout_ms", f.connect_timeout_ms, 100, 60_000),
             ("feed.request_timeout_ms", f.request_timeout_ms, 200, 300_000),
             ("feed.max_body_bytes", f.max_body_bytes, 1024, 512 * 1024 * 1024),

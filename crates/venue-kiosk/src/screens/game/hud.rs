@@ -255,7 +255,7 @@ fn rebuild(
             Phase::Leaderboard { round } => leaderboard(ui, s, *round, &fonts),
             Phase::Podium => podium(ui, s, &fonts),
         }
-        if let Some(bets) = current.as_ref().and_then(|c| c.bets.as_ref()) {
+        if let Some(bets) = last.as_ref().and_then(|c| c.bets.as_ref()) {
             room_bets_row(ui, s, bets, &fonts);
         }
         if matches!(s.phase, Phase::Lobby | Phase::Leaderboard { .. })
