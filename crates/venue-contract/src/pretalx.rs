@@ -4,6 +4,13 @@
 //! day `{date, rooms: {"Room name": [event…]}}`, each event `{guid, id, date (RFC 3339), start "HH:MM",
 //! duration "HH:MM", room, title, subtitle, track, type, language, persons[{public_name}]}`.
 //! Rooms and tracks become ids by slug; an event's `type` naming a break/pause becomes a break.
+//!
+//! Version 2 of the format (the CCC hub's export, `voc/schedule` `validator/json/schema2.json`) keeps
+//! `schedule.conference` (its `days` carry no rooms) and lists every event flat in `schedule.events`:
+//! `start`/`end` (RFC 3339; a `duration` instead of `end` is accepted), `room` as an object
+//! `{name, slug, guid}` (or a name), `track` as an object `{slug}` (or a name), `participants[{name}]`
+//! (or v1's `persons`). Both shapes may appear in one file; an export that lists no event is refused,
+//! so an import never yields an empty schedule by accident.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use serde_json::Value;
@@ -49,6 +56,7 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
                 .unwrap_or_else(|| slug(name));
             let color = t
                 .get("color")
+                .or_else(|| t.get("colors").and_then(|c| c.get("dark").or_else(|| c.get("light"))))
                 .and_then(Value::as_str)
                 .filter(|c| crate::wire::parse_hex_color(c).is_ok())
                 .map(str::to_ascii_uppercase)
@@ -61,6 +69,8 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
         }
     }
     let mut rooms: Vec<Room> = Vec::new();
+    // Room guids (v2 events name their room by guid) → room ids.
+    let mut room_guids: Vec<(String, String)> = Vec::new();
     let add_room = |name: &str, id: Option<&str>, rooms: &mut Vec<Room>| {
         if !rooms.iter().any(|r| r.name == name) {
             let id = id.map(str::to_string).unwrap_or_else(|| slug(name));
@@ -75,14 +85,19 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
         for r in list {
             if let Some(name) = r.get("name").and_then(Value::as_str) {
                 add_room(name, r.get("slug").and_then(Value::as_str).filter(|s| !s.is_empty()), &mut rooms);
+                if let (Some(guid), Some(room)) = (r.get("guid").and_then(Value::as_str), rooms.iter().find(|x| x.name == name)) {
+                    room_guids.push((guid.to_string(), room.id.clone()));
+                }
             }
         }
     }
 
-    let days = conf
-        .get("days")
-        .and_then(Value::as_array)
-        .ok_or("schedule.conference.days is missing")?;
+    let flat_events = value.get("schedule").and_then(|s| s.get("events")).and_then(Value::as_array);
+    let days = match (conf.get("days").and_then(Value::as_array), flat_events) {
+        (Some(days), _) => days.as_slice(),
+        (None, Some(_)) => &[],
+        (None, None) => return Err("schedule.conference.days is missing and there is no schedule.events list".into()),
+    };
     let mut sessions = Vec::new();
     for (d, day) in days.iter().enumerate() {
         let Some(day_rooms) = day.get("rooms").and_then(Value::as_object) else {
@@ -105,6 +120,43 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
                 sessions.push(import_event(event, &room_id, &tracks, &at)?);
             }
         }
+    }
+    for (e, event) in flat_events.into_iter().flatten().enumerate() {
+        let at = format!("schedule.events[{e}]");
+        let room_id = match event.get("room") {
+            Some(Value::String(name)) if !name.is_empty() => {
+                add_room(name, None, &mut rooms);
+                rooms.iter().find(|r| &r.name == name).map(|r| r.id.clone())
+            }
+            Some(room @ Value::Object(_)) => {
+                let text = |key: &str| room.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
+                let known = text("guid")
+                    .and_then(|g| room_guids.iter().find(|(guid, _)| guid == g).map(|(_, id)| id.clone()))
+                    .or_else(|| text("slug").and_then(|s| rooms.iter().find(|r| r.id == s).map(|r| r.id.clone())))
+                    .or_else(|| text("name").and_then(|n| rooms.iter().find(|r| r.name == n).map(|r| r.id.clone())));
+                match (known, text("name")) {
+                    (Some(id), _) => Some(id),
+                    (None, Some(name)) => {
+                        add_room(name, text("slug"), &mut rooms);
+                        rooms.iter().find(|r| r.name == name).map(|r| r.id.clone())
+                    }
+                    (None, None) => return Err(format!("{at}.room names no room of schedule.conference.rooms and has no name")),
+                }
+            }
+            _ => None,
+        };
+        let mut imported = import_event(event, room_id.as_deref().unwrap_or(""), &tracks, &at)?;
+        if room_id.is_none() {
+            imported.session.room = None;
+        }
+        sessions.push(imported);
+    }
+    if sessions.is_empty() {
+        return Err(
+            "the export holds no session: neither schedule.conference.days[].rooms nor schedule.events lists an event \
+             (refused, so that an import never empties a schedule by accident)"
+                .into(),
+        );
     }
     // A track named only on events (older frab exports) still gets an entry and a colour.
     for s in &sessions {
@@ -165,14 +217,27 @@ struct Imported {
 
 fn import_event(event: &Value, room_id: &str, tracks: &[Track], at: &str) -> Result<Imported, String> {
     let title = str_at(event, "title", at)?.to_string();
-    let date = str_at(event, "date", at)?;
+    // v1: `date` is the instant and `start` "HH:MM"; v2: `start` is the instant.
+    let start_key = match event.get("start").and_then(Value::as_str) {
+        Some(text) if DateTime::parse_from_rfc3339(text).is_ok() => "start",
+        _ if event.get("date").is_some() => "date",
+        _ => "start",
+    };
+    let date = str_at(event, start_key, at)?;
     let start: DateTime<FixedOffset> =
-        DateTime::parse_from_rfc3339(date).map_err(|e| format!("{at}.date `{date}` is not RFC 3339: {e}"))?;
-    let duration_text = str_at(event, "duration", at)?;
-    let duration = parse_duration(duration_text).ok_or_else(|| format!("{at}.duration `{duration_text}` is not HH:MM"))?;
-    let end = start
-        .checked_add_signed(duration)
-        .ok_or_else(|| format!("{at}.duration `{duration_text}` is too long"))?;
+        DateTime::parse_from_rfc3339(date).map_err(|e| format!("{at}.{start_key} `{date}` is not RFC 3339: {e}"))?;
+    let end = match event.get("end").and_then(Value::as_str) {
+        Some(text) if event.get("duration").is_none() || start_key == "start" => {
+            DateTime::parse_from_rfc3339(text).map_err(|e| format!("{at}.end `{text}` is not RFC 3339: {e}"))?
+        }
+        _ => {
+            let duration_text = str_at(event, "duration", at)?;
+            let duration = parse_duration(duration_text).ok_or_else(|| format!("{at}.duration `{duration_text}` is not HH:MM"))?;
+            start
+                .checked_add_signed(duration)
+                .ok_or_else(|| format!("{at}.duration `{duration_text}` is too long"))?
+        }
+    };
     let text_of = |key: &str| event.get(key).and_then(Value::as_str).filter(|s| !s.is_empty());
     let id = match (text_of("guid"), text_of("code"), event.get("id")) {
         (Some(guid), _, _) => guid.to_string(),
@@ -181,7 +246,12 @@ fn import_event(event: &Value, room_id: &str, tracks: &[Track], at: &str) -> Res
         (None, None, Some(Value::String(s))) if !s.is_empty() => format!("pretalx-{s}"),
         _ => return Err(format!("{at} has no guid, code or id")),
     };
-    let track_name = event.get("track").and_then(Value::as_str).filter(|s| !s.is_empty());
+    // A name (v1, some v2 exporters) or an object `{slug, name}` (the CCC hub).
+    let track_name = match event.get("track") {
+        Some(Value::Object(t)) => t.get("name").or_else(|| t.get("slug")).and_then(Value::as_str),
+        other => other.and_then(Value::as_str),
+    }
+    .filter(|s| !s.is_empty());
     let track = track_name.map(|name| {
         tracks
             .iter()
@@ -194,13 +264,14 @@ fn import_event(event: &Value, room_id: &str, tracks: &[Track], at: &str) -> Res
         SessionKind::Break
     } else if kind_text.contains("keynote") {
         SessionKind::Keynote
-    } else if kind_text.contains("workshop") {
+    } else if kind_text.contains("workshop") || kind_text == "hands-on" {
         SessionKind::Workshop
     } else {
         SessionKind::Talk
     };
     let speakers = event
         .get("persons")
+        .or_else(|| event.get("participants"))
         .and_then(Value::as_array)
         .map(|persons| {
             persons

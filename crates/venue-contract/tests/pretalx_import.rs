@@ -86,3 +86,75 @@ fn broken_exports_give_clear_errors() {
     assert!(err.contains("duration"), "{err}");
     assert!(import_bytes(b"{not json").unwrap_err().contains("malformed JSON"));
 }
+
+/// Schedule JSON version 2 (the CCC hub's export: a flat `schedule.events` list, rooms by guid, tracks
+/// as `{slug}`). Shape after `voc/schedule` `validator/json/schema2.json` and its
+/// `examples/hub-schedule2.json` (38C3); the fixture's event is made up.
+const HUB_V2: &[u8] = include_bytes!("fixtures/hub_schedule_v2.json");
+
+#[test]
+fn imports_schedule_v2_with_a_flat_events_list() {
+    let (schedule, event) = import_bytes(HUB_V2).expect("v2 fixture imports");
+    assert_eq!(event.name, "Hackfest 2025");
+    assert_eq!(event.id, "hackfest25");
+    assert_eq!(event.time_zone, "Europe/Berlin");
+    assert_eq!(event.start_date.to_string(), "2025-08-15");
+    assert_eq!(event.end_date.to_string(), "2025-08-16");
+    let rooms: Vec<&str> = event.rooms.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(rooms, ["saal-1", "saal-zuse", "werkstatt"]);
+    let tracks: Vec<(&str, &str)> = event.tracks.iter().map(|t| (t.id.as_str(), t.color.as_str())).collect();
+    assert_eq!(tracks[0], ("hardware-making", "#7A6CB8"), "a hub track's `colors.dark`");
+    assert_eq!(tracks[1], ("security", "#0347B4"));
+    assert_eq!(tracks[2].0, "gesellschaft");
+
+    assert_eq!(schedule.sessions.len(), 6);
+    let by_title = |t: &str| {
+        schedule
+            .sessions
+            .iter()
+            .find(|s| s.title.starts_with(t))
+            .unwrap_or_else(|| panic!("{t}"))
+    };
+    let side = by_title("Seitenkanäle");
+    assert_eq!(side.room.as_deref(), Some("saal-1"));
+    assert_eq!(side.track.as_deref(), Some("security"));
+    assert_eq!(side.speakers, ["Jana Weiß", "Kai Öztürk"]);
+    assert_eq!(side.subtitle.as_deref(), Some("Strom, Zeit und Licht"));
+    assert_eq!(side.start.to_rfc3339(), "2025-08-15T11:15:00+02:00");
+    assert_eq!((side.end - side.start).num_minutes(), 45);
+    let solder = by_title("Löten");
+    assert_eq!((solder.room.as_deref(), solder.kind), (Some("werkstatt"), SessionKind::Workshop));
+    let mesh = by_title("Mesh");
+    assert_eq!(
+        (mesh.end - mesh.start).num_minutes(),
+        40,
+        "a deprecated `duration` instead of `end`"
+    );
+    assert_eq!(mesh.track.as_deref(), Some("gesellschaft"), "a track given by name");
+    assert_eq!(mesh.speakers, ["Ana Lima"]);
+    assert_eq!(by_title("Fuzzing").kind, SessionKind::Workshop, "hands-on");
+    assert_eq!(by_title("Eröffnung").track, None);
+    assert!(schedule.sessions.windows(2).all(|w| w[0].start <= w[1].start));
+
+    // Served at the schedule endpoint, the kiosk decodes it with the event it describes.
+    match decode(Endpoint::Schedule, HUB_V2).unwrap() {
+        FeedPayload::Schedule { schedule, imported_event } => {
+            assert_eq!(schedule.sessions.len(), 6);
+            assert_eq!(imported_event.unwrap().rooms.len(), 3);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_export_without_any_event_is_refused() {
+    let mut value: serde_json::Value = serde_json::from_slice(HUB_V2).unwrap();
+    value["schedule"]["events"] = serde_json::json!([]);
+    let err = import_bytes(&serde_json::to_vec(&value).unwrap()).unwrap_err();
+    assert!(err.contains("holds no session"), "{err}");
+    let err = decode(Endpoint::Schedule, &serde_json::to_vec(&value).unwrap()).unwrap_err();
+    assert!(err.contains("holds no session"), "{err}");
+    // A v1 export whose days list no room either.
+    let empty = br#"{"schedule": {"conference": {"title": "x", "days": [{"date": "2025-01-01", "rooms": {}}]}}}"#;
+    assert!(import_bytes(empty).unwrap_err().contains("holds no session"));
+}

@@ -40,7 +40,25 @@ pub fn check_token_text(token: &str) -> anyhow::Result<()> {
 }
 
 /// The token in `path` (surrounding whitespace ignored).
+/// Refused when the file may be read (or written) by its group or by others: the admin token is the
+/// key to everything, so it must be readable by its owner only (`chmod 600`, or `install -m 600`).
 pub fn read_token_file(path: &Path) -> anyhow::Result<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .with_context(|| format!("read the token file {}", path.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            bail!(
+                "the token file {} is open to its group or others (mode {:03o}); an admin token must be readable by its owner only: chmod 600 {}",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            );
+        }
+    }
     let text = std::fs::read_to_string(path).with_context(|| format!("read the token file {}", path.display()))?;
     let token = text.trim().to_string();
     check_token_text(&token).with_context(|| format!("token file {}", path.display()))?;
@@ -139,6 +157,25 @@ async fn require(needed: Scope, State(state): State<AppState>, request: Request,
 
 #[cfg(test)]
 mod tests {
+    /// Issue #18: a token file others may read is refused, with the fix in the message.
+    #[cfg(unix)]
+    #[test]
+    fn a_token_file_others_may_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "0123456789abcdef0123\n").unwrap();
+        for mode in [0o644, 0o640, 0o604, 0o660] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let err = format!("{:#}", read_token_file(&path).unwrap_err());
+            assert!(err.contains("chmod 600"), "{mode:o}: {err}");
+        }
+        for mode in [0o600, 0o400] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            assert_eq!(read_token_file(&path).unwrap(), "0123456789abcdef0123");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -106,3 +106,44 @@ pub fn json_bytes_response(status: StatusCode, bytes: impl Into<axum::body::Body
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
+
+/// The error code of an answer that axum wrote itself (an extractor's rejection), by its status.
+fn rejection_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+        s if s.is_server_error() => "internal",
+        _ => "invalid_request",
+    }
+}
+
+/// Middleware: under `/api/`, an error answer that is not JSON (axum's plain-text rejections of a bad
+/// path parameter, query or header) becomes the contract's [`ApiError`] with the same status; the
+/// rejection's text is its message.
+pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !api || !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    // Rejection texts are short; anything longer is cut, never buffered whole.
+    let text = match axum::body::to_bytes(response.into_body(), 4096).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    Failure::new(status, rejection_code(status), message).into_response()
+}

@@ -307,6 +307,43 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
     })
 }
 
+/// `venue.sqlite` → `venue.sqlite.admin-token`, in the same directory.
+fn admin_token_beside(db_file: &std::path::Path) -> PathBuf {
+    let mut name = db_file.file_name().unwrap_or_default().to_os_string();
+    name.push(".admin-token");
+    db_file.with_file_name(name)
+}
+
+/// The line that tells the organisers a generated admin token: the token itself on a terminal; else
+/// the token is written to `file` (mode 600, replaced on rotation) and the line names the file, so
+/// that the token never lands in a persisted log (journald keeps a service's stdout).
+fn announce_generated_token(token: &str, stdout_is_terminal: bool, file: &std::path::Path) -> anyhow::Result<String> {
+    if stdout_is_terminal {
+        return Ok(format!("Admin token (shown once, only its hash is stored): {token}"));
+    }
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+    }
+    let _ = std::fs::remove_file(file);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut out = options
+        .open(file)
+        .with_context(|| format!("write the admin token to {}", file.display()))?;
+    writeln!(out, "{token}")?;
+    out.sync_all()?;
+    Ok(format!(
+        "Admin token generated (only its hash is stored): written to {} (mode 600), not to this output, which may be a log. \
+         Use it with --token-file, or read it and delete the file.",
+        file.display()
+    ))
+}
+
 /// `venue.sqlite` → `venue.sqlite.attendee.key`, in the same directory.
 fn attendee_key_beside(db_file: &std::path::Path) -> PathBuf {
     let mut name = db_file.file_name().unwrap_or_default().to_os_string();
@@ -406,8 +443,16 @@ pub fn run_serve(args: &ServeArgs) -> anyhow::Result<()> {
         let base = server.base_url();
         tracing::info!(db = %db::describe_url(&db_url), "serving contract v1 on {base}");
         if let Some(token) = &server.generated_token {
-            // stdout only, once: the database keeps just its SHA-256.
-            println!("Admin token (shown once, only its hash is stored): {token}");
+            // Once, and never into a log that persists: on a terminal it is shown; when stdout goes
+            // elsewhere (systemd's journal, a log file) it goes to a file only its owner may read.
+            let file = match db::sqlite_file(&db_url) {
+                Some(file) => admin_token_beside(&file),
+                None => db::default_sqlite_path()?.with_file_name("admin-token"),
+            };
+            println!(
+                "{}",
+                announce_generated_token(token, std::io::IsTerminal::is_terminal(&std::io::stdout()), &file)?
+            );
             println!(
                 "Writes need `Authorization: Bearer <token>`; keep it in a file for --token-file, or use --rotate-token to replace it."
             );
@@ -441,7 +486,8 @@ pub fn run_export(args: &ExportArgs) -> anyhow::Result<()> {
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let store = Store::connect(&db_url).await?;
+        // Read-only: an export never migrates or writes, so it works on a copy the user may only read.
+        let store = Store::open_read_only(&db_url).await?;
         let written = export::write_exports(&store, &args.out).await;
         store.close().await;
         for path in written? {
@@ -475,6 +521,28 @@ mod tests {
         assert!(check_rotation(true, Some("0123456789abcdef0123")).is_err());
         assert!(check_rotation(true, None).is_ok());
         assert!(check_rotation(false, Some("0123456789abcdef0123")).is_ok());
+    }
+
+    /// Issue #18: a generated token never goes to an output that may be a persisted log.
+    #[cfg(unix)]
+    #[test]
+    fn a_generated_token_goes_to_a_private_file_when_stdout_is_not_a_terminal() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("venue.sqlite.admin-token");
+        let token = "f00dfeed0123456789abcdef0123456789";
+        let line = announce_generated_token(token, false, &file).unwrap();
+        assert!(!line.contains(token), "{line}");
+        assert!(line.contains(file.to_str().unwrap()), "{line}");
+        assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), token);
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        // A rotation replaces it; the file can be used as --token-file as it is.
+        announce_generated_token("another-token-0123456789", false, &file).unwrap();
+        assert_eq!(auth::read_token_file(&file).unwrap(), "another-token-0123456789");
+        assert!(
+            announce_generated_token(token, true, &file).unwrap().contains(token),
+            "a terminal shows it"
+        );
     }
 
     #[test]

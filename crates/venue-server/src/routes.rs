@@ -80,7 +80,7 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), require_kiosk));
     let writes = Router::new()
         .route("/api/v1/admin/event", put(put_event))
-        .route("/api/v1/admin/schedule", put(put_schedule).layer(bulk()))
+        .route("/api/v1/admin/schedule", put(put_schedule).layer(bulk()).delete(clear_schedule))
         .route("/api/v1/admin/sessions", post(add_session))
         .route("/api/v1/admin/sessions/{id}", patch(patch_session).delete(delete_session))
         .route("/api/v1/admin/sessions/{id}/cancel", post(cancel_session))
@@ -111,6 +111,7 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
         })
         .layer(DefaultBodyLimit::max(WRITE_BODY_LIMIT))
         .with_state(state)
+        .layer(middleware::from_fn(super::error::json_errors))
         .layer(CompressionLayer::new());
     if !cors_origins.is_empty() {
         router = router.layer(
@@ -321,6 +322,16 @@ async fn put_schedule(State(state): State<AppState>, body: Result<Bytes, BytesRe
         "schedule replaced"
     );
     Ok(answer(StatusCode::OK, &schedule))
+}
+
+/// The explicit clear: an upload never empties a stored schedule (`409 empty_schedule`).
+async fn clear_schedule(State(state): State<AppState>) -> Result<Response, Failure> {
+    let removed = state.store.clear_schedule().await?;
+    tracing::info!(removed, "schedule cleared");
+    Ok(answer(
+        StatusCode::OK,
+        &serde_json::json!({"version": CONTRACT_VERSION, "removed": removed}),
+    ))
 }
 
 async fn add_session(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {

@@ -22,6 +22,7 @@ use support::{attribute_after, pg_admin, session_cookie};
 
 const TOKEN: &str = "console-admin-token-0123456789abcdef";
 const PRETALX: &[u8] = include_bytes!("../../venue-contract/tests/fixtures/pretalx_schedule.json");
+const HUB_V2: &[u8] = include_bytes!("../../venue-contract/tests/fixtures/hub_schedule_v2.json");
 
 // ---- harness ----
 
@@ -623,6 +624,66 @@ async fn console_forms_need_a_session_the_form_token_and_the_same_origin() {
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::SEE_OTHER, "the session ended");
+    h.server.shutdown().await.unwrap();
+}
+
+/// Issue #18: an upload whose schedule holds no session never replaces the stored one from the console
+/// (the CCC hub's v2 export used to arrive as an empty schedule); the v2 export itself is imported.
+#[tokio::test]
+async fn the_console_never_empties_a_schedule_and_imports_a_hub_v2_export() {
+    let h = Harness::start().await;
+    let cookie = sign_in_http(&h, TOKEN).await.expect("signed in");
+    let page = h.http.get(h.url("/console/schedule")).header(COOKIE, &cookie).send().await.unwrap();
+    let csrf = attribute_after(&page.text().await.unwrap(), "name=\"csrf\" value=\"");
+    let upload = |bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name("schedule.json"));
+        h.http
+            .post(h.url("/console/schedule/preview"))
+            .header(COOKIE, &cookie)
+            .multipart(form)
+            .send()
+    };
+    let flash_error = |answer: &reqwest::Response| {
+        answer
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("vk_flash=error"))
+            .map(str::to_string)
+    };
+    let sessions = || async {
+        let schedule: Value = h.http.get(h.url("/api/v1/schedule")).send().await.unwrap().json().await.unwrap();
+        schedule["sessions"].as_array().unwrap().len()
+    };
+    let before = sessions().await;
+    assert!(before > 0, "the sample");
+    for empty in [
+        br#"{"version": 1, "sessions": []}"#.to_vec(),
+        br#"{"schedule": {"conference": {"title": "x", "days": []}, "events": []}}"#.to_vec(),
+    ] {
+        let answer = upload(empty).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+        assert!(flash_error(&answer).is_some(), "refused with a note");
+        assert_eq!(sessions().await, before);
+    }
+    let preview = upload(HUB_V2.to_vec()).await.unwrap();
+    assert_eq!(preview.status(), StatusCode::OK);
+    let html = preview.text().await.unwrap();
+    assert!(html.contains("Seitenkanäle im Alltag"), "the preview lists the hub's sessions");
+    let staged = attribute_after(&html, "name=\"staged\" value=\"");
+    let applied = h
+        .http
+        .post(h.url("/console/schedule/apply"))
+        .header(COOKIE, &cookie)
+        .form(&[("csrf", csrf.as_str()), ("staged", staged.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(flash_error(&applied).is_none());
+    assert_eq!(sessions().await, 6);
     h.server.shutdown().await.unwrap();
 }
 

@@ -18,6 +18,7 @@ use venue_server::{RunningServer, ServerConfig, db, export, spawn};
 
 const TOKEN: &str = "test-admin-token-0123456789abcdef";
 const PRETALX: &[u8] = include_bytes!("../../venue-contract/tests/fixtures/pretalx_schedule.json");
+const HUB_V2: &[u8] = include_bytes!("../../venue-contract/tests/fixtures/hub_schedule_v2.json");
 
 // ---- harness ----
 
@@ -137,6 +138,8 @@ scenarios!(
     a_generated_token_is_shown_once_and_rotates,
     event_and_schedule_writes,
     pretalx_upload_replaces_the_schedule_and_fills_the_event,
+    a_hub_v2_export_is_imported_and_no_upload_empties_the_schedule,
+    an_import_brings_the_event_in_line,
     messages_are_created_changed_and_expired,
     ended_messages_never_count_and_old_ones_are_pruned,
     ten_thousand_messages_over_an_event_keep_working,
@@ -161,6 +164,7 @@ scenarios!(
 const ADMIN_ROUTES: &[(Method, &str)] = &[
     (Method::PUT, "/api/v1/admin/event"),
     (Method::PUT, "/api/v1/admin/schedule"),
+    (Method::DELETE, "/api/v1/admin/schedule"),
     (Method::POST, "/api/v1/admin/sessions"),
     (Method::PATCH, "/api/v1/admin/sessions/d1-keynote"),
     (Method::DELETE, "/api/v1/admin/sessions/d1-keynote"),
@@ -196,6 +200,127 @@ async fn the_push_bench_sees_every_broadcast_reach_every_kiosk() {
     );
     server.stop().await;
     db.remove().await;
+}
+
+/// Issue #18: a bad path parameter (or any other rejection axum writes itself) answers the contract's
+/// JSON error under `/api/`, not plain text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn path_errors_answer_the_contracts_json_error() {
+    let db = TestDb::sqlite();
+    let server = db.start_sample().await;
+    let cases = [
+        (
+            Method::POST,
+            "/api/v1/game/rounds/abc/started",
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            Method::POST,
+            "/api/v1/game/rounds/99999999999/started",
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/admin/sessions/%FF%FE",
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (Method::GET, "/api/v1/no-such-thing?x=%ZZ", StatusCode::NOT_FOUND, "not_found"),
+        (Method::GET, "/api/nope", StatusCode::NOT_FOUND, "not_found"),
+    ];
+    for (method, path, status, code) in cases {
+        let answer = server
+            .client
+            .request(method, server.url(path))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let content_type = answer.headers().get(CONTENT_TYPE).map(|v| v.to_str().unwrap().to_string());
+        let (got, body) = read(answer).await;
+        assert_eq!((got, content_type.as_deref()), (status, Some("application/json")), "{path}: {body}");
+        assert!(!api_error(&body, code).is_empty(), "{path}");
+    }
+    server.stop().await;
+    db.remove().await;
+}
+
+/// Issue #18: PostgreSQL and SQLite order ties the same way, whatever the PostgreSQL database's
+/// collation (here ICU `en-US`, where `a < B < b`; SQLite compares bytes): same bodies, same ETags.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_and_postgres_serve_the_same_bytes_whatever_the_collation() {
+    let Some(admin_url) = std::env::var("VENUE_KIOSK_TEST_PG").ok().filter(|u| !u.is_empty()) else {
+        eprintln!("VENUE_KIOSK_TEST_PG is not set: skipped");
+        return;
+    };
+    let name = format!("vk_collate_{}_{}", std::process::id(), hex::encode(rand_bytes()));
+    pg_admin(
+        &admin_url,
+        &format!("CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"),
+    )
+    .await;
+    let mut url = url::Url::parse(&admin_url).unwrap();
+    url.set_path(&format!("/{name}"));
+    let postgres = TestDb {
+        url: url.to_string(),
+        _dir: None,
+        postgres: Some((admin_url, name)),
+    };
+    let sqlite = TestDb::sqlite();
+    let ids = ["b", "B", "a", "A", "_x", "-y", "é", "z10", "Z9", "ö"];
+    let start = "2026-12-03T10:00:00+09:00";
+    let end = "2026-12-03T10:40:00+09:00";
+    let mut answers = Vec::new();
+    for db in [&sqlite, &postgres] {
+        let server = db.start().await;
+        let sessions: Vec<Value> = ids.iter().map(|id| session(id, start, end)).collect();
+        let (status, _) = server
+            .admin(
+                Method::PUT,
+                "/api/v1/admin/schedule",
+                Some(json!({"version": 1, "sessions": sessions})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        for id in ids {
+            let prize = json!({"name": format!("Prize {id}"), "order": 1, "winner_count": 1});
+            let (status, body) = server.admin(Method::PUT, &format!("/api/v1/admin/prizes/{id}"), Some(prize)).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            let message =
+                json!({"id": id, "text": format!("Note {id}"), "starts": "2026-01-01T00:00:00Z", "expires": "2099-01-01T00:00:00Z"});
+            let (status, body) = server.admin(Method::POST, "/api/v1/admin/messages", Some(message)).await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let mut served = Vec::new();
+        for path in ["/api/v1/schedule", "/api/v1/draw", "/api/v1/messages", "/api/v1/admin/messages"] {
+            let answer = server.client.get(server.url(path)).bearer_auth(TOKEN).send().await.unwrap();
+            let etag = answer.headers().get(ETAG).map(|v| v.to_str().unwrap().to_string());
+            served.push((path, etag, answer.bytes().await.unwrap()));
+        }
+        server.stop().await;
+        answers.push(served);
+    }
+    let order: Vec<String> = serde_json::from_slice::<Schedule>(&answers[0][0].2)
+        .unwrap()
+        .sessions
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(order, ["-y", "A", "B", "Z9", "_x", "a", "b", "z10", "é", "ö"], "by bytes");
+    for (lite, pg) in answers[0].iter().zip(&answers[1]) {
+        assert_eq!(lite.0, pg.0);
+        assert_eq!(
+            String::from_utf8_lossy(&lite.2),
+            String::from_utf8_lossy(&pg.2),
+            "{}: same bytes on both backends",
+            lite.0
+        );
+        assert_eq!(lite.1, pg.1, "{}: same ETag", lite.0);
+    }
+    sqlite.remove().await;
+    postgres.remove().await;
 }
 
 #[test]
@@ -648,6 +773,97 @@ async fn pretalx_upload_replaces_the_schedule_and_fills_the_event(db: &TestDb) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(api_error(&body, "invalid_body").contains("days"));
     assert_eq!(server.get_json::<Schedule>("/api/v1/schedule").await, schedule);
+    server.stop().await;
+}
+
+async fn put_raw(server: &Server, path: &str, body: &[u8]) -> (StatusCode, Value) {
+    let request = server
+        .client
+        .put(server.url(path))
+        .bearer_auth(TOKEN)
+        .header(CONTENT_TYPE, "application/json")
+        .body(body.to_vec());
+    read(request.send().await.unwrap()).await
+}
+
+/// Issue #18: the CCC hub's schedule JSON v2 (a flat `events` list) used to be taken as an empty
+/// schedule and wiped the real one.
+async fn a_hub_v2_export_is_imported_and_no_upload_empties_the_schedule(db: &TestDb) {
+    let server = db.start_sample().await;
+    let sample: Schedule = server.get_json("/api/v1/schedule").await;
+    assert!(!sample.sessions.is_empty());
+
+    // Anything that decodes to no session is refused and changes nothing.
+    let mut no_events: Value = serde_json::from_slice(HUB_V2).unwrap();
+    no_events["schedule"]["events"] = json!([]);
+    let (status, body) = put_raw(&server, "/api/v1/admin/schedule", &serde_json::to_vec(&no_events).unwrap()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(api_error(&body, "invalid_body").contains("holds no session"), "{body}");
+    let (status, body) = server
+        .admin(Method::PUT, "/api/v1/admin/schedule", Some(json!({"version": 1, "sessions": []})))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        api_error(&body, "empty_schedule").contains("DELETE /api/v1/admin/schedule"),
+        "{body}"
+    );
+    assert_eq!(server.get_json::<Schedule>("/api/v1/schedule").await, sample);
+
+    let (status, body) = put_raw(&server, "/api/v1/admin/schedule", HUB_V2).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let schedule: Schedule = server.get_json("/api/v1/schedule").await;
+    assert_eq!(schedule.sessions.len(), 6);
+    let side = schedule.sessions.iter().find(|s| s.title == "Seitenkanäle im Alltag").unwrap();
+    assert_eq!((side.room.as_deref(), side.track.as_deref()), (Some("saal-1"), Some("security")));
+    let event: EventInfo = server.get_json("/api/v1/event").await;
+    for s in &schedule.sessions {
+        assert!(event.rooms.iter().any(|r| Some(&r.id) == s.room.as_ref()), "room of {}", s.id);
+    }
+
+    // The clear is its own action; after it an empty upload has nothing to lose.
+    let (status, body) = server.admin(Method::DELETE, "/api/v1/admin/schedule", None).await;
+    assert_eq!((status, &body["removed"]), (StatusCode::OK, &json!(6)));
+    assert!(server.get_json::<Schedule>("/api/v1/schedule").await.sessions.is_empty());
+    let (status, _) = server
+        .admin(Method::PUT, "/api/v1/admin/schedule", Some(json!({"version": 1, "sessions": []})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    server.stop().await;
+}
+
+/// Issue #18: a pretalx import beside a stored event brings its time zone, rooms and tracks in line.
+async fn an_import_brings_the_event_in_line(db: &TestDb) {
+    let server = db.start_sample().await;
+    let before: EventInfo = server.get_json("/api/v1/event").await;
+    assert_eq!(before.time_zone, "Asia/Seoul");
+    let (status, _) = put_raw(&server, "/api/v1/admin/schedule", PRETALX).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, imported) = venue_contract::pretalx::import_bytes(PRETALX).unwrap();
+    let after: EventInfo = server.get_json("/api/v1/event").await;
+    assert_eq!(after.time_zone, "Europe/Berlin", "the export's time zone");
+    assert_eq!(
+        (after.id.as_str(), after.name.as_str()),
+        (before.id.as_str(), before.name.as_str()),
+        "the organisers' name stays"
+    );
+    for room in &imported.rooms {
+        assert!(
+            after.rooms.iter().any(|r| r.id == room.id && r.name == room.name),
+            "room {}",
+            room.id
+        );
+    }
+    for track in &imported.tracks {
+        assert!(
+            after.tracks.iter().any(|t| t.id == track.id && t.color == track.color),
+            "track {}",
+            track.id
+        );
+    }
+    assert!(
+        before.rooms.iter().all(|r| after.rooms.iter().any(|a| a.id == r.id)),
+        "the event's own rooms are kept"
+    );
     server.stop().await;
 }
 
@@ -1736,4 +1952,67 @@ async fn export_writes_winners_and_game_results(db: &TestDb) {
     );
     let json: Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("game_results.json")).unwrap()).unwrap();
     assert_eq!(json["games"][0]["rounds"].as_array().unwrap().len(), 2);
+}
+
+/// Issue #18: `venue-kiosk export` works on a database it may only read (no migration, no write).
+/// The file is made read-only for everyone, root included (`chattr +i` where that works, else mode
+/// `0444` in a `0555` folder).
+#[test]
+fn export_works_on_a_read_only_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("venue.sqlite");
+    let url = db::database_url(file.to_str().unwrap());
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let server = Server::start(ServerConfig {
+            admin_token: Some(TOKEN.into()),
+            seed_sample: true,
+            ..ServerConfig::new(url.clone())
+        })
+        .await;
+        let draw: DrawData = server.get_json("/api/v1/draw").await;
+        let winners = [draw.tickets[0].number];
+        let posted = server
+            .post_result("/api/v1/draw/results", Some("ro-1"), &draw_result("coffee", 1, &winners))
+            .await;
+        assert_eq!(posted.0, StatusCode::CREATED);
+        server.stop().await;
+    });
+    drop(runtime);
+    let before = std::fs::read(&file).unwrap();
+
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let immutable = std::process::Command::new("chattr")
+        .arg("+i")
+        .arg(&file)
+        .status()
+        .is_ok_and(|s| s.success());
+    /// Makes the file and folder writable again (also when the test fails) so they can be removed.
+    struct Restore<'a>(&'a std::path::Path, &'a std::path::Path, bool);
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            if self.2 {
+                let _ = std::process::Command::new("chattr").arg("-i").arg(self.1).status();
+            }
+            let _ = std::fs::set_permissions(self.0, std::fs::Permissions::from_mode(0o755));
+            let _ = std::fs::set_permissions(self.1, std::fs::Permissions::from_mode(0o644));
+        }
+    }
+    let _restore = Restore(dir.path(), &file, immutable);
+    if !immutable && std::fs::OpenOptions::new().append(true).open(&file).is_ok() {
+        eprintln!("the file stays writable here (root without chattr): skipped");
+        return;
+    }
+
+    let out = tempfile::tempdir().unwrap();
+    venue_server::run_export(&venue_server::ExportArgs {
+        db: Some(file.to_str().unwrap().to_string()),
+        out: out.path().to_path_buf(),
+    })
+    .expect("export on a read-only database");
+    let csv = std::fs::read_to_string(out.path().join("winners.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert_eq!(std::fs::read(&file).unwrap(), before, "not a byte written");
 }

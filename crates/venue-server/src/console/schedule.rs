@@ -163,7 +163,11 @@ async fn stage_and_preview(state: &AppState, signed: &Signed, bytes: &[u8], sour
         };
         let current_event = state.store.event().await?;
         let known: Vec<&EventInfo> = event.iter().chain(current_event.iter()).collect();
-        let changes = diff(&state.store.sessions().await?, &schedule.sessions);
+        let current = state.store.sessions().await?;
+        if schedule.sessions.is_empty() && !current.is_empty() {
+            return Err(crate::db::empty_schedule_refused(current.len() as i64));
+        }
+        let changes = diff(&current, &schedule.sessions);
         let change_list = change_rows(zone, &known, &changes);
         drop(known);
         let id = hex::encode(rand::random::<[u8; 12]>());

@@ -27,11 +27,13 @@ impl Store {
 
     /// Screens heard from since `since_unix_ms`: (heartbeat, seen at, skew), by id.
     pub async fn screens(&self, since_unix_ms: i64) -> Result<Vec<(Heartbeat, i64, i64)>, Failure> {
-        let rows: Vec<(String, i64, i64)> =
-            sqlx::query_as("SELECT body, seen_unix_ms, skew_ms FROM screens WHERE seen_unix_ms >= $1 ORDER BY kiosk_id")
-                .bind(since_unix_ms)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT body, seen_unix_ms, skew_ms FROM screens WHERE seen_unix_ms >= $1 ORDER BY {}",
+            self.bytewise("kiosk_id")
+        ))
+        .bind(since_unix_ms)
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter()
             .map(|(body, seen, skew)| Ok((from_stored("heartbeat", &body)?, seen, skew)))
             .collect()
@@ -71,9 +73,12 @@ impl Store {
 
     /// Every named token: (name, scope, created at), by name. Never the tokens or their hashes.
     pub async fn tokens(&self) -> Result<Vec<(String, String, String)>, Failure> {
-        Ok(sqlx::query_as("SELECT name, scope, created_at FROM tokens ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(sqlx::query_as(&format!(
+            "SELECT name, scope, created_at FROM tokens ORDER BY {}",
+            self.bytewise("name")
+        ))
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     pub async fn revoke_token(&self, name: &str) -> Result<(), Failure> {

@@ -212,9 +212,14 @@ impl Store {
     // ---- places and rules ----
 
     pub async fn places(&self) -> Result<Vec<Place>, Failure> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as("SELECT id, kind, name FROM places ORDER BY kind, name")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<(String, String, String)> = sqlx::query_as(&format!(
+            "SELECT id, kind, name FROM places ORDER BY {}, {}, {}",
+            self.bytewise("kind"),
+            self.bytewise("name"),
+            self.bytewise("id")
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows
             .into_iter()
             .filter_map(|(id, kind, name)| {
@@ -258,11 +263,13 @@ impl Store {
     // ---- check-ins and tickets ----
 
     pub async fn checkins_of(&self, attendee_id: &str) -> Result<Vec<CheckIn>, Failure> {
-        let rows: Vec<(String, String, String, i64)> =
-            sqlx::query_as("SELECT place_id, place_name, kind, at_unix FROM checkins WHERE attendee_id = $1 ORDER BY at_unix, place_id")
-                .bind(attendee_id)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(&format!(
+            "SELECT place_id, place_name, kind, at_unix FROM checkins WHERE attendee_id = $1 ORDER BY at_unix, {}",
+            self.bytewise("place_id")
+        ))
+        .bind(attendee_id)
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows
             .into_iter()
             .filter_map(|(place_id, place_name, kind, at_unix)| {
@@ -331,11 +338,12 @@ impl Store {
 
     /// Grants recorded (condition, tickets), for checks and the console.
     pub async fn grants_of(&self, attendee_id: &str) -> Result<Vec<(String, i64)>, Failure> {
-        Ok(
-            sqlx::query_as("SELECT condition, tickets FROM grants WHERE attendee_id = $1 ORDER BY at_unix, condition")
-                .bind(attendee_id)
-                .fetch_all(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_as(&format!(
+            "SELECT condition, tickets FROM grants WHERE attendee_id = $1 ORDER BY at_unix, {}",
+            self.bytewise("condition")
+        ))
+        .bind(attendee_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 }

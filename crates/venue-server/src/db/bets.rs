@@ -156,10 +156,12 @@ impl Store {
         let rounds: Vec<(i64, String, String)> = sqlx::query_as("SELECT round_index, state, winners FROM bet_rounds ORDER BY round_index")
             .fetch_all(&self.pool)
             .await?;
-        let counts: Vec<(i64, String, i64)> =
-            sqlx::query_as("SELECT round_index, team_id, COUNT(*) FROM bets GROUP BY round_index, team_id ORDER BY round_index, team_id")
-                .fetch_all(&self.pool)
-                .await?;
+        let counts: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
+            "SELECT round_index, team_id, COUNT(*) FROM bets GROUP BY round_index, team_id ORDER BY round_index, {}",
+            self.bytewise("team_id")
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rounds
             .into_iter()
             .filter_map(|(index, state, winners)| {

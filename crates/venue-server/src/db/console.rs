@@ -128,10 +128,12 @@ impl Store {
 
     /// Every screen's screenshot state, by kiosk id.
     pub async fn screenshot_states(&self) -> Result<Vec<(String, ScreenshotState)>, Failure> {
-        let rows: Vec<(String, i64, i64)> =
-            sqlx::query_as("SELECT kiosk_id, requested_unix_ms, taken_unix_ms FROM screenshots ORDER BY kiosk_id")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT kiosk_id, requested_unix_ms, taken_unix_ms FROM screenshots ORDER BY {}",
+            self.bytewise("kiosk_id")
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows
             .into_iter()
             .map(|(id, requested_unix_ms, taken_unix_ms)| {
@@ -285,7 +287,7 @@ impl Store {
 
     /// Every session of the schedule, in start order.
     pub async fn sessions(&self) -> Result<Vec<Session>, Failure> {
-        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM sessions ORDER BY start_unix, id")
+        let bodies: Vec<String> = sqlx::query_scalar(&format!("SELECT body FROM sessions ORDER BY start_unix, {}", self.bytewise("id")))
             .fetch_all(&self.pool)
             .await?;
         bodies.iter().map(|body| from_stored("session", body)).collect()

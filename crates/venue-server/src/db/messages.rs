@@ -56,9 +56,12 @@ impl Store {
 
     /// Every stored message (live, coming and ended within the history), newest start first.
     pub async fn message_history(&self) -> Result<Vec<Message>, Failure> {
-        let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM messages ORDER BY starts_unix DESC, id")
-            .fetch_all(&self.pool)
-            .await?;
+        let bodies: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT body FROM messages ORDER BY starts_unix DESC, {}",
+            self.bytewise("id")
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         bodies.iter().map(|body| from_stored("message", body)).collect()
     }
 

@@ -213,9 +213,96 @@ impl Store {
         }
     }
 
+    /// Open for reading only (`venue-kiosk export`): no migration, no pragma, no write, so a database
+    /// the user may only read (a `0444` file, a read-only mount, a read-only PostgreSQL role) works.
+    /// SQLite opens with `mode=ro`, else (no `-shm` can be made beside the file) `immutable=1`; the
+    /// schema must already be this version's.
+    pub async fn open_read_only(url: &str) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (backend, attempts) = if url.starts_with("sqlite:") {
+            let (base, query) = url.split_once('?').unwrap_or((url, ""));
+            let kept: Vec<&str> = query
+                .split('&')
+                .filter(|p| !p.is_empty() && !p.starts_with("mode=") && !p.starts_with("immutable="))
+                .collect();
+            let with = |extra: &str| {
+                let mut params = kept.clone();
+                params.push(extra);
+                format!("{base}?{}", params.join("&"))
+            };
+            (Backend::Sqlite, vec![with("mode=ro"), with("immutable=true")])
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, vec![url.to_string()])
+        } else {
+            bail!("unsupported database URL (use a file path, sqlite: or postgres://)");
+        };
+        let mut last_error = None;
+        for attempt in attempts {
+            let opened = AnyPoolOptions::new()
+                .max_connections(2)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        if conn.backend_name() != "SQLite" {
+                            sqlx::query("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                                .execute(&mut *conn)
+                                .await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect(&attempt)
+                .await;
+            let pool = match opened {
+                Ok(pool) => pool,
+                Err(error) => {
+                    last_error = Some(anyhow::Error::from(error));
+                    continue;
+                }
+            };
+            let newest = migrations::MIGRATIONS.iter().map(|(v, _, _)| *v).max().unwrap_or(0);
+            match sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+                .fetch_one(&pool)
+                .await
+            {
+                Ok(version) if version == newest => {
+                    return Ok(Store {
+                        pool,
+                        caches: Default::default(),
+                        changes: tokio::sync::broadcast::channel(1).0,
+                        backend,
+                    });
+                }
+                Ok(version) => {
+                    pool.close().await;
+                    bail!(
+                        "the database's schema is version {version}, this build's is {newest}: start `serve` on it once (it migrates), then export"
+                    );
+                }
+                Err(error) => {
+                    pool.close().await;
+                    last_error = Some(anyhow::Error::from(error).context("read the schema version"));
+                }
+            }
+        }
+        Err(last_error
+            .unwrap_or_else(|| anyhow::anyhow!("no way to open it"))
+            .context(format!("open the {backend:?} database read-only")))
+    }
+
     /// Close every connection (SQLite checkpoints its WAL into the main file).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// `column` ordered by its bytes (UTF-8, so by code point) on both backends: SQLite's default
+    /// `BINARY` does; PostgreSQL's default follows the database's locale (`en_US`: `a < B < b`), so
+    /// answers (and ETags) would differ between backends without `COLLATE "C"`.
+    fn bytewise(&self, column: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => column.to_string(),
+            Backend::Postgres => format!("{column} COLLATE \"C\""),
+        }
     }
 
     async fn begin(&self, endpoints: &[Endpoint]) -> Result<Transaction<'static, Any>, Failure> {
@@ -352,7 +439,7 @@ impl Store {
         Ok(revision)
     }
 
-    async fn bodies(&self, sql: &'static str) -> Result<Vec<String>, Failure> {
+    async fn bodies(&self, sql: &str) -> Result<Vec<String>, Failure> {
         Ok(sqlx::query_scalar(sql).fetch_all(&self.pool).await?)
     }
 
@@ -367,21 +454,27 @@ impl Store {
         Ok(match endpoint {
             Endpoint::Event => self.document("event").await?,
             Endpoint::Schedule => {
-                let sessions = self.bodies("SELECT body FROM sessions ORDER BY start_unix, id").await?;
+                let sessions = self
+                    .bodies(&format!("SELECT body FROM sessions ORDER BY start_unix, {}", self.bytewise("id")))
+                    .await?;
                 Some(format!("{{\"version\":1,\"sessions\":[{}]}}", sessions.join(",")))
             }
             Endpoint::Messages => {
                 // Kiosks need what shows now or later; ended ones stay a little for clocks that lag.
                 let since = Utc::now().timestamp() - SERVED_AFTER_EXPIRY_S;
-                let messages: Vec<String> =
-                    sqlx::query_scalar("SELECT body FROM messages WHERE expires_unix > $1 ORDER BY starts_unix, id")
-                        .bind(since)
-                        .fetch_all(&self.pool)
-                        .await?;
+                let messages: Vec<String> = sqlx::query_scalar(&format!(
+                    "SELECT body FROM messages WHERE expires_unix > $1 ORDER BY starts_unix, {}",
+                    self.bytewise("id")
+                ))
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await?;
                 Some(format!("{{\"version\":1,\"messages\":[{}]}}", messages.join(",")))
             }
             Endpoint::Draw => {
-                let prizes = self.bodies("SELECT body FROM prizes ORDER BY draw_order, id").await?;
+                let prizes = self
+                    .bodies(&format!("SELECT body FROM prizes ORDER BY draw_order, {}", self.bytewise("id")))
+                    .await?;
                 let tickets = self.tickets().await?;
                 Some(format!(
                     "{{\"version\":1,\"prizes\":[{}],\"tickets\":{}}}",
@@ -392,7 +485,9 @@ impl Store {
             // The live dice game: none set up yet (answered `404`, which kiosks take as "no match").
             Endpoint::Casino => None,
             Endpoint::Game => {
-                let teams = self.bodies("SELECT body FROM teams ORDER BY position, id").await?;
+                let teams = self
+                    .bodies(&format!("SELECT body FROM teams ORDER BY position, {}", self.bytewise("id")))
+                    .await?;
                 let rounds = self.document("rounds").await?.unwrap_or_else(|| "[]".into());
                 // Contract 1.1: the room's bets, counts only, so the game screen can show them.
                 let bets: Vec<venue_contract::wire::RoundBets> = self.bet_rounds().await?.into_iter().map(BetRound::wire).collect();
@@ -430,12 +525,16 @@ impl Store {
     }
 
     pub async fn prizes(&self) -> Result<Vec<Prize>, Failure> {
-        let bodies = self.bodies("SELECT body FROM prizes ORDER BY draw_order, id").await?;
+        let bodies = self
+            .bodies(&format!("SELECT body FROM prizes ORDER BY draw_order, {}", self.bytewise("id")))
+            .await?;
         bodies.iter().map(|b| from_stored("prize", b)).collect()
     }
 
     pub async fn teams(&self) -> Result<Vec<Team>, Failure> {
-        let bodies = self.bodies("SELECT body FROM teams ORDER BY position, id").await?;
+        let bodies = self
+            .bodies(&format!("SELECT body FROM teams ORDER BY position, {}", self.bytewise("id")))
+            .await?;
         bodies.iter().map(|b| from_stored("team", b)).collect()
     }
 
@@ -449,6 +548,9 @@ impl Store {
 
     /// Replace every session. A pretalx import also describes the event: it becomes the event when
     /// none is stored, else its rooms and tracks that the stored event lacks are added to it.
+    /// Replace every session (and, for an import, bring the event's time zone, rooms and tracks in
+    /// line with it). Never replaces a non-empty schedule with an empty one: that is
+    /// [`Store::clear_schedule`], a separate action (`409 empty_schedule` otherwise).
     pub async fn replace_schedule(&self, schedule: &Schedule, imported_event: Option<&EventInfo>) -> Result<(), Failure> {
         let endpoints: &[Endpoint] = if imported_event.is_some() {
             &[Endpoint::Schedule, Endpoint::Event]
@@ -456,6 +558,12 @@ impl Store {
             &[Endpoint::Schedule]
         };
         let mut tx = self.begin(endpoints).await?;
+        if schedule.sessions.is_empty() {
+            let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(&mut *tx).await?;
+            if stored > 0 {
+                return Err(empty_schedule_refused(stored));
+            }
+        }
         sqlx::query("DELETE FROM sessions").execute(&mut *tx).await?;
         for session in &schedule.sessions {
             insert_session(&mut tx, session).await?;
@@ -467,24 +575,31 @@ impl Store {
             let event = match stored {
                 None => imported.clone(),
                 Some(body) => {
-                    let mut event: EventInfo = from_stored("event", &body)?;
-                    for track in &imported.tracks {
-                        if !event.tracks.iter().any(|t| t.id == track.id) {
-                            event.tracks.push(track.clone());
-                        }
+                    let event: EventInfo = from_stored("event", &body)?;
+                    let merged = merge_imported_event(event.clone(), imported);
+                    if merged != event {
+                        tracing::info!(
+                            time_zone = %merged.time_zone,
+                            rooms = merged.rooms.len(),
+                            tracks = merged.tracks.len(),
+                            "schedule import: the event's time zone, rooms and tracks follow the import"
+                        );
                     }
-                    for room in &imported.rooms {
-                        if !event.rooms.iter().any(|r| r.id == room.id) {
-                            event.rooms.push(room.clone());
-                        }
-                    }
-                    event
+                    merged
                 }
             };
             input::check_event(&event)?;
             put_document(&mut tx, "event", &to_json(&event)).await?;
         }
         self.commit(tx, endpoints).await
+    }
+
+    /// Remove every session: the explicit clear (`DELETE /api/v1/admin/schedule`). Returns how many.
+    pub async fn clear_schedule(&self) -> Result<u64, Failure> {
+        let mut tx = self.begin(&[Endpoint::Schedule]).await?;
+        let removed = sqlx::query("DELETE FROM sessions").execute(&mut *tx).await?.rows_affected();
+        self.commit(tx, &[Endpoint::Schedule]).await?;
+        Ok(removed)
     }
 
     pub async fn add_session(&self, session: &Session) -> Result<(), Failure> {
@@ -695,16 +810,22 @@ impl Store {
     }
 
     pub async fn draw_results(&self) -> Result<Vec<StoredResult<DrawResult>>, Failure> {
-        self.results("SELECT idempotency_key, received_at, body FROM draw_results ORDER BY prize_id, batch_number")
-            .await
+        self.results(&format!(
+            "SELECT idempotency_key, received_at, body FROM draw_results ORDER BY {}, batch_number",
+            self.bytewise("prize_id")
+        ))
+        .await
     }
 
     pub async fn game_results(&self) -> Result<Vec<StoredResult<GameResult>>, Failure> {
-        self.results("SELECT idempotency_key, received_at, body FROM game_results ORDER BY game_id, round_index")
-            .await
+        self.results(&format!(
+            "SELECT idempotency_key, received_at, body FROM game_results ORDER BY {}, round_index",
+            self.bytewise("game_id")
+        ))
+        .await
     }
 
-    async fn results<T: DeserializeOwned>(&self, sql: &'static str) -> Result<Vec<StoredResult<T>>, Failure> {
+    async fn results<T: DeserializeOwned>(&self, sql: &str) -> Result<Vec<StoredResult<T>>, Failure> {
         let rows: Vec<(String, String, String)> = sqlx::query_as(sql).fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|(idempotency_key, received_at, body)| {
@@ -822,6 +943,42 @@ fn compare(stored: &str, posted: &serde_json::Value) -> Result<ResultOutcome, Fa
     } else {
         ResultOutcome::Conflict(stored)
     })
+}
+
+/// The answer to an upload that would replace `stored` sessions with none.
+pub fn empty_schedule_refused(stored: i64) -> Failure {
+    Failure::new(
+        axum::http::StatusCode::CONFLICT,
+        "empty_schedule",
+        format!(
+            "the upload holds no session; the stored schedule ({stored} sessions) is kept. \
+             To clear the schedule on purpose: DELETE /api/v1/admin/schedule"
+        ),
+    )
+}
+
+/// An imported export describes the event's time zone, rooms and tracks: the stored event takes the
+/// import's time zone, the names and colours of rooms and tracks it names (by id), and the ones it
+/// lacks. Rooms and tracks the import does not name are kept (a door screen or a hand-added session
+/// may name them); its name, id, dates and venue stay the organisers'.
+pub fn merge_imported_event(mut event: EventInfo, imported: &EventInfo) -> EventInfo {
+    event.time_zone = imported.time_zone.clone();
+    for track in &imported.tracks {
+        match event.tracks.iter_mut().find(|t| t.id == track.id) {
+            Some(known) => {
+                known.name = track.name.clone();
+                known.color = track.color.clone();
+            }
+            None => event.tracks.push(track.clone()),
+        }
+    }
+    for room in &imported.rooms {
+        match event.rooms.iter_mut().find(|r| r.id == room.id) {
+            Some(known) => known.name = room.name.clone(),
+            None => event.rooms.push(room.clone()),
+        }
+    }
+    event
 }
 
 async fn put_document(conn: &mut AnyConnection, name: &str, body: &str) -> Result<(), Failure> {
