@@ -238,6 +238,13 @@ pub struct DrawResult {
     pub algorithm: String,
     pub winners: Vec<u32>,
     pub drawn_at: DateTime<FixedOffset>,
+    /// Contract 1.1: a no-show replacement names the winner's ticket it replaces (its batch draws
+    /// one winner) …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<u32>,
+    /// … and why, as the operator gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// `POST /api/v1/game/results` body. Sent with `Idempotency-Key: game-{game_id}-{round}`.
@@ -385,6 +392,8 @@ mod tests {
             algorithm: "chacha20-v1".into(),
             winners: vec![1001, 2002],
             drawn_at: DateTime::parse_from_rfc3339("2026-12-04T17:00:00+09:00").unwrap(),
+            replaces: None,
+            reason: None,
         };
         let again: DrawResult = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(again, r);

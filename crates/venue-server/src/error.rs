@@ -44,6 +44,12 @@ impl Failure {
         Self::new(StatusCode::BAD_REQUEST, "invalid_body", message)
     }
 
+    /// A result that cannot join the record (a replacement of nobody, more winners than the prize
+    /// has). `400`, not `409`: a `409` carries the stored result a kiosk adopts.
+    pub fn refused_result(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "refused_result", message)
+    }
+
     pub fn already_exists(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "already_exists", message)
     }

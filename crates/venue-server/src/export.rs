@@ -2,8 +2,11 @@
 //!
 //! CSV cells that would start a spreadsheet formula are neutralised (`'=…`).
 //!
-//! - `winners.csv` / `winners.json`: every drawn batch, in prize order, with each winner's masked
-//!   name and holder token as the ticket pool has them now.
+//! - `winners.csv`: who holds each prize now (a no-show's replacement instead of the no-show), in
+//!   prize order, never more than the prize's winners; each with the masked name and holder token
+//!   the ticket had when its result was stored (a later ticket upload changes nothing).
+//! - `replaced.csv`: the winners who did not show up, who replaced them, and why.
+//! - `winners.json`: both per prize, and every drawn batch as posted (the full record).
 //! - `game_results.csv` / `game_results.json`: every finished round of every game.
 
 use std::collections::HashMap;
@@ -21,7 +24,43 @@ use venue_contract::wire::{CONTRACT_VERSION, DrawResult, GameResult, Ticket};
 struct WinnersExport {
     version: u32,
     exported_at: String,
+    /// Who holds each prize now, and who was replaced.
+    prizes: Vec<PrizeExport>,
+    /// Every result as posted, in prize and batch order.
     draws: Vec<DrawExport>,
+}
+
+#[derive(Serialize)]
+struct PrizeExport {
+    prize_id: String,
+    prize_name: Option<String>,
+    /// `None` when the prize has been deleted since.
+    winner_count: Option<u32>,
+    winners: Vec<CurrentWinner>,
+    replaced: Vec<ReplacedExport>,
+}
+
+#[derive(Serialize, Clone)]
+struct CurrentWinner {
+    batch: u32,
+    ticket: u32,
+    display_name: Option<String>,
+    holder: Option<String>,
+    drawn_at: String,
+    /// The no-show this winner replaced.
+    replaces: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct ReplacedExport {
+    ticket: u32,
+    display_name: Option<String>,
+    holder: Option<String>,
+    replaced_by: Vec<u32>,
+    reason: String,
+    /// The replacement's batch and time.
+    batch: u32,
+    drawn_at: String,
 }
 
 #[derive(Serialize)]
@@ -32,6 +71,9 @@ struct DrawExport {
     batch: u32,
     drawn_at: String,
     winners: Vec<WinnerExport>,
+    /// A no-show replacement: the ticket it replaced, and why.
+    replaces: Option<u32>,
+    reason: Option<String>,
     algorithm: String,
     seed_commitment: String,
     seed: String,
@@ -40,10 +82,11 @@ struct DrawExport {
     received_at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct WinnerExport {
     ticket: u32,
-    /// `None` when the ticket is no longer in the pool.
+    /// As the pool had it when the result was stored; `None` when unknown (a ticket never in the
+    /// pool, or a result stored before names were kept with it and the ticket gone since).
     display_name: Option<String>,
     holder: Option<String>,
 }
@@ -78,11 +121,12 @@ struct ScoreExport {
     total_points: i64,
 }
 
-/// The four export files, by name, in memory: for `venue-kiosk export` and the console's downloads.
+/// The export files, by name, in memory: for `venue-kiosk export` and the console's downloads.
 pub async fn export_files(store: &Store) -> anyhow::Result<Vec<(&'static str, String)>> {
     let exported_at = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
     let prizes = store.prizes().await?;
     let tickets: HashMap<u32, Ticket> = store.tickets().await?.into_iter().map(|t| (t.number, t)).collect();
+    let at_draw = store.draw_winners().await?;
     let teams: HashMap<String, String> = store.teams().await?.into_iter().map(|t| (t.id, t.name)).collect();
 
     let mut draws = store.draw_results().await?;
@@ -94,15 +138,21 @@ pub async fn export_files(store: &Store) -> anyhow::Result<Vec<(&'static str, St
             b.result.batch,
         ))
     });
-    let draws: Vec<DrawExport> = draws.into_iter().map(|stored| draw_export(stored, &prizes, &tickets)).collect();
+    let standing = prize_standing(&draws, &prizes, &tickets, &at_draw);
+    let draws: Vec<DrawExport> = draws
+        .into_iter()
+        .map(|stored| draw_export(stored, &prizes, &tickets, &at_draw))
+        .collect();
     let games = group_games(store.game_results().await?, &teams);
     Ok(vec![
-        ("winners.csv", winners_csv(&draws)),
+        ("winners.csv", winners_csv(&standing)),
+        ("replaced.csv", replaced_csv(&standing)),
         (
             "winners.json",
             pretty(&WinnersExport {
                 version: CONTRACT_VERSION,
                 exported_at: exported_at.clone(),
+                prizes: standing,
                 draws,
             }),
         ),
@@ -118,7 +168,95 @@ pub async fn export_files(store: &Store) -> anyhow::Result<Vec<(&'static str, St
     ])
 }
 
-/// Write the four export files into `out` (created if missing); returns their paths.
+/// A winning ticket's name and holder: as stored with its result, else as the pool has it now.
+fn winner(ticket: u32, key: &str, tickets: &HashMap<u32, Ticket>, at_draw: &HashMap<String, Vec<(u32, String, String)>>) -> WinnerExport {
+    let stored = at_draw.get(key).and_then(|w| w.iter().find(|(t, _, _)| *t == ticket));
+    match stored {
+        Some((_, name, holder)) if !holder.is_empty() => WinnerExport {
+            ticket,
+            display_name: Some(name.clone()),
+            holder: Some(holder.clone()),
+        },
+        _ => WinnerExport {
+            ticket,
+            display_name: tickets.get(&ticket).map(|t| t.display_name.clone()),
+            holder: tickets.get(&ticket).map(|t| t.holder.clone()),
+        },
+    }
+}
+
+/// Per prize (in draw order): the current winners and the replaced ones, by the one rule
+/// (`venue_rules::draw::outcome`).
+fn prize_standing(
+    draws: &[StoredResult<DrawResult>],
+    prizes: &[venue_contract::wire::Prize],
+    tickets: &HashMap<u32, Ticket>,
+    at_draw: &HashMap<String, Vec<(u32, String, String)>>,
+) -> Vec<PrizeExport> {
+    let mut out: Vec<PrizeExport> = Vec::new();
+    let mut start = 0;
+    while start < draws.len() {
+        let prize_id = &draws[start].result.prize_id;
+        let end = start + draws[start..].iter().take_while(|d| &d.result.prize_id == prize_id).count();
+        let group = &draws[start..end];
+        let outcome = crate::db::draw_outcome(group.iter().map(|d| &d.result));
+        // Where each ticket won: its batch, time and (for a replacement) whom it replaced.
+        let won_in = |ticket: u32| group.iter().find(|d| d.result.winners.contains(&ticket));
+        let current = outcome
+            .current
+            .iter()
+            .filter_map(|&ticket| {
+                let stored = won_in(ticket)?;
+                let w = winner(ticket, &stored.idempotency_key, tickets, at_draw);
+                Some(CurrentWinner {
+                    batch: stored.result.batch,
+                    ticket,
+                    display_name: w.display_name,
+                    holder: w.holder,
+                    drawn_at: stored.result.drawn_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    replaces: stored.result.replaces,
+                })
+            })
+            .collect();
+        let replaced = outcome
+            .replaced
+            .iter()
+            .map(|r| {
+                let original = group
+                    .iter()
+                    .find(|d| d.result.replaces.is_none() && d.result.winners.contains(&r.ticket));
+                let w = match original {
+                    Some(d) => winner(r.ticket, &d.idempotency_key, tickets, at_draw),
+                    None => winner(r.ticket, "", tickets, at_draw),
+                };
+                let replacement = group.iter().find(|d| d.result.batch == r.batch);
+                ReplacedExport {
+                    ticket: r.ticket,
+                    display_name: w.display_name,
+                    holder: w.holder,
+                    replaced_by: r.replaced_by.clone(),
+                    reason: r.reason.clone(),
+                    batch: r.batch,
+                    drawn_at: replacement
+                        .map(|d| d.result.drawn_at.to_rfc3339_opts(SecondsFormat::Secs, true))
+                        .unwrap_or_default(),
+                }
+            })
+            .collect();
+        let prize = prizes.iter().find(|p| &p.id == prize_id);
+        out.push(PrizeExport {
+            prize_id: prize_id.clone(),
+            prize_name: prize.map(|p| p.name.clone()),
+            winner_count: prize.map(|p| p.winner_count),
+            winners: current,
+            replaced,
+        });
+        start = end;
+    }
+    out
+}
+
+/// Write the export files into `out` (created if missing); returns their paths.
 pub async fn write_exports(store: &Store, out: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let files = export_files(store).await?;
     std::fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
@@ -140,7 +278,12 @@ fn pretty(value: &impl Serialize) -> String {
     text
 }
 
-fn draw_export(stored: StoredResult<DrawResult>, prizes: &[venue_contract::wire::Prize], tickets: &HashMap<u32, Ticket>) -> DrawExport {
+fn draw_export(
+    stored: StoredResult<DrawResult>,
+    prizes: &[venue_contract::wire::Prize],
+    tickets: &HashMap<u32, Ticket>,
+    at_draw: &HashMap<String, Vec<(u32, String, String)>>,
+) -> DrawExport {
     let result = stored.result;
     DrawExport {
         prize_name: prizes.iter().find(|p| p.id == result.prize_id).map(|p| p.name.clone()),
@@ -149,12 +292,10 @@ fn draw_export(stored: StoredResult<DrawResult>, prizes: &[venue_contract::wire:
         winners: result
             .winners
             .iter()
-            .map(|number| WinnerExport {
-                ticket: *number,
-                display_name: tickets.get(number).map(|t| t.display_name.clone()),
-                holder: tickets.get(number).map(|t| t.holder.clone()),
-            })
+            .map(|number| winner(*number, &stored.idempotency_key, tickets, at_draw))
             .collect(),
+        replaces: result.replaces,
+        reason: result.reason,
         prize_id: result.prize_id,
         algorithm: result.algorithm,
         seed_commitment: result.seed_commitment,
@@ -197,7 +338,7 @@ fn group_games(results: Vec<StoredResult<GameResult>>, teams: &HashMap<String, S
     games
 }
 
-fn winners_csv(draws: &[DrawExport]) -> String {
+fn winners_csv(prizes: &[PrizeExport]) -> String {
     let mut out = csv::spreadsheet_line(&[
         "prize_id",
         "prize_name",
@@ -207,18 +348,51 @@ fn winners_csv(draws: &[DrawExport]) -> String {
         "display_name",
         "holder",
         "drawn_at",
+        "replaces",
     ]);
-    for draw in draws {
-        for (i, winner) in draw.winners.iter().enumerate() {
+    for prize in prizes {
+        for (i, winner) in prize.winners.iter().enumerate() {
             out.push_str(&csv::spreadsheet_line(&[
-                draw.prize_id.as_str(),
-                draw.prize_name.as_deref().unwrap_or(""),
-                &draw.batch.to_string(),
+                prize.prize_id.as_str(),
+                prize.prize_name.as_deref().unwrap_or(""),
+                &winner.batch.to_string(),
                 &(i + 1).to_string(),
                 &winner.ticket.to_string(),
                 winner.display_name.as_deref().unwrap_or(""),
                 winner.holder.as_deref().unwrap_or(""),
-                &draw.drawn_at,
+                &winner.drawn_at,
+                &winner.replaces.map(|t| t.to_string()).unwrap_or_default(),
+            ]));
+        }
+    }
+    out
+}
+
+fn replaced_csv(prizes: &[PrizeExport]) -> String {
+    let mut out = csv::spreadsheet_line(&[
+        "prize_id",
+        "prize_name",
+        "ticket",
+        "display_name",
+        "holder",
+        "replaced_by",
+        "reason",
+        "batch",
+        "drawn_at",
+    ]);
+    for prize in prizes {
+        for r in &prize.replaced {
+            let by: Vec<String> = r.replaced_by.iter().map(u32::to_string).collect();
+            out.push_str(&csv::spreadsheet_line(&[
+                prize.prize_id.as_str(),
+                prize.prize_name.as_deref().unwrap_or(""),
+                &r.ticket.to_string(),
+                r.display_name.as_deref().unwrap_or(""),
+                r.holder.as_deref().unwrap_or(""),
+                &by.join(" "),
+                &r.reason,
+                &r.batch.to_string(),
+                &r.drawn_at,
             ]));
         }
     }

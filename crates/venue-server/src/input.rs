@@ -403,7 +403,17 @@ pub fn check_draw_result(result: &DrawResult) -> Result<(), Failure> {
     if let Some(twice) = result.winners.iter().find(|w| !seen.insert(**w)) {
         return Err(bad(format!("winner {twice} appears twice")));
     }
-    Ok(())
+    if let Some(reason) = &result.reason {
+        check_text("reason", reason, MAX_NAME_CHARS)?;
+    }
+    match (result.replaces, result.reason.is_some()) {
+        (Some(absent), _) if result.winners.len() != 1 || result.winners.contains(&absent) => Err(bad(format!(
+            "a replacement of ticket {absent} draws one other winner, not {:?}",
+            result.winners
+        ))),
+        (None, true) => Err(bad("reason is for a replacement (with replaces)".into())),
+        _ => Ok(()),
+    }
 }
 
 pub fn check_game_result(result: &GameResult) -> Result<(), Failure> {

@@ -157,6 +157,7 @@ scenarios!(
     shutdown_loses_no_acknowledged_result,
     cors_is_off_unless_an_origin_is_given,
     export_writes_winners_and_game_results,
+    exports_show_current_winners_after_a_no_show_and_a_ticket_reupload,
 );
 
 /// Every route of the admin API (on the sample event's ids); `every_admin_route_is_listed` keeps it
@@ -1927,10 +1928,13 @@ async fn export_writes_winners_and_game_results(db: &TestDb) {
     let store = db::Store::connect(&db.url).await.unwrap();
     let written = export::write_exports(&store, out.path()).await.unwrap();
     store.close().await;
-    assert_eq!(written.len(), 4);
+    assert_eq!(written.len(), 5);
     let csv = std::fs::read_to_string(out.path().join("winners.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "prize_id,prize_name,batch,position,ticket,display_name,holder,drawn_at");
+    assert_eq!(
+        lines[0],
+        "prize_id,prize_name,batch,position,ticket,display_name,holder,drawn_at,replaces"
+    );
     assert_eq!(lines.len(), 4);
     assert!(lines[1].starts_with("macbook-air,"), "prizes in draw order: {csv}");
     let first = &draw.tickets[0];
@@ -1952,6 +1956,98 @@ async fn export_writes_winners_and_game_results(db: &TestDb) {
     );
     let json: Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("game_results.json")).unwrap()).unwrap();
     assert_eq!(json["games"][0]["rounds"].as_array().unwrap().len(), 2);
+}
+
+/// Issue #17: a no-show's replacement takes the prize in the export, the no-show is listed apart
+/// with the reason, never more winners than the prize has, and a later ticket upload cannot
+/// change who won. A replacement of nobody and a batch beyond the prize's winners are refused.
+async fn exports_show_current_winners_after_a_no_show_and_a_ticket_reupload(db: &TestDb) {
+    let server = db.start_sample().await;
+    // The MacBook Air has 1 winner (sample); three tickets with known holders.
+    let (status, _) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/tickets",
+            Some(json!([{"number": 91001, "display_name": "김*수", "holder": "h-kim"},
+                        {"number": 91002, "display_name": "J*** D.", "holder": "h-jd"},
+                        {"number": 91003, "display_name": "P*** K.", "holder": "h-pk"}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let draw: DrawData = server.get_json("/api/v1/draw").await;
+    let air = draw.prizes.iter().find(|p| p.id == "macbook-air").unwrap();
+    assert_eq!(air.winner_count, 1, "the sample's MacBook Air has one winner");
+    let post = |key: &'static str, body: Value| {
+        let server = &server;
+        async move { server.post_result("/api/v1/draw/results", Some(key), &body).await }
+    };
+    assert_eq!(post("air-1", draw_result("macbook-air", 1, &[91001])).await.0, StatusCode::CREATED);
+    // A second batch would give the prize two winners.
+    let (status, body) = post("air-2", draw_result("macbook-air", 2, &[91002])).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("refused_result")),
+        "{body}"
+    );
+    // Replacing somebody who did not win is refused; replacing the winner is fine, and repeats.
+    let mut nobody = draw_result("macbook-air", 2, &[91003]);
+    nobody["replaces"] = json!(91002);
+    nobody["reason"] = json!("not in the hall");
+    let (status, body) = post("air-r-x", nobody).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("not a current winner"), "{body}");
+    let mut replacement = draw_result("macbook-air", 2, &[91003]);
+    replacement["replaces"] = json!(91001);
+    replacement["reason"] = json!("not in the hall · 부재");
+    assert_eq!(post("air-r-2", replacement.clone()).await.0, StatusCode::CREATED);
+    assert_eq!(
+        post("air-r-2", replacement).await.0,
+        StatusCode::OK,
+        "a retry of a stored replacement"
+    );
+    // The tickets are uploaded again with other holders and names: who won does not change.
+    let (status, _) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/tickets",
+            Some(json!([{"number": 91001, "display_name": "X*", "holder": "h-other"},
+                        {"number": 91003, "display_name": "Y*", "holder": "h-other2"}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    server.stop().await;
+
+    let store = db::Store::connect(&db.url).await.unwrap();
+    let files: std::collections::HashMap<&str, String> = export::export_files(&store).await.unwrap().into_iter().collect();
+    store.close().await;
+    let winners: Vec<&str> = files["winners.csv"].lines().filter(|l| l.starts_with("macbook-air,")).collect();
+    assert_eq!(winners.len(), 1, "one winner for a one-winner prize: {}", files["winners.csv"]);
+    assert!(
+        winners[0].contains(",91003,P*** K.,h-pk,") && winners[0].ends_with(",91001"),
+        "{}",
+        winners[0]
+    );
+    let replaced: Vec<&str> = files["replaced.csv"].lines().collect();
+    assert_eq!(
+        replaced[0],
+        "prize_id,prize_name,ticket,display_name,holder,replaced_by,reason,batch,drawn_at"
+    );
+    assert_eq!(replaced.len(), 2, "{}", files["replaced.csv"]);
+    assert!(
+        replaced[1].contains(",91001,김*수,h-kim,91003,not in the hall · 부재,2,"),
+        "{}",
+        replaced[1]
+    );
+    let json: Value = serde_json::from_str(&files["winners.json"]).unwrap();
+    let prize = json["prizes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["prize_id"] == "macbook-air")
+        .unwrap();
+    assert_eq!(prize["winners"].as_array().unwrap().len(), 1);
+    assert_eq!(prize["winners"][0]["holder"], "h-pk");
+    assert_eq!(prize["replaced"][0]["ticket"], 91001);
 }
 
 /// Issue #18: `venue-kiosk export` works on a database it may only read (no migration, no write).

@@ -441,11 +441,28 @@ fn sync_dir(dir: &Path) -> Result<(), JournalError> {
 /// seed_commitment}`, plus `-r{sequence}` for a no-show replacement.
 pub fn idempotency_key(record: &AuditRecord) -> String {
     let commitment: String = record.seed_commitment.chars().take(16).collect();
-    let mut key = format!("draw-{}-{}-{commitment}", record.prize_id, record.batch);
+    let mut key = format!("draw-{}-{}-{commitment}", key_part(&record.prize_id), record.batch);
     if record.replaces.is_some() {
         key.push_str(&format!("-r{}", record.sequence));
     }
     key
+}
+
+/// A prize id as it may stand in a key: printable ASCII without spaces, short. An id of letters,
+/// digits, `-`, `_`, `.` (what the console makes) stands as it is, so keys of stored results never
+/// change; anything else (Korean, spaces, `%`, very long) stands as `x` + 16 hex of its SHA-256.
+fn key_part(prize_id: &str) -> String {
+    let plain = !prize_id.is_empty()
+        && prize_id.len() <= 100
+        && prize_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if plain {
+        return prize_id.to_string();
+    }
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(prize_id.as_bytes());
+    format!("x{}", &hex::encode(digest)[..16])
 }
 
 /// When the record's batch was drawn, for the wire and exports: the commit (the draw runs then, and
@@ -462,7 +479,7 @@ fn drawn_at(record: &AuditRecord) -> Option<String> {
 /// time; only a record with neither gets the current time (and then differs between retries).
 pub fn to_wire_result(record: &AuditRecord) -> serde_json::Value {
     let drawn_at = drawn_at(record).unwrap_or_else(|| Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true));
-    serde_json::json!({
+    let mut body = serde_json::json!({
         "version": 1,
         "prize_id": record.prize_id,
         "batch": record.batch,
@@ -472,7 +489,13 @@ pub fn to_wire_result(record: &AuditRecord) -> serde_json::Value {
         "algorithm": record.algorithm,
         "winners": record.winners.iter().map(|w| w.ticket).collect::<Vec<_>>(),
         "drawn_at": drawn_at,
-    })
+    });
+    // Contract 1.1: a no-show replacement says whom it replaces and why.
+    if let Some(absent) = &record.replaces {
+        body["replaces"] = absent.ticket.into();
+        body["reason"] = record.reason.clone().unwrap_or_default().into();
+    }
+    body
 }
 
 /// Every winner of every record (optionally of one prize) as CSV, in journal order. A no-show
@@ -816,6 +839,36 @@ pub(crate) mod tests {
         record.committed_at = None;
         record.revealed_at = Some(DateTime::from_timestamp(1_800_000_030, 0).unwrap());
         assert_eq!(to_wire_result(&record)["drawn_at"], "2027-01-15T08:00:30Z");
+    }
+
+    /// Issue 17: a Korean prize id made a key the server refuses (printable ASCII only).
+    #[test]
+    fn keys_of_any_prize_id_are_printable_ascii_and_stable_for_plain_ids() {
+        let mut record = sample_records(&pool()).remove(0);
+        let plain = idempotency_key(&record);
+        assert!(plain.starts_with("draw-tv-1-"), "{plain}");
+        for id in ["노트북-1", "prize with spaces", "50%-off", &"p".repeat(300)] {
+            record.prize_id = id.to_string();
+            let key = idempotency_key(&record);
+            assert!(key.bytes().all(|b| b.is_ascii_graphic()) && key.len() <= 200, "{id}: {key}");
+            assert_eq!(key, idempotency_key(&record), "stable");
+        }
+        record.prize_id = "노트북-1".into();
+        let a = idempotency_key(&record);
+        record.prize_id = "노트북-2".into();
+        assert_ne!(a, idempotency_key(&record), "distinct ids, distinct keys");
+    }
+
+    /// Issue 17: the server learns which winner a replacement replaces, and why.
+    #[test]
+    fn a_replacement_says_whom_it_replaces_on_the_wire() {
+        let records = sample_records(&pool());
+        let replacement = records.iter().find(|r| r.replaces.is_some()).expect("the sample has a replacement");
+        let wire = to_wire_result(replacement);
+        assert_eq!(wire["replaces"], replacement.replaces.as_ref().unwrap().ticket);
+        assert_eq!(wire["reason"], replacement.reason.clone().unwrap_or_default());
+        let batch = records.iter().find(|r| r.replaces.is_none()).unwrap();
+        assert!(to_wire_result(batch).get("replaces").is_none(), "batches stay as they were");
     }
 
     #[test]

@@ -334,7 +334,7 @@ async fn apply_tickets(State(state): State<AppState>, headers: HeaderMap, Form(f
     }
 }
 
-/// The export files (`winners.csv`, `winners.json`, `game_results.csv`, `game_results.json`).
+/// The export files (`winners.csv`, `replaced.csv`, `winners.json`, `game_results.csv`, `game_results.json`).
 async fn download(State(state): State<AppState>, headers: HeaderMap, Path(file): Path<String>) -> Response {
     if let Err(response) = require_page(&state, &headers).await {
         return response;

@@ -102,4 +102,14 @@ pub(super) const MIGRATIONS: &[(i64, &str, &[&str])] = &[
         "casino endpoint",
         &["INSERT INTO revisions (endpoint, revision) VALUES ('casino', 0)"],
     ),
+    (
+        10,
+        "draw winners as drawn",
+        &[
+            // Each winning ticket's masked name and holder at the moment its result was stored:
+            // tickets uploaded later cannot change who won.
+            "CREATE TABLE draw_winners (idempotency_key TEXT NOT NULL, position BIGINT NOT NULL, ticket BIGINT NOT NULL,
+            display_name TEXT NOT NULL, holder TEXT NOT NULL, PRIMARY KEY (idempotency_key, position))",
+        ],
+    ),
 ];

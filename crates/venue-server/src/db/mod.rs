@@ -23,6 +23,7 @@ pub use bets::{BetRound, BetState};
 pub use console::{DEFAULT_SILENT_AFTER_S, ScreenshotState};
 pub use messages::MESSAGE_HISTORY_S;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -742,6 +743,30 @@ impl Store {
     /// Store a draw result exactly once per key and per (prize, batch). `body` is the posted JSON
     /// value, kept as posted so a retry compares equal.
     pub async fn record_draw(&self, key: &str, result: &DrawResult, body: &serde_json::Value) -> Result<ResultOutcome, Failure> {
+        if let Some(stored) = self.draw_body(key).await? {
+            return compare(&stored, body); // a retry: whatever came since, it is judged as it was
+        }
+        // The prize's record so far decides whether this result may join it (a replacement must
+        // replace a current winner; no batch beyond the prize's winners). Read before the write:
+        // (prize, batch) stays unique whatever races, which is what the kiosk's numbering relies
+        // on; two different batches racing past this check is a kiosk fault the export shows.
+        let earlier: Vec<String> = sqlx::query_scalar("SELECT body FROM draw_results WHERE prize_id = $1")
+            .bind(&result.prize_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let earlier: Vec<DrawResult> = earlier.iter().map(|b| from_stored("draw result", b)).collect::<Result<_, _>>()?;
+        let outcome = draw_outcome(earlier.iter().filter(|r| r.batch != result.batch));
+        let winner_count = self
+            .prizes()
+            .await?
+            .into_iter()
+            .find(|p| p.id == result.prize_id)
+            .map(|p| p.winner_count);
+        if earlier.iter().all(|r| r.batch != result.batch) {
+            venue_rules::draw::outcome::check_replacement(&outcome, &result_line(result), winner_count).map_err(Failure::refused_result)?;
+        }
+        // The write comes first in its transaction, so SQLite takes its lock at once.
+        let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO draw_results (idempotency_key, prize_id, batch_number, body, received_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -751,18 +776,34 @@ impl Store {
         .bind(i64::from(result.batch))
         .bind(body.to_string())
         .bind(now_text())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
         if inserted == 1 {
+            // Who won, as the pool says at this instant: a later ticket upload cannot change it.
+            for (position, number) in result.winners.iter().enumerate() {
+                let ticket: Option<(String, String)> = sqlx::query_as("SELECT display_name, holder FROM tickets WHERE number = $1")
+                    .bind(i64::from(*number))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let (display_name, holder) = ticket.unwrap_or_default();
+                sqlx::query(
+                    "INSERT INTO draw_winners (idempotency_key, position, ticket, display_name, holder) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(key)
+                .bind(position as i64)
+                .bind(i64::from(*number))
+                .bind(display_name)
+                .bind(holder)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
             return Ok(ResultOutcome::Stored(body.clone()));
         }
+        tx.rollback().await?;
         // Rows are never deleted, so the one that conflicted is there to read.
-        let by_key: Option<String> = sqlx::query_scalar("SELECT body FROM draw_results WHERE idempotency_key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
-        let stored = match by_key {
+        let stored = match self.draw_body(key).await? {
             Some(stored) => stored,
             None => {
                 sqlx::query_scalar("SELECT body FROM draw_results WHERE prize_id = $1 AND batch_number = $2")
@@ -773,6 +814,28 @@ impl Store {
             }
         };
         compare(&stored, body)
+    }
+
+    async fn draw_body(&self, key: &str) -> Result<Option<String>, Failure> {
+        Ok(sqlx::query_scalar("SELECT body FROM draw_results WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Each stored draw result's winners as they were when it was stored: (key, position) →
+    /// (ticket, masked name, holder). Results stored before this was kept are missing.
+    pub async fn draw_winners(&self) -> Result<HashMap<String, Vec<(u32, String, String)>>, Failure> {
+        let rows: Vec<(String, i64, String, String)> =
+            sqlx::query_as("SELECT idempotency_key, ticket, display_name, holder FROM draw_winners ORDER BY idempotency_key, position")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut winners: HashMap<String, Vec<(u32, String, String)>> = HashMap::new();
+        for (key, ticket, name, holder) in rows {
+            let ticket = u32::try_from(ticket).map_err(|_| Failure::internal(format!("stored ticket number {ticket}")))?;
+            winners.entry(key).or_default().push((ticket, name, holder));
+        }
+        Ok(winners)
     }
 
     /// Store a game result exactly once per key and per (game, round).
@@ -927,6 +990,21 @@ impl Store {
         self.commit(tx, &Endpoint::ALL).await?;
         Ok(true)
     }
+}
+
+/// A stored or posted result as the prize-outcome rule reads it.
+pub fn result_line(result: &DrawResult) -> venue_rules::draw::outcome::ResultLine<'_> {
+    venue_rules::draw::outcome::ResultLine {
+        batch: result.batch,
+        winners: &result.winners,
+        replaces: result.replaces,
+        reason: result.reason.as_deref(),
+    }
+}
+
+/// Who holds a prize now, from its stored results.
+pub fn draw_outcome<'a>(results: impl IntoIterator<Item = &'a DrawResult>) -> venue_rules::draw::outcome::PrizeOutcome {
+    venue_rules::draw::outcome::prize_outcome(results.into_iter().map(result_line))
 }
 
 fn gzip(bytes: &[u8]) -> Result<Vec<u8>, Failure> {

@@ -274,9 +274,9 @@ fn rebuild(
 /// The room's bets as one stacked bar in the teams' colours with each share named under it, big
 /// enough to read from the back of the hall.
 fn room_bets_row(ui: &mut ChildSpawnerCommands, s: &GameSession, bets: &RoomBets, fonts: &UiFonts) {
-    let status = match bets.state {
-        BetState::Open => "open — bet on your handbook page until the round starts · 핸드북에서 예측하세요".to_string(),
-        BetState::Closed | BetState::Settled => "closed · 예측 마감".to_string(),
+    let state = match bets.state {
+        BetState::Open => "open · 진행 중",
+        BetState::Closed | BetState::Settled => "closed · 마감",
     };
     let count = match bets.total {
         1 => "1 bet".to_string(),
@@ -302,8 +302,14 @@ fn room_bets_row(ui: &mut ChildSpawnerCommands, s: &GameSession, bets: &RoomBets
                 ..default()
             })
             .with_children(|row| {
-                row.spawn((Text::new("THE ROOM BETS · 관객 예측"), fonts.bold(28.0, theme::GOLD)));
-                row.spawn((Text::new(format!("{count} · {status}")), fonts.text(22.0, theme::TEXT_DIM)));
+                row.spawn((
+                    Node {
+                        flex_shrink: 0.0,
+                        ..default()
+                    },
+                    children![(Text::new("THE ROOM BETS · 관객 예측"), fonts.bold(28.0, theme::GOLD))],
+                ));
+                row.spawn((Text::new(format!("{count} · {state}")), fonts.text(24.0, theme::TEXT_DIM)));
             });
         // The bar: one segment per team with bets, widths by share.
         panel
@@ -344,6 +350,12 @@ fn room_bets_row(ui: &mut ChildSpawnerCommands, s: &GameSession, bets: &RoomBets
                     ));
                 }
             });
+        if bets.state == BetState::Open {
+            panel.spawn((
+                Text::new("Bet on your handbook page until the round starts · 라운드 시작 전까지 핸드북에서 예측하세요"),
+                fonts.text(20.0, theme::TEXT_DIM),
+            ));
+        }
     });
 }
 
@@ -835,7 +847,7 @@ mod tests {
         let texts = hud_texts_with(s, Vec::new(), feed);
         let all: Vec<&str> = texts.iter().map(|(t, _)| t.as_str()).collect();
         assert!(all.contains(&"THE ROOM BETS · 관객 예측"), "{all:?}");
-        assert!(all.iter().any(|t| t.starts_with("4 bets · open")), "{all:?}");
+        assert!(all.contains(&"4 bets · open · 진행 중"), "{all:?}");
         assert!(all.contains(&format!("{} 75%", first.name).as_str()), "{all:?}");
         assert!(all.contains(&format!("{} 25%", second.name).as_str()), "{all:?}");
     }
