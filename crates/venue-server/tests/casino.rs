@@ -69,6 +69,7 @@ impl TestDb {
         })
         .await
         .expect("the server starts");
+        let _ = rustls::crypto::ring::default_provider().install_default();
         Server {
             server,
             client: Client::new(),
@@ -101,12 +102,18 @@ impl Server {
     }
 
     async fn set_up(&self, body: Value, query: &str) -> (StatusCode, Value) {
-        self.send(reqwest::Method::PUT, &format!("/api/v1/admin/casino{query}"), Some(TOKEN), Some(body))
-            .await
+        self.send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/admin/casino{query}"),
+            Some(TOKEN),
+            Some(body),
+        )
+        .await
     }
 
     async fn post_move(&self, token: &str, body: Value) -> (StatusCode, Value) {
-        self.send(reqwest::Method::POST, "/api/v1/casino/moves", Some(token), Some(body)).await
+        self.send(reqwest::Method::POST, "/api/v1/casino/moves", Some(token), Some(body))
+            .await
     }
 
     /// `GET /api/v1/casino` decoded as a kiosk decodes it; `None` on `404`.
@@ -181,7 +188,10 @@ impl Dice {
     fn roll(&mut self, n: u8) -> Vec<u8> {
         (0..n)
             .map(|_| {
-                self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                self.0 = self
+                    .0
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
                 ((self.0 >> 33) % 6) as u8 + 1
             })
             .collect()
@@ -230,15 +240,24 @@ async fn a_scripted_match_through_the_api_ends_with_the_ranking(db: &TestDb) {
     let turn = mirror.turn().unwrap();
     let other = mirror.teams()[(turn + 1) % mirror.teams().len()].clone();
     let (status, error) = s
-        .post_move(TOKEN, json!({"id": "bad-1", "kind": "place", "team": other, "rolled": [1, 2, 3, 4], "face": 1}))
+        .post_move(
+            TOKEN,
+            json!({"id": "bad-1", "kind": "place", "team": other, "rolled": [1, 2, 3, 4], "face": 1}),
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     assert_eq!(error["error"], "illegal_move");
     assert!(error["message"].as_str().unwrap().contains("turn"), "{error}");
     let team = mirror.teams()[turn].clone();
     for (body, expected) in [
-        (json!({"id": "bad-2", "kind": "place", "team": team, "rolled": [1, 2, 3, 4], "face": 6}), "no die shows 6"),
-        (json!({"id": "bad-3", "kind": "place", "team": team, "rolled": [1, 2, 3], "face": 1}), "must roll all of them"),
+        (
+            json!({"id": "bad-2", "kind": "place", "team": team, "rolled": [1, 2, 3, 4], "face": 6}),
+            "no die shows 6",
+        ),
+        (
+            json!({"id": "bad-3", "kind": "place", "team": team, "rolled": [1, 2, 3], "face": 1}),
+            "must roll all of them",
+        ),
         (json!({"id": "bad-4", "kind": "undo", "reason": "oops"}), "no move to undo"),
     ] {
         let (status, error) = s.post_move(TOKEN, body).await;
@@ -247,7 +266,10 @@ async fn a_scripted_match_through_the_api_ends_with_the_ranking(db: &TestDb) {
     }
     // A shape error is a bad body; a refused id may be used again.
     let (status, _) = s
-        .post_move(TOKEN, json!({"id": "bad-1", "kind": "place", "team": team, "rolled": [7, 1, 1, 1], "face": 1}))
+        .post_move(
+            TOKEN,
+            json!({"id": "bad-1", "kind": "place", "team": team, "rolled": [7, 1, 1, 1], "face": 1}),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(s.casino().await.unwrap().moves.is_empty(), "refused moves are not stored");
@@ -351,7 +373,9 @@ fn next_place_after_end(game: &Match) -> CasinoMove {
 async fn the_same_move_from_two_instances_is_stored_once(db: &TestDb) {
     let a = db.start().await;
     let b = db.start().await;
-    let (status, _) = a.set_up(json!({"match_id": "twins", "rounds": 1, "dice_per_team": 3, "seed": 5}), "").await;
+    let (status, _) = a
+        .set_up(json!({"match_id": "twins", "rounds": 1, "dice_per_team": 3, "seed": 5}), "")
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     let staff = a.staff_token().await;
     let mut mirror = Match::new(&a.casino().await.unwrap().setup).unwrap();
@@ -390,7 +414,9 @@ async fn the_same_move_from_two_instances_is_stored_once(db: &TestDb) {
 async fn racing_moves_for_one_turn_store_exactly_one(db: &TestDb) {
     let a = db.start().await;
     let b = db.start().await;
-    let (status, _) = a.set_up(json!({"match_id": "race", "rounds": 1, "dice_per_team": 8, "seed": 9}), "").await;
+    let (status, _) = a
+        .set_up(json!({"match_id": "race", "rounds": 1, "dice_per_team": 8, "seed": 9}), "")
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     let mut mirror = Match::new(&a.casino().await.unwrap().setup).unwrap();
     let mut dice = Dice(3);
@@ -456,17 +482,26 @@ async fn only_staff_and_admins_enter_moves(db: &TestDb) {
     assert_eq!(status, StatusCode::CREATED);
     let kiosk = body["token"].as_str().unwrap().to_string();
     let staff = s.staff_token().await;
-    let (status, _) = s.send(reqwest::Method::POST, "/api/v1/casino/moves", None, Some(move_body.clone())).await;
+    let (status, _) = s
+        .send(reqwest::Method::POST, "/api/v1/casino/moves", None, Some(move_body.clone()))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = s.post_move(&kiosk, move_body.clone()).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, error) = s.post_move(&staff, move_body.clone()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "staff may: the rules refuse it: {error}");
     let (status, _) = s
-        .send(reqwest::Method::PUT, "/api/v1/admin/casino?replace=1", Some(&staff), Some(json!({})))
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/admin/casino?replace=1",
+            Some(&staff),
+            Some(json!({})),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "only admins set a match up");
-    let (status, error) = s.post_move(&staff, json!({"id": "m1", "kind": "undo", "reason": "x", "extra": 1})).await;
+    let (status, error) = s
+        .post_move(&staff, json!({"id": "m1", "kind": "undo", "reason": "x", "extra": 1}))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
     s.stop().await;
 }
@@ -658,18 +693,21 @@ async fn the_casino_page_runs_a_match_on_a_phone() {
         .execute("return document.documentElement.scrollWidth - window.innerWidth", vec![])
         .await
         .unwrap();
-    assert!(overflow.as_i64().unwrap_or(1) <= 0, "the casino page is wider than a phone by {overflow} px");
+    assert!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "the casino page is wider than a phone by {overflow} px"
+    );
     chrome.shot("casino-phone-undone").await;
 
-    // The same form posted twice (a double tap): one move.
+    // Another staff member's phone posts its form twice (a double tap): one move.
     let html = chrome.b().source().await.unwrap();
-    let key = support::attribute_after(&html, "name=\"key\" value=\"");
+    let key = "c-another-phone-1";
     let csrf = support::attribute_after(&html, "name=\"csrf\" value=\"");
     let cookie = chrome.b().get_named_cookie("vk_console").await.unwrap();
     let http = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let form = [
         ("csrf", csrf.as_str()),
-        ("key", key.as_str()),
+        ("key", key),
         ("after", "3"),
         ("team", teams[1].id.as_str()),
         ("n1", "8"),
@@ -687,6 +725,24 @@ async fn the_casino_page_runs_a_match_on_a_phone() {
     }
     let data = s.casino().await.unwrap();
     assert_eq!(data.moves.len(), 4, "stored once");
+
+    // The phone still shows the board before that move: its next move is refused, not misapplied.
+    chrome.enter_roll([0, 0, 3, 0, 5, 0], 3).await;
+    chrome.wait_for_text("someone else moved first").await;
+    chrome.shot("casino-phone-refused").await;
+    assert_eq!(s.casino().await.unwrap().moves.len(), 4);
+    // Reloaded: the third team ties the first on casino 3 (3 dice each): both cancel.
+    chrome.b().goto(&format!("{base}/console/casino")).await.unwrap();
+    chrome.enter_roll([0, 0, 3, 0, 5, 0], 3).await;
+    chrome.wait_for_text("3 dice on casino 3").await;
+    let page = chrome.wait_for_text("entry-cancelled").await;
+    assert_eq!(page.matches("entry-cancelled").count(), 2, "the tied teams cancel each other");
+    chrome
+        .b()
+        .execute("document.getElementById('casino-1').scrollIntoView()", vec![])
+        .await
+        .unwrap();
+    chrome.shot("casino-phone-board").await;
     if let Some(browser) = chrome.browser.as_ref() {
         let _ = browser.clone().close().await;
     }

@@ -40,7 +40,7 @@ fn money(value: u64) -> String {
     let digits = value.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -246,7 +246,11 @@ async fn store_move(state: &AppState, signed: &Signed, posted: CasinoMove, after
                         placement.dice
                     );
                     if let Some(round) = round_scored {
-                        note.push_str(&format!(" Round {} scored · 라운드 {} 정산.", round.round_index + 1, round.round_index + 1));
+                        note.push_str(&format!(
+                            " Round {} scored · 라운드 {} 정산.",
+                            round.round_index + 1,
+                            round.round_index + 1
+                        ));
                     }
                     if match_over {
                         note.push_str(" The match is over · 경기 종료.");
@@ -279,7 +283,18 @@ async fn store_move(state: &AppState, signed: &Signed, posted: CasinoMove, after
             .await
         }
         Err(failure) if failure.status.is_server_error() => failure_page(&failure),
-        Err(failure) => refused(state, signed, failure.message, prefill).await,
+        Err(failure) => {
+            // The board moved on: the team to play now is preselected again; the entered dice stay.
+            let prefill = if failure.code == "stale_board" {
+                Prefill {
+                    team: String::new(),
+                    ..prefill
+                }
+            } else {
+                prefill
+            };
+            refused(state, signed, failure.message, prefill).await
+        }
     }
 }
 
@@ -303,7 +318,13 @@ async fn post_move(State(state): State<AppState>, headers: HeaderMap, Form(field
             match text.parse::<u8>() {
                 Ok(n) if n <= venue_contract::casino::MAX_DICE_PER_TEAM => n,
                 _ => {
-                    return refused(&state, &signed, format!("Face {}: `{text}` is not a number of dice", i + 1), prefill).await;
+                    return refused(
+                        &state,
+                        &signed,
+                        format!("Face {}: `{text}` is not a number of dice", i + 1),
+                        prefill,
+                    )
+                    .await;
                 }
             }
         };
@@ -384,7 +405,11 @@ async fn set_up(State(state): State<AppState>, headers: HeaderMap, Form(fields):
             view::redirect_with(
                 &state,
                 PAGE,
-                Flash::ok(format!("Match {} set up: {} teams. · 새 경기 준비 완료.", setup.match_id, setup.teams.len())),
+                Flash::ok(format!(
+                    "Match {} set up: {} teams. · 새 경기 준비 완료.",
+                    setup.match_id,
+                    setup.teams.len()
+                )),
             )
         }
         Err(failure) => view::redirect_with(&state, PAGE, Flash::error(failure.message)),
@@ -398,7 +423,11 @@ async fn clear(State(state): State<AppState>, headers: HeaderMap, Form(fields): 
     match state.store.clear_casino().await {
         Ok(_) => {
             tracing::info!("console: casino match cleared");
-            view::redirect_with(&state, PAGE, Flash::ok("The match is cleared: screens show none. · 경기를 지웠습니다."))
+            view::redirect_with(
+                &state,
+                PAGE,
+                Flash::ok("The match is cleared: screens show none. · 경기를 지웠습니다."),
+            )
         }
         Err(failure) => view::redirect_with(&state, PAGE, Flash::error(failure.message)),
     }
