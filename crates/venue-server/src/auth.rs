@@ -86,7 +86,7 @@ pub async fn ensure_admin_token(store: &Store, configured: Option<&str>, rotate:
 pub enum Scope {
     /// A screen: post draw and game results (and, later, heartbeats). Nothing else.
     Kiosk,
-    /// A staff member's phone: check-ins.
+    /// A staff member's phone: check-ins, and the casino's moves.
     Staff,
     /// The organisers: everything.
     Admin,
@@ -124,6 +124,11 @@ pub async fn require_admin(state: State<AppState>, request: Request, next: Next)
 /// Middleware for result posts: a kiosk (or admin) token.
 pub async fn require_kiosk(state: State<AppState>, request: Request, next: Next) -> Response {
     require(Scope::Kiosk, state, request, next).await
+}
+
+/// Middleware for the casino's moves: a staff (or admin) token.
+pub async fn require_staff(state: State<AppState>, request: Request, next: Next) -> Response {
+    require(Scope::Staff, state, request, next).await
 }
 
 /// `401 unauthorized` without a known bearer token, `403 forbidden` when its scope does not cover

@@ -284,8 +284,8 @@ pub fn check_heartbeat(heartbeat: &Heartbeat) -> Result<(), Failure> {
         ));
     }
     check_id("kiosk_id", &heartbeat.kiosk_id)?;
-    if !matches!(heartbeat.screen.as_str(), "schedule" | "draw" | "game") {
-        return Err(bad(format!("screen `{}` is not schedule, draw or game", heartbeat.screen)));
+    if !matches!(heartbeat.screen.as_str(), "schedule" | "draw" | "game" | "casino") {
+        return Err(bad(format!("screen `{}` is not schedule, draw, game or casino", heartbeat.screen)));
     }
     if let Some(room) = &heartbeat.room {
         check_text("room", room, MAX_NAME_CHARS)?;

@@ -8,6 +8,7 @@ pub mod attendees;
 pub mod auth;
 pub mod bench;
 pub mod bench_attendees;
+pub mod casino;
 pub mod console;
 pub mod db;
 pub mod error;

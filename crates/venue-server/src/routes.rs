@@ -21,8 +21,8 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::AppState;
-use super::auth::{Scope, generate_token, require_admin, require_kiosk, token_hash};
-use super::db::ResultOutcome;
+use super::auth::{Scope, generate_token, require_admin, require_kiosk, require_staff, token_hash};
+use super::db::{MoveOutcome, ResultOutcome};
 use super::error::{Failure, json_bytes_response, json_response};
 use super::input::{self, MessagePatch, SessionPatch};
 use venue_contract::payload::Endpoint;
@@ -78,7 +78,12 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
             post(post_screenshot).layer(DefaultBodyLimit::max(SCREENSHOT_BODY_LIMIT)),
         )
         .route_layer(middleware::from_fn_with_state(state.clone(), require_kiosk));
+    // Staff enter the casino's moves on their phones (contract 1.1).
+    let staff = Router::new()
+        .route("/api/v1/casino/moves", post(post_casino_move))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_staff));
     let writes = Router::new()
+        .route("/api/v1/admin/casino", put(put_casino).delete(delete_casino))
         .route("/api/v1/admin/event", put(put_event))
         .route("/api/v1/admin/schedule", put(put_schedule).layer(bulk()).delete(clear_schedule))
         .route("/api/v1/admin/sessions", post(add_session))
@@ -99,6 +104,7 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
 
     let mut router = reads
         .merge(results)
+        .merge(staff)
         .merge(writes)
         .merge(crate::console::router())
         .fallback(|| async { Failure::not_found("no such endpoint") })
@@ -149,7 +155,12 @@ async fn serve_endpoint(State(state): State<AppState>, headers: HeaderMap, endpo
         Err(failure) => return failure.into_response(),
     };
     let Some(body) = rendered.body.clone() else {
-        return Failure::not_found("no event is configured on this server yet").into_response();
+        let what = if endpoint == Endpoint::Casino {
+            "no casino match is set up on this server"
+        } else {
+            "no event is configured on this server yet"
+        };
+        return Failure::not_found(what).into_response();
     };
     let etag = HeaderValue::from_str(&rendered.etag).expect("ETags are ASCII");
     let not_modified = headers
@@ -694,6 +705,99 @@ async fn put_rounds(State(state): State<AppState>, body: Result<Bytes, BytesReje
     state.store.put_rounds(&rounds).await?;
     tracing::info!(rounds = rounds.len(), "round plan replaced");
     Ok(answer(StatusCode::OK, &rounds))
+}
+
+// ---- casino (contract 1.1) ----
+
+#[derive(serde::Deserialize)]
+struct ReplaceQuery {
+    replace: Option<String>,
+}
+
+/// `PUT /api/v1/admin/casino[?replace=1]`: a new match (every field may be left out; the teams come
+/// from the game). `201` with the new (empty) `CasinoData`.
+async fn put_casino(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<ReplaceQuery>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let bytes = body_bytes(body, WRITE_BODY_LIMIT)?;
+    let value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Default::default())
+    } else {
+        input::json(&bytes)?
+    };
+    let request: crate::casino::SetupRequest = input::input_from_value(&value)?;
+    let setup = crate::casino::new_setup(&state.store, request).await?;
+    let replace = matches!(query.replace.as_deref(), Some("1" | "true" | "yes"));
+    state.store.set_up_casino(&setup, replace).await?;
+    tracing::info!(match_id = %setup.match_id, teams = setup.teams.len(), replace, "casino match set up");
+    Ok(answer(
+        StatusCode::CREATED,
+        &venue_contract::casino::CasinoData {
+            version: CONTRACT_VERSION,
+            setup,
+            moves: Vec::new(),
+        },
+    ))
+}
+
+/// `DELETE /api/v1/admin/casino`: no current match (its moves and results stay for the record).
+async fn delete_casino(State(state): State<AppState>) -> Result<StatusCode, Failure> {
+    if state.store.clear_casino().await? {
+        tracing::info!("casino match cleared");
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/casino/moves` (staff or admin token): one move, stored exactly once per id.
+async fn post_casino_move(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
+    let (posted, after) = crate::casino::parse_move(json_body(body, WRITE_BODY_LIMIT)?)?;
+    let outcome = state.store.add_casino_move(&posted, after).await?;
+    Ok(move_response(&outcome))
+}
+
+/// `201` stored, `200` the same move again, `409` another move under this id (the stored one).
+pub fn move_response(outcome: &MoveOutcome) -> Response {
+    match outcome {
+        MoveOutcome::Stored {
+            seq,
+            stored,
+            applied,
+            game,
+        } => {
+            let round_scored = match applied {
+                venue_rules::casino::Applied::Placed {
+                    round_scored: Some(round), ..
+                } => Some(round.round_index),
+                _ => None,
+            };
+            tracing::info!(move_id = %stored.id, seq, "casino move stored");
+            answer(
+                StatusCode::CREATED,
+                &serde_json::json!({
+                    "version": CONTRACT_VERSION, "seq": seq, "move": stored,
+                    "round_scored": round_scored,
+                    "turn": game.turn().map(|t| game.teams()[t].clone()),
+                    "match_over": game.finished(),
+                }),
+            )
+        }
+        MoveOutcome::Repeated { seq, stored } => {
+            tracing::info!(move_id = %stored.id, seq, "casino move repeated");
+            answer(
+                StatusCode::OK,
+                &serde_json::json!({ "version": CONTRACT_VERSION, "seq": seq, "move": stored }),
+            )
+        }
+        MoveOutcome::Conflict { seq, stored } => {
+            tracing::warn!(move_id = %stored.id, seq, "casino move refused: another move has this id");
+            answer(
+                StatusCode::CONFLICT,
+                &serde_json::json!({ "version": CONTRACT_VERSION, "seq": seq, "move": stored }),
+            )
+        }
+    }
 }
 
 // ---- bets ----

@@ -186,6 +186,8 @@ const ADMIN_ROUTES: &[(Method, &str)] = &[
     (Method::POST, "/api/v1/admin/tokens"),
     (Method::GET, "/api/v1/admin/tokens"),
     (Method::DELETE, "/api/v1/admin/tokens/stage-left"),
+    (Method::PUT, "/api/v1/admin/casino"),
+    (Method::DELETE, "/api/v1/admin/casino"),
 ];
 
 /// The push benchmark measures what it says: every kiosk fetches every broadcast.

@@ -1,5 +1,5 @@
 //! The organisers' web console at the server's root: sign-in, and the Screens, Broadcast, Schedule,
-//! Draw, Game and Access pages. Server-rendered HTML from templates embedded in the binary (no build
+//! Draw, Game, Casino and Access pages. Server-rendered HTML from templates embedded in the binary (no build
 //! tool, no framework), plain forms that work without JavaScript, a strict Content-Security-Policy,
 //! a session cookie (HttpOnly, SameSite=Strict, Secure under TLS) and a form token on every POST.
 //!
@@ -9,6 +9,7 @@
 mod access;
 mod attendees;
 mod broadcast;
+mod casino;
 mod draw;
 mod form;
 mod game;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(schedule::routes())
         .merge(draw::routes())
         .merge(game::routes())
+        .merge(casino::routes())
         .merge(access::routes())
         .merge(attendees::routes())
         .merge(handbook::routes())

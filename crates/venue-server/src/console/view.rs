@@ -30,6 +30,7 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("draw.html", include_str!("../../console/templates/draw.html")),
         ("tickets_preview.html", include_str!("../../console/templates/tickets_preview.html")),
         ("game.html", include_str!("../../console/templates/game.html")),
+        ("casino.html", include_str!("../../console/templates/casino.html")),
         ("access.html", include_str!("../../console/templates/access.html")),
         ("attendees.html", include_str!("../../console/templates/attendees.html")),
         ("badges.html", include_str!("../../console/templates/badges.html")),

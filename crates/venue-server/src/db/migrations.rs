@@ -103,6 +103,18 @@ pub(super) const MIGRATIONS: &[(i64, &str, &[&str])] = &[
         &["INSERT INTO revisions (endpoint, revision) VALUES ('casino', 0)"],
     ),
     (
+        9,
+        "casino matches",
+        &[
+            // Every match set up (kept for the record); the current one is the document `casino_match`.
+            "CREATE TABLE casino_matches (match_id TEXT PRIMARY KEY, setup TEXT NOT NULL, created_unix BIGINT NOT NULL)",
+            // Its accepted moves in order: each move id once per match, one move per place in the list,
+            // so two instances can never store the same move twice or two moves at one position.
+            "CREATE TABLE casino_moves (match_id TEXT NOT NULL, seq BIGINT NOT NULL, move_id TEXT NOT NULL, body TEXT NOT NULL,
+            at_unix BIGINT NOT NULL, PRIMARY KEY (match_id, seq), UNIQUE (match_id, move_id))",
+        ],
+    ),
+    (
         10,
         "draw winners as drawn",
         &[

@@ -13,6 +13,7 @@
 mod access;
 mod attendees;
 mod bets;
+mod casino;
 mod console;
 mod messages;
 mod migrations;
@@ -20,6 +21,7 @@ mod migrations;
 pub use access::SCREENS_WITHIN_S;
 pub use attendees::{AttendeeRow, CheckIn, CheckInOutcome, Place, kind_name, parse_kind};
 pub use bets::{BetRound, BetState};
+pub use casino::{MoveOutcome, stale_board};
 pub use console::{DEFAULT_SILENT_AFTER_S, ScreenshotState};
 pub use messages::MESSAGE_HISTORY_S;
 
@@ -483,8 +485,8 @@ impl Store {
                     to_json(&tickets)
                 ))
             }
-            // The live dice game: none set up yet (answered `404`, which kiosks take as "no match").
-            Endpoint::Casino => None,
+            // The live dice game: `None` (answered `404`, which kiosks take as "no match") until one is set up.
+            Endpoint::Casino => self.render_casino().await?,
             Endpoint::Game => {
                 let teams = self
                     .bodies(&format!("SELECT body FROM teams ORDER BY position, {}", self.bytewise("id")))
