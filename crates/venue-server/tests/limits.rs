@@ -265,7 +265,10 @@ async fn ticket_csv_columns_by_name_and_bounded_reading() {
 
     // Over the upload limit: 413 before anything is read.
     let (status, error) = post_csv(&server, "x".repeat(8 * 1024 * 1024 + 1)).await;
-    assert_eq!((status, error["error"].as_str()), (413, Some("payload_too_large")), "{error}");
+    assert_eq!(status, 413, "{error}");
+    // The server may close while the client still sends, so the body may not arrive; when it does,
+    // it is the contract's error.
+    assert!(error.is_null() || error["error"] == "payload_too_large", "{error}");
     assert_eq!(draw_tickets(&server).await, before + 2);
     server.shutdown().await.unwrap();
 }
