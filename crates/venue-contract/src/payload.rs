@@ -15,6 +15,10 @@ use crate::wire::{CONTRACT_VERSION, DrawData, EventInfo, GameData, Messages, Sch
 /// while the game builds every piece of a round each frame.
 pub const MAX_WINNERS: u32 = 10_000;
 pub const MAX_PIECES: u32 = 10_000;
+/// The largest answer body a kiosk reads (`feed.max_body_bytes`' default, counted after
+/// decompression). The event server refuses a write whose GET answer would exceed it, so a kiosk
+/// on its defaults never finds a feed too large to read.
+pub const KIOSK_BODY_CAP: u64 = 8 * 1024 * 1024;
 /// Rounds with bets a game payload may describe (the screen draws the next round's only).
 pub const MAX_BET_ROUNDS: usize = 1_000;
 

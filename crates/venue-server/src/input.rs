@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use super::error::Failure;
-use venue_contract::csv;
+use venue_contract::ticket_csv::{self, Headerless};
 use venue_contract::wire::parse_hex_color;
 use venue_contract::wire::{
     CONTRACT_VERSION, DrawResult, EventInfo, GameResult, Heartbeat, Message, Priority, Prize, Round, Schedule, Session, SessionKind, Team,
@@ -440,7 +440,7 @@ pub fn check_idempotency_key(key: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Tickets from a JSON object, a JSON array, or CSV `number,display_name,holder` (header optional).
+/// Tickets from a JSON object or a JSON array.
 pub fn tickets_from_json(value: Value) -> Result<Vec<Ticket>, Failure> {
     let tickets: Vec<Ticket> = match value {
         Value::Array(_) => wire_from_value(value)?,
@@ -451,30 +451,10 @@ pub fn tickets_from_json(value: Value) -> Result<Vec<Ticket>, Failure> {
     Ok(tickets)
 }
 
+/// Tickets from CSV, all or nothing: columns by header name in any order (the kiosk's import format,
+/// [`venue_contract::ticket_csv`]); without a header, contract v1's `number,display_name,holder`.
 pub fn tickets_from_csv(text: &str) -> Result<Vec<Ticket>, Failure> {
-    let records = csv::parse(text).map_err(|e| Failure::invalid_body(format!("CSV: {e}")))?;
-    let mut tickets = Vec::with_capacity(records.len());
-    for (i, record) in records.iter().enumerate() {
-        let line = i + 1;
-        if i == 0 && record.first().is_some_and(|f| f.trim().eq_ignore_ascii_case("number")) {
-            continue; // header
-        }
-        let [number, display_name, holder] = record.as_slice() else {
-            return Err(Failure::invalid_body(format!(
-                "CSV record {line}: expected 3 fields number,display_name,holder, found {}",
-                record.len()
-            )));
-        };
-        let number = number
-            .trim()
-            .parse::<u32>()
-            .map_err(|_| Failure::invalid_body(format!("CSV record {line}: `{number}` is not a ticket number")))?;
-        tickets.push(Ticket {
-            number,
-            display_name: display_name.trim().to_string(),
-            holder: holder.trim().to_string(),
-        });
-    }
+    let tickets = ticket_csv::read_all(text, Headerless::ContractOrder).map_err(|e| Failure::invalid_body(format!("CSV: {e}")))?;
     check_tickets(&tickets)?;
     Ok(tickets)
 }
@@ -489,63 +469,36 @@ pub struct TicketCsvReport {
     pub more_problems: usize,
 }
 
-pub const MAX_REPORTED_PROBLEMS: usize = 50;
+pub const MAX_REPORTED_PROBLEMS: usize = ticket_csv::LISTED_PROBLEMS;
 
+/// The same reader as [`tickets_from_csv`], for the console's preview.
 pub fn ticket_csv_report(text: &str) -> TicketCsvReport {
-    let mut report = TicketCsvReport::default();
-    let problem = |report: &mut TicketCsvReport, text: String| {
-        if report.problems.len() < MAX_REPORTED_PROBLEMS {
-            report.problems.push(text);
-        } else {
-            report.more_problems += 1;
+    match ticket_csv::read(text, Headerless::ContractOrder) {
+        Ok(read) => {
+            let mut report = TicketCsvReport {
+                tickets: read.tickets,
+                problems: read.problems,
+                more_problems: read.more_problems,
+            };
+            // The reader keeps to the wire rules; the server's own checks have the last word.
+            report.tickets.retain(|ticket| match check_ticket(ticket) {
+                Ok(()) => true,
+                Err(failure) => {
+                    if report.problems.len() < MAX_REPORTED_PROBLEMS {
+                        report.problems.push(failure.message);
+                    } else {
+                        report.more_problems += 1;
+                    }
+                    false
+                }
+            });
+            report
         }
-    };
-    let records = match csv::records(text) {
-        Ok(records) => records,
-        Err(e) => {
-            problem(&mut report, format!("CSV: {e}"));
-            return report;
-        }
-    };
-    let mut numbers = HashSet::new();
-    for (i, (line, record)) in records.iter().enumerate() {
-        if i == 0 && record.first().is_some_and(|f| f.trim().eq_ignore_ascii_case("number")) {
-            continue; // header
-        }
-        let [number, display_name, holder] = record.as_slice() else {
-            problem(
-                &mut report,
-                format!("line {line}: expected 3 fields number,display_name,holder, found {}", record.len()),
-            );
-            continue;
-        };
-        let Ok(number) = number.trim().parse::<u32>() else {
-            problem(&mut report, format!("line {line}: `{}` is not a ticket number", number.trim()));
-            continue;
-        };
-        let ticket = Ticket {
-            number,
-            display_name: display_name.trim().to_string(),
-            holder: holder.trim().to_string(),
-        };
-        if let Err(failure) = check_ticket(&ticket) {
-            problem(&mut report, format!("line {line}: {}", failure.message));
-            continue;
-        }
-        if !numbers.insert(number) {
-            problem(&mut report, format!("line {line}: ticket number {number} appears twice"));
-            continue;
-        }
-        report.tickets.push(ticket);
+        Err(e) => TicketCsvReport {
+            problems: vec![format!("CSV: {e}")],
+            ..TicketCsvReport::default()
+        },
     }
-    if report.tickets.len() > MAX_TICKETS {
-        let count = report.tickets.len();
-        problem(&mut report, format!("{count} tickets; the limit is {MAX_TICKETS}"));
-    }
-    if report.tickets.is_empty() && report.problems.is_empty() {
-        problem(&mut report, "no tickets in the file".into());
-    }
-    report
 }
 
 fn check_tickets(tickets: &[Ticket]) -> Result<(), Failure> {
@@ -711,9 +664,21 @@ mod tests {
         let tickets = tickets_from_csv("number,display_name,holder\n1001,\"Kim, J.\",h-1\n1002,오*원,h-2\n").unwrap();
         assert_eq!(tickets.len(), 2);
         assert_eq!(tickets[0].display_name, "Kim, J.");
-        assert!(tickets_from_csv("1001,A*\n").unwrap_err().message.contains("3 fields"));
-        assert!(tickets_from_csv("1,A*,h\n1,B*,h\n").unwrap_err().message.contains("twice"));
-        assert!(tickets_from_csv("x,A*,h\n").unwrap_err().message.contains("not a ticket number"));
+        assert!(tickets_from_csv("1001,A*\n").unwrap_err().message.contains("has 3"));
+        assert!(
+            tickets_from_csv("1,A*,h\n1,B*,h\n")
+                .unwrap_err()
+                .message
+                .contains("ticket 1 is already on line 1")
+        );
+        let err = tickets_from_csv("x,A*,h\n").unwrap_err().message;
+        assert!(err.contains("header has no `number` column"), "{err}");
+        assert!(
+            tickets_from_csv("number,holder\nx,h\n")
+                .unwrap_err()
+                .message
+                .contains("not a ticket number")
+        );
     }
 
     /// Found by tests/parsers_prop.rs: moving a session to chrono's last year panicked in
@@ -753,7 +718,7 @@ mod tests {
         assert!(report.problems[0].starts_with("line 3:"), "{:?}", report.problems);
         assert!(report.problems[1].starts_with("line 4:"), "{:?}", report.problems);
         assert!(
-            report.problems[2].contains("line 5: ticket number 1 appears twice"),
+            report.problems[2].contains("line 5: ticket 1 is already on line 2"),
             "{:?}",
             report.problems
         );

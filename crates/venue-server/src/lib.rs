@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bench;
 pub mod bench_attendees;
 pub mod casino;
+pub mod conn_limit;
 pub mod console;
 pub mod db;
 pub mod error;
@@ -62,6 +63,16 @@ pub struct ServeArgs {
     /// The key that seals attendees' personal data (created, mode 0600, when missing; every instance needs the same) [default: next to the SQLite file, else DATA_DIR/venue-kiosk/attendee.key]
     #[arg(long, value_name = "PATH")]
     pub attendee_key: Option<PathBuf>,
+    /// At most this many connections at once (kiosks hold one or two each); more are closed at once, while those open are still served.
+    #[arg(long, value_name = "N", default_value_t = conn_limit::DEFAULT_MAX_CONNECTIONS, value_parser = parse_max_connections)]
+    pub max_connections: usize,
+}
+
+fn parse_max_connections(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+        _ => Err("a number of connections from 1 to 1000000".into()),
+    }
 }
 
 /// The certificate chain and key `serve` speaks HTTPS with.
@@ -149,6 +160,8 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// The attendee key file; `None`: next to an SQLite file, none on PostgreSQL.
     pub attendee_key: Option<PathBuf>,
+    /// Connections open at once; more are closed as soon as they are accepted.
+    pub max_connections: usize,
 }
 
 impl ServerConfig {
@@ -164,6 +177,7 @@ impl ServerConfig {
             tls: None,
             secure_cookies: false,
             attendee_key: None,
+            max_connections: conn_limit::DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -270,6 +284,7 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
     let pulling = tokio::spawn(schedule_source::pull_loop(store.clone(), schedule_source::PULL_EVERY));
     let (shutdown, stop) = oneshot::channel::<()>();
     let https = tls.is_some();
+    let max_connections = config.max_connections.max(1);
     let task = tokio::spawn(async move {
         // One server for HTTP and HTTPS (axum-server over hyper), so both get the same limits:
         // a client that sends half a request is cut after HEADER_READ_TIMEOUT, and shutdown waits
@@ -286,9 +301,16 @@ pub async fn spawn(config: ServerConfig) -> anyhow::Result<RunningServer> {
             Ok(mut server) => {
                 server.http_builder().http1().header_read_timeout(HEADER_READ_TIMEOUT);
                 let server = server.first_request_timeout(HEADER_READ_TIMEOUT).handle(handle);
+                // The connection cap comes first: a refused connection never starts a TLS handshake.
                 match tls {
-                    None => server.serve(make).await,
-                    Some(tls) => server.acceptor(axum_server::tls_rustls::RustlsAcceptor::new(tls)).serve(make).await,
+                    None => {
+                        let acceptor = conn_limit::LimitAcceptor::new(axum_server::accept::DefaultAcceptor::new(), max_connections);
+                        server.acceptor(acceptor).serve(make).await
+                    }
+                    Some(tls) => {
+                        let acceptor = conn_limit::LimitAcceptor::new(axum_server::tls_rustls::RustlsAcceptor::new(tls), max_connections);
+                        server.acceptor(acceptor).serve(make).await
+                    }
                 }
             }
             Err(e) => Err(e),
@@ -439,6 +461,7 @@ pub fn run_serve(args: &ServeArgs) -> anyhow::Result<()> {
                     None => Some(db::default_sqlite_path()?.with_file_name("attendee.key")),
                 },
             },
+            max_connections: args.max_connections,
         })
         .await?;
         let base = server.base_url();

@@ -179,7 +179,7 @@ impl Default for FeedConfig {
             schedule_source: None,
             connect_timeout_ms: 3_000,
             request_timeout_ms: 10_000,
-            max_body_bytes: 8 * 1024 * 1024,
+            max_body_bytes: venue_contract::payload::KIOSK_BODY_CAP,
             backoff_initial_ms: 1_000,
             backoff_max_ms: 60_000,
             offline_after_s: 120,

@@ -270,6 +270,17 @@ async fn preview_tickets(State(state): State<AppState>, headers: HeaderMap, mult
     let Some(file) = upload.file("file") else {
         return view::redirect_with(&state, PAGE, Flash::error("Choose a CSV file of tickets to upload."));
     };
+    if file.bytes.len() > BULK_BODY_LIMIT {
+        // Refused before it is read, as the API refuses it (`413`).
+        return view::redirect_with(
+            &state,
+            PAGE,
+            Flash::error(format!(
+                "The file is {} bytes; a ticket list may be at most {BULK_BODY_LIMIT} bytes (8 MiB).",
+                file.bytes.len()
+            )),
+        );
+    }
     let Ok(text) = std::str::from_utf8(&file.bytes) else {
         return view::redirect_with(
             &state,
@@ -277,7 +288,7 @@ async fn preview_tickets(State(state): State<AppState>, headers: HeaderMap, mult
             Flash::error("The CSV file is not UTF-8 text; save it as “CSV UTF-8”."),
         );
     };
-    let text = text.trim_start_matches('\u{feff}'); // spreadsheets' byte order mark
+    // The API's reader (venue_contract::ticket_csv, the kiosk's too): columns by header name, BOM skipped.
     let report = input::ticket_csv_report(text);
     let staged = if report.problems.is_empty() {
         let id = hex::encode(rand::random::<[u8; 12]>());

@@ -15,6 +15,7 @@ mod attendees;
 mod bets;
 mod casino;
 mod console;
+mod feed_cap;
 mod messages;
 mod migrations;
 
@@ -327,7 +328,9 @@ impl Store {
         Ok(tx)
     }
 
-    async fn commit(&self, tx: Transaction<'static, Any>, endpoints: &[Endpoint]) -> Result<(), Failure> {
+    async fn commit(&self, mut tx: Transaction<'static, Any>, endpoints: &[Endpoint]) -> Result<(), Failure> {
+        // No write makes a feed larger than a kiosk reads (`422 feed_too_large`, rolled back).
+        self.check_feed_sizes(&mut tx, endpoints).await?;
         tx.commit().await?;
         for endpoint in endpoints {
             let cache = &self.caches[index(*endpoint)];

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::feed::outbox::AdminCall;
 use crate::shell::storage::read_limited;
 use venue_contract::photo::{PhotoSource, SERVER_IMAGES_PATH, feed_photo_source, photo_source};
+use venue_contract::ticket_csv;
 use venue_contract::wire::{CONTRACT_VERSION, DrawData, Prize, Ticket};
 use venue_rules::draw::engine::DrawState;
 
@@ -30,11 +31,11 @@ pub const MAX_PHOTO_CHARS: usize = 2000;
 /// Largest ticket CSV read (the server's bulk body limit).
 pub const MAX_CSV_BYTES: u64 = 8 * 1024 * 1024;
 /// Most tickets in one import (the server's pool limit).
-pub const MAX_TICKETS: usize = 100_000;
+pub const MAX_TICKETS: usize = ticket_csv::MAX_TICKETS;
 /// How many CSV errors are listed (the rest are counted).
 pub const SHOWN_ERRORS: usize = 8;
 /// The display name of a ticket whose line gives none (the server needs one; the stage shows it).
-pub const NO_NAME: &str = "—";
+pub const NO_NAME: &str = ticket_csv::NO_NAME;
 /// The local override file, beside the draw journal.
 pub const OVERRIDE_FILE: &str = "local-draw.json";
 
@@ -392,15 +393,6 @@ impl std::fmt::Display for CsvRefusal {
     }
 }
 
-impl CsvRefusal {
-    fn note(&mut self, message: String) {
-        self.total += 1;
-        if self.errors.len() < SHOWN_ERRORS {
-            self.errors.push(message);
-        }
-    }
-}
-
 fn refuse(message: String) -> CsvRefusal {
     CsvRefusal {
         errors: vec![message],
@@ -409,148 +401,21 @@ fn refuse(message: String) -> CsvRefusal {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Column {
-    Number,
-    Holder,
-    Name,
-}
-
-/// Parses a ticket list: a header naming the columns (`number,holder[,name]` in any order;
-/// `display_name` and `ticket` are understood too), then one ticket per line. All or nothing: any
-/// bad number, duplicate, missing holder or ragged line refuses the whole file, with line numbers.
+/// Parses a ticket list with the contract's reader ([`venue_contract::ticket_csv`], the event
+/// server's too): a header naming the columns (`number,holder[,name]` in any order; `display_name`
+/// and `ticket` are understood too, other columns are ignored), then one ticket per line. All or
+/// nothing: any bad number, duplicate, missing holder or ragged line refuses the whole file, with
+/// line numbers.
 pub fn parse_tickets_csv(text: &str) -> Result<Vec<Ticket>, CsvRefusal> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let records = venue_contract::csv::records(text).map_err(refuse)?;
-    let mut records = records.into_iter();
-    let Some((header_line, header)) = records.next() else {
-        return Err(refuse(
-            "the file is empty; expected a header `number,holder,name` and one ticket per line".into(),
-        ));
-    };
-    let mut columns = Vec::new();
-    for name in &header {
-        let column = match name.trim().to_ascii_lowercase().as_str() {
-            "number" | "ticket" | "ticket_number" | "no" => Column::Number,
-            "holder" | "holder_id" => Column::Holder,
-            "name" | "display_name" => Column::Name,
-            other if other.parse::<u64>().is_ok() => {
-                return Err(refuse(format!(
-                    "line {header_line}: the first line must be a header naming the columns (number,holder,name), not a ticket"
-                )));
-            }
-            other => {
-                return Err(refuse(format!(
-                    "line {header_line}: unknown column `{other}` (the columns are number, holder and optionally name)"
-                )));
-            }
-        };
-        if columns.contains(&column) {
-            return Err(refuse(format!("line {header_line}: column `{}` appears twice", name.trim())));
-        }
-        columns.push(column);
+    let read = ticket_csv::read(text, ticket_csv::Headerless::Refuse).map_err(refuse)?;
+    if read.problem_count() > 0 {
+        return Err(CsvRefusal {
+            errors: read.problems.iter().take(SHOWN_ERRORS).cloned().collect(),
+            total: read.problem_count(),
+            good_rows: read.tickets.len(),
+        });
     }
-    for (needed, label) in [(Column::Number, "number"), (Column::Holder, "holder")] {
-        if !columns.contains(&needed) {
-            return Err(refuse(format!(
-                "line {header_line}: the header has no `{label}` column (expected number,holder[,name])"
-            )));
-        }
-    }
-    let mut refusal = CsvRefusal {
-        errors: Vec::new(),
-        total: 0,
-        good_rows: 0,
-    };
-    let mut problem = |message: String| refusal.note(message);
-    let mut tickets = Vec::new();
-    let mut seen: HashMap<u32, usize> = HashMap::new();
-    for (line, fields) in records {
-        if fields.len() != columns.len() {
-            problem(format!(
-                "line {line}: {} fields, but the header has {}",
-                fields.len(),
-                columns.len()
-            ));
-            continue;
-        }
-        let mut ticket = Ticket {
-            number: 0,
-            display_name: String::new(),
-            holder: String::new(),
-        };
-        let mut ok = true;
-        for (column, value) in columns.iter().zip(&fields) {
-            let value = value.trim();
-            match column {
-                Column::Number => match parse_number(value) {
-                    Ok(n) => ticket.number = n,
-                    Err(why) => {
-                        problem(format!("line {line}: {why}"));
-                        ok = false;
-                    }
-                },
-                Column::Holder if value.is_empty() => {
-                    problem(format!("line {line}: the holder is empty"));
-                    ok = false;
-                }
-                Column::Holder if value.chars().count() > 128 || value.chars().any(|c| c.is_control() || c.is_whitespace()) => {
-                    problem(format!(
-                        "line {line}: the holder `{}` must be 1–128 characters without spaces",
-                        shorten(value)
-                    ));
-                    ok = false;
-                }
-                Column::Holder => ticket.holder = value.to_string(),
-                Column::Name if value.chars().count() > 300 || value.chars().any(char::is_control) => {
-                    problem(format!("line {line}: the name is over 300 characters or has a line break"));
-                    ok = false;
-                }
-                Column::Name => ticket.display_name = value.to_string(),
-            }
-        }
-        if !ok {
-            continue;
-        }
-        if ticket.display_name.is_empty() {
-            ticket.display_name = NO_NAME.to_string();
-        }
-        if let Some(first) = seen.insert(ticket.number, line) {
-            problem(format!("line {line}: ticket {} is already on line {first}", ticket.number));
-            continue;
-        }
-        tickets.push(ticket);
-    }
-    if tickets.len() > MAX_TICKETS {
-        problem(format!("{} tickets: at most {MAX_TICKETS} fit in the pool", tickets.len()));
-    }
-    if refusal.total > 0 {
-        refusal.good_rows = tickets.len();
-        return Err(refusal);
-    }
-    if tickets.is_empty() {
-        return Err(refuse("no tickets: the file has a header but no ticket lines".into()));
-    }
-    tickets.sort_by_key(|t| t.number);
-    Ok(tickets)
-}
-
-fn parse_number(value: &str) -> Result<u32, String> {
-    if value.is_empty() {
-        return Err("the ticket number is empty".into());
-    }
-    if !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("`{}` is not a ticket number (digits only)", shorten(value)));
-    }
-    value.parse().map_err(|_| format!("ticket number {} is too large", shorten(value)))
-}
-
-fn shorten(value: &str) -> String {
-    let mut s: String = value.chars().take(40).collect();
-    if value.chars().count() > 40 {
-        s.push('…');
-    }
-    s
+    Ok(read.tickets)
 }
 
 /// Reads and parses a ticket CSV (for a background thread): a plain file of at most
@@ -882,7 +747,9 @@ mod tests {
 
         assert!(parse_tickets_csv("").unwrap_err().errors[0].contains("empty"));
         assert!(parse_tickets_csv("1,h1,A\n").unwrap_err().errors[0].contains("must be a header"));
-        assert!(parse_tickets_csv("number,email\n").unwrap_err().errors[0].contains("unknown column `email`"));
+        // Other columns (a registration export's) are ignored; a missing one is named.
+        assert!(parse_tickets_csv("number,email\n").unwrap_err().errors[0].contains("no `holder` column"));
+        assert_eq!(parse_tickets_csv("email,number,holder\na@x,3,h3\n").unwrap()[0].holder, "h3");
         assert!(parse_tickets_csv("number,name\n1,A\n").unwrap_err().errors[0].contains("no `holder` column"));
         assert!(parse_tickets_csv("number,holder\n").unwrap_err().errors[0].contains("no tickets"));
         assert!(parse_tickets_csv("number,holder\n1,\"h1\n").unwrap_err().errors[0].contains("line 2: a quoted field is not closed"));
