@@ -162,7 +162,8 @@ fn casino_podium_after_the_last_round() {
     let data = played(4);
     let game = Match::from_data(&data).unwrap();
     assert!(game.finished());
-    let winner = game.ranking()[0];
+    let ranking = game.ranking();
+    let winner = ranking[0];
     let dir = folder("podium", &data);
     let shot = render_at("casino-podium", (1920, 1080), &["--server", dir.to_str().unwrap()]);
     assert_texts(
@@ -170,7 +171,13 @@ fn casino_podium_after_the_last_round() {
         &shot.texts,
         &["FINAL · 최종 결과", "PODIUM · 시상대", &thousands(winner.money)],
     );
-    assert_team_colours("casino-podium", &shot.img, 2_000);
+    // The three podium blocks in their teams' colours.
+    let colours = team_colours();
+    for r in &ranking[..3] {
+        let rgb = colours[r.team].1;
+        let n = count_near(&shot.img, rgb, 16);
+        assert!(n >= 20_000, "podium block of {}: {n} pixels", colours[r.team].0);
+    }
 }
 
 #[test]

@@ -191,10 +191,7 @@ fn header(ui: &mut ChildSpawnerCommands, v: &View) {
     let mut node = at(l.header);
     node.justify_content = JustifyContent::SpaceBetween;
     node.align_items = AlignItems::Center;
-    node.flex_direction = if l.portrait { FlexDirection::Column } else { FlexDirection::Row };
-    if l.portrait {
-        node.align_items = AlignItems::FlexStart;
-    }
+    node.column_gap = px(24);
     ui.spawn(node).with_children(|row| {
         row.spawn(Node {
             flex_direction: FlexDirection::Column,
@@ -203,7 +200,7 @@ fn header(ui: &mut ChildSpawnerCommands, v: &View) {
         })
         .with_children(|col| {
             col.spawn((Text::new("CASINO · 카지노"), fonts.bold(56.0, theme::GOLD)));
-            col.spawn((Text::new(subtitle), fonts.text(24.0, theme::TEXT_DIM)));
+            col.spawn((Text::new(subtitle), fonts.text(if l.portrait { 22.0 } else { 24.0 }, theme::TEXT_DIM)));
         });
         let (label, name, color, detail) = match st {
             Stage::Live => {
@@ -235,7 +232,8 @@ fn header(ui: &mut ChildSpawnerCommands, v: &View) {
         row.spawn((
             Node {
                 flex_direction: FlexDirection::Column,
-                align_items: if l.portrait { AlignItems::FlexStart } else { AlignItems::FlexEnd },
+                align_items: AlignItems::FlexEnd,
+                flex_shrink: 0.0,
                 padding: UiRect::axes(px(20), px(6)),
                 border: UiRect::left(px(8)),
                 border_radius: BorderRadius::all(px(10)),
@@ -328,24 +326,26 @@ fn casino(ui: &mut ChildSpawnerCommands, v: &View, slots: &CasinoSlots, order: &
         let mut node = at(Rect2::new(line.x, line.y + 2.0, line.w, line.h - 4.0));
         node.align_items = AlignItems::Center;
         node.column_gap = px(10);
-        node.padding = UiRect::new(px(dice.w + 14.0), px(10), px(0), px(0));
+        node.padding = UiRect::new(px(dice.w + 10.0), px(8), px(0), px(0));
         node.border_radius = BorderRadius::all(px(8));
-        let name_size = if line.h >= 44.0 { 26.0 } else { 20.0 };
+        let name_size = if line.h >= 44.0 { 24.0 } else { 19.0 };
         ui.spawn((node, BackgroundColor(if cancelled { TIE_BG } else { LINE_BG })))
             .with_children(|row| {
-                let name = ellipsize(&team.name, 12);
+                let name = ellipsize(&team.name, 11);
                 if cancelled {
                     row.spawn((
                         Text::new(name),
+                        TextLayout::no_wrap(),
                         fonts.bold(name_size, CANCELLED_TEXT),
                         Strikethrough,
                         StrikethroughColor(TIE_RED),
                     ));
                 } else {
-                    row.spawn((Text::new(name), fonts.bold(name_size, team.color)));
+                    row.spawn((Text::new(name), TextLayout::no_wrap(), fonts.bold(name_size, team.color)));
                 }
                 row.spawn((
                     Text::new(format!("×{}", e.dice)),
+                    TextLayout::no_wrap(),
                     fonts.bold(name_size, if cancelled { CANCELLED_TEXT } else { theme::TEXT }),
                 ));
                 row.spawn(Node {
@@ -359,7 +359,7 @@ fn casino(ui: &mut ChildSpawnerCommands, v: &View, slots: &CasinoSlots, order: &
                         } else {
                             format!("→ {}", money(u64::from(card)))
                         };
-                        row.spawn((Text::new(text), fonts.bold(name_size + 2.0, theme::GOLD)));
+                        row.spawn((Text::new(text), TextLayout::no_wrap(), fonts.bold(name_size + 2.0, theme::GOLD)));
                     }
                     Outcome::Cancelled => {
                         row.spawn((
@@ -370,10 +370,14 @@ fn casino(ui: &mut ChildSpawnerCommands, v: &View, slots: &CasinoSlots, order: &
                             },
                             BackgroundColor(TIE_RED),
                         ))
-                        .with_child((Text::new("TIE · 무효"), fonts.bold(name_size - 4.0, Color::WHITE)));
+                        .with_child((Text::new("TIE · 무효"), TextLayout::no_wrap(), fonts.bold(name_size - 4.0, Color::WHITE)));
                     }
                     Outcome::NoCardLeft => {
-                        row.spawn((Text::new("no card · 없음"), fonts.text(name_size - 6.0, theme::TEXT_DIM)));
+                        row.spawn((
+                            Text::new("no card · 없음"),
+                            TextLayout::no_wrap(),
+                            fonts.text(name_size - 6.0, theme::TEXT_DIM),
+                        ));
                     }
                 }
             });
@@ -383,7 +387,7 @@ fn casino(ui: &mut ChildSpawnerCommands, v: &View, slots: &CasinoSlots, order: &
 fn standings(ui: &mut ChildSpawnerCommands, v: &View) {
     let View { game, st, teams, l, fonts } = *v;
     let title = match st {
-        Stage::RoundEnd { round_index } => format!("ROUND {} PAYOUTS · 라운드 {} 정산", round_index + 1, round_index + 1),
+        Stage::RoundEnd { round_index } => format!("ROUND {} PAYOUTS · 정산", round_index + 1),
         _ => "STANDINGS · 순위".to_string(),
     };
     let payouts = match st {
@@ -453,9 +457,9 @@ fn standings(ui: &mut ChildSpawnerCommands, v: &View) {
                             let p = payouts[r.team];
                             c.spawn((
                                 Text::new(if p > 0 {
-                                    format!("+{} this round · 이번 라운드", money(p))
+                                    format!("+{} this round", money(p))
                                 } else {
-                                    "nothing this round · 0".to_string()
+                                    "nothing this round".to_string()
                                 }),
                                 fonts.bold(22.0, if p > 0 { theme::GOLD } else { theme::TEXT_DIM }),
                             ));
@@ -604,8 +608,8 @@ fn footer(ui: &mut ChildSpawnerCommands, v: &View, board: &CasinoBoard, entry: &
             ..default()
         })
         .with_children(|row| {
-            row.spawn((Text::new("ENTER A ROLL · 주사위 입력"), fonts.bold(22.0, theme::GOLD)));
             if let Some(turn) = game.turn() {
+                row.spawn((Text::new("ENTER A ROLL · 주사위 입력"), fonts.bold(22.0, theme::GOLD)));
                 let left = usize::from(game.dice_left()[turn]);
                 let mut dice: Vec<String> = entry.rolled.iter().map(u8::to_string).collect();
                 dice.extend(std::iter::repeat_n("_".to_string(), left.saturating_sub(entry.rolled.len())));
@@ -613,13 +617,16 @@ fn footer(ui: &mut ChildSpawnerCommands, v: &View, board: &CasinoBoard, entry: &
                     Text::new(format!("{}: {}", ellipsize(&teams[turn].name, 16), dice.join(" "))),
                     fonts.bold(26.0, teams[turn].color),
                 ));
-            }
-            let hint = if entry.picking_face {
-                "Which face? 1–6 places · 어느 카지노? · Backspace back"
+                let hint = if entry.picking_face {
+                    "Which face? 1–6 places · 어느 카지노? · Backspace back"
+                } else {
+                    "1–6 a die · Backspace fix · Enter, then the face (or Shift+face) · U undo · Esc clear"
+                };
+                row.spawn((Text::new(hint), fonts.text(20.0, theme::TEXT_DIM)));
             } else {
-                "1–6 a die · Backspace fix · Enter, then the face (or Shift+face) · U undo · Esc clear"
-            };
-            row.spawn((Text::new(hint), fonts.text(20.0, theme::TEXT_DIM)));
+                row.spawn((Text::new("THE MATCH IS OVER · 경기 종료"), fonts.bold(22.0, theme::GOLD)));
+                row.spawn((Text::new("U undoes the last move"), fonts.text(20.0, theme::TEXT_DIM)));
+            }
             if let Some((note, refused)) = &entry.note {
                 row.spawn((
                     Text::new(note.clone()),

@@ -75,7 +75,7 @@ pub fn layout(size: Vec2, teams: usize) -> Layout {
         let side = Rect2::new(PAD, grid.y + grid.h + GAP, w - 2.0 * PAD, side_h);
         (grid, side, 2)
     } else {
-        let side_w = 380.0;
+        let side_w = 340.0;
         let grid = Rect2::new(PAD, top, w - 2.0 * PAD - side_w - GAP, bottom - top);
         let side = Rect2::new(grid.x + grid.w + GAP, top, side_w, bottom - top);
         (grid, side, 3)

@@ -100,8 +100,8 @@ fn setup_assets(
         pips: (1..=6).map(|f| meshes.add(pip_mesh(f))).collect(),
         rim: materials.add(StandardMaterial {
             base_color: Color::srgb(0.86, 0.66, 0.28),
-            metallic: 0.85,
-            perceptual_roughness: 0.32,
+            metallic: 0.8,
+            perceptual_roughness: 0.45,
             ..default()
         }),
         felt: materials.add(StandardMaterial {
@@ -130,9 +130,8 @@ fn setup_assets(
     });
 }
 
-/// A warm key light from the top left, a cool ambient fill, and a narrow lens on the scene camera
-/// (no shadows: a software renderer cannot afford them).
-fn spawn_lights(mut commands: Commands, mut camera: Query<(Entity, &mut Projection), With<SceneCamera>>, mut key: ResMut<TableKey>) {
+/// A warm key light from the top left (no shadows: a software renderer cannot afford them).
+fn spawn_lights(mut commands: Commands, mut key: ResMut<TableKey>) {
     key.0 = None;
     commands.spawn((
         Name::new("Casino light"),
@@ -145,16 +144,19 @@ fn spawn_lights(mut commands: Commands, mut camera: Query<(Entity, &mut Projecti
         },
         Transform::from_xyz(-4.0, 10.0, -6.0).looking_at(Vec3::ZERO, Vec3::Y),
     ));
-    for (entity, mut projection) in &mut camera {
-        commands.entity(entity).insert(AmbientLight {
-            color: Color::srgb(0.78, 0.84, 1.0),
-            brightness: 420.0,
-            affects_lightmapped_meshes: true,
-        });
-        if let Projection::Perspective(p) = &mut *projection {
-            p.fov = layout::FOV_DEG.to_radians();
-        }
-    }
+    // A lamp over the middle of the table: the felt glows there and falls off toward the edges.
+    commands.spawn((
+        Name::new("Casino lamp"),
+        DespawnOnExit(Screen::Casino),
+        PointLight {
+            color: Color::srgb(1.0, 0.9, 0.75),
+            intensity: 1_300_000.0,
+            range: 40.0,
+            shadow_maps_enabled: false,
+            ..default()
+        },
+        Transform::from_xyz(0.0, 6.0, 0.0),
+    ));
 }
 
 fn leave(mut commands: Commands, mut camera: Query<(Entity, &mut Projection), With<SceneCamera>>, mut key: ResMut<TableKey>) {
@@ -167,13 +169,34 @@ fn leave(mut commands: Commands, mut camera: Query<(Entity, &mut Projection), Wi
     }
 }
 
-fn frame_table(window: Query<&Window, With<PrimaryWindow>>, scale: Res<UiScale>, mut camera: Query<&mut Transform, With<SceneCamera>>) {
+/// Straight down over the table, a narrow lens and a cool ambient fill. Every frame, because the
+/// camera may be created after the screen starts and the other screens move it.
+fn frame_table(
+    mut commands: Commands,
+    window: Query<&Window, With<PrimaryWindow>>,
+    scale: Res<UiScale>,
+    mut camera: Query<(Entity, &mut Transform, &mut Projection, Has<AmbientLight>), With<SceneCamera>>,
+) {
     let Ok(window) = window.single() else { return };
     let want = layout::camera_transform(design_size(window, scale.0));
-    if let Ok(mut t) = camera.single_mut()
-        && *t != want
-    {
+    let Ok((entity, mut t, mut projection, lit)) = camera.single_mut() else {
+        return;
+    };
+    if *t != want {
         *t = want;
+    }
+    if let Projection::Perspective(p) = &*projection
+        && (p.fov - layout::FOV_DEG.to_radians()).abs() > 1e-6
+        && let Projection::Perspective(p) = &mut *projection
+    {
+        p.fov = layout::FOV_DEG.to_radians();
+    }
+    if !lit {
+        commands.entity(entity).insert(AmbientLight {
+            color: Color::srgb(0.78, 0.84, 1.0),
+            brightness: 420.0,
+            affects_lightmapped_meshes: true,
+        });
     }
 }
 
@@ -263,6 +286,7 @@ fn rebuild_table(
             .map(|p| (p.team, p.face, usize::from(p.dice), r.started_s))
     });
     let now = time.elapsed_secs_f64();
+    let eye = layout::camera_transform(size).translation.y;
     let piece = |commands: &mut Commands, mesh: &Handle<Mesh>, material: &Handle<StandardMaterial>, t: Transform| {
         commands
             .spawn((
@@ -276,7 +300,8 @@ fn rebuild_table(
     };
     let die = |commands: &mut Commands, spec: DieSpec, body: &Handle<StandardMaterial>, pip: &Handle<StandardMaterial>| {
         let s = spec.size_px / layout::PX_PER_UNIT;
-        let p = to_world(size, spec.at);
+        // Pulled toward the middle so that its top face, nearer the lens, lands on its spot.
+        let p = to_world(size, spec.at) * (1.0 - (0.05 + s) / eye);
         let rest = Transform::from_xyz(p.x, 0.05 + s / 2.0, p.z)
             .with_rotation(Quat::from_rotation_y(spec.turn))
             .with_scale(Vec3::splat(s));
