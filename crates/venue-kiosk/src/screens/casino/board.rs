@@ -113,12 +113,7 @@ impl CasinoBoard {
 
 /// Rebuild the board from the feed and the local moves once both are in (the journal is read
 /// first, so the board a restart shows is complete from its first frame).
-pub(super) fn sync_board(
-    feed: Res<FeedState>,
-    local: Res<LocalMoves>,
-    time: Res<Time<Real>>,
-    mut board: ResMut<CasinoBoard>,
-) {
+pub(super) fn sync_board(feed: Res<FeedState>, local: Res<LocalMoves>, time: Res<Time<Real>>, mut board: ResMut<CasinoBoard>) {
     if !local.loaded {
         return;
     }
@@ -155,10 +150,7 @@ mod tests {
     }
 
     fn local(moves: Vec<CasinoMove>, match_id: &str) -> LocalMoves {
-        let mut l = LocalMoves {
-            loaded: true,
-            ..default()
-        };
+        let mut l = LocalMoves { loaded: true, ..default() };
         for m in moves {
             l.push(match_id, m);
         }

@@ -31,10 +31,8 @@ const TIE_BG: Color = Color::srgba(0.55, 0.05, 0.08, 0.45);
 const CANCELLED_TEXT: Color = Color::srgb(0.62, 0.62, 0.66);
 
 pub fn plugin(app: &mut App) {
-    app.add_systems(OnEnter(Screen::Casino), spawn_root).add_systems(
-        Update,
-        rebuild.run_if(in_state(Screen::Casino)).in_set(AppSystems::Present),
-    );
+    app.add_systems(OnEnter(Screen::Casino), spawn_root)
+        .add_systems(Update, rebuild.run_if(in_state(Screen::Casino)).in_set(AppSystems::Present));
 }
 
 fn spawn_root(mut commands: Commands) {
@@ -55,7 +53,7 @@ pub fn money(v: u64) -> String {
     let digits = v.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -182,6 +180,11 @@ fn header(ui: &mut ChildSpawnerCommands, v: &View) {
     let rounds = game.rounds();
     let subtitle = match st {
         Stage::Final => format!("{rounds} rounds played · {rounds}라운드 종료"),
+        _ if l.portrait => format!(
+            "Round {} of {rounds} · 라운드 {}/{rounds} · ties cancel · 동점은 무효",
+            round + 1,
+            round + 1
+        ),
         _ => format!(
             "Round {} of {rounds} · 라운드 {}/{rounds} · most dice take the top card · ties cancel · 동점은 무효",
             round + 1,
@@ -200,7 +203,10 @@ fn header(ui: &mut ChildSpawnerCommands, v: &View) {
         })
         .with_children(|col| {
             col.spawn((Text::new("CASINO · 카지노"), fonts.bold(56.0, theme::GOLD)));
-            col.spawn((Text::new(subtitle), fonts.text(if l.portrait { 22.0 } else { 24.0 }, theme::TEXT_DIM)));
+            col.spawn((
+                Text::new(subtitle),
+                fonts.text(if l.portrait { 22.0 } else { 24.0 }, theme::TEXT_DIM),
+            ));
         });
         let (label, name, color, detail) = match st {
             Stage::Live => {
@@ -300,12 +306,8 @@ fn casino(ui: &mut ChildSpawnerCommands, v: &View, slots: &CasinoSlots, order: &
         if text.len() > 9 {
             text = ellipsize(&text, 9);
         }
-        ui.spawn((
-            node,
-            BackgroundColor(bg),
-            BorderColor::all(who.map_or(CARD_BG, |t| teams[t].color)),
-        ))
-        .with_child((Text::new(text), fonts.bold(31.0, CARD_TEXT)));
+        ui.spawn((node, BackgroundColor(bg), BorderColor::all(who.map_or(CARD_BG, |t| teams[t].color))))
+            .with_child((Text::new(text), fonts.bold(31.0, CARD_TEXT)));
     }
     if order.entries.is_empty() {
         if let Some(first) = slots.lines.first() {
@@ -370,7 +372,11 @@ fn casino(ui: &mut ChildSpawnerCommands, v: &View, slots: &CasinoSlots, order: &
                             },
                             BackgroundColor(TIE_RED),
                         ))
-                        .with_child((Text::new("TIE · 무효"), TextLayout::no_wrap(), fonts.bold(name_size - 4.0, Color::WHITE)));
+                        .with_child((
+                            Text::new("TIE · 무효"),
+                            TextLayout::no_wrap(),
+                            fonts.bold(name_size - 4.0, Color::WHITE),
+                        ));
                     }
                     Outcome::NoCardLeft => {
                         row.spawn((
@@ -387,8 +393,12 @@ fn casino(ui: &mut ChildSpawnerCommands, v: &View, slots: &CasinoSlots, order: &
 fn standings(ui: &mut ChildSpawnerCommands, v: &View) {
     let View { game, st, teams, l, fonts } = *v;
     let title = match st {
-        Stage::RoundEnd { round_index } => format!("ROUND {} PAYOUTS · 정산", round_index + 1),
+        Stage::RoundEnd { round_index } => format!("ROUND {} PAYOUTS", round_index + 1),
         _ => "STANDINGS · 순위".to_string(),
+    };
+    let subtitle = match st {
+        Stage::RoundEnd { round_index } => Some(format!("라운드 {} 정산 · standings after it", round_index + 1)),
+        _ => None,
     };
     let payouts = match st {
         Stage::RoundEnd { .. } => game.round_results().last().map(|r| r.payouts.clone()),
@@ -402,6 +412,9 @@ fn standings(ui: &mut ChildSpawnerCommands, v: &View) {
     let compact = teams.len() > 5 || l.portrait;
     ui.spawn((node, BackgroundColor(theme::PANEL))).with_children(|panel| {
         panel.spawn((Text::new(title), fonts.bold(28.0, theme::GOLD)));
+        if let Some(subtitle) = subtitle {
+            panel.spawn((Text::new(subtitle), fonts.text(20.0, theme::TEXT_DIM)));
+        }
         panel
             .spawn(Node {
                 flex_direction: if l.portrait { FlexDirection::Row } else { FlexDirection::Column },
@@ -427,7 +440,11 @@ fn standings(ui: &mut ChildSpawnerCommands, v: &View) {
                     }
                     list.spawn((
                         card,
-                        BackgroundColor(if is_turn { theme::PANEL_FOCUS } else { Color::srgba(1.0, 1.0, 1.0, 0.05) }),
+                        BackgroundColor(if is_turn {
+                            theme::PANEL_FOCUS
+                        } else {
+                            Color::srgba(1.0, 1.0, 1.0, 0.05)
+                        }),
                         BorderColor::all(team.color),
                     ))
                     .with_children(|c| {
@@ -450,7 +467,11 @@ fn standings(ui: &mut ChildSpawnerCommands, v: &View) {
                         })
                         .with_children(|row| {
                             row.spawn((Text::new(money(r.money)), fonts.bold(36.0, theme::TEXT)));
-                            let cards = if r.cards == 1 { "1 card".to_string() } else { format!("{} cards", r.cards) };
+                            let cards = if r.cards == 1 {
+                                "1 card".to_string()
+                            } else {
+                                format!("{} cards", r.cards)
+                            };
                             row.spawn((Text::new(cards), fonts.text(20.0, theme::TEXT_DIM)));
                         });
                         if let Some(payouts) = &payouts {
@@ -496,10 +517,7 @@ fn dice_left(c: &mut ChildSpawnerCommands, game: &Match, team: usize, color: Col
                 BorderColor::all(if filled { color } else { color.with_alpha(0.45) }),
             ));
         }
-        row.spawn((
-            Text::new(format!("{left} left · 남음")),
-            fonts.text(18.0, theme::TEXT_DIM),
-        ));
+        row.spawn((Text::new(format!("{left} left · 남음")), fonts.text(18.0, theme::TEXT_DIM)));
     });
 }
 
@@ -540,7 +558,11 @@ fn podium(ui: &mut ChildSpawnerCommands, v: &View) {
                     c.spawn((Text::new(ellipsize(&team.name, 14)), fonts.bold(40.0, team.color)));
                     c.spawn((Text::new(money(r.money)), fonts.bold(44.0, theme::GOLD)));
                     c.spawn((
-                        Text::new(if r.cards == 1 { "1 card".to_string() } else { format!("{} cards", r.cards) }),
+                        Text::new(if r.cards == 1 {
+                            "1 card".to_string()
+                        } else {
+                            format!("{} cards", r.cards)
+                        }),
                         fonts.text(22.0, theme::TEXT_DIM),
                     ));
                     c.spawn((

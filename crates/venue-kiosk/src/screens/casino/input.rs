@@ -221,7 +221,13 @@ mod tests {
             }
         );
         assert!(game.apply(&mv).is_ok());
-        assert_eq!(entry, Entry { note: entry.note.clone(), ..Entry::default() });
+        assert_eq!(
+            entry,
+            Entry {
+                note: entry.note.clone(),
+                ..Entry::default()
+            }
+        );
         // Shift+digit places at once; undo is a journaled move with the kiosk's reason.
         for face in [3, 3, 3, 4, 4, 6] {
             entry.key(EntryKey::Die(face), &game, || unreachable!());
@@ -249,13 +255,24 @@ mod tests {
         assert!(entry.key(EntryKey::Place(6), &game, || unreachable!()).is_none());
         let (note, refused) = entry.note.clone().unwrap();
         assert!(refused);
-        assert_eq!(note, IllegalMove::FaceNotRolled { face: 6, rolled: vec![2, 2, 5, 1] }.to_string());
+        assert_eq!(
+            note,
+            IllegalMove::FaceNotRolled {
+                face: 6,
+                rolled: vec![2, 2, 5, 1]
+            }
+            .to_string()
+        );
         assert_eq!(entry.rolled, vec![2, 2, 5, 1], "the roll stays to be fixed");
         // Too few dice: Enter is refused with the rule's count.
         let mut short = Entry::default();
         short.key(EntryKey::Die(2), &game, || unreachable!());
         short.key(EntryKey::Confirm, &game, || unreachable!());
-        assert!(short.note.as_ref().is_some_and(|(n, r)| *r && n.contains("4 dice left")), "{:?}", short.note);
+        assert!(
+            short.note.as_ref().is_some_and(|(n, r)| *r && n.contains("4 dice left")),
+            "{:?}",
+            short.note
+        );
         assert!(!short.picking_face);
         // Nothing to undo on a fresh match.
         let fresh = Match::new(game.setup()).unwrap();

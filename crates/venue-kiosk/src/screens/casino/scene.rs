@@ -306,7 +306,9 @@ fn rebuild_table(
             .with_rotation(Quat::from_rotation_y(spec.turn))
             .with_scale(Vec3::splat(s));
         let id = piece(commands, &assets.cube, body, rest);
-        let pips = commands.spawn((Mesh3d(assets.pips[usize::from(spec.face - 1)].clone()), MeshMaterial3d(pip.clone()))).id();
+        let pips = commands
+            .spawn((Mesh3d(assets.pips[usize::from(spec.face - 1)].clone()), MeshMaterial3d(pip.clone())))
+            .id();
         commands.entity(id).add_child(pips);
         (id, rest)
     };
