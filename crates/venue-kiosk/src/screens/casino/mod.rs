@@ -113,3 +113,80 @@ pub fn table_orders(game: &Match) -> Vec<venue_rules::casino::CasinoOrder> {
         Stage::RoundEnd { .. } | Stage::Final => game.round_results().last().map(|r| r.casinos.clone()).unwrap_or_default(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::feed::FeedState;
+    use venue_contract::payload::Endpoint;
+
+    fn app() -> App {
+        let mut feed = FeedState::default();
+        feed.casino = Some(Arc::new(
+            venue_contract::casino::decode(venue_contract::sample::body(Endpoint::Casino)).unwrap(),
+        ));
+        let mut app = App::new();
+        app.add_plugins(bevy::state::app::StatesPlugin)
+            .init_resource::<ButtonInput<KeyCode>>()
+            .init_resource::<Time<Real>>()
+            .insert_state(Screen::Casino)
+            .insert_resource(feed)
+            .insert_resource(journal::LocalMoves { loaded: true, ..default() })
+            .init_resource::<CasinoBoard>()
+            .init_resource::<input::Entry>()
+            .insert_resource(KioskEntry(true))
+            .add_systems(Update, (board::sync_board, input::operator_keys, board::sync_board).chain());
+        app.update();
+        app
+    }
+
+    fn press(app: &mut App, keys: &[KeyCode]) {
+        let mut input = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
+        input.reset_all();
+        for &k in keys {
+            input.press(k);
+        }
+        app.update();
+    }
+
+    /// The keys of a whole move, through the running systems: one local move, one rebuild, one roll;
+    /// an undo rebuilds without a roll.
+    #[test]
+    fn keys_place_a_move_that_rolls_once_and_undo_takes_it_back() {
+        let mut app = app();
+        assert_eq!(app.world().resource::<CasinoBoard>().game.as_ref().unwrap().placements().len(), 6);
+        for key in [KeyCode::Digit2, KeyCode::Digit2, KeyCode::Digit5, KeyCode::Digit1] {
+            press(&mut app, &[key]);
+        }
+        assert_eq!(app.world().resource::<input::Entry>().rolled, vec![2, 2, 5, 1]);
+        // Shift+6: no die shows 6; refused with the rule's message, nothing stored.
+        press(&mut app, &[KeyCode::ShiftLeft, KeyCode::Digit6]);
+        assert!(app.world().resource::<journal::LocalMoves>().entries.is_empty());
+        assert!(
+            app.world()
+                .resource::<input::Entry>()
+                .note
+                .as_ref()
+                .is_some_and(|(_, refused)| *refused)
+        );
+        press(&mut app, &[KeyCode::ShiftLeft, KeyCode::Digit2]);
+        let board = app.world().resource::<CasinoBoard>();
+        let game = board.game.as_ref().unwrap();
+        assert_eq!(game.placements().len(), 7);
+        assert_eq!(game.casino_order(2).entries[0].dice, 2);
+        assert_eq!(board.rolls_started, 1);
+        assert_eq!(app.world().resource::<journal::LocalMoves>().entries.len(), 1);
+        // Frames with nothing new: no rebuild, no second roll.
+        let revision = board.revision;
+        press(&mut app, &[]);
+        press(&mut app, &[]);
+        assert_eq!(app.world().resource::<CasinoBoard>().revision, revision);
+        press(&mut app, &[KeyCode::KeyU]);
+        let board = app.world().resource::<CasinoBoard>();
+        assert_eq!(board.game.as_ref().unwrap().placements().len(), 6);
+        assert_eq!(board.rolls_started, 1, "an undo does not roll");
+        assert!(board.roll.is_none());
+    }
+}
