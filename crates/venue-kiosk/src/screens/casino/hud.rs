@@ -23,6 +23,24 @@ use venue_rules::casino::{CasinoOrder, Match, Outcome};
 #[derive(Component)]
 struct HudRoot;
 
+/// A team's card in the standings: where its winnings fly to.
+#[derive(Component)]
+struct StandingsCard(usize);
+
+/// A won card flying from its casino to the winner's standings card at a round's end.
+#[derive(Component)]
+struct FlyingCard {
+    /// Top-left corner it starts from, in design pixels.
+    from: Vec2,
+    team: usize,
+    start_s: f64,
+}
+
+/// How long a card takes to fly to its winner.
+pub const FLY_S: f64 = 1.0;
+/// The delay between two cards taking off.
+const FLY_STAGGER_S: f64 = 0.12;
+
 const CARD_BG: Color = Color::srgb(0.97, 0.92, 0.80);
 const CARD_TEXT: Color = Color::srgb(0.16, 0.11, 0.04);
 const TIE_RED: Color = Color::srgb(0.90, 0.20, 0.24);
@@ -31,8 +49,13 @@ const TIE_BG: Color = Color::srgba(0.55, 0.05, 0.08, 0.45);
 const CANCELLED_TEXT: Color = Color::srgb(0.62, 0.62, 0.66);
 
 pub fn plugin(app: &mut App) {
-    app.add_systems(OnEnter(Screen::Casino), spawn_root)
-        .add_systems(Update, rebuild.run_if(in_state(Screen::Casino)).in_set(AppSystems::Present));
+    app.add_systems(OnEnter(Screen::Casino), spawn_root).add_systems(
+        Update,
+        (rebuild, fly_cards)
+            .chain()
+            .run_if(in_state(Screen::Casino))
+            .in_set(AppSystems::Present),
+    );
 }
 
 fn spawn_root(mut commands: Commands) {
@@ -92,6 +115,7 @@ struct HudSource<'w, 's> {
     fonts: Res<'w, UiFonts>,
     window: Query<'w, 's, &'static Window, With<PrimaryWindow>>,
     scale: Res<'w, UiScale>,
+    time: Res<'w, Time<Real>>,
 }
 
 /// What every part of the HUD reads.
@@ -101,6 +125,8 @@ struct View<'a> {
     teams: &'a [TeamLook],
     l: &'a Layout,
     fonts: &'a UiFonts,
+    /// At a round's end that just happened here: when the won cards take off.
+    fly_at: Option<f64>,
 }
 
 fn rebuild(mut commands: Commands, source: HudSource, root: UiRoot<HudRoot>, mut last: Local<Option<Shown>>) {
@@ -112,6 +138,7 @@ fn rebuild(mut commands: Commands, source: HudSource, root: UiRoot<HudRoot>, mut
         fonts,
         window,
         scale,
+        time,
     } = source;
     let root_spawned = root.just_spawned();
     let Some(root) = root.entity() else { return };
@@ -154,12 +181,22 @@ fn rebuild(mut commands: Commands, source: HudSource, root: UiRoot<HudRoot>, mut
             return;
         };
         let l = layout::layout(size, teams.len());
+        let st = stage(game);
+        let now = time.elapsed_secs_f64();
+        // The cards fly only when the move that ended the round arrived while this screen was up.
+        let fly_at = match (st, &board.roll) {
+            (Stage::RoundEnd { .. }, Some(roll)) if now < roll.started_s + super::board::ROLL_S + FLY_S + 1.0 => {
+                Some(roll.started_s + super::board::ROLL_S)
+            }
+            _ => None,
+        };
         let v = View {
             game,
-            st: stage(game),
+            st,
             teams: &teams,
             l: &l,
             fonts: &fonts,
+            fly_at,
         };
         header(ui, &v);
         if v.st == Stage::Final {
@@ -175,7 +212,9 @@ fn rebuild(mut commands: Commands, source: HudSource, root: UiRoot<HudRoot>, mut
 }
 
 fn header(ui: &mut ChildSpawnerCommands, v: &View) {
-    let View { game, st, teams, l, fonts } = *v;
+    let View {
+        game, st, teams, l, fonts, ..
+    } = *v;
     let round = game.round_index();
     let rounds = game.rounds();
     let subtitle = match st {
@@ -259,7 +298,9 @@ fn header(ui: &mut ChildSpawnerCommands, v: &View) {
 }
 
 fn casino(ui: &mut ChildSpawnerCommands, v: &View, slots: &CasinoSlots, order: &CasinoOrder) {
-    let View { st, teams, fonts, .. } = *v;
+    let View {
+        st, teams, fonts, fly_at, ..
+    } = *v;
     let scored = matches!(st, Stage::RoundEnd { .. });
     // The casino's name under its die.
     ui.spawn((
@@ -306,8 +347,26 @@ fn casino(ui: &mut ChildSpawnerCommands, v: &View, slots: &CasinoSlots, order: &
         if text.len() > 9 {
             text = ellipsize(&text, 9);
         }
-        ui.spawn((node, BackgroundColor(bg), BorderColor::all(who.map_or(CARD_BG, |t| teams[t].color))))
+        ui.spawn((
+            node.clone(),
+            BackgroundColor(bg),
+            BorderColor::all(who.map_or(CARD_BG, |t| teams[t].color)),
+        ))
+        .with_child((Text::new(text.clone()), fonts.bold(31.0, CARD_TEXT)));
+        if let (Some(t0), Some(team)) = (fly_at, who) {
+            ui.spawn((
+                node,
+                FlyingCard {
+                    from: Vec2::new(rect.x, rect.y),
+                    team,
+                    start_s: t0 + (usize::from(order.face) * 2 + i) as f64 * FLY_STAGGER_S / 2.0,
+                },
+                GlobalZIndex(20),
+                BackgroundColor(CARD_BG),
+                BorderColor::all(teams[team].color),
+            ))
             .with_child((Text::new(text), fonts.bold(31.0, CARD_TEXT)));
+        }
     }
     if order.entries.is_empty() {
         if let Some(first) = slots.lines.first() {
@@ -391,7 +450,9 @@ fn casino(ui: &mut ChildSpawnerCommands, v: &View, slots: &CasinoSlots, order: &
 }
 
 fn standings(ui: &mut ChildSpawnerCommands, v: &View) {
-    let View { game, st, teams, l, fonts } = *v;
+    let View {
+        game, st, teams, l, fonts, ..
+    } = *v;
     let title = match st {
         Stage::RoundEnd { round_index } => format!("ROUND {} PAYOUTS", round_index + 1),
         _ => "STANDINGS · 순위".to_string(),
@@ -439,6 +500,7 @@ fn standings(ui: &mut ChildSpawnerCommands, v: &View) {
                         card.width = px((l.side.w - 36.0 - 12.0) / 2.0);
                     }
                     list.spawn((
+                        StandingsCard(r.team),
                         card,
                         BackgroundColor(if is_turn {
                             theme::PANEL_FOCUS
@@ -657,6 +719,40 @@ fn footer(ui: &mut ChildSpawnerCommands, v: &View, board: &CasinoBoard, entry: &
             }
         });
     });
+}
+
+/// Each won card eases from its casino to its winner's standings card, shrinking as it lands,
+/// then is gone (the standings already count it).
+fn fly_cards(
+    mut commands: Commands,
+    time: Res<Time<Real>>,
+    mut cards: Query<(Entity, &FlyingCard, &mut Node, &mut UiTransform)>,
+    targets: Query<(&StandingsCard, &UiGlobalTransform, &ComputedNode)>,
+) {
+    let now = time.elapsed_secs_f64();
+    for (entity, card, mut node, mut transform) in &mut cards {
+        let u = ((now - card.start_s) / FLY_S).clamp(0.0, 1.0) as f32;
+        if u <= 0.0 {
+            continue;
+        }
+        if u >= 1.0 {
+            commands.entity(entity).despawn();
+            continue;
+        }
+        let Some((_, at, computed)) = targets.iter().find(|(t, ..)| t.0 == card.team) else {
+            continue;
+        };
+        let px_of = |v: Val| if let Val::Px(p) = v { p } else { 0.0 };
+        let size = Vec2::new(px_of(node.width), px_of(node.height));
+        let target = at.translation * computed.inverse_scale_factor() - size / 2.0;
+        let ease = 1.0 - (1.0 - u).powi(3);
+        // A little arc on the way.
+        let arc = (u * std::f32::consts::PI).sin();
+        let p = card.from.lerp(target, ease) - Vec2::Y * arc * 60.0;
+        node.left = px(p.x);
+        node.top = px(p.y);
+        transform.scale = Vec2::splat(1.0 + 0.25 * arc - 0.5 * ease * ease);
+    }
 }
 
 #[cfg(test)]

@@ -78,7 +78,11 @@ pub fn plugin(app: &mut App) {
 
 /// The moment the casino screen is in, for captures: the board is up and no dice are moving.
 pub fn moment(board: &CasinoBoard, now_s: f64) -> Option<Moment> {
-    (board.game.is_some() && !board.rolling(now_s)).then_some(Moment::Table)
+    let moving = board
+        .roll
+        .as_ref()
+        .is_some_and(|r| now_s < r.started_s + board::ROLL_S + hud::FLY_S + 1.0);
+    (board.game.is_some() && !moving).then_some(Moment::Table)
 }
 
 /// What the screen shows of the match.
@@ -123,10 +127,12 @@ mod tests {
     use venue_contract::payload::Endpoint;
 
     fn app() -> App {
-        let mut feed = FeedState::default();
-        feed.casino = Some(Arc::new(
-            venue_contract::casino::decode(venue_contract::sample::body(Endpoint::Casino)).unwrap(),
-        ));
+        let feed = FeedState {
+            casino: Some(Arc::new(
+                venue_contract::casino::decode(venue_contract::sample::body(Endpoint::Casino)).unwrap(),
+            )),
+            ..default()
+        };
         let mut app = App::new();
         app.add_plugins(bevy::state::app::StatesPlugin)
             .init_resource::<ButtonInput<KeyCode>>()
