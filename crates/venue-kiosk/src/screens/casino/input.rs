@@ -3,6 +3,8 @@
 //! Enter then a digit picks the face and places (or Shift+digit at once), U undoes the last place,
 //! Esc clears the entry. The rules check every move; a refused one shows the rule's message.
 
+use bevy::input::ButtonState;
+use bevy::input::keyboard::KeyboardInput;
 use bevy::prelude::*;
 use rand::Rng;
 
@@ -125,62 +127,63 @@ pub fn new_move_id() -> String {
     )
 }
 
-const DIGITS: [(KeyCode, KeyCode, u8); 6] = [
-    (KeyCode::Digit1, KeyCode::Numpad1, 1),
-    (KeyCode::Digit2, KeyCode::Numpad2, 2),
-    (KeyCode::Digit3, KeyCode::Numpad3, 3),
-    (KeyCode::Digit4, KeyCode::Numpad4, 4),
-    (KeyCode::Digit5, KeyCode::Numpad5, 5),
-    (KeyCode::Digit6, KeyCode::Numpad6, 6),
-];
-
-/// The keys of this frame as entry keys, in a fixed order.
-pub fn entry_keys(keys: &ButtonInput<KeyCode>) -> Vec<EntryKey> {
-    let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
-    let mut out = Vec::new();
-    for (a, b, face) in DIGITS {
-        if keys.any_just_pressed([a, b]) {
-            out.push(if shift { EntryKey::Place(face) } else { EntryKey::Die(face) });
-        }
-    }
-    for (key, entry) in [
-        (KeyCode::Backspace, EntryKey::Back),
-        (KeyCode::Enter, EntryKey::Confirm),
-        (KeyCode::NumpadEnter, EntryKey::Confirm),
-        (KeyCode::Escape, EntryKey::Clear),
-        (KeyCode::KeyU, EntryKey::Undo),
-    ] {
-        if keys.just_pressed(key) {
-            out.push(entry);
-        }
-    }
-    out
+/// A key of the keyboard as an entry key (`shift`: a Shift key is down), if it is one.
+pub fn entry_key(key: KeyCode, shift: bool) -> Option<EntryKey> {
+    let face = match key {
+        KeyCode::Digit1 | KeyCode::Numpad1 => 1,
+        KeyCode::Digit2 | KeyCode::Numpad2 => 2,
+        KeyCode::Digit3 | KeyCode::Numpad3 => 3,
+        KeyCode::Digit4 | KeyCode::Numpad4 => 4,
+        KeyCode::Digit5 | KeyCode::Numpad5 => 5,
+        KeyCode::Digit6 | KeyCode::Numpad6 => 6,
+        KeyCode::Backspace => return Some(EntryKey::Back),
+        KeyCode::Enter | KeyCode::NumpadEnter => return Some(EntryKey::Confirm),
+        KeyCode::Escape => return Some(EntryKey::Clear),
+        KeyCode::KeyU => return Some(EntryKey::Undo),
+        _ => return None,
+    };
+    Some(if shift { EntryKey::Place(face) } else { EntryKey::Die(face) })
 }
 
-/// The operator's keys become moves, journaled and added to the board's local moves.
+/// The operator's keys become moves, journaled and added to the board's local moves. Key events
+/// are read in order, every press counted: a slow frame on a software renderer may hold several
+/// presses of the same key, which `ButtonInput` would merge into one.
 pub(super) fn operator_keys(
-    keys: Res<ButtonInput<KeyCode>>,
+    mut events: MessageReader<KeyboardInput>,
+    mut shift: Local<bool>,
     enabled: Res<KioskEntry>,
     board: Res<CasinoBoard>,
     mut entry: ResMut<Entry>,
     mut local: ResMut<LocalMoves>,
     journal: Option<Res<CasinoJournalHandle>>,
 ) {
-    if !enabled.0 || !local.loaded {
-        return;
+    let mut pressed = Vec::new();
+    for e in events.read() {
+        let down = e.state == ButtonState::Pressed;
+        if matches!(e.key_code, KeyCode::ShiftLeft | KeyCode::ShiftRight) {
+            *shift = down;
+        } else if down
+            && !e.repeat
+            && let Some(key) = entry_key(e.key_code, *shift)
+        {
+            pressed.push(key);
+        }
     }
-    let pressed = entry_keys(&keys);
-    if pressed.is_empty() {
+    if !enabled.0 || !local.loaded || pressed.is_empty() {
         return;
     }
     let Some(game) = board.game.as_ref() else { return };
-    // One move per frame: the next key waits for the board it leads to.
+    // The keys after a move see the match with it (the board rebuilds after this system).
+    let mut game = game.clone();
     for key in pressed {
-        if let Some(mv) = entry.key(key, game, new_move_id) {
+        if let Some(mv) = entry.key(key, &game, new_move_id) {
+            if let Err(e) = game.apply(&mv) {
+                entry.note = Some((e.to_string(), true));
+                continue;
+            }
             info!("casino: move entered on the kiosk: {mv:?}");
             let stored = local.push(&game.setup().match_id, mv);
             append_later(journal.as_deref(), stored);
-            break;
         }
     }
 }
@@ -282,13 +285,9 @@ mod tests {
 
     #[test]
     fn shift_digits_place_and_plain_digits_roll() {
-        let mut keys = ButtonInput::<KeyCode>::default();
-        keys.press(KeyCode::Digit3);
-        keys.press(KeyCode::KeyU);
-        assert_eq!(entry_keys(&keys), vec![EntryKey::Die(3), EntryKey::Undo]);
-        let mut keys = ButtonInput::<KeyCode>::default();
-        keys.press(KeyCode::ShiftLeft);
-        keys.press(KeyCode::Numpad5);
-        assert_eq!(entry_keys(&keys), vec![EntryKey::Place(5)]);
+        assert_eq!(entry_key(KeyCode::Digit3, false), Some(EntryKey::Die(3)));
+        assert_eq!(entry_key(KeyCode::Numpad5, true), Some(EntryKey::Place(5)));
+        assert_eq!(entry_key(KeyCode::KeyU, true), Some(EntryKey::Undo));
+        assert_eq!(entry_key(KeyCode::Digit7, false), None);
     }
 }

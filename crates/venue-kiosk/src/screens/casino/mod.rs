@@ -135,7 +135,7 @@ mod tests {
         };
         let mut app = App::new();
         app.add_plugins(bevy::state::app::StatesPlugin)
-            .init_resource::<ButtonInput<KeyCode>>()
+            .add_message::<bevy::input::keyboard::KeyboardInput>()
             .init_resource::<Time<Real>>()
             .insert_state(Screen::Casino)
             .insert_resource(feed)
@@ -148,11 +148,26 @@ mod tests {
         app
     }
 
+    /// Key events as winit sends them, all in one frame: each key pressed, then released.
     fn press(app: &mut App, keys: &[KeyCode]) {
-        let mut input = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
-        input.reset_all();
-        for &k in keys {
-            input.press(k);
+        use bevy::input::ButtonState;
+        use bevy::input::keyboard::{Key, KeyboardInput};
+        let window = Entity::PLACEHOLDER;
+        for (state, order) in [(ButtonState::Pressed, false), (ButtonState::Released, true)] {
+            let mut keys = keys.to_vec();
+            if order {
+                keys.reverse();
+            }
+            for key_code in keys {
+                app.world_mut().write_message(KeyboardInput {
+                    key_code,
+                    logical_key: Key::Unidentified(bevy::input::keyboard::NativeKey::Unidentified),
+                    state,
+                    text: None,
+                    repeat: false,
+                    window,
+                });
+            }
         }
         app.update();
     }
@@ -163,9 +178,10 @@ mod tests {
     fn keys_place_a_move_that_rolls_once_and_undo_takes_it_back() {
         let mut app = app();
         assert_eq!(app.world().resource::<CasinoBoard>().game.as_ref().unwrap().placements().len(), 6);
-        for key in [KeyCode::Digit2, KeyCode::Digit2, KeyCode::Digit5, KeyCode::Digit1] {
-            press(&mut app, &[key]);
-        }
+        // A slow frame holding several presses of the same key: each one counts.
+        press(&mut app, &[KeyCode::Digit2, KeyCode::Digit2]);
+        press(&mut app, &[KeyCode::Digit5]);
+        press(&mut app, &[KeyCode::Digit1]);
         assert_eq!(app.world().resource::<input::Entry>().rolled, vec![2, 2, 5, 1]);
         // Shift+6: no die shows 6; refused with the rule's message, nothing stored.
         press(&mut app, &[KeyCode::ShiftLeft, KeyCode::Digit6]);
