@@ -43,6 +43,7 @@ pub fn screen_name(screen: Screen) -> &'static str {
         Screen::Schedule => "schedule",
         Screen::LuckyDraw => "draw",
         Screen::CubeGame => "game",
+        Screen::Casino => "casino",
     }
 }
 
@@ -51,6 +52,7 @@ fn screen_from_name(name: &str) -> Option<Screen> {
         "schedule" => Screen::Schedule,
         "draw" => Screen::LuckyDraw,
         "game" => Screen::CubeGame,
+        "casino" => Screen::Casino,
         _ => return None,
     })
 }

@@ -24,6 +24,7 @@ pub enum Mode {
     Schedule,
     Draw,
     Game,
+    Casino,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -2,6 +2,7 @@
 //! each screen is a folder whose `mod.rs` wires its plugin and resources, systems in their own files.
 //! The operator panel (F1) drives the screens, so it lives here too.
 
+pub mod casino;
 pub mod draw;
 pub mod game;
 pub mod operator;
@@ -13,13 +14,21 @@ use bevy::prelude::*;
 use crate::config::Mode;
 use crate::frame::AppSystems;
 
-/// One state per screen; the operator switches with F2 / F3 / F4.
+/// One state per screen; the operator switches with F2 / F3 / F4 / F9.
 #[derive(States, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Screen {
     #[default]
     Schedule,
     LuckyDraw,
     CubeGame,
+    Casino,
+}
+
+impl Screen {
+    /// Screens that place the scene camera themselves (the others share the sky's camera tour).
+    pub fn frames_its_own_stage(self) -> bool {
+        matches!(self, Screen::CubeGame | Screen::Casino)
+    }
 }
 
 impl From<Mode> for Screen {
@@ -28,6 +37,7 @@ impl From<Mode> for Screen {
             Mode::Schedule => Screen::Schedule,
             Mode::Draw => Screen::LuckyDraw,
             Mode::Game => Screen::CubeGame,
+            Mode::Casino => Screen::Casino,
         }
     }
 }
@@ -48,6 +58,8 @@ pub enum Moment {
     Folding,
     Leaderboard,
     Podium,
+    /// The casino's board is up and no dice are moving.
+    Table,
 }
 
 /// The moment each screen that has one is in now.
@@ -56,6 +68,8 @@ pub struct ScreenMoments<'w> {
     desk: Option<Res<'w, draw::DrawDesk>>,
     game: Option<Res<'w, game::Game>>,
     speed: Option<Res<'w, game::GameSpeed>>,
+    casino: Option<Res<'w, casino::CasinoBoard>>,
+    screen: Option<Res<'w, State<Screen>>>,
     time: Res<'w, Time<Real>>,
 }
 
@@ -68,15 +82,24 @@ impl ScreenMoments<'_> {
         let now_ms = game::clock_ms(&self.time, self.speed.as_deref().copied().unwrap_or_default());
         game::moment(self.game.as_deref()?, now_ms)
     }
+
+    pub fn casino(&self) -> Option<Moment> {
+        casino::moment(self.casino.as_deref()?, self.time.elapsed_secs_f64())
+    }
+
+    /// Is the casino on screen?
+    pub fn on_casino(&self) -> bool {
+        self.screen.as_deref().is_some_and(|s| *s.get() == Screen::Casino)
+    }
 }
 
 /// The screens, the switch keys and the operator panel.
 pub fn plugin(app: &mut App) {
-    app.add_plugins((schedule::plugin, draw::plugin, game::plugin, operator::plugin))
+    app.add_plugins((schedule::plugin, draw::plugin, game::plugin, casino::plugin, operator::plugin))
         .add_systems(Update, switch_screen.in_set(AppSystems::RecordInput));
 }
 
-/// F2 / F3 / F4 switch screens without a restart.
+/// F2 / F3 / F4 / F9 switch screens without a restart (F5–F8 are the cube game's).
 fn switch_screen(
     keys: Res<ButtonInput<KeyCode>>,
     screen: Res<State<Screen>>,
@@ -89,6 +112,8 @@ fn switch_screen(
         Screen::LuckyDraw
     } else if keys.just_pressed(KeyCode::F4) {
         Screen::CubeGame
+    } else if keys.just_pressed(KeyCode::F9) {
+        Screen::Casino
     } else {
         return;
     };
@@ -127,6 +152,8 @@ mod tests {
             (KeyCode::F3, Screen::LuckyDraw),
             (KeyCode::Escape, Screen::LuckyDraw),
             (KeyCode::F4, Screen::CubeGame),
+            (KeyCode::F9, Screen::Casino),
+            (KeyCode::F5, Screen::Casino),
             (KeyCode::F2, Screen::Schedule),
         ] {
             let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
@@ -155,7 +182,7 @@ mod tests {
             .insert_resource(draw::DrawDesk(desk))
             .add_systems(Update, switch_screen);
         app.update();
-        for key in [KeyCode::F2, KeyCode::F4] {
+        for key in [KeyCode::F2, KeyCode::F4, KeyCode::F9] {
             let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
             keys.reset_all();
             keys.press(key);

@@ -104,6 +104,7 @@ fn draw_panel(
                     ("F2 Schedule", Screen::Schedule),
                     ("F3 Lucky draw", Screen::LuckyDraw),
                     ("F4 Game", Screen::CubeGame),
+                    ("F9 Casino", Screen::Casino),
                 ] {
                     if ui.selectable_label(*screen.get() == target, label).clicked() {
                         crate::screens::request_screen(target, *screen.get(), desk.as_deref_mut(), &mut next);

@@ -24,6 +24,7 @@ impl CaptureGate {
             "folding" => Moment::Folding,
             "leaderboard" => Moment::Leaderboard,
             "podium" => Moment::Podium,
+            "table" => Moment::Table,
             _ => return None,
         }))
     }
@@ -74,7 +75,13 @@ fn capture_or_exit(
         return;
     }
     let gate_open = gate.as_deref().is_none_or(|gate| {
-        let now = if gate.is_draw() { moments.draw() } else { moments.game() };
+        let now = if moments.on_casino() {
+            moments.casino()
+        } else if gate.is_draw() {
+            moments.draw()
+        } else {
+            moments.game()
+        };
         now == Some(gate.0)
     });
     capture.gate_frames = if gate_open { capture.gate_frames + 1 } else { 0 };

@@ -48,7 +48,8 @@ fn cycle_screens(
     let target = match screen.get() {
         Screen::Schedule => Screen::LuckyDraw,
         Screen::LuckyDraw => Screen::CubeGame,
-        Screen::CubeGame => Screen::Schedule,
+        Screen::CubeGame => Screen::Casino,
+        Screen::Casino => Screen::Schedule,
     };
     info!("cycling to {target:?}");
     next.set(target);

@@ -191,8 +191,7 @@ fn operator_hint(s: &GameSession, now: f64) -> String {
 fn rebuild(
     mut commands: Commands,
     game: Option<Res<Game>>,
-    live: Res<LiveOutcomes>,
-    feed: Res<FeedState>,
+    (live, feed): (Res<LiveOutcomes>, Res<FeedState>),
     fonts: Res<UiFonts>,
     clock: GameClock,
     root: UiRoot<HudRoot>,

@@ -97,8 +97,8 @@ pub fn plugin(app: &mut App) {
             Update,
             (
                 rebuild_sky.run_if(in_state(Screen::Schedule)),
-                // The game frames its own stage.
-                move_camera.run_if(not(in_state(Screen::CubeGame))),
+                // The game and the casino frame their own stage.
+                move_camera.run_if(|screen: Res<State<Screen>>| !screen.get().frames_its_own_stage()),
                 animate_auroras,
             )
                 .chain()
