@@ -479,3 +479,106 @@ fn a_round_start_closes_its_bets() {
     assert_eq!(open(3), None);
     rt.block_on(server.shutdown()).unwrap();
 }
+
+/// Issue 16, end to end: a dice match set up and played through the server's API (as the staff's
+/// phones do) reaches a kiosk through its feed; the board a screen builds from the move list is the
+/// rules' own state; the same move from two phones is stored once; and a kiosk that restarts (a new
+/// worker, nothing in memory, a move made while it was down) shows the same board as the server.
+#[test]
+fn a_dice_match_played_through_the_api_reaches_a_restarted_kiosk_unchanged() {
+    use venue_rules::casino::{CasinoMove, Match, MoveKind};
+    let dir = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let (server, base, _token_file) = start_server(&rt, dir.path());
+    let http = venue_kiosk::feed::http::client_builder(&Default::default()).build().unwrap();
+    let call = |method: reqwest::Method, path: &str, body: serde_json::Value| {
+        let request = http
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        rt.block_on(async {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap();
+            (
+                status,
+                serde_json::from_str::<serde_json::Value>(&text).unwrap_or(serde_json::Value::Null),
+            )
+        })
+    };
+    let (status, data) = call(reqwest::Method::PUT, "/api/v1/admin/casino", serde_json::json!({"seed": 7}));
+    assert_eq!(status, 201, "{data}");
+    let setup: venue_rules::casino::CasinoSetup = serde_json::from_value(data["setup"].clone()).unwrap();
+    let mut expected = Match::new(&setup).unwrap();
+
+    // Rolls from a fixed sequence; each move is posted twice, as two staff phones would.
+    let mut state: u64 = 0x2026_1203;
+    let mut roll = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 33) % 6) as u8 + 1
+    };
+    let mut play = |expected: &mut Match, n: usize, from: usize| {
+        for i in from..from + n {
+            let team = expected.turn().expect("the match goes on");
+            let rolled: Vec<u8> = (0..expected.dice_left()[team]).map(|_| roll()).collect();
+            let m = CasinoMove {
+                id: format!("e2e-{i}"),
+                kind: MoveKind::Place {
+                    team: expected.teams()[team].clone(),
+                    rolled: rolled.clone(),
+                    face: rolled[0],
+                },
+            };
+            let body = serde_json::to_value(&m).unwrap();
+            let first = call(reqwest::Method::POST, "/api/v1/casino/moves", body.clone());
+            let second = call(reqwest::Method::POST, "/api/v1/casino/moves", body);
+            assert_eq!(
+                (first.0, second.0),
+                (201, 200),
+                "stored once, the repeat acknowledged: {first:?} {second:?}"
+            );
+            expected.apply(&m).unwrap();
+        }
+    };
+    play(&mut expected, 6, 0);
+
+    let cache = DiskCache::for_source(&dir.path().join("cache"), &base);
+    let pump_board = |worker: &FeedWorker, moves: usize| -> Match {
+        let mut state = FeedState::default();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(data) = &state.casino
+                && data.moves.len() == moves
+            {
+                return Match::from_data(data).expect("the served moves replay");
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {moves} moves");
+            if let Ok(FeedUpdate::Data { payload, at, .. }) = worker.updates().recv_timeout(Duration::from_millis(50)) {
+                state.apply(payload, at);
+            }
+        }
+    };
+    let worker = FeedWorker::spawn(WorkerConfig {
+        cache: Some(cache.clone()),
+        ..worker_config(&base, Duration::from_secs(30))
+    });
+    assert_eq!(pump_board(&worker, 6), expected, "the kiosk's board is the rules' state");
+    // A move while the screen runs arrives through the change stream (the poll interval is 30 s).
+    play(&mut expected, 1, 6);
+    assert_eq!(pump_board(&worker, 7), expected);
+
+    // The kiosk goes down mid-round; a move is made meanwhile; it comes back with nothing in memory.
+    worker.stop();
+    play(&mut expected, 2, 7);
+    assert!(!expected.finished() && expected.round_index() == 0, "still mid-round 1");
+    let restarted = FeedWorker::spawn(WorkerConfig {
+        cache: Some(cache),
+        ..worker_config(&base, Duration::from_secs(30))
+    });
+    let board = pump_board(&restarted, 9);
+    assert_eq!(board, expected, "the same board after a restart");
+    assert_eq!(board.live_order(), expected.live_order());
+    restarted.stop();
+    rt.block_on(server.shutdown()).unwrap();
+}
