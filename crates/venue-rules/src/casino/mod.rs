@@ -119,6 +119,19 @@ impl CasinoOrder {
     }
 }
 
+/// A sum of money as the screen and the console show it: `90000` → `90,000`.
+pub fn money(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The scoring rule of one casino: `cards` (highest first) and `dice[team]` (dice of each team
 /// there; 0 = none) → who takes which card, who cancels, what stays unclaimed.
 pub fn order(face: u8, cards: &[u32], dice: &[u8]) -> CasinoOrder {

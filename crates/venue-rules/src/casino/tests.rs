@@ -538,3 +538,11 @@ fn the_sample_match_replays_mid_round() {
     let six = game.casino_order(6);
     assert_eq!(six.ties(), vec![(3, vec![0, 1])], "nebula and aurora cancel on casino 6");
 }
+
+#[test]
+fn money_reads_with_thousands_separators() {
+    assert_eq!(money(0), "0");
+    assert_eq!(money(999), "999");
+    assert_eq!(money(90_000), "90,000");
+    assert_eq!(money(2_500_000), "2,500,000");
+}

@@ -21,6 +21,7 @@ use crate::db::MoveOutcome;
 use crate::error::Failure;
 use venue_contract::casino::{CasinoMove, MoveKind};
 use venue_contract::wire::Team;
+use venue_rules::casino::money;
 use venue_rules::casino::{Applied, Match, Outcome};
 
 const PAGE: &str = "/console/casino";
@@ -33,19 +34,6 @@ pub fn routes() -> Router<AppState> {
         .route("/console/casino/undo", post(post_undo))
         .route("/console/casino/setup", post(set_up))
         .route("/console/casino/clear", post(clear))
-}
-
-/// `90,000`.
-fn money(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// What a refused move form had in it, shown again so only the mistake needs fixing.

@@ -18,6 +18,7 @@ use crate::feed::FeedState;
 use crate::frame::AppSystems;
 use crate::screens::Screen;
 use crate::shell::ui::{UiFonts, UiRoot, ellipsize, theme};
+use venue_rules::casino::money;
 use venue_rules::casino::{CasinoOrder, Match, Outcome};
 
 #[derive(Component)]
@@ -69,19 +70,6 @@ fn spawn_root(mut commands: Commands) {
             ..default()
         },
     ));
-}
-
-/// `90000` → `90,000`.
-pub fn money(v: u64) -> String {
-    let digits = v.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Everything the HUD shows that can change.
@@ -752,18 +740,5 @@ fn fly_cards(
         node.left = px(p.x);
         node.top = px(p.y);
         transform.scale = Vec2::splat(1.0 + 0.25 * arc - 0.5 * ease * ease);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_has_thousands_separators() {
-        assert_eq!(money(0), "0");
-        assert_eq!(money(90_000), "90,000");
-        assert_eq!(money(2_500_000), "2,500,000");
-        assert_eq!(money(100), "100");
     }
 }
