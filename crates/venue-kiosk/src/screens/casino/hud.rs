@@ -1,7 +1,7 @@
 //! The casino screen's text over the table: the header (round, whose turn), each casino's money
 //! cards and live order (dice per team, who takes which card now, ties struck out as cancelling),
 //! the standings with dice left, the round's payouts at its end, the podium, and the operator's
-//! entry line. Placed from the same [`layout`](super::layout) as the 3D table; rebuilt only when
+//! entry line. Placed from the same [`layout`] as the 3D table; rebuilt only when
 //! what it shows changes.
 
 use bevy::ecs::system::SystemParam;
