@@ -2,29 +2,12 @@
 //! the whole feed and keep showing old data. Checked inside the write's transaction, on what the
 //! answer would be after it, so the write is refused (and rolled back) instead of the feed breaking.
 
-use std::io::Write;
-
 use sqlx::AnyConnection;
 use venue_contract::payload::{Endpoint, KIOSK_BODY_CAP};
 
 use super::{Failure, Store};
 
 const MIB: f64 = 1024.0 * 1024.0;
-
-/// Counts the bytes written to it.
-#[derive(Default)]
-struct Counter(u64);
-
-impl Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len() as u64;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Bytes of `[a,b,…]` made of stored JSON bodies.
 fn array_bytes(bodies: &[String]) -> u64 {
@@ -50,40 +33,50 @@ pub fn feed_too_large(endpoint: Endpoint, bytes: u64) -> Failure {
     )
 }
 
+/// How many bytes `endpoint`'s answer holds now (before gzip); `None` for the answers the write
+/// limits keep far below the cap.
+async fn feed_bytes(conn: &mut AnyConnection, endpoint: Endpoint) -> Result<Option<u64>, Failure> {
+    Ok(Some(match endpoint {
+        Endpoint::Schedule => {
+            let sessions: Vec<String> = sqlx::query_scalar("SELECT body FROM sessions").fetch_all(&mut *conn).await?;
+            r#"{"version":1,"sessions":}"#.len() as u64 + array_bytes(&sessions)
+        }
+        Endpoint::Draw => {
+            let prizes: Vec<String> = sqlx::query_scalar("SELECT body FROM prizes").fetch_all(&mut *conn).await?;
+            // Summed by the database: a check-in grants a ticket through here, so this must
+            // not read every ticket back (2,000 check-ins would read 2 million rows).
+            // `{"number":N,"display_name":"…","holder":"…"}` is 41 bytes around the three
+            // values; names and holders are counted in UTF-8 bytes, each quote or backslash
+            // in them twice (JSON escapes them).
+            let (count, values): (i64, i64) = sqlx::query_as(
+                r#"SELECT COUNT(*), COALESCE(SUM(octet_length(CAST(number AS TEXT)) + octet_length(display_name) + octet_length(holder)
+                       + (octet_length(display_name) - octet_length(REPLACE(REPLACE(display_name, '"', ''), '\', '')))
+                       + (octet_length(holder) - octet_length(REPLACE(REPLACE(holder, '"', ''), '\', '')))), 0)
+                       FROM tickets"#,
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            let tickets = u64::try_from(count).unwrap_or_default();
+            let ticket_bytes = 41 * tickets + u64::try_from(values).unwrap_or_default();
+            r#"{"version":1,"prizes":,"tickets":}"#.len() as u64 + array_bytes(&prizes) + 2 + tickets + ticket_bytes
+        }
+        _ => return Ok(None),
+    }))
+}
+
 impl Store {
+    /// What [`feed_bytes`] counts for `endpoint`, for tests and the log.
+    pub async fn feed_size(&self, endpoint: Endpoint) -> Result<Option<u64>, Failure> {
+        let mut conn = self.pool.acquire().await?;
+        feed_bytes(&mut conn, endpoint).await
+    }
+
     /// Refuse a write whose schedule or draw answer would exceed [`KIOSK_BODY_CAP`]. The other
     /// answers are far below it by the write limits (500 live messages, 32 teams, 100 rounds).
     pub(super) async fn check_feed_sizes(&self, conn: &mut AnyConnection, endpoints: &[Endpoint]) -> Result<(), Failure> {
         for endpoint in endpoints {
-            let bytes = match endpoint {
-                Endpoint::Schedule => {
-                    let sessions: Vec<String> = sqlx::query_scalar("SELECT body FROM sessions").fetch_all(&mut *conn).await?;
-                    r#"{"version":1,"sessions":}"#.len() as u64 + array_bytes(&sessions)
-                }
-                Endpoint::Draw => {
-                    let prizes: Vec<String> = sqlx::query_scalar("SELECT body FROM prizes").fetch_all(&mut *conn).await?;
-                    let tickets: Vec<(i64, String, String)> = sqlx::query_as("SELECT number, display_name, holder FROM tickets")
-                        .fetch_all(&mut *conn)
-                        .await?;
-                    // As the answer writes them (`Ticket`'s fields, in its order), counted, not kept.
-                    #[derive(serde::Serialize)]
-                    struct TicketJson<'a> {
-                        number: i64,
-                        display_name: &'a str,
-                        holder: &'a str,
-                    }
-                    let mut counter = Counter::default();
-                    for (number, display_name, holder) in &tickets {
-                        let ticket = TicketJson {
-                            number: *number,
-                            display_name,
-                            holder,
-                        };
-                        serde_json::to_writer(&mut counter, &ticket).map_err(Failure::internal)?;
-                    }
-                    r#"{"version":1,"prizes":,"tickets":}"#.len() as u64 + array_bytes(&prizes) + 2 + tickets.len() as u64 + counter.0
-                }
-                _ => continue,
+            let Some(bytes) = feed_bytes(conn, *endpoint).await? else {
+                continue;
             };
             if bytes > KIOSK_BODY_CAP {
                 tracing::warn!(
