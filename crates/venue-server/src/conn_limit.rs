@@ -17,7 +17,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The default of `serve --max-connections`: far above a venue's screens (each holds one or two),
 /// and below the usual file-descriptor limits of a service (systemd's `LimitNOFILE`).
-pub const DEFAULT_MAX_CONNECTIONS: usize = 2048;
+pub const DEFAULT_MAX_CONNECTIONS: usize = 8192;
 
 /// An acceptor that takes a slot for each connection before `inner` (plain or TLS) sees it, and
 /// closes the connection at once when no slot is free.
