@@ -17,50 +17,17 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use venue_contract::casino::{CasinoMove, MoveKind};
 use venue_rules::casino::Match;
-use venue_server::{RunningServer, ServerConfig, db, export, spawn};
+use venue_server::{RunningServer, ServerConfig, export, spawn};
 
+#[macro_use]
 mod support;
-use support::pg_admin;
+use support::TestDb;
 
 const TOKEN: &str = "casino-admin-token-0123456789abcdef";
 
 // ---- harness ----
 
-struct TestDb {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    postgres: Option<(String, String)>,
-}
-
 impl TestDb {
-    fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().unwrap();
-        TestDb {
-            url: db::database_url(dir.path().join("casino.sqlite").to_str().unwrap()),
-            _dir: Some(dir),
-            postgres: None,
-        }
-    }
-
-    async fn postgres() -> Option<TestDb> {
-        let admin_url = std::env::var("VENUE_KIOSK_TEST_PG").ok().filter(|u| !u.is_empty())?;
-        let name = format!("vk_casino_{}_{}", std::process::id(), hex::encode(rand::random::<[u8; 5]>()));
-        pg_admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
-        let mut url = url::Url::parse(&admin_url).unwrap();
-        url.set_path(&format!("/{name}"));
-        Some(TestDb {
-            url: url.to_string(),
-            _dir: None,
-            postgres: Some((admin_url, name)),
-        })
-    }
-
-    async fn remove(self) {
-        if let Some((admin_url, name)) = &self.postgres {
-            pg_admin(admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-        }
-    }
-
     async fn start(&self) -> Server {
         let server = spawn(ServerConfig {
             admin_token: Some(TOKEN.into()),
@@ -143,35 +110,6 @@ impl Server {
     async fn stop(self) {
         self.server.shutdown().await.unwrap();
     }
-}
-
-/// Runs each scenario on SQLite and, with `VENUE_KIOSK_TEST_PG`, on PostgreSQL.
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let db = super::TestDb::sqlite();
-                    super::$name(&db).await;
-                    db.remove().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let Some(db) = super::TestDb::postgres().await else {
-                        eprintln!("VENUE_KIOSK_TEST_PG is not set: skipped");
-                        return;
-                    };
-                    super::$name(&db).await;
-                    db.remove().await;
-                }
-            )*
-        }
-    };
 }
 
 scenarios!(

@@ -16,50 +16,17 @@ use venue_contract::sample;
 use venue_contract::wire::{ApiError, DrawData, EventInfo, GameData, Messages, Schedule};
 use venue_server::{RunningServer, ServerConfig, db, export, spawn};
 
+#[macro_use]
+mod support;
+use support::{TestDb, pg_admin};
+
 const TOKEN: &str = "test-admin-token-0123456789abcdef";
 const PRETALX: &[u8] = include_bytes!("../../venue-contract/tests/fixtures/pretalx_schedule.json");
 const HUB_V2: &[u8] = include_bytes!("../../venue-contract/tests/fixtures/hub_schedule_v2.json");
 
 // ---- harness ----
 
-/// A fresh database for one scenario, removed afterwards.
-struct TestDb {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-    postgres: Option<(String, String)>,
-}
-
 impl TestDb {
-    fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().unwrap();
-        let url = db::database_url(dir.path().join("venue.sqlite").to_str().unwrap());
-        TestDb {
-            url,
-            _dir: Some(dir),
-            postgres: None,
-        }
-    }
-
-    /// `None` (the scenario is skipped) when `VENUE_KIOSK_TEST_PG` is not set.
-    async fn postgres() -> Option<TestDb> {
-        let admin_url = std::env::var("VENUE_KIOSK_TEST_PG").ok().filter(|u| !u.is_empty())?;
-        let name = format!("vk_test_{}_{}", std::process::id(), hex::encode(rand_bytes()));
-        pg_admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
-        let mut url = url::Url::parse(&admin_url).expect("VENUE_KIOSK_TEST_PG is a URL");
-        url.set_path(&format!("/{name}"));
-        Some(TestDb {
-            url: url.to_string(),
-            _dir: None,
-            postgres: Some((admin_url, name)),
-        })
-    }
-
-    async fn remove(self) {
-        if let Some((admin_url, name)) = &self.postgres {
-            pg_admin(admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
-        }
-    }
-
     fn config(&self) -> ServerConfig {
         ServerConfig {
             admin_token: Some(TOKEN.into()),
@@ -78,56 +45,6 @@ impl TestDb {
         })
         .await
     }
-}
-
-fn rand_bytes() -> [u8; 6] {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed)
-        ^ (std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64);
-    n.to_le_bytes()[..6].try_into().unwrap()
-}
-
-async fn pg_admin(admin_url: &str, sql: &str) {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(admin_url)
-        .await
-        .expect("connect to VENUE_KIOSK_TEST_PG");
-    sqlx::query(sql).execute(&mut conn).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-    conn.close().await.unwrap();
-}
-
-/// Runs each scenario once per database kind, as `sqlite::name` and `postgres::name`.
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let db = super::TestDb::sqlite();
-                    super::$name(&db).await;
-                    db.remove().await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let Some(db) = super::TestDb::postgres().await else {
-                        eprintln!("VENUE_KIOSK_TEST_PG is not set: skipped");
-                        return;
-                    };
-                    super::$name(&db).await;
-                    db.remove().await;
-                }
-            )*
-        }
-    };
 }
 
 scenarios!(
@@ -258,7 +175,7 @@ async fn sqlite_and_postgres_serve_the_same_bytes_whatever_the_collation() {
         eprintln!("VENUE_KIOSK_TEST_PG is not set: skipped");
         return;
     };
-    let name = format!("vk_collate_{}_{}", std::process::id(), hex::encode(rand_bytes()));
+    let name = format!("vk_collate_{}_{}", std::process::id(), hex::encode(rand::random::<[u8; 6]>()));
     pg_admin(
         &admin_url,
         &format!("CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"),
