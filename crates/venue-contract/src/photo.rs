@@ -42,6 +42,8 @@ pub fn photo_source(photo: &str, base_dir: Option<&Path>) -> Option<PhotoSource>
 /// path on that server (a photo uploaded in its console, `/api/v1/images/<id>.jpg`), resolved
 /// below the base the way the kiosk's `base.join("api/v1/...")` resolves endpoints, so a server
 /// behind a path prefix (`https://host/venue/`) keeps it. `//host/...` (another host) is refused.
+/// Anything else from a server must be an http(s) URL: a server's feed never names a file on the
+/// kiosk's machine (`file://`, `C:\\…`), which whoever controls the server could use to probe it.
 /// Without a server, everything reads as [`photo_source`] does, and `/x` is an absolute file path.
 pub fn feed_photo_source(photo: &str, server: Option<&url::Url>, base_dir: Option<&Path>) -> Option<PhotoSource> {
     let Some(server) = server else {
@@ -56,7 +58,10 @@ pub fn feed_photo_source(photo: &str, server: Option<&url::Url>, base_dir: Optio
         // A path with `..` must not climb out to another host (it cannot), nor above the prefix.
         return url.path().starts_with(server.path()).then_some(PhotoSource::Url(url));
     }
-    photo_source(trimmed, base_dir)
+    match photo_source(trimmed, None) {
+        Some(PhotoSource::Url(url)) => Some(PhotoSource::Url(url)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -113,6 +118,27 @@ mod tests {
             Some(PhotoSource::Url(url("https://cdn.example.org/tv.jpg")))
         );
         assert_eq!(feed_photo_source("prizes/tv.jpg", Some(&server), None), None);
+    }
+
+    #[test]
+    fn a_server_feed_never_names_a_local_file() {
+        let server = url("https://10.0.0.5:8443/");
+        for local in [
+            "file:///etc/passwd",
+            "FILE:///home/kiosk/.ssh/id_ed25519",
+            "C:\\Users\\kiosk\\secret.png",
+            "prizes/tv.jpg",
+            "../../etc/shadow",
+            "//other.host/x.jpg",
+            "gopher://10.0.0.1/x",
+        ] {
+            assert_eq!(feed_photo_source(local, Some(&server), Some(Path::new("/ev"))), None, "{local}");
+        }
+        // The same references from a local folder are the organiser's own files.
+        assert_eq!(
+            feed_photo_source("file:///srv/tv.jpg", None, Some(Path::new("/ev"))),
+            Some(PhotoSource::File("/srv/tv.jpg".into()))
+        );
     }
 
     #[test]

@@ -464,3 +464,35 @@ fn pretalx_schedule_source_over_http() {
         "the event still comes from the main source"
     );
 }
+
+/// A folder holding only a pretalx export: the event comes from the export, the screen is live
+/// (not "stale" for files the folder does not offer), and a folder without its schedule is a fault.
+#[test]
+fn a_folder_with_only_a_pretalx_export_is_a_whole_event() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../venue-contract/tests/fixtures/pretalx_schedule.json"
+        ),
+        dir.path().join("schedule.json"),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let source = dir.path().to_str().unwrap().to_string();
+    let mut kiosk = Kiosk::start(config_for(&source, cache.path()), Duration::from_secs(60));
+    kiosk.until("the derived event", |k| {
+        k.state.event_info().is_some_and(|e| e.name == "Datenfest Berlin 2025") && k.state.schedule.is_some()
+    });
+    // Every poller has answered at least twice: still live, nothing reported as failed.
+    std::thread::sleep(Duration::from_millis(400));
+    kiosk.until("a few more polls", |k| k.seen.len() > 20);
+    assert_eq!(kiosk.status().connection, Connection::Online, "{:?}", kiosk.status());
+    assert_eq!(kiosk.failures_with("no such file"), 0);
+
+    // Without its schedule the folder is broken, and says so.
+    std::fs::remove_file(dir.path().join("schedule.json")).unwrap();
+    kiosk.until("the missing schedule reported", |k| {
+        k.failures_with("schedule.json: no such file") > 0
+    });
+}

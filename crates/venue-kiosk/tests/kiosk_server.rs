@@ -394,7 +394,7 @@ fn over_https_the_kiosk_trusts_its_ca_file_and_loads_server_photos() {
         assert!(
             app.world_mut()
                 .resource_mut::<ImageStore>()
-                .request_feed_photo(server_path, &source)
+                .request_feed_photo("draw", server_path, &source, 1024)
         );
         let deadline = Instant::now() + Duration::from_secs(10);
         while app.world().resource::<ImageStore>().pending() > 0 && Instant::now() < deadline {

@@ -1513,10 +1513,10 @@ fn image_store_turns_bad_images_into_failed_entries() {
     let cut: &'static [u8] = &PHOTO[..64];
     {
         let mut store = app.world_mut().resource_mut::<ImageStore>();
-        store.request_bytes("bomb", bomb);
-        store.request_bytes("cut", cut);
-        store.request_bytes("text", b"<html>404</html>");
-        store.request_bytes("photo", PHOTO);
+        store.request_bytes("draw", "bomb", bomb, 1024);
+        store.request_bytes("draw", "cut", cut, 1024);
+        store.request_bytes("draw", "text", b"<html>404</html>", 1024);
+        store.request_bytes("draw", "photo", PHOTO, 1024);
     }
     for _ in 0..20_000 {
         app.update();

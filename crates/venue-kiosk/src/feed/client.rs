@@ -341,6 +341,19 @@ enum Fetched {
 }
 
 impl Poller {
+    /// Whether this endpoint's file may be missing: a folder source's, except the schedule.
+    fn folder_may_lack(&self) -> bool {
+        matches!(self.config.source, SourceSpec::Dir(_)) && self.endpoint != Endpoint::Schedule && matches!(self.fetcher, Fetcher::File(_))
+    }
+
+    fn describe(&self) -> String {
+        match &self.fetcher {
+            Fetcher::File(path) => path.display().to_string(),
+            Fetcher::Http(url) => url.to_string(),
+            Fetcher::Embedded => "the embedded sample".into(),
+        }
+    }
+
     async fn run(mut self) {
         let endpoint = self.endpoint;
         if let Fetcher::Embedded = self.fetcher {
@@ -352,6 +365,7 @@ impl Poller {
         let mut file_version: Option<(SystemTime, u64)> = None;
         let mut failures: u32 = 0;
         let mut last_logged_error: Option<String> = None;
+        let mut absent_logged = false;
         loop {
             let outcome = match &self.fetcher {
                 Fetcher::Http(url) => fetch_http(&self.client, url, etag.as_deref(), self.config.max_body_bytes).await,
@@ -367,6 +381,17 @@ impl Poller {
                 // An optional document the source does not offer: healthy, nothing to show; asked
                 // again at its interval, so a server upgrade or a new file is picked up.
                 Ok(Fetched::Absent) if endpoint.optional() => {
+                    let _ = self.tx.send(FeedUpdate::NotModified { endpoint, at: Utc::now() });
+                    Ok(())
+                }
+                // A folder is the organiser's own: one holding only a pretalx export (the event is
+                // derived from it) or no draw is a choice, not a fault that keeps the screen "stale".
+                // Its schedule must be there.
+                Ok(Fetched::Absent) if self.folder_may_lack() => {
+                    if !absent_logged {
+                        tracing::info!(%endpoint, "{}: no such file; this folder offers no {endpoint}", self.describe());
+                        absent_logged = true;
+                    }
                     let _ = self.tx.send(FeedUpdate::NotModified { endpoint, at: Utc::now() });
                     Ok(())
                 }

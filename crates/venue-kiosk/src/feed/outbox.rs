@@ -438,7 +438,12 @@ async fn post_screenshot(client: &reqwest::Client, base: &Url, token: &str, uplo
     }
 }
 
-/// A response body, at most `max` bytes of it (the rest is not buffered).
+/// The most of an answer to an operator's call (a broadcast, a prize edit) that is read: its id or
+/// the contract's JSON error fit in far less.
+pub const MAX_ADMIN_ANSWER: usize = 64 * 1024;
+
+/// A response body, at most `max` bytes of it after decompression (the rest is neither read nor
+/// buffered, so a server that answers without end cannot hold a call open or fill memory).
 async fn read_capped(mut response: reqwest::Response, max: usize) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
@@ -516,7 +521,7 @@ pub fn post_broadcast(config: &OutboxConfig, text: &str, priority: &str, expires
             .await
             .map_err(|e| format!("cannot reach the server: {e}"))?;
         let status = response.status().as_u16();
-        let answer = response.bytes().await.map_err(|e| e.to_string())?;
+        let answer = read_capped(response, MAX_ADMIN_ANSWER).await?;
         if status == 201 || status == 200 {
             let stored: serde_json::Value = serde_json::from_slice(&answer).unwrap_or_default();
             Ok(stored["id"].as_str().unwrap_or("?").to_string())
@@ -567,7 +572,7 @@ pub fn admin_calls(config: &OutboxConfig, calls: &[AdminCall]) -> Result<usize, 
                     .map_err(|e| format!("cannot reach the server ({done} of {} done): {e}", calls.len()))?;
                 let status = response.status().as_u16();
                 if !(200..300).contains(&status) {
-                    let answer = response.bytes().await.unwrap_or_default();
+                    let answer = read_capped(response, MAX_ADMIN_ANSWER).await.unwrap_or_default();
                     let reason = match judge_answer(status, &answer) {
                         Verdict::Done(PostOutcome::Rejected { reason, .. }) => format!(": {reason}"),
                         _ => String::new(),
@@ -650,17 +655,10 @@ impl Delivery {
         if let Some(token) = &self.token {
             request = request.header(AUTHORIZATION, format!("Bearer {token}"));
         }
-        let mut response = request.send().await.map_err(|e| e.to_string())?;
+        let response = request.send().await.map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
         // Answers are small (one result); a huge one is cut, not buffered.
-        const MAX_ANSWER: usize = 1 << 20;
-        let mut answer = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
-            if answer.len() + chunk.len() > MAX_ANSWER {
-                break;
-            }
-            answer.extend_from_slice(&chunk);
-        }
+        let answer = read_capped(response, 1 << 20).await?;
         Ok((status, answer))
     }
 
@@ -686,6 +684,78 @@ impl Delivery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that answers `status` with a gzip-encoded body of zeros that goes on for minutes:
+    /// every 10 ms a complete gzip member of 1 MiB of zeros (1 KiB on the wire).
+    fn endless_gzip_server(status: u16) -> Url {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        let member = {
+            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            encoder.write_all(&vec![0u8; 1 << 20]).unwrap();
+            encoder.finish().unwrap()
+        };
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(4) {
+                let Ok(mut stream) = stream else { return };
+                let mut request = [0u8; 8192];
+                let _ = stream.read(&mut request);
+                let head = format!(
+                    "HTTP/1.1 {status} Nope\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+                );
+                if stream.write_all(head.as_bytes()).is_err() {
+                    continue;
+                }
+                // 4 GiB decompressed over 40 s: a client without a cap reads until its timeout.
+                for _ in 0..4096 {
+                    std::thread::sleep(Duration::from_millis(10));
+                    let chunk = format!("{:x}\r\n", member.len());
+                    if stream.write_all(chunk.as_bytes()).is_err()
+                        || stream.write_all(&member).is_err()
+                        || stream.write_all(b"\r\n").is_err()
+                    {
+                        break;
+                    }
+                }
+            }
+        });
+        base
+    }
+
+    #[test]
+    fn an_answer_without_end_is_cut_after_decompression() {
+        let base = endless_gzip_server(400);
+        let token_file = std::env::temp_dir().join(format!("venue-kiosk-endless-{}", std::process::id()));
+        std::fs::write(&token_file, "t").unwrap();
+        let config = OutboxConfig {
+            base,
+            token_file: Some(token_file.clone()),
+            connect_timeout: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(60),
+            backoff_initial: Duration::from_millis(50),
+            backoff_max: Duration::from_millis(200),
+            trusted: Default::default(),
+        };
+        let started = Instant::now();
+        let call = AdminCall {
+            method: reqwest::Method::DELETE,
+            segments: vec!["api".into(), "v1".into(), "admin".into(), "prizes".into(), "x".into()],
+            content_type: None,
+            body: Vec::new(),
+        };
+        let err = admin_calls(&config, &[call]).unwrap_err();
+        assert!(err.contains("HTTP 400"), "{err}");
+        let err = post_broadcast(&config, "hi", "info", chrono::Utc::now()).unwrap_err();
+        assert!(err.contains("HTTP 400"), "{err}");
+        // The cap (64 KiB) is inside the first member: both calls end at once, not at the 60 s timeout.
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}: read without a cap?",
+            started.elapsed()
+        );
+        let _ = std::fs::remove_file(token_file);
+    }
 
     #[test]
     fn answers_follow_the_contract_table() {

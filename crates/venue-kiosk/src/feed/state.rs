@@ -15,6 +15,8 @@ pub struct FeedState {
     pub schedule: Option<Arc<Schedule>>,
     /// Rooms and tracks described by an imported pretalx schedule.
     pub schedule_event: Option<Arc<EventInfo>>,
+    /// The event the screens show, derived from the two above on each change (see [`Self::event_info`]).
+    pub(crate) shown_event: Option<Arc<EventInfo>>,
     pub messages: Option<Arc<Messages>>,
     pub draw: Option<Arc<DrawData>>,
     pub game: Option<Arc<GameData>>,
@@ -31,6 +33,7 @@ impl FeedState {
     /// allocations.
     pub fn apply(&mut self, payload: FeedPayload, at: DateTime<Utc>) -> Retired {
         let mut retired = Retired::default();
+        let describes_event = matches!(payload, FeedPayload::Event(_) | FeedPayload::Schedule { .. });
         match payload {
             FeedPayload::Event(e) => retired.keep(self.event.replace(Arc::new(e))),
             FeedPayload::Schedule { schedule, imported_event } => {
@@ -45,9 +48,23 @@ impl FeedState {
             FeedPayload::Game(g) => retired.keep(self.game.replace(Arc::new(g))),
             FeedPayload::Casino(c) => retired.keep(self.casino.replace(Arc::new(c))),
         }
+        if describes_event {
+            retired.keep(std::mem::replace(
+                &mut self.shown_event,
+                shown_event(self.event.as_ref(), self.schedule_event.as_ref()),
+            ));
+        }
         self.revision += 1;
         self.updated_at = Some(at);
         retired
+    }
+
+    /// The event as the screens show it: the event source's, with the rooms and tracks of an
+    /// imported schedule (a pretalx export as `feed.schedule_source`: its sessions are in its own
+    /// rooms); or, when the source describes no event (a folder or URL with only a pretalx
+    /// export), the one derived from the export — name, time zone, days, rooms and tracks.
+    pub fn event_info(&self) -> Option<&EventInfo> {
+        self.shown_event.as_deref()
     }
 
     pub fn has(&self, endpoint: Endpoint) -> bool {
@@ -94,13 +111,28 @@ impl FeedState {
         })
     }
 
-    /// Tracks of the event, or of the imported schedule when the event has none.
+    /// Tracks of the event as shown ([`Self::event_info`]).
     pub fn tracks(&self) -> &[Track] {
-        match (self.event.as_deref(), self.schedule_event.as_deref()) {
-            (Some(e), _) if !e.tracks.is_empty() => &e.tracks,
-            (_, Some(s)) => &s.tracks,
-            (Some(e), None) => &e.tracks,
-            (None, None) => &[],
+        self.event_info().map_or(&[], |e| &e.tracks)
+    }
+}
+
+/// See [`FeedState::event_info`]. The imported schedule's rooms and tracks win when it has any (its
+/// sessions name them); the event's own stay for what the schedule does not name (door-side
+/// screens configured by the event's room ids keep working).
+fn shown_event(event: Option<&Arc<EventInfo>>, imported: Option<&Arc<EventInfo>>) -> Option<Arc<EventInfo>> {
+    match (event, imported) {
+        (None, None) => None,
+        (Some(only), None) | (None, Some(only)) => Some(only.clone()),
+        (Some(event), Some(imported)) => {
+            let mut shown = EventInfo::clone(event);
+            if !imported.rooms.is_empty() {
+                shown.rooms = imported.rooms.clone();
+            }
+            if !imported.tracks.is_empty() {
+                shown.tracks = imported.tracks.clone();
+            }
+            Some(Arc::new(shown))
         }
     }
 }
@@ -118,5 +150,67 @@ impl Retired {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use venue_contract::payload::decode;
+    use venue_contract::sample;
+
+    const PRETALX: &[u8] = include_bytes!("../../../venue-contract/tests/fixtures/pretalx_schedule.json");
+
+    #[test]
+    fn a_pretalx_export_alone_describes_the_event() {
+        let mut feed = FeedState::default();
+        assert!(feed.event_info().is_none());
+        feed.apply(decode(Endpoint::Schedule, PRETALX).unwrap(), Utc::now());
+        let event = feed.event_info().expect("derived from the export");
+        assert_eq!(event.name, "Datenfest Berlin 2025");
+        assert_eq!(event.time_zone, "Europe/Berlin");
+        assert_eq!(event.start_date.to_string(), "2025-06-13");
+        let rooms: Vec<&str> = event.rooms.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(rooms, ["Saal Ada", "Saal Grace", "Werkstatt"]);
+        assert!(!feed.tracks().is_empty());
+        // Every session of the export is in a room the event shows.
+        let schedule = feed.schedule.as_deref().unwrap();
+        assert!(!schedule.sessions.is_empty());
+        assert!(
+            schedule
+                .sessions
+                .iter()
+                .filter_map(|s| s.room.as_deref())
+                .all(|room| event.rooms.iter().any(|r| r.id == room))
+        );
+    }
+
+    #[test]
+    fn a_pretalx_schedule_beside_an_event_shows_in_its_own_rooms() {
+        let mut feed = FeedState::default();
+        feed.apply(decode(Endpoint::Event, sample::body(Endpoint::Event)).unwrap(), Utc::now());
+        let sample_name = feed.event_info().unwrap().name.clone();
+        feed.apply(decode(Endpoint::Schedule, PRETALX).unwrap(), Utc::now());
+        let event = feed.event_info().unwrap();
+        assert_eq!(event.name, sample_name, "the event source names the event");
+        let schedule = feed.schedule.as_deref().unwrap();
+        assert!(
+            schedule
+                .sessions
+                .iter()
+                .filter_map(|s| s.room.as_deref())
+                .all(|room| event.rooms.iter().any(|r| r.id == room)),
+            "the rooms shown are the schedule's"
+        );
+        assert!(
+            schedule
+                .sessions
+                .iter()
+                .filter_map(|s| s.track.as_deref())
+                .all(|t| feed.track(t).is_some())
+        );
+        // Back to the event's own schedule: its rooms again.
+        feed.apply(decode(Endpoint::Schedule, sample::body(Endpoint::Schedule)).unwrap(), Utc::now());
+        assert_eq!(feed.event_info().unwrap().rooms, feed.event.as_deref().unwrap().rooms);
     }
 }

@@ -223,7 +223,7 @@ fn rebuild_takeover(
         (height - 2.0 * PAD_Y - RESERVED_PX - earlier_lines as f32 * (EARLIER_PX * 1.3 + ROW_GAP)).max(120.0),
     );
     let (size, text) = fit_text(&newest.text, text_box);
-    let tz: Tz = feed.event.as_deref().and_then(|e| e.time_zone.parse().ok()).unwrap_or(Tz::UTC);
+    let tz: Tz = feed.event_info().and_then(|e| e.time_zone.parse().ok()).unwrap_or(Tz::UTC);
     let issued = newest.starts.with_timezone(&Utc).with_timezone(&tz).format("%H:%M");
     commands.entity(root).despawn_children().with_children(|ui| {
         ui.spawn((

@@ -169,7 +169,7 @@ fn update_feed_indicator(
     let Ok((mut text, mut color)) = indicator.single_mut() else {
         return;
     };
-    let tz = feed.event.as_ref().and_then(|e| e.time_zone.parse::<chrono_tz::Tz>().ok());
+    let tz = feed.event_info().and_then(|e| e.time_zone.parse::<chrono_tz::Tz>().ok());
     let fmt = |t: DateTime<Utc>| match tz {
         Some(tz) => t.with_timezone(&tz).format("%H:%M").to_string(),
         None => t.format("%H:%M UTC").to_string(),

@@ -49,12 +49,22 @@ pub(super) fn request_photos(local: Res<LocalDraw>, config: Res<Config>, mut sto
             continue;
         }
         if let Some(bytes) = sample::prize_photo(url) {
-            store.request_bytes(url, bytes);
+            store.request_bytes(PHOTO_OWNER, url, bytes, PHOTO_MAX_SIDE);
             continue;
         }
-        store.request_feed_photo(url, &source);
+        store.request_feed_photo(PHOTO_OWNER, url, &source, PHOTO_MAX_SIDE);
+    }
+    // A prize removed or given another photo lets its old one go (not a change the stage redraws for).
+    if local.is_changed() {
+        let used = draw.prizes.iter().filter_map(|p| p.image_url.as_deref());
+        store.bypass_change_detection().keep_only(PHOTO_OWNER, used);
     }
 }
+
+/// The draw's claim on the photos it shows.
+const PHOTO_OWNER: &str = "draw";
+/// The prize photo's box is 560×420 at 1080p; this keeps it sharp at 4K.
+const PHOTO_MAX_SIDE: u32 = 1120;
 
 /// Everything the stage is built from.
 #[derive(SystemParam)]

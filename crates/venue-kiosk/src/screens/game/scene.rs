@@ -24,6 +24,8 @@ use venue_rules::game::session::{COUNTDOWN_MS, FOLD_MS, Phase};
 
 /// Distance between two nets' centres, in cells.
 const NET_SPACING: f32 = 14.0;
+/// Face art is a texture on a cube face a few hundred pixels wide at most.
+const FACE_ART_MAX_SIDE: u32 = 512;
 const PIECE_HEIGHT: f32 = 0.7;
 /// A cell's width (the rest of its slot is the gap between tiles) and thickness.
 const CELL_SIZE: f32 = 0.92;
@@ -355,7 +357,7 @@ fn apply_face_art(
         if store.get(source).is_some() {
             continue;
         }
-        if !store.request_photo(source, None) && !reported.contains(source) {
+        if !store.request_photo("game", source, None, FACE_ART_MAX_SIDE) && !reported.contains(source) {
             error!("face art `{source}` is not an http(s) URL or an absolute path; the face keeps its generated art");
             reported.push(source.clone());
         }

@@ -127,7 +127,7 @@ fn build_overlay(
     focus: usize,
     portrait: bool,
 ) {
-    let Some(event) = feed.event.as_deref() else {
+    let Some(event) = feed.event_info() else {
         ui.spawn((Text::new("Waiting for the event feed…"), fonts.bold(44.0, theme::TEXT_DIM)));
         return;
     };
