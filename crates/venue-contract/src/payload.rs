@@ -198,6 +198,9 @@ pub fn decode(endpoint: Endpoint, bytes: &[u8]) -> Result<FeedPayload, String> {
     }
 }
 
+/// Languages an event may name; more are dropped (a screen uses two at most).
+pub const MAX_EVENT_LANGUAGES: usize = 8;
+
 // Every text a screen shows, cleaned once here (see `text.rs`); ids and colours are checked above.
 fn label(text: &mut String) {
     *text = display_line(text, MAX_LABEL_CHARS);
@@ -205,6 +208,11 @@ fn label(text: &mut String) {
 
 fn clean_event(mut event: EventInfo) -> EventInfo {
     label(&mut event.name);
+    // Language tags are short ASCII (`de`, `ko-KR`, `zh-Hant`); anything else is not one.
+    event
+        .languages
+        .retain(|tag| (2..=35).contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    event.languages.truncate(MAX_EVENT_LANGUAGES);
     event.venue.iter_mut().for_each(label);
     event.tracks.iter_mut().for_each(|t| label(&mut t.name));
     for room in &mut event.rooms {

@@ -174,6 +174,7 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
     }
     sessions.sort_by(|a, b| a.session.start.cmp(&b.session.start).then_with(|| a.session.id.cmp(&b.session.id)));
     let sessions: Vec<Session> = sessions.into_iter().map(|s| s.session).collect();
+    let languages = main_language(&sessions).into_iter().collect();
 
     let date_of = |key: &str| -> Option<NaiveDate> {
         let text = conf.get(key)?.as_str()?;
@@ -200,6 +201,7 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
         venue: None,
         tracks,
         rooms,
+        languages,
     };
     Ok((
         Schedule {
@@ -208,6 +210,25 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
         },
         event,
     ))
+}
+
+/// The language most sessions are held in (`de` for `de-DE`), the first seen on a tie: what the
+/// screens of an event known only from its export are labelled in. A mix of talk languages does
+/// not make the signage bilingual; organisers choose that (`display.language`).
+fn main_language(sessions: &[Session]) -> Option<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for tag in sessions.iter().filter_map(|s| s.language.as_deref()) {
+        let primary = tag.split(['-', '_']).next().unwrap_or(tag).trim().to_ascii_lowercase();
+        if primary.len() < 2 || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
+            continue;
+        }
+        match counts.iter_mut().find(|(t, _)| *t == primary) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((primary, 1)),
+        }
+    }
+    let most = counts.iter().map(|(_, n)| *n).max()?;
+    counts.into_iter().find(|(_, n)| *n == most).map(|(t, _)| t)
 }
 
 struct Imported {

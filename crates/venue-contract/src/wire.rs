@@ -24,6 +24,11 @@ pub struct EventInfo {
     pub venue: Option<String>,
     pub tracks: Vec<Track>,
     pub rooms: Vec<Room>,
+    /// The event's languages as BCP 47 tags, the main one first (e.g. `["ko", "en"]`); contract
+    /// 1.1, optional. Screens label themselves in the first one they know, and show their headings
+    /// in the second too when there is one ("NOW · 지금 진행 중"); none means English.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,6 +11,8 @@ fn imports_event_rooms_tracks_and_sessions() {
     let (schedule, event) = import_bytes(FIXTURE).expect("fixture imports");
     assert_eq!(event.name, "Datenfest Berlin 2025");
     assert_eq!(event.time_zone, "Europe/Berlin");
+    // 8 talks in German, 5 in English, 1 in Korean: the screens speak German.
+    assert_eq!(event.languages, ["de"]);
     assert_eq!(event.start_date.to_string(), "2025-06-13");
     assert_eq!(event.end_date.to_string(), "2025-06-14");
     assert_eq!(event.rooms.len(), 3);

@@ -748,7 +748,7 @@ fn emergency_takes_over_the_schedule_and_the_draw() {
             (1920, 1080),
             &["--config", config.to_str().unwrap(), "--mode", mode, "--now", RUNNING_TALKS],
         );
-        assert!(shot.texts.contains("⚠ 긴급 안내 · EMERGENCY"), "{name}:\n{}", shot.texts);
+        assert!(shot.texts.contains("⚠ EMERGENCY · 긴급 안내"), "{name}:\n{}", shot.texts);
         // The message is laid out word by word (Korean lines break only between words).
         let words: Vec<&str> = shot.texts.lines().collect();
         for word in ["3층", "B홀에서", "울렸습니다.", "주십시오.", "calmly", "exit."] {
@@ -764,5 +764,65 @@ fn emergency_takes_over_the_schedule_and_the_draw() {
             assert!(shot.texts.contains("Wi-Fi: AuroraDevCon"), "{}", shot.texts);
             assert!(!shot.texts.contains("Lobby screens only"), "aimed at the lobby group only");
         }
+    }
+}
+
+/// A German event known only from its pretalx export (a folder with its `schedule.json`): the
+/// event comes from the export and the screen speaks German — headings, "next" lines, the date —
+/// without any setting; `display.language` overrides it, here to English with German headings.
+#[test]
+fn a_german_event_from_a_pretalx_export_reads_in_german() {
+    let dir = screenshot_dir().join("pretalx-de-source");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../venue-contract/tests/fixtures/pretalx_schedule.json"
+        ),
+        dir.join("schedule.json"),
+    )
+    .unwrap();
+    let source = dir.to_str().unwrap();
+    let now = "2025-06-13T10:20:00+02:00";
+    let shot = render_at(
+        "schedule-de",
+        (1920, 1080),
+        &["--server", source, "--mode", "schedule", "--now", now],
+    );
+    assert_not_blank("schedule-de", &shot.img);
+    for needle in [
+        "Datenfest Berlin 2025",
+        "Freitag, 13. Juni 2025",
+        "JETZT",
+        "JETZT 10:00–10:30",
+        "Eröffnung / Opening",
+        "DANACH 11:00 · in 39 Min.",
+        "Saal Grace",
+    ] {
+        assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
+    }
+    for english in ["NOW", "NEXT", "Friday", "in 39 min", "지금"] {
+        assert!(!shot.texts.contains(english), "{english:?} on a German screen:\n{}", shot.texts);
+    }
+    // The language can be set: English labels, headings in German too.
+    let config = dir.join("kiosk.toml");
+    std::fs::write(&config, "[display]\nlanguage = \"en+de\"\n").unwrap();
+    let shot = render_at(
+        "schedule-en-de",
+        (1920, 1080),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--server",
+            source,
+            "--mode",
+            "schedule",
+            "--now",
+            now,
+        ],
+    );
+    for needle in ["NOW · JETZT", "Friday 13 June 2025", "NEXT 11:00 · in 39 min"] {
+        assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
     }
 }

@@ -146,6 +146,8 @@ pub struct DisplayConfig {
     /// The screen groups this screen belongs to (e.g. `lobby`, `hall-a`): broadcasts aimed at a
     /// group reach only its screens. Sent with every heartbeat.
     pub groups: Vec<String>,
+    /// The labels' language: `auto` (the event's), a tag (`de`) or two (`en+ko`); see `shell::i18n`.
+    pub language: String,
 }
 
 /// Most groups one screen may belong to (a message names at most as many, contract 1.1).
@@ -215,6 +217,7 @@ impl Default for DisplayConfig {
             hide_cursor_after_s: 3,
             monitor: None,
             groups: Vec::new(),
+            language: "auto".into(),
         }
     }
 }
@@ -381,6 +384,12 @@ impl Config {
         }
         self.game.validate().map_err(|(key, problem)| err(&key, problem))?;
         self.display.validate_groups().map_err(|(key, problem)| err(&key, problem))?;
+        crate::shell::i18n::LabelLanguages::parse_setting(&self.display.language).map_err(|problem| {
+            err(
+                "display.language",
+                format!("{problem}; or \"auto\" for the event's, or two joined by + (\"en+ko\")"),
+            )
+        })?;
         for (key, value) in [("display.width", self.display.width), ("display.height", self.display.height)] {
             if !(320..=16_384).contains(&value) {
                 return Err(err(key, format!("{value} is out of range; allowed 320..=16384 pixels")));
@@ -602,6 +611,16 @@ mod tests {
         assert_eq!(err.key, "game.face_art", "a list, not a string");
         let err = Config::from_toml("[game]\nface_ar = []\n", "k.toml").unwrap_err();
         assert_eq!(err.key, "game.face_ar");
+    }
+
+    #[test]
+    fn the_language_is_checked() {
+        let ok = Config::from_toml("[display]\nlanguage = \"de\"\n", "k.toml").unwrap();
+        assert_eq!(ok.display.language, "de");
+        assert_eq!(Config::default().display.language, "auto");
+        let e = Config::from_toml("[display]\nlanguage = \"klingon\"\n", "k.toml").unwrap_err();
+        assert_eq!(e.key, "display.language");
+        assert!(e.problem.contains("`klingon`") && e.problem.contains("en+ko"), "{}", e.problem);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::feed::FeedState;
 use crate::frame::AppSystems;
 use crate::shell::clock::VenueClock;
+use crate::shell::i18n::Labels;
 use crate::shell::ui::{UiFonts, UiRoot};
 use venue_contract::wire::Message;
 use venue_rules::broadcast::{self, Audience};
@@ -205,6 +206,7 @@ fn rebuild_takeover(
     notice: Res<EmergencyNotice>,
     takeover_root: UiRoot<TakeoverRoot>,
     fonts: Res<UiFonts>,
+    labels: Res<Labels>,
     feed: Res<FeedState>,
     screen: UiScreen,
     mut built_for: Local<Option<(f32, f32)>>,
@@ -212,7 +214,7 @@ fn rebuild_takeover(
     let Some(root) = takeover_root.entity() else { return };
     let (width, height) = screen.size();
     let resized = *built_for != Some((width, height));
-    if !(takeover_root.just_spawned() || notice.is_changed() || resized) {
+    if !(takeover_root.just_spawned() || notice.is_changed() || resized || labels.is_changed()) {
         return;
     }
     *built_for = Some((width, height));
@@ -224,7 +226,7 @@ fn rebuild_takeover(
     );
     let (size, text) = fit_text(&newest.text, text_box);
     let tz: Tz = feed.event_info().and_then(|e| e.time_zone.parse().ok()).unwrap_or(Tz::UTC);
-    let issued = newest.starts.with_timezone(&Utc).with_timezone(&tz).format("%H:%M");
+    let issued = newest.starts.with_timezone(&Utc).with_timezone(&tz).format("%H:%M").to_string();
     commands.entity(root).despawn_children().with_children(|ui| {
         ui.spawn((
             Node {
@@ -234,7 +236,10 @@ fn rebuild_takeover(
             },
             BackgroundColor(colours::TEXT),
         ))
-        .with_child((Text::new("⚠ 긴급 안내 · EMERGENCY"), fonts.bold(HEADING_PX, colours::FIELD)));
+        .with_child((
+            Text::new(format!("⚠ {}", labels.heading("emergency-heading"))),
+            fonts.bold(HEADING_PX, colours::FIELD),
+        ));
         keep_all(ui, &text, || fonts.bold(size, colours::TEXT), size);
         // One line each: cut to what fits the width at their size.
         let earlier_ems = text_box.0 / EARLIER_PX * 0.95;
@@ -246,18 +251,13 @@ fn rebuild_takeover(
         }
         if notice.earlier.len() > EARLIER_SHOWN {
             ui.spawn((
-                Text::new(format!(
-                    "+ {} more · 긴급 안내 {}건 더",
-                    notice.earlier.len() - EARLIER_SHOWN,
-                    notice.earlier.len() - EARLIER_SHOWN
-                )),
+                Text::new(labels.both_with("emergency-more", &[("count", (notice.earlier.len() - EARLIER_SHOWN).into())])),
                 fonts.text(EARLIER_PX, colours::SOFT),
             ));
         }
         ui.spawn((
-            Text::new(format!(
-                "{issued} 발령 · Issued {issued} — 안내에 따라 주세요 · Please follow staff instructions"
-            )),
+            // Safety first: every language the screen speaks, not only the main one.
+            Text::new(labels.both_with("emergency-issued", &[("time", (&issued).into())])),
             fonts.text(36.0, colours::SOFT),
             TextLayout::justify(Justify::Center),
         ));

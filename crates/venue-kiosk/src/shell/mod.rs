@@ -7,6 +7,7 @@ pub mod background;
 pub mod clock;
 pub mod display;
 pub mod emergency;
+pub mod i18n;
 pub mod images;
 pub mod panic;
 pub mod starfield;
@@ -17,5 +18,12 @@ use bevy::prelude::*;
 
 /// The shell's plugins, in the order they must be added.
 pub fn plugin(app: &mut App) {
-    app.add_plugins((ui::plugin, images::plugin, display::plugin, starfield::plugin, emergency::plugin));
+    app.add_plugins((
+        ui::plugin,
+        i18n::plugin,
+        images::plugin,
+        display::plugin,
+        starfield::plugin,
+        emergency::plugin,
+    ));
 }

@@ -146,19 +146,40 @@ pub fn is_break(schedule: &Schedule, now: DateTime<Utc>) -> bool {
     phase(schedule, now) == Phase::Break
 }
 
-/// "in 5 min", "in 2 h 10 min", "in 3 days": readable from across a hall.
-pub fn starts_in(minutes: i64) -> String {
+/// How far away a start is, in the units a screen says it in; the words are the screen's (its
+/// language).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartsIn {
+    Now,
+    Minutes(i64),
+    /// Whole hours and the minutes past them (under a day).
+    Hours(i64, i64),
+    Tomorrow,
+    Days(i64),
+}
+
+/// `minutes` from now (a past start counts as now) in the units a screen says it in.
+pub fn starts_in_parts(minutes: i64) -> StartsIn {
     match minutes.max(0) {
-        0 => "starting now".into(),
-        m if m < 60 => format!("in {m} min"),
-        m if m < 24 * 60 => match m % 60 {
-            0 => format!("in {} h", m / 60),
-            r => format!("in {} h {r} min", m / 60),
-        },
+        0 => StartsIn::Now,
+        m if m < 60 => StartsIn::Minutes(m),
+        m if m < 24 * 60 => StartsIn::Hours(m / 60, m % 60),
         m => match m / (24 * 60) {
-            1 => "tomorrow".into(),
-            d => format!("in {d} days"),
+            1 => StartsIn::Tomorrow,
+            d => StartsIn::Days(d),
         },
+    }
+}
+
+/// "starts in" wording in English (logs, tools); screens word [`starts_in_parts`] in their language.
+pub fn starts_in(minutes: i64) -> String {
+    match starts_in_parts(minutes) {
+        StartsIn::Now => "starting now".into(),
+        StartsIn::Minutes(m) => format!("in {m} min"),
+        StartsIn::Hours(h, 0) => format!("in {h} h"),
+        StartsIn::Hours(h, m) => format!("in {h} h {m} min"),
+        StartsIn::Tomorrow => "tomorrow".into(),
+        StartsIn::Days(d) => format!("in {d} days"),
     }
 }
 
@@ -329,6 +350,10 @@ mod tests {
         assert_eq!(starts_in(130), "in 2 h 10 min");
         assert_eq!(starts_in(24 * 60 + 5), "tomorrow");
         assert_eq!(starts_in(10 * 24 * 60), "in 10 days");
+        assert_eq!(starts_in_parts(-5), StartsIn::Now);
+        assert_eq!(starts_in_parts(59), StartsIn::Minutes(59));
+        assert_eq!(starts_in_parts(61), StartsIn::Hours(1, 1));
+        assert_eq!(starts_in_parts(2 * 24 * 60), StartsIn::Days(2));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use super::{CasinoBoard, KioskEntry, Stage, stage, table_orders};
 use crate::feed::FeedState;
 use crate::frame::AppSystems;
 use crate::screens::Screen;
+use crate::shell::i18n::Labels;
 use crate::shell::ui::{UiFonts, UiRoot, ellipsize, theme};
 use venue_rules::casino::money;
 use venue_rules::casino::{CasinoOrder, Match, Outcome};
@@ -101,6 +102,7 @@ struct HudSource<'w, 's> {
     feed: Res<'w, FeedState>,
     kiosk_entry: Res<'w, KioskEntry>,
     fonts: Res<'w, UiFonts>,
+    labels: Res<'w, Labels>,
     window: Query<'w, 's, &'static Window, With<PrimaryWindow>>,
     scale: Res<'w, UiScale>,
     time: Res<'w, Time<Real>>,
@@ -113,6 +115,7 @@ struct View<'a> {
     teams: &'a [TeamLook],
     l: &'a Layout,
     fonts: &'a UiFonts,
+    labels: &'a Labels,
     /// At a round's end that just happened here: when the won cards take off.
     fly_at: Option<f64>,
 }
@@ -124,6 +127,7 @@ fn rebuild(mut commands: Commands, source: HudSource, root: UiRoot<HudRoot>, mut
         feed,
         kiosk_entry,
         fonts,
+        labels,
         window,
         scale,
         time,
@@ -140,7 +144,7 @@ fn rebuild(mut commands: Commands, source: HudSource, root: UiRoot<HudRoot>, mut
         teams,
         kiosk_entry: kiosk_entry.0,
     };
-    if last.as_ref() == Some(&current) && !root_spawned {
+    if last.as_ref() == Some(&current) && !root_spawned && !labels.is_changed() {
         return;
     }
     commands.entity(root).despawn_children();
@@ -156,10 +160,10 @@ fn rebuild(mut commands: Commands, source: HudSource, root: UiRoot<HudRoot>, mut
                     ..default()
                 },
                 children![
-                    (Text::new("CASINO · 카지노"), fonts.bold(64.0, theme::GOLD)),
+                    (Text::new(labels.heading("casino-heading")), fonts.bold(64.0, theme::GOLD)),
                     (
-                        Text::new("Waiting for the match from the event feed… · 경기 정보를 기다리는 중"),
-                        fonts.text(32.0, theme::TEXT_DIM),
+                        Text::new(labels.both_with("casino-waiting", &[])),
+                        fonts.text(32.0, theme::TEXT_DIM)
                     ),
                 ],
             ));
@@ -184,6 +188,7 @@ fn rebuild(mut commands: Commands, source: HudSource, root: UiRoot<HudRoot>, mut
             teams: &teams,
             l: &l,
             fonts: &fonts,
+            labels: &labels,
             fly_at,
         };
         header(ui, &v);
@@ -201,21 +206,25 @@ fn rebuild(mut commands: Commands, source: HudSource, root: UiRoot<HudRoot>, mut
 
 fn header(ui: &mut ChildSpawnerCommands, v: &View) {
     let View {
-        game, st, teams, l, fonts, ..
+        game,
+        st,
+        teams,
+        l,
+        fonts,
+        labels,
+        ..
     } = *v;
     let round = game.round_index();
     let rounds = game.rounds();
+    let round_of = || labels.both_with("casino-round-of", &[("round", (round + 1).into()), ("rounds", rounds.into())]);
     let subtitle = match st {
-        Stage::Final => format!("{rounds} rounds played · {rounds}라운드 종료"),
-        _ if l.portrait => format!(
-            "Round {} of {rounds} · 라운드 {}/{rounds} · ties cancel · 동점은 무효",
-            round + 1,
-            round + 1
-        ),
+        Stage::Final => labels.both_with("casino-rounds-played", &[("rounds", rounds.into())]),
+        _ if l.portrait => format!("{} · {}", round_of(), labels.both_with("casino-ties-cancel", &[])),
         _ => format!(
-            "Round {} of {rounds} · 라운드 {}/{rounds} · most dice take the top card · ties cancel · 동점은 무효",
-            round + 1,
-            round + 1
+            "{} · {} · {}",
+            round_of(),
+            labels.text("casino-most-dice-win"),
+            labels.both_with("casino-ties-cancel", &[])
         ),
     };
     let mut node = at(l.header);
@@ -229,7 +238,7 @@ fn header(ui: &mut ChildSpawnerCommands, v: &View) {
             ..default()
         })
         .with_children(|col| {
-            col.spawn((Text::new("CASINO · 카지노"), fonts.bold(56.0, theme::GOLD)));
+            col.spawn((Text::new(labels.heading("casino-heading")), fonts.bold(56.0, theme::GOLD)));
             col.spawn((
                 Text::new(subtitle),
                 fonts.text(if l.portrait { 22.0 } else { 24.0 }, theme::TEXT_DIM),
@@ -240,24 +249,27 @@ fn header(ui: &mut ChildSpawnerCommands, v: &View) {
                 let turn = game.turn().unwrap_or(0);
                 let left = game.dice_left()[turn];
                 (
-                    "NOW ROLLING · 차례".to_string(),
+                    labels.heading("casino-now-rolling"),
                     ellipsize(&teams[turn].name, 18),
                     teams[turn].color,
-                    format!("{left} {} to roll · 주사위 {left}개", if left == 1 { "die" } else { "dice" }),
+                    labels.both_with("casino-dice-to-roll", &[("count", i64::from(left).into())]),
                 )
             }
             Stage::RoundEnd { round_index } => {
                 let next = game.turn().unwrap_or(0);
                 (
-                    format!("ROUND {} COMPLETE · 라운드 {} 종료", round_index + 1, round_index + 1),
-                    "Payouts · 정산".to_string(),
+                    labels.both_with("casino-round-complete", &[("round", (round_index + 1).into())]),
+                    labels.heading("casino-payouts"),
                     theme::GOLD,
-                    format!("next: round {} · {} rolls first", round + 1, ellipsize(&teams[next].name, 18)),
+                    labels.text_with(
+                        "casino-next-round",
+                        &[("round", (round + 1).into()), ("team", (&ellipsize(&teams[next].name, 18)).into())],
+                    ),
                 )
             }
             Stage::Final => (
-                "FINAL · 최종 결과".to_string(),
-                "PODIUM · 시상대".to_string(),
+                labels.heading("casino-final"),
+                labels.heading("podium-heading"),
                 theme::GOLD,
                 String::new(),
             ),
@@ -361,8 +373,10 @@ fn casino(ui: &mut ChildSpawnerCommands, v: &View, slots: &CasinoSlots, order: &
             let mut node = at(Rect2::new(first.x, first.y, first.w, first.h));
             node.align_items = AlignItems::Center;
             node.padding = UiRect::left(px(8));
-            ui.spawn(node)
-                .with_child((Text::new("no dice yet · 주사위 없음"), fonts.text(22.0, theme::TEXT_DIM)));
+            ui.spawn(node).with_child((
+                Text::new(v.labels.both_with("casino-no-dice", &[])),
+                fonts.text(22.0, theme::TEXT_DIM),
+            ));
         }
         return;
     }
@@ -420,14 +434,14 @@ fn casino(ui: &mut ChildSpawnerCommands, v: &View, slots: &CasinoSlots, order: &
                             BackgroundColor(TIE_RED),
                         ))
                         .with_child((
-                            Text::new("TIE · 무효"),
+                            Text::new(v.labels.heading("casino-tie")),
                             TextLayout::no_wrap(),
                             fonts.bold(name_size - 4.0, Color::WHITE),
                         ));
                     }
                     Outcome::NoCardLeft => {
                         row.spawn((
-                            Text::new("no card · 없음"),
+                            Text::new(v.labels.both_with("casino-no-card", &[])),
                             TextLayout::no_wrap(),
                             fonts.text(name_size - 6.0, theme::TEXT_DIM),
                         ));
@@ -442,11 +456,11 @@ fn standings(ui: &mut ChildSpawnerCommands, v: &View) {
         game, st, teams, l, fonts, ..
     } = *v;
     let title = match st {
-        Stage::RoundEnd { round_index } => format!("ROUND {} PAYOUTS", round_index + 1),
-        _ => "STANDINGS · 순위".to_string(),
+        Stage::RoundEnd { round_index } => v.labels.text_with("casino-round-payouts", &[("round", (round_index + 1).into())]),
+        _ => v.labels.heading("standings-heading"),
     };
     let subtitle = match st {
-        Stage::RoundEnd { round_index } => Some(format!("라운드 {} 정산 · standings after it", round_index + 1)),
+        Stage::RoundEnd { round_index } => Some(v.labels.both_with("casino-standings-after", &[("round", (round_index + 1).into())])),
         _ => None,
     };
     let payouts = match st {
@@ -535,7 +549,7 @@ fn standings(ui: &mut ChildSpawnerCommands, v: &View) {
                                 fonts.bold(22.0, if p > 0 { theme::GOLD } else { theme::TEXT_DIM }),
                             ));
                         } else {
-                            dice_left(c, game, r.team, team.color, fonts);
+                            dice_left(c, game, r.team, team.color, fonts, v.labels);
                         }
                     });
                 }
@@ -544,7 +558,7 @@ fn standings(ui: &mut ChildSpawnerCommands, v: &View) {
 }
 
 /// The dice a team has left this round as filled squares, the placed ones hollow.
-fn dice_left(c: &mut ChildSpawnerCommands, game: &Match, team: usize, color: Color, fonts: &UiFonts) {
+fn dice_left(c: &mut ChildSpawnerCommands, game: &Match, team: usize, color: Color, fonts: &UiFonts, labels: &Labels) {
     let left = usize::from(game.dice_left()[team]);
     let total = usize::from(game.setup().dice_per_team);
     c.spawn(Node {
@@ -567,7 +581,10 @@ fn dice_left(c: &mut ChildSpawnerCommands, game: &Match, team: usize, color: Col
                 BorderColor::all(if filled { color } else { color.with_alpha(0.45) }),
             ));
         }
-        row.spawn((Text::new(format!("{left} left · 남음")), fonts.text(18.0, theme::TEXT_DIM)));
+        row.spawn((
+            Text::new(labels.both_with("casino-dice-left", &[("count", left.into())])),
+            fonts.text(18.0, theme::TEXT_DIM),
+        ));
     });
 }
 
@@ -668,7 +685,7 @@ fn footer(ui: &mut ChildSpawnerCommands, v: &View, board: &CasinoBoard, entry: &
         }
         if !kiosk_entry {
             col.spawn((
-                Text::new("Moves are entered on the organisers' console · 진행은 운영 콘솔에서"),
+                Text::new(v.labels.both_with("casino-console-entry", &[])),
                 fonts.text(20.0, theme::TEXT_DIM),
             ));
             return;
@@ -681,7 +698,7 @@ fn footer(ui: &mut ChildSpawnerCommands, v: &View, board: &CasinoBoard, entry: &
         })
         .with_children(|row| {
             if let Some(turn) = game.turn() {
-                row.spawn((Text::new("ENTER A ROLL · 주사위 입력"), fonts.bold(22.0, theme::GOLD)));
+                row.spawn((Text::new(v.labels.heading("casino-enter-roll")), fonts.bold(22.0, theme::GOLD)));
                 let left = usize::from(game.dice_left()[turn]);
                 let mut dice: Vec<String> = entry.rolled.iter().map(u8::to_string).collect();
                 dice.extend(std::iter::repeat_n("_".to_string(), left.saturating_sub(entry.rolled.len())));
@@ -690,13 +707,13 @@ fn footer(ui: &mut ChildSpawnerCommands, v: &View, board: &CasinoBoard, entry: &
                     fonts.bold(26.0, teams[turn].color),
                 ));
                 let hint = if entry.picking_face {
-                    "Which face? 1–6 places · 어느 카지노? · Backspace back"
+                    "Which face? 1–6 places · Backspace back"
                 } else {
                     "1–6 a die · Backspace fix · Enter, then the face (or Shift+face) · U undo · Esc clear"
                 };
                 row.spawn((Text::new(hint), fonts.text(20.0, theme::TEXT_DIM)));
             } else {
-                row.spawn((Text::new("THE MATCH IS OVER · 경기 종료"), fonts.bold(22.0, theme::GOLD)));
+                row.spawn((Text::new(v.labels.heading("casino-match-over")), fonts.bold(22.0, theme::GOLD)));
                 row.spawn((Text::new("U undoes the last move"), fonts.text(20.0, theme::TEXT_DIM)));
             }
             if let Some((note, refused)) = &entry.note {

@@ -8,6 +8,7 @@ use super::{DrawDesk, DrawRoot, DrawTasks, LocalDraw, reels};
 use crate::config::Config;
 use crate::feed::{FeedState, Outbox};
 use crate::screens::Screen;
+use crate::shell::i18n::Labels;
 use crate::shell::images::{ImageEntry, ImageStore};
 use crate::shell::ui::{UiFonts, UiRoot, ellipsize, theme};
 use venue_contract::sample;
@@ -77,6 +78,7 @@ pub(super) struct StageSource<'w> {
     local: Res<'w, LocalDraw>,
     outbox: Option<Res<'w, Outbox>>,
     rig: Option<Res<'w, reels::ReelRig>>,
+    labels: Res<'w, Labels>,
 }
 
 pub(super) fn rebuild(mut commands: Commands, source: StageSource, root: UiRoot<DrawRoot>, mut built: Local<Option<(u64, usize)>>) {
@@ -89,20 +91,21 @@ pub(super) fn rebuild(mut commands: Commands, source: StageSource, root: UiRoot<
         local,
         outbox,
         rig,
+        labels,
     } = source;
     let added = root.just_spawned();
     let Some(root) = root.entity() else { return };
     let desk_changed = desk.as_ref().is_some_and(DetectChanges::is_changed);
     let key = (feed.revision, store.pending());
     let rig_added = rig.as_ref().is_some_and(DetectChanges::is_added);
-    if *built == Some(key) && !added && !desk_changed && !rig_added && !tasks.is_changed() && !local.is_changed() {
+    if *built == Some(key) && !added && !desk_changed && !rig_added && !tasks.is_changed() && !local.is_changed() && !labels.is_changed() {
         return;
     }
     *built = Some(key);
     let posting = outbox.is_some();
     commands.entity(root).despawn_children();
     commands.entity(root).with_children(|ui| {
-        ui.spawn((Text::new("LUCKY DRAW · 행운의 추첨"), fonts.bold(56.0, theme::GOLD)));
+        ui.spawn((Text::new(labels.heading("draw-heading")), fonts.bold(56.0, theme::GOLD)));
         let Some(desk) = desk.as_deref() else {
             let line = tasks
                 .open_error
@@ -118,7 +121,7 @@ pub(super) fn rebuild(mut commands: Commands, source: StageSource, root: UiRoot<
             ui.spawn((Text::new(line), fonts.text(30.0, theme::TEXT_DIM)));
             return;
         };
-        build_stage(ui, &desk.0, &store, &fonts, rig.as_deref(), posting);
+        build_stage(ui, &desk.0, &store, &fonts, &labels, rig.as_deref(), posting);
     });
 }
 
@@ -127,6 +130,7 @@ fn build_stage(
     desk: &Desk,
     store: &ImageStore,
     fonts: &UiFonts,
+    labels: &Labels,
     rig: Option<&reels::ReelRig>,
     posting: bool,
 ) {
@@ -172,11 +176,11 @@ fn build_stage(
         })
         .with_children(|col| {
             let (label, color) = match desk.stage {
-                Stage::Idle if desk.prize_done() => ("DONE · ← → next prize", theme::TEXT_DIM),
-                Stage::Idle => ("READY · SPACE to draw", theme::GOLD),
-                Stage::Committing => ("SEALING THE RESULT…", theme::TEXT_DIM),
-                Stage::Rolling { .. } => ("ROLLING…", theme::TEXT),
-                Stage::Revealed { .. } => ("WINNER · 당첨!", theme::GOLD),
+                Stage::Idle if desk.prize_done() => ("DONE · ← → next prize".to_string(), theme::TEXT_DIM),
+                Stage::Idle => ("READY · SPACE to draw".to_string(), theme::GOLD),
+                Stage::Committing => (labels.text("draw-sealing"), theme::TEXT_DIM),
+                Stage::Rolling { .. } => (labels.text("draw-rolling"), theme::TEXT),
+                Stage::Revealed { .. } => (labels.heading("draw-winner"), theme::GOLD),
             };
             col.spawn((Text::new(label), fonts.bold(44.0, color)));
             if let Some(rig) = rig {
@@ -213,7 +217,7 @@ fn build_stage(
             ..default()
         })
         .with_children(|col| {
-            col.spawn((Text::new("WINNERS · 당첨자"), fonts.bold(26.0, theme::GOLD)));
+            col.spawn((Text::new(labels.heading("draw-winners")), fonts.bold(26.0, theme::GOLD)));
             let revealed_only = |seq: u64| !matches!(desk.stage, Stage::Rolling { sequence, .. } if sequence == seq);
             for p in &desk.prizes {
                 let winners: Vec<_> = desk

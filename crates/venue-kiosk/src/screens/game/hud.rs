@@ -9,6 +9,7 @@ use super::{Game, GameClock, LiveOutcomes};
 use crate::feed::FeedState;
 use crate::frame::AppSystems;
 use crate::screens::Screen;
+use crate::shell::i18n::Labels;
 use crate::shell::ui::{UiFonts, UiRoot, ellipsize, hex_color, theme};
 use venue_contract::wire::{BetState, GameData};
 use venue_rules::attend::bet_shares;
@@ -193,6 +194,7 @@ fn rebuild(
     game: Option<Res<Game>>,
     (live, feed): (Res<LiveOutcomes>, Res<FeedState>),
     fonts: Res<UiFonts>,
+    labels: Res<Labels>,
     clock: GameClock,
     root: UiRoot<HudRoot>,
     mut last: Local<Option<Shown>>,
@@ -201,24 +203,21 @@ fn rebuild(
     let Some(root) = root.entity() else { return };
     let now = clock.now_ms();
     let current = game.as_deref().map(|g| shown(g, &live, &feed, now));
-    if *last == current && !root_spawned && last.is_some() {
+    if *last == current && !root_spawned && last.is_some() && !labels.is_changed() {
         return;
     }
     *last = current;
     commands.entity(root).despawn_children();
     commands.entity(root).with_children(|ui| {
         let Some(game) = game.as_deref() else {
-            ui.spawn((Text::new("CUBE TIMING · 큐브 타이밍"), fonts.bold(64.0, theme::TEXT)));
-            ui.spawn((
-                Text::new("Waiting for teams from the event feed…"),
-                fonts.text(32.0, theme::TEXT_DIM),
-            ));
+            ui.spawn((Text::new(labels.heading("game-heading")), fonts.bold(64.0, theme::TEXT)));
+            ui.spawn((Text::new(labels.both_with("game-waiting", &[])), fonts.text(32.0, theme::TEXT_DIM)));
             return;
         };
         let s = &game.session;
         match &s.phase {
-            Phase::Lobby => lobby(ui, s, &fonts),
-            Phase::Calibrating { started_ms, samples, .. } => calibration(ui, *started_ms, samples, &fonts),
+            Phase::Lobby => lobby(ui, s, &fonts, &labels),
+            Phase::Calibrating { started_ms, samples, .. } => calibration(ui, *started_ms, samples, &fonts, &labels),
             Phase::Countdown { round, until_ms } => {
                 banner(ui, s, *round, "GET READY", &fonts);
                 let n = ((until_ms - now) / 1000.0).ceil().max(1.0);
@@ -234,7 +233,8 @@ fn rebuild(
                 team_cards(ui, s, Some(&live), &fonts);
             }
             Phase::Paused { round, .. } => {
-                banner(ui, s, *round, "PAUSED · 일시 정지 — F8 resumes where it stopped", &fonts);
+                let paused = format!("{} — F8 resumes where it stopped", labels.heading("game-paused"));
+                banner(ui, s, *round, &paused, &fonts);
                 // Large, where the countdown was: the hall must see why nothing moves.
                 ui.spawn(Node {
                     flex_direction: FlexDirection::Column,
@@ -242,20 +242,22 @@ fn rebuild(
                     ..default()
                 })
                 .with_children(|col| {
-                    col.spawn((Text::new("PAUSED"), fonts.bold(PAUSED_SIZE, theme::GOLD)));
-                    col.spawn((Text::new("일시 정지"), fonts.bold(56.0, theme::TEXT)));
+                    col.spawn((Text::new(labels.text("game-paused")), fonts.bold(PAUSED_SIZE, theme::GOLD)));
+                    if let Some(second) = labels.second_text("game-paused") {
+                        col.spawn((Text::new(second), fonts.bold(56.0, theme::TEXT)));
+                    }
                 });
                 team_cards(ui, s, None, &fonts);
             }
             Phase::Folding { round, .. } => {
-                banner(ui, s, *round, "ROUND COMPLETE · 라운드 완료", &fonts);
+                banner(ui, s, *round, &labels.heading("game-round-complete"), &fonts);
                 team_cards(ui, s, None, &fonts);
             }
-            Phase::Leaderboard { round } => leaderboard(ui, s, *round, &fonts),
-            Phase::Podium => podium(ui, s, &fonts),
+            Phase::Leaderboard { round } => leaderboard(ui, s, *round, &fonts, &labels),
+            Phase::Podium => podium(ui, s, &fonts, &labels),
         }
         if let Some(bets) = last.as_ref().and_then(|c| c.bets.as_ref()) {
-            room_bets_row(ui, s, bets, &fonts);
+            room_bets_row(ui, s, bets, &fonts, &labels);
         }
         if matches!(s.phase, Phase::Lobby | Phase::Leaderboard { .. })
             && let Some((note, color)) = calibration_note(s)
@@ -272,15 +274,15 @@ fn rebuild(
 
 /// The room's bets as one stacked bar in the teams' colours with each share named under it, big
 /// enough to read from the back of the hall.
-fn room_bets_row(ui: &mut ChildSpawnerCommands, s: &GameSession, bets: &RoomBets, fonts: &UiFonts) {
-    let state = match bets.state {
-        BetState::Open => "open · 진행 중",
-        BetState::Closed | BetState::Settled => "closed · 마감",
-    };
-    let count = match bets.total {
-        1 => "1 bet".to_string(),
-        n => format!("{n} bets"),
-    };
+fn room_bets_row(ui: &mut ChildSpawnerCommands, s: &GameSession, bets: &RoomBets, fonts: &UiFonts, labels: &Labels) {
+    let state = labels.both_with(
+        match bets.state {
+            BetState::Open => "bets-open",
+            BetState::Closed | BetState::Settled => "bets-closed",
+        },
+        &[],
+    );
+    let count = labels.text_with("bets-count", &[("count", bets.total.into())]);
     ui.spawn((
         Node {
             flex_direction: FlexDirection::Column,
@@ -306,7 +308,7 @@ fn room_bets_row(ui: &mut ChildSpawnerCommands, s: &GameSession, bets: &RoomBets
                         flex_shrink: 0.0,
                         ..default()
                     },
-                    children![(Text::new("THE ROOM BETS · 관객 예측"), fonts.bold(28.0, theme::GOLD))],
+                    children![(Text::new(labels.heading("bets-heading")), fonts.bold(28.0, theme::GOLD))],
                 ));
                 row.spawn((Text::new(format!("{count} · {state}")), fonts.text(24.0, theme::TEXT_DIM)));
             });
@@ -350,10 +352,7 @@ fn room_bets_row(ui: &mut ChildSpawnerCommands, s: &GameSession, bets: &RoomBets
                 }
             });
         if bets.state == BetState::Open {
-            panel.spawn((
-                Text::new("Bet on your handbook page until the round starts · 라운드 시작 전까지 핸드북에서 예측하세요"),
-                fonts.text(20.0, theme::TEXT_DIM),
-            ));
+            panel.spawn((Text::new(labels.both_with("bets-how", &[])), fonts.text(20.0, theme::TEXT_DIM)));
         }
     });
 }
@@ -469,14 +468,14 @@ fn team_cards(ui: &mut ChildSpawnerCommands, s: &GameSession, live: Option<&Live
     });
 }
 
-fn lobby(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts) {
+fn lobby(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts, labels: &Labels) {
     ui.spawn(Node {
         flex_direction: FlexDirection::Column,
         row_gap: px(10),
         ..default()
     })
     .with_children(|col| {
-        col.spawn((Text::new("CUBE TIMING · 큐브 타이밍"), fonts.bold(64.0, theme::TEXT)));
+        col.spawn((Text::new(labels.heading("game-heading")), fonts.bold(64.0, theme::TEXT)));
         col.spawn((
             Text::new(format!(
                 "{} teams · {} rounds · press your key the moment the piece reaches the glowing slot",
@@ -520,14 +519,14 @@ fn lobby(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts) {
     team_cards(ui, s, None, fonts);
 }
 
-fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, samples: &[f64], fonts: &UiFonts) {
+fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, samples: &[f64], fonts: &UiFonts, labels: &Labels) {
     ui.spawn(Node {
         flex_direction: FlexDirection::Column,
         row_gap: px(10),
         ..default()
     })
     .with_children(|col| {
-        col.spawn((Text::new("CALIBRATION · 보정"), fonts.bold(56.0, theme::TEXT)));
+        col.spawn((Text::new(labels.heading("game-calibration")), fonts.bold(56.0, theme::TEXT)));
         col.spawn((
             Text::new("Tap your key (or SPACE) exactly when the circle flashes. The median delay becomes the latency correction."),
             fonts.text(28.0, theme::TEXT_DIM),
@@ -581,9 +580,13 @@ fn pulse(game: Option<Res<Game>>, clock: GameClock, mut disks: Query<(&PulseDisk
     }
 }
 
-fn leaderboard(ui: &mut ChildSpawnerCommands, s: &GameSession, round: usize, fonts: &UiFonts) {
+fn leaderboard(ui: &mut ChildSpawnerCommands, s: &GameSession, round: usize, fonts: &UiFonts, labels: &Labels) {
     ui.spawn((
-        Text::new(format!("STANDINGS · 순위 — after {}", s.rounds[round].name)),
+        Text::new(format!(
+            "{} — {}",
+            labels.heading("standings-heading"),
+            labels.text_with("game-after-round", &[("round", (&s.rounds[round].name).into())])
+        )),
         fonts.bold(48.0, theme::TEXT),
     ));
     ui.spawn(Node {
@@ -653,8 +656,8 @@ fn leaderboard(ui: &mut ChildSpawnerCommands, s: &GameSession, round: usize, fon
     ui.spawn((Text::new(next), fonts.bold(34.0, theme::GOLD)));
 }
 
-fn podium(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts) {
-    ui.spawn((Text::new("PODIUM · 시상대"), fonts.bold(64.0, theme::GOLD)));
+fn podium(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts, labels: &Labels) {
+    ui.spawn((Text::new(labels.heading("podium-heading")), fonts.bold(64.0, theme::GOLD)));
     // Places by the true totals, points never shown below 0 (README, "The cube game").
     let standings = s.board.podium();
     ui.spawn(Node {
@@ -734,6 +737,10 @@ mod tests {
         app.insert_resource(feed);
         app.add_plugins((MinimalPlugins, StatesPlugin));
         app.insert_state(Screen::CubeGame);
+        app.insert_resource(Labels::new(crate::shell::i18n::LabelLanguages::for_event(&[
+            "en".into(),
+            "ko".into(),
+        ])));
         app.insert_resource(UiFonts {
             regular: Handle::default(),
             bold: Handle::default(),

@@ -14,6 +14,7 @@ use crate::feed::FeedState;
 use crate::screens::Screen;
 use crate::shell::clock::VenueClock;
 use crate::shell::emergency::ScreenPlace;
+use crate::shell::i18n::Labels;
 use crate::shell::ui::{UiFonts, ellipsize, hex_color, theme};
 use venue_contract::wire::{EventInfo, Message, Priority, Schedule, Session};
 use venue_rules::broadcast;
@@ -53,6 +54,7 @@ pub(crate) struct OverlaySource<'w, 's> {
     fonts: Res<'w, UiFonts>,
     place: Res<'w, ScreenPlace>,
     tour: Res<'w, scene::Tour>,
+    labels: Res<'w, Labels>,
     window: Query<'w, 's, &'static Window, With<PrimaryWindow>>,
 }
 
@@ -60,6 +62,7 @@ pub(crate) struct OverlaySource<'w, 's> {
 struct View<'a> {
     feed: &'a FeedState,
     fonts: &'a UiFonts,
+    labels: &'a Labels,
     now: DateTime<Utc>,
     tz: Tz,
 }
@@ -80,6 +83,7 @@ pub(crate) fn rebuild_overlay(
         fonts,
         place,
         tour,
+        labels,
         window,
     } = source;
     let Ok(root) = root.single() else { return };
@@ -99,7 +103,7 @@ pub(crate) fn rebuild_overlay(
         portrait,
     };
     cost.checks += 1;
-    if *built == Some(key) && added.is_empty() {
+    if *built == Some(key) && added.is_empty() && !labels.is_changed() {
         cost.total += started.elapsed();
         cost.idle_allocations += crate::shell::alloc_count::thread_allocations() - allocations_before;
         return;
@@ -108,7 +112,7 @@ pub(crate) fn rebuild_overlay(
     commands.entity(root).despawn_children();
     commands
         .entity(root)
-        .with_children(|ui| build_overlay(ui, &feed, now, &place, &fonts, tour.0.focus, portrait));
+        .with_children(|ui| build_overlay(ui, &feed, now, &place, &fonts, &labels, tour.0.focus, portrait));
     cost.rebuilds += 1;
     cost.total += started.elapsed();
 }
@@ -124,21 +128,23 @@ fn build_overlay(
     now: DateTime<Utc>,
     place: &ScreenPlace,
     fonts: &UiFonts,
+    labels: &Labels,
     focus: usize,
     portrait: bool,
 ) {
     let Some(event) = feed.event_info() else {
-        ui.spawn((Text::new("Waiting for the event feed…"), fonts.bold(44.0, theme::TEXT_DIM)));
+        ui.spawn((Text::new(labels.text("waiting-for-event")), fonts.bold(44.0, theme::TEXT_DIM)));
         return;
     };
     let view = View {
         feed,
         fonts,
+        labels,
         now,
         tz: event.time_zone.parse().unwrap_or(Tz::UTC),
     };
     let tz = &view.tz;
-    header(ui, event, now, tz, fonts, portrait);
+    header(ui, event, now, tz, fonts, labels, portrait);
 
     // Emergencies are not banners: the shell's takeover covers the whole screen with them.
     let active: Vec<&Message> = broadcast::banners(messages_of(feed), now, place.audience(feed)).collect();
@@ -156,7 +162,7 @@ fn build_overlay(
     }
 
     let Some(schedule) = feed.schedule.as_deref() else {
-        ui.spawn((Text::new("Schedule not loaded yet"), fonts.text(32.0, theme::TEXT_DIM)));
+        ui.spawn((Text::new(labels.text("schedule-not-loaded")), fonts.text(32.0, theme::TEXT_DIM)));
         return;
     };
     let tracks: Vec<&str> = feed.tracks().iter().map(|t| t.id.as_str()).collect();
@@ -178,14 +184,14 @@ fn build_overlay(
         match phase {
             now_next::Phase::Break => break_timetable(main, &view, schedule, &tracks),
             now_next::Phase::Over => {
-                main.spawn((Text::new("THAT'S ALL — THANK YOU · 감사합니다"), fonts.bold(34.0, theme::GOLD)));
+                main.spawn((Text::new(labels.heading("thanks-heading")), fonts.bold(34.0, theme::GOLD)));
             }
             now_next::Phase::Running | now_next::Phase::Upcoming => {
-                let heading = if phase == now_next::Phase::Running {
-                    "NOW · 지금 진행 중"
+                let heading = labels.heading(if phase == now_next::Phase::Running {
+                    "now-heading"
                 } else {
-                    "COMING UP · 곧 시작"
-                };
+                    "coming-up-heading"
+                });
                 main.spawn((Text::new(heading), fonts.bold(30.0, theme::GOLD)));
                 let rooms: Vec<&str> = event.rooms.iter().map(|r| r.id.as_str()).collect();
                 for row in now_next::now_next_by_room(schedule, &rooms, now) {
@@ -205,7 +211,7 @@ fn build_overlay(
     footer(ui, feed, &active, fonts);
 }
 
-fn header(ui: &mut ChildSpawnerCommands, event: &EventInfo, now: DateTime<Utc>, tz: &Tz, fonts: &UiFonts, portrait: bool) {
+fn header(ui: &mut ChildSpawnerCommands, event: &EventInfo, now: DateTime<Utc>, tz: &Tz, fonts: &UiFonts, labels: &Labels, portrait: bool) {
     let local = now.with_timezone(tz);
     let direction = if portrait {
         FlexDirection::ColumnReverse
@@ -229,7 +235,7 @@ fn header(ui: &mut ChildSpawnerCommands, event: &EventInfo, now: DateTime<Utc>, 
             col.spawn((Text::new(event.name.clone()), fonts.bold(56.0, theme::TEXT)));
             let venue = event.venue.as_deref().map(|v| format!(" · {v}")).unwrap_or_default();
             col.spawn((
-                Text::new(format!("{}{venue}", local.format("%A %-d %B %Y"))),
+                Text::new(format!("{}{venue}", labels.date_long(local.date_naive()))),
                 fonts.text(26.0, theme::TEXT_DIM),
             ));
         });
@@ -247,14 +253,28 @@ fn track_color(feed: &FeedState, session: &Session) -> Color {
 }
 
 /// "starts in" wording, with the date when it is not today-ish.
-fn next_line(session: &Session, now: DateTime<Utc>, tz: &Tz) -> (String, bool) {
+fn next_line(session: &Session, view: &View) -> (String, bool) {
+    let (labels, now) = (view.labels, view.now);
     let minutes = (session.start.with_timezone(&Utc) - now).num_minutes();
+    let local = session.start.with_timezone(&view.tz);
     let at = if minutes >= 20 * 60 {
-        session.start.with_timezone(tz).format("%a %-d %b %H:%M").to_string()
+        format!("{} {}", labels.date_short(local.date_naive()), local.format("%H:%M"))
     } else {
-        session.start.with_timezone(tz).format("%H:%M").to_string()
+        local.format("%H:%M").to_string()
     };
-    (format!("NEXT {at} · {}", now_next::starts_in(minutes)), minutes <= 5)
+    let when = labels.starts_in(now_next::starts_in_parts(minutes));
+    (
+        labels.text_with("next-at", &[("at", (&at).into()), ("when", (&when).into())]),
+        minutes <= 5,
+    )
+}
+
+/// "NOW 10:00–10:30" in the screen's language.
+fn now_span(session: &Session, view: &View) -> String {
+    let start = session.start.with_timezone(&view.tz).format("%H:%M").to_string();
+    let end = session.end.with_timezone(&view.tz).format("%H:%M").to_string();
+    view.labels
+        .text_with("now-span", &[("start", (&start).into()), ("end", (&end).into())])
 }
 
 fn session_row(
@@ -265,7 +285,7 @@ fn session_row(
     next: Option<&Session>,
     focused: bool,
 ) {
-    let (feed, fonts, now, tz) = (view.feed, view.fonts, view.now, &view.tz);
+    let (feed, fonts, now) = (view.feed, view.fonts, view.now);
     let Some(lead) = current.or(next) else { return };
     let color = track_color(feed, lead);
     list.spawn((
@@ -302,16 +322,11 @@ fn session_row(
             c.spawn((Text::new(room_name.to_string()), fonts.bold(26.0, theme::TEXT)));
             match current {
                 Some(s) => {
-                    let times = format!(
-                        "NOW {}–{}",
-                        s.start.with_timezone(tz).format("%H:%M"),
-                        s.end.with_timezone(tz).format("%H:%M")
-                    );
-                    c.spawn((Text::new(times), fonts.text(20.0, theme::TEXT_DIM)));
+                    c.spawn((Text::new(now_span(s, view)), fonts.text(20.0, theme::TEXT_DIM)));
                     progress_bar(c, now_next::progress(s, now), color);
                 }
                 None => {
-                    let (line, soon) = next_line(lead, now, tz);
+                    let (line, soon) = next_line(lead, view);
                     c.spawn((Text::new(line), fonts.bold(20.0, if soon { theme::GOLD } else { theme::TEXT_DIM })));
                 }
             }
@@ -332,7 +347,7 @@ fn session_row(
                 ));
             }
             if let (Some(_), Some(n)) = (current, next) {
-                let (line, soon) = next_line(n, now, tz);
+                let (line, soon) = next_line(n, view);
                 c.spawn((
                     Text::new(format!("{line} · {}", ellipsize(&n.title, 60))),
                     fonts.text(20.0, if soon { theme::GOLD } else { theme::TEXT_DIM }),
@@ -371,14 +386,15 @@ fn break_timetable(main: &mut ChildSpawnerCommands, view: &View, schedule: &Sche
     let running_break = now_next::running_at(schedule, now)
         .into_iter()
         .find(|s| s.kind == venue_contract::wire::SessionKind::Break);
-    let title = match running_break {
-        Some(b) => format!(
-            "{} · until {} — where each track continues",
-            b.title,
-            b.end.with_timezone(tz).format("%H:%M")
-        ),
-        None => "BREAK · 쉬는 시간 — where each track continues".to_string(),
+    let labels = view.labels;
+    let lead = match running_break {
+        Some(b) => {
+            let end = b.end.with_timezone(tz).format("%H:%M").to_string();
+            labels.text_with("break-until", &[("title", (&b.title).into()), ("end", (&end).into())])
+        }
+        None => labels.heading("break-heading"),
     };
+    let title = format!("{lead} — {}", labels.text("each-track-continues"));
     main.spawn((Text::new(title), fonts.bold(30.0, theme::GOLD)));
     for (track_id, next) in now_next::next_slot_per_track(schedule, tracks, now) {
         let Some(track) = feed.track(track_id) else { continue };
@@ -413,7 +429,7 @@ fn break_timetable(main: &mut ChildSpawnerCommands, view: &View, schedule: &Sche
             .with_children(|c| {
                 c.spawn((Text::new(track.name.clone()), fonts.bold(28.0, color)));
                 if let Some(n) = next {
-                    let (line, soon) = next_line(n, now, tz);
+                    let (line, soon) = next_line(n, view);
                     c.spawn((Text::new(line), fonts.bold(20.0, if soon { theme::GOLD } else { theme::TEXT_DIM })));
                 }
             });
@@ -430,12 +446,12 @@ fn break_timetable(main: &mut ChildSpawnerCommands, view: &View, schedule: &Sche
                         .room
                         .as_deref()
                         .map(|r| feed.room(r).map(|r| r.name.clone()).unwrap_or_else(|| r.to_string()))
-                        .unwrap_or_else(|| "Everywhere".into());
+                        .unwrap_or_else(|| view.labels.text("everywhere"));
                     c.spawn((Text::new(format!("→ {room}")), fonts.bold(38.0, theme::TEXT)));
                     c.spawn((Text::new(ellipsize(&n.title, 90)), fonts.text(26.0, theme::TEXT_DIM)));
                 }
                 None => {
-                    c.spawn((Text::new("no more sessions today"), fonts.text(26.0, theme::TEXT_DIM)));
+                    c.spawn((Text::new(view.labels.text("no-more-today")), fonts.text(26.0, theme::TEXT_DIM)));
                 }
             });
         });
@@ -462,14 +478,7 @@ fn room_mode(main: &mut ChildSpawnerCommands, view: &View, schedule: &Schedule, 
             BackgroundColor(theme::PANEL),
         ))
         .with_children(|c| {
-            c.spawn((
-                Text::new(format!(
-                    "NOW {}–{}",
-                    s.start.with_timezone(tz).format("%H:%M"),
-                    s.end.with_timezone(tz).format("%H:%M")
-                )),
-                fonts.bold(26.0, color),
-            ));
+            c.spawn((Text::new(now_span(s, view)), fonts.bold(26.0, color)));
             c.spawn((Text::new(ellipsize(&s.title, 120)), fonts.bold(60.0, theme::TEXT)));
             if !s.speakers.is_empty() {
                 c.spawn((Text::new(s.speakers.join(", ")), fonts.text(32.0, theme::TEXT_DIM)));
@@ -495,7 +504,7 @@ fn room_mode(main: &mut ChildSpawnerCommands, view: &View, schedule: &Schedule, 
         });
     }
     if let Some(n) = row.next {
-        let (line, soon) = next_line(n, now, tz);
+        let (line, soon) = next_line(n, view);
         main.spawn((
             Node {
                 flex_direction: FlexDirection::Column,
@@ -517,7 +526,10 @@ fn room_mode(main: &mut ChildSpawnerCommands, view: &View, schedule: &Schedule, 
             }
         });
     }
-    main.spawn((Text::new("Elsewhere · 다른 방"), fonts.bold(24.0, theme::TEXT_DIM)));
+    main.spawn((
+        Text::new(view.labels.heading("elsewhere-heading")),
+        fonts.bold(24.0, theme::TEXT_DIM),
+    ));
     let others: Vec<&str> = event.rooms.iter().filter(|r| r.id != room.id).map(|r| r.id.as_str()).collect();
     for other in now_next::now_next_by_room(schedule, &others, now) {
         let Some(s) = other.current.filter(|c| c.room.is_some()).or(other.next) else {
@@ -625,6 +637,7 @@ mod tests {
         let mut app = App::new();
         app.add_plugins((MinimalPlugins, bevy::state::app::StatesPlugin))
             .insert_resource(crate::config::Config::default())
+            .insert_resource(Labels::new(crate::shell::i18n::LabelLanguages::ENGLISH))
             .insert_resource(ScreenPlace::default())
             .insert_resource(VenueClock::starting_at(
                 DateTime::parse_from_rfc3339("2026-12-03T10:30:05+09:00").unwrap(),
