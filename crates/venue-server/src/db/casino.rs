@@ -18,6 +18,7 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use sqlx::AnyConnection;
 
+use super::casino_bets::close_if_reached;
 use super::{Store, from_stored, now_text, put_document, to_json};
 use crate::error::Failure;
 use venue_contract::casino::{CasinoData, CasinoMove, CasinoSetup, check_move, check_setup, clean_move};
@@ -71,8 +72,13 @@ impl Store {
             .bind(&parsed.match_id)
             .fetch_all(&self.pool)
             .await?;
+        // Contract 1.1: how the room bet on the winner, counts only, when betting was opened.
+        let bets = match self.casino_bet_match(&parsed.match_id).await? {
+            Some(bets) => format!(",\"bets\":{}", to_json(&bets.wire())),
+            None => String::new(),
+        };
         Ok(Some(format!(
-            "{{\"version\":{CONTRACT_VERSION},\"setup\":{setup},\"moves\":[{}]}}",
+            "{{\"version\":{CONTRACT_VERSION},\"setup\":{setup},\"moves\":[{}]{bets}}}",
             moves.join(",")
         )))
     }
@@ -155,6 +161,11 @@ impl Store {
             let seq = index as u64 + 1;
             let stored = stored.clone();
             return Ok(if stored == posted {
+                drop(tx);
+                // A retry of the move that ended the match settles bets a failure left unsettled.
+                if replay(&setup, &moves)?.finished() {
+                    self.settle_casino_bets_logged(&setup.match_id).await;
+                }
                 MoveOutcome::Repeated { seq, stored }
             } else {
                 MoveOutcome::Conflict { seq, stored }
@@ -188,6 +199,10 @@ impl Store {
         if inserted == 0 {
             return Err(stale_board("someone else moved first: reload the board and enter the move again"));
         }
+        if matches!(applied, Applied::Placed { .. }) {
+            // Attendees' bets on the winner close once the match reaches their closing round.
+            close_if_reached(&mut tx, &game).await?;
+        }
         match &applied {
             Applied::Placed {
                 round_scored: Some(round), ..
@@ -205,6 +220,9 @@ impl Store {
             _ => {}
         }
         self.commit(tx, &[Endpoint::Casino]).await?;
+        if game.finished() {
+            self.settle_casino_bets_logged(&setup.match_id).await;
+        }
         Ok(MoveOutcome::Stored {
             seq,
             stored: posted,
