@@ -25,7 +25,10 @@ use support::{TestDb, set_cookie};
 const TOKEN: &str = "casino-bets-admin-token-0123456789abcdef";
 const PEOPLE: usize = 12;
 
-scenarios!(bets_on_the_winner_close_at_their_round_and_pay_once_across_instances);
+scenarios!(
+    bets_on_the_winner_close_at_their_round_and_pay_once_across_instances,
+    a_begun_replaced_or_cleared_match_takes_no_bets,
+);
 
 struct Venue {
     a: RunningServer,
@@ -403,7 +406,106 @@ async fn bets_on_the_winner_close_at_their_round_and_pay_once_across_instances(d
     assert!(console.contains("Bets on the winner"), "{console}");
     assert!(console.contains(&format!("{total_bets} bets")), "{console}");
     assert!(console.contains("settled"), "{console}");
+    // Staff enter moves on that page; opening, closing and settling bets is for organisers.
+    let staff = "casino-bets-staff-session-0123456789";
+    venue
+        .a
+        .store
+        .add_console_session(&token_hash(staff), "csrf-staff", chrono::Utc::now().timestamp() + 600, "staff")
+        .await
+        .unwrap();
+    let refused = venue
+        .http
+        .post(venue.url(0, "/console/casino/bets/close"))
+        .header(COOKIE, format!("vk_console={staff}"))
+        .form(&[("csrf", "csrf-staff")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 
+    venue.a.shutdown().await.unwrap();
+    venue.b.shutdown().await.unwrap();
+}
+
+/// Betting cannot open on a match past its closing round, an undo does not reopen it, and a
+/// match that is replaced or cleared closes its betting (it will never end to settle it).
+async fn a_begun_replaced_or_cleared_match_takes_no_bets(db: &TestDb) {
+    let venue = Venue::start(db).await;
+    let set_up = |body: Value, query: &'static str| {
+        let request = venue
+            .http
+            .put(venue.url(0, &format!("/api/v1/admin/casino{query}")))
+            .header(AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .json(&body)
+            .send();
+        async move { request.await.unwrap().status() }
+    };
+    assert_eq!(set_up(json!({"match_id": "m-1", "rounds": 2}), "").await, StatusCode::CREATED);
+    let data = venue.a.store.casino().await.unwrap().unwrap();
+    let mut game = Match::new(&data.setup).unwrap();
+    let team = data.setup.teams[0].clone();
+    venue.a.store.open_casino_bets(0).await.unwrap();
+    assert!(venue.bet(0, "m-1", &team).await);
+    // The first move closes it; its undo does not reopen it, and opening again is too late while
+    // a move of round 1 stands, but may close at round 2 instead.
+    let first = place(&game, "first".into());
+    assert_eq!(venue.post_move(1, &first).await, StatusCode::CREATED);
+    game.apply(&first).unwrap();
+    assert!(!venue.bet(1, "m-1", &team).await, "closed by the first move");
+    let undo = CasinoMove {
+        id: "undo".into(),
+        kind: MoveKind::Undo {
+            reason: "wrong team".into(),
+        },
+    };
+    assert_eq!(venue.post_move(0, &undo).await, StatusCode::CREATED);
+    game.apply(&undo).unwrap();
+    assert!(!venue.bet(1, "m-1", &team).await, "an undo does not reopen betting");
+    assert_eq!(
+        venue.a.store.casino_bet_match("m-1").await.unwrap().unwrap().state,
+        venue_server::db::BetState::Closed
+    );
+    let again = place(&game, "again".into());
+    assert_eq!(venue.post_move(1, &again).await, StatusCode::CREATED);
+    assert!(venue.a.store.open_casino_bets(0).await.is_err(), "round 1 has begun");
+    venue.a.store.open_casino_bets(1).await.unwrap();
+    assert!(venue.bet(1, "m-1", &team).await, "open until round 2 begins");
+
+    // Replaced mid-match: its betting closes; the new match has none until opened.
+    assert_eq!(set_up(json!({"match_id": "m-2"}), "?replace=1").await, StatusCode::CREATED);
+    assert!(!venue.bet(2, "m-1", &team).await, "the replaced match takes no bets");
+    assert!(!venue.bet(2, "m-2", &team).await, "nobody opened betting on the new one");
+    venue.b.store.open_casino_bets(0).await.unwrap();
+    assert!(venue.bet(2, "m-2", &team).await);
+    // Cleared: closed too.
+    let cleared = venue
+        .http
+        .delete(venue.url(1, "/api/v1/admin/casino"))
+        .header(AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status(), StatusCode::NO_CONTENT);
+    assert!(!venue.bet(3, "m-2", &team).await, "a cleared match takes no bets");
+    let mut states: Vec<_> = venue
+        .a
+        .store
+        .casino_bet_matches()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.match_id, m.state))
+        .collect();
+    states.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        states,
+        vec![
+            ("m-1".to_string(), venue_server::db::BetState::Closed),
+            ("m-2".to_string(), venue_server::db::BetState::Closed)
+        ]
+    );
+    assert!(venue.a.store.open_casino_bets(0).await.is_err(), "no match is set up");
     venue.a.shutdown().await.unwrap();
     venue.b.shutdown().await.unwrap();
 }

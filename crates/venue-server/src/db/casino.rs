@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use sqlx::AnyConnection;
 
-use super::casino_bets::close_if_reached;
+use super::casino_bets::{close_all_open, close_if_reached};
 use super::{Store, from_stored, now_text, put_document, to_json};
 use crate::error::Failure;
 use venue_contract::casino::{CasinoData, CasinoMove, CasinoSetup, check_move, check_setup, clean_move};
@@ -27,7 +27,7 @@ use venue_contract::wire::{CONTRACT_VERSION, GameResult, TeamScore};
 use venue_rules::casino::{Applied, Match, RoundResult};
 
 /// The document holding the current match's setup.
-const CURRENT: &str = "casino_match";
+pub(super) const CURRENT: &str = "casino_match";
 
 /// What happened to a posted move.
 #[derive(Debug, Clone)]
@@ -126,6 +126,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         put_document(&mut tx, CURRENT, &body).await?;
+        // Bets on a match that is no longer current close (a replaced match never ends).
+        close_all_open(&mut tx).await?;
         self.commit(tx, &[Endpoint::Casino]).await
     }
 
@@ -141,6 +143,7 @@ impl Store {
         if deleted == 0 {
             return Ok(false); // dropped: the revision bump is rolled back
         }
+        close_all_open(&mut tx).await?;
         self.commit(tx, &[Endpoint::Casino]).await?;
         Ok(true)
     }
@@ -161,7 +164,8 @@ impl Store {
             let seq = index as u64 + 1;
             let stored = stored.clone();
             return Ok(if stored == posted {
-                drop(tx);
+                // Nothing to write: the revision bump is undone before anything else waits on it.
+                tx.rollback().await?;
                 // A retry of the move that ended the match settles bets a failure left unsettled.
                 if replay(&setup, &moves)?.finished() {
                     self.settle_casino_bets_logged(&setup.match_id).await;

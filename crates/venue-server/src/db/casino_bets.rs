@@ -16,6 +16,7 @@ use chrono::Utc;
 use sqlx::AnyConnection;
 
 use super::bets::{BetOn, BetState, pay_right_bets, right_bettors};
+use super::casino::CURRENT;
 use super::{Store, from_stored};
 use crate::error::Failure;
 use venue_contract::casino::{CasinoBets, CasinoMove, CasinoSetup};
@@ -123,13 +124,23 @@ pub(super) async fn close_if_reached(conn: &mut AnyConnection, game: &Match) -> 
     Ok(())
 }
 
+/// When the current match is replaced or cleared: betting still open on any match closes.
+pub(super) async fn close_all_open(conn: &mut AnyConnection) -> Result<(), Failure> {
+    sqlx::query("UPDATE casino_bet_matches SET state = 'closed', changed_unix = $1 WHERE state = 'open'")
+        .bind(Utc::now().timestamp())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 impl Store {
     /// Open betting on the current match's winner, closing when round `close_round` (0-based)
     /// begins. Refused when no match is set up, when the match has reached that round already, or
     /// when its bets are settled. Opening again changes the closing round.
     pub async fn open_casino_bets(&self, close_round: u8) -> Result<CasinoBetMatch, Failure> {
         let mut tx = self.begin(&[Endpoint::Casino]).await?;
-        let current: Option<String> = sqlx::query_scalar("SELECT body FROM documents WHERE name = 'casino_match'")
+        let current: Option<String> = sqlx::query_scalar("SELECT body FROM documents WHERE name = $1")
+            .bind(CURRENT)
             .fetch_optional(&mut *tx)
             .await?;
         let Some(current) = current else {
