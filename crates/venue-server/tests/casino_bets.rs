@@ -87,7 +87,7 @@ impl Venue {
     }
 
     fn server(&self, i: usize) -> &RunningServer {
-        if i % 2 == 0 { &self.a } else { &self.b }
+        if i.is_multiple_of(2) { &self.a } else { &self.b }
     }
 
     fn url(&self, i: usize, path: &str) -> String {
@@ -210,7 +210,7 @@ async fn bets_on_the_winner_close_at_their_round_and_pay_once_across_instances(d
     // Bets at both instances: half on each team, one changed, one on a team not in the match.
     let mut picks: Vec<Option<String>> = vec![None; PEOPLE];
     for (i, pick) in picks.iter_mut().enumerate().take(PEOPLE - 2) {
-        let team = if i % 2 == 0 { &home } else { &away };
+        let team = if i.is_multiple_of(2) { &home } else { &away };
         assert!(venue.bet(i, "bet-final", team).await, "bet {i}");
         *pick = Some(team.clone());
     }
