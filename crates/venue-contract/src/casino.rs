@@ -75,6 +75,39 @@ pub struct CasinoData {
     pub moves: Vec<CasinoMove>,
 }
 
+/// Contract 1.1 (a later, compatible addition): how the room bet on the match's **winner**, as an
+/// optional `bets` member of the `GET /api/v1/casino` answer. Counts per team only, never who bet.
+/// [`CasinoData`] leaves the member out (a screen that does not show bets ignores it); a screen
+/// that does reads it with [`decode_bets`]. Absent while nobody opened betting on the match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CasinoBets {
+    pub state: crate::wire::BetState,
+    /// Bets close when the first move of this round (0-based, like the round results) is stored:
+    /// `0` closes them at the match's first move.
+    pub close_round: u8,
+    /// Bets per team id; teams nobody bet on may be missing.
+    #[serde(default)]
+    pub bets: std::collections::BTreeMap<String, u32>,
+    /// Once settled: the teams ranked first when the match ended (more than one only when the
+    /// setup's tie-break lets teams share the first place).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub winners: Vec<String>,
+}
+
+/// The `bets` member of a `GET /api/v1/casino` answer, read on its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CasinoFeedBets {
+    #[serde(default)]
+    pub bets: Option<CasinoBets>,
+}
+
+/// The room's bets on the match in a `GET /api/v1/casino` payload (`None`: no betting on it, or a
+/// server without casino bets). The rest of the payload is [`decode`]'s.
+pub fn decode_bets(bytes: &[u8]) -> Result<Option<CasinoBets>, String> {
+    let bets: CasinoFeedBets = parse(bytes)?;
+    Ok(bets.bets)
+}
+
 /// How a match is set up. Only `match_id` and `teams` are required; the rest default to the
 /// official game.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -323,6 +356,19 @@ mod tests {
         assert_eq!(deck.len(), OFFICIAL_DECK_CARDS);
         assert_eq!(deck.iter().map(|&v| u64::from(v)).sum::<u64>(), OFFICIAL_DECK_TOTAL);
         assert_eq!(deck.iter().filter(|&&v| v == 90_000).count(), 5);
+    }
+
+    #[test]
+    fn the_rooms_bets_ride_along_without_disturbing_older_readers() {
+        let with_bets = r#"{"version":1,"setup":{"match_id":"final","teams":["red","blue"]},"moves":[],
+            "bets":{"state":"settled","close_round":0,"bets":{"red":3,"blue":1},"winners":["red"]}}"#;
+        // A screen that knows nothing of bets decodes the match as before.
+        assert_eq!(decode(with_bets.as_bytes()).unwrap(), decode(MINIMAL.as_bytes()).unwrap());
+        let bets = decode_bets(with_bets.as_bytes()).unwrap().expect("bets");
+        assert_eq!(bets.state, crate::wire::BetState::Settled);
+        assert_eq!(bets.bets.get("red"), Some(&3));
+        assert_eq!(bets.winners, vec!["red".to_string()]);
+        assert_eq!(decode_bets(MINIMAL.as_bytes()).unwrap(), None, "no betting on the match");
     }
 
     #[test]

@@ -118,7 +118,10 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
         .layer(DefaultBodyLimit::max(WRITE_BODY_LIMIT))
         .with_state(state)
         .layer(middleware::from_fn(super::error::json_errors))
-        .layer(CompressionLayer::new());
+        // Pages and answers made per request (the handbook's, the console's) are gzipped at the
+        // fastest level: a 13 KB handbook page gzips to about 4.7 KB instead of 4.4 KB, for a
+        // fraction of the default level's CPU. The feeds are gzipped once per revision (`db::Rendered`).
+        .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest));
     if !cors_origins.is_empty() {
         router = router.layer(
             CorsLayer::new()

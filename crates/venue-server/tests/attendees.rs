@@ -199,6 +199,40 @@ async fn no_personal_field_leaves_the_server() {
         );
     }
 
+    // Bets on a dice match's winner and on a cube game round: the feeds and pages carry counts only.
+    let set_up = venue
+        .http
+        .put(venue.url("/api/v1/admin/casino"))
+        .header(AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .json(&json!({"match_id": "privacy-match"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set_up.status(), StatusCode::CREATED);
+    venue.server.store.open_casino_bets(0).await.unwrap();
+    venue.server.store.open_bets(1).await.unwrap();
+    let teams = venue.server.store.teams().await.unwrap();
+    for (i, id) in ["EXT-70001", "EXT-70002"].into_iter().enumerate() {
+        let code = venue.code(id);
+        for (path, field, value) in [("casino-bet", "match", "privacy-match"), ("bet", "round", "1")] {
+            let answer = venue
+                .http
+                .post(venue.url(&format!("/h/{code}/{path}")))
+                .form(&[(field, value), ("team", teams[i].id.as_str())])
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                set_cookie(&answer, "vk_flash").is_some_and(|c| c.starts_with("vk_flash=ok")),
+                "{path}"
+            );
+        }
+    }
+    let attendee_ids: Vec<String> = ["EXT-70001", "EXT-70002", "EXT-70003", "EXT-70004"]
+        .iter()
+        .map(|id| venue.keys.attendee_id(id))
+        .collect();
+
     // Every answer anyone without a token can get: the feed, the pages, every attendee's handbook.
     let mut public = vec![
         "/api/v1/event".to_string(),
@@ -206,6 +240,8 @@ async fn no_personal_field_leaves_the_server() {
         "/api/v1/messages".into(),
         "/api/v1/draw".into(),
         "/api/v1/game".into(),
+        "/api/v1/game/bets".into(),
+        "/api/v1/casino".into(),
         "/".into(),
         "/console/sign-in".into(),
         "/staff/sign-in".into(),
@@ -218,8 +254,25 @@ async fn no_personal_field_leaves_the_server() {
     let secrets = secrets();
     for path in &public {
         let body = venue.http.get(venue.url(path)).send().await.unwrap().text().await.unwrap();
-        for secret in &secrets {
+        for secret in secrets.iter().chain(&attendee_ids) {
             assert!(!body.contains(secret.as_str()), "{path} shows `{secret}`");
+        }
+    }
+    let casino: Value = venue
+        .http
+        .get(venue.url("/api/v1/casino"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(casino["bets"]["bets"][teams[0].id.as_str()], 1, "counts: {casino}");
+    // Holders identify tickets in the draw feed, never bets: the bet feeds do not carry them.
+    for path in ["/api/v1/casino", "/api/v1/game", "/api/v1/game/bets"] {
+        let body = venue.http.get(venue.url(path)).send().await.unwrap().text().await.unwrap();
+        for id in ["EXT-70001", "EXT-70002"] {
+            assert!(!body.contains(&venue.keys.holder(id)), "{path} shows a holder");
         }
     }
     // The handbook shows the masked name.

@@ -687,3 +687,108 @@ async fn the_casino_page_runs_a_match_on_a_phone() {
     s.stop().await;
     db.remove().await;
 }
+
+/// Bets on the winner at phone size: an organiser opens betting on the Casino page, an attendee
+/// picks a team on their handbook, the page and the console show it (counts only on the console).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn betting_on_the_winner_on_phones() {
+    use venue_server::attendees::{AttendeeKeys, Person, normalize_badge_code};
+    use venue_server::auth::token_hash;
+    let Some(chrome) = phone().await else { return };
+    let db = TestDb::sqlite();
+    let s = db.start().await;
+    let base = s.server.base_url();
+    // One attendee, as the console's import stores them (the key sits beside the SQLite file).
+    let key_file = db._dir.as_ref().unwrap().path().join("venue.sqlite.attendee.key");
+    let keys = AttendeeKeys::load_or_create(&key_file).unwrap();
+    let person = Person {
+        external_id: "BET-1".into(),
+        name: "김민수".into(),
+        ..Person::default()
+    };
+    let code = keys.link_code(&person.external_id);
+    let row = venue_server::db::AttendeeRow {
+        id: keys.attendee_id(&person.external_id),
+        holder: keys.holder(&person.external_id),
+        display_name: venue_rules::attend::mask_name(&person.name),
+        sealed: keys.seal_person(&person),
+    };
+    let badge = token_hash(&normalize_badge_code(&AttendeeKeys::badge_code(&code)));
+    s.server.store.upsert_attendees(&[(row, token_hash(&code), badge)]).await.unwrap();
+    let (status, _) = s.set_up(json!({"match_id": "bets-on-phones", "rounds": 3}), "").await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    chrome.b().goto(&format!("{base}/console/sign-in")).await.unwrap();
+    chrome.fill("#token", TOKEN).await;
+    chrome.click("form[action='/console/sign-in'] button[type=submit]").await;
+    chrome.wait_for_text("Signed in.").await;
+    chrome.b().goto(&format!("{base}/console/casino")).await.unwrap();
+    chrome.wait_for_text("Bets on the winner").await;
+    chrome
+        .b()
+        .execute("document.getElementById('close-round').value = '1'", vec![])
+        .await
+        .unwrap();
+    chrome.click("form[action='/console/casino/bets/open'] button[type=submit]").await;
+    chrome.wait_for_text("Bets on the winner are open").await;
+    assert_eq!(
+        s.server
+            .store
+            .casino_bet_match("bets-on-phones")
+            .await
+            .unwrap()
+            .unwrap()
+            .close_round,
+        1,
+        "closing when round 2 begins"
+    );
+
+    // The attendee's phone: the open bet, a pick, the pick shown.
+    chrome.b().goto(&format!("{base}/h/{code}")).await.unwrap();
+    chrome.wait_for_text("Dice match: who wins?").await;
+    chrome.wait_for_text("round 2 begins").await;
+    let teams = s.server.store.teams().await.unwrap();
+    chrome
+        .click(&format!("form[action='/h/{code}/casino-bet'] input[value='{}']", teams[1].id))
+        .await;
+    chrome
+        .click(&format!("form[action='/h/{code}/casino-bet'] button[type=submit]"))
+        .await;
+    chrome.wait_for_text("Your bet is in").await;
+    let page = chrome.wait_for_text("Change my bet").await;
+    assert!(page.contains("100%"), "the only bet is the whole room");
+    let overflow = chrome
+        .b()
+        .execute("return document.documentElement.scrollWidth - window.innerWidth", vec![])
+        .await
+        .unwrap();
+    assert!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "the handbook is wider than a phone by {overflow} px"
+    );
+    chrome
+        .b()
+        .execute("document.querySelector('.bet').scrollIntoView(); window.scrollBy(0, -140)", vec![])
+        .await
+        .unwrap();
+    chrome.shot("casino-bet-handbook-phone").await;
+
+    // The console's counts.
+    chrome.b().goto(&format!("{base}/console/casino")).await.unwrap();
+    let page = chrome.wait_for_text("· 1 bet<").await;
+    assert!(page.contains("Close bets now"));
+    chrome
+        .b()
+        .execute(
+            "document.querySelector('.casino-bets').scrollIntoView(); window.scrollBy(0, -110)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    chrome.shot("casino-bets-console-phone").await;
+    if let Some(browser) = chrome.browser.as_ref() {
+        let _ = browser.clone().close().await;
+    }
+    s.stop().await;
+    db.remove().await;
+}

@@ -73,14 +73,36 @@ pub async fn public_base(state: &AppState, headers: &HeaderMap) -> String {
 
 /// A QR code as inline SVG (no script, no external reference).
 pub fn qr_svg(text: &str) -> String {
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => code
-            .render::<qrcode::render::svg::Color>()
-            .min_dimensions(160, 160)
-            .quiet_zone(true)
-            .build(),
-        Err(_) => String::new(),
+    let Some((modules, width)) = qr_modules(text) else {
+        return String::new();
+    };
+    qrcode::render::Renderer::<qrcode::render::svg::Color>::new(&modules, width, 4)
+        .min_dimensions(160, 160)
+        .quiet_zone(true)
+        .build()
+}
+
+/// Codes whose modules are kept: far above a venue's attendees, so every phone's refresh finds its own.
+const QR_CACHE_MAX: usize = 50_000;
+
+/// The QR code's modules for `text` (row by row, `width` a side), computed once per text: choosing
+/// the mask is most of a handbook page's work, and the page is refreshed every minute on every
+/// phone. The cache holds about 1.5 KB per code and is emptied when it reaches [`QR_CACHE_MAX`].
+fn qr_modules(text: &str) -> Option<(std::sync::Arc<[qrcode::Color]>, usize)> {
+    type Cache = std::sync::Mutex<std::collections::HashMap<String, (std::sync::Arc<[qrcode::Color]>, usize)>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(found) = cache.lock().expect("qr cache lock").get(text) {
+        return Some(found.clone());
     }
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let modules = (std::sync::Arc::from(code.to_colors()), code.width());
+    let mut cache = cache.lock().expect("qr cache lock");
+    if cache.len() >= QR_CACHE_MAX {
+        cache.clear();
+    }
+    cache.insert(text.to_string(), modules.clone());
+    Some(modules)
 }
 
 #[derive(Serialize)]
@@ -330,4 +352,23 @@ async fn badges(State(state): State<AppState>, headers: HeaderMap) -> Response {
         None,
         serde_json::json!({ "badges": badges }),
     )
+}
+
+#[cfg(test)]
+mod qr_tests {
+    use super::*;
+
+    #[test]
+    fn a_cached_qr_code_is_the_one_rendered_directly() {
+        let text = "https://venue.example.org/h/0123456789abcdef0123456789abcdef";
+        let direct = qrcode::QrCode::new(text.as_bytes())
+            .unwrap()
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(160, 160)
+            .quiet_zone(true)
+            .build();
+        assert_eq!(qr_svg(text), direct, "first, computed");
+        assert_eq!(qr_svg(text), direct, "then, from the cache");
+        assert_ne!(qr_svg("https://venue.example.org/h/another"), direct);
+    }
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -17,7 +17,7 @@ use super::session::{Signed, failure_page, require_form, require_staff, require_
 use super::view::{self, Flash};
 use crate::AppState;
 use crate::casino::{SetupRequest, new_setup, rolled_from_counts};
-use crate::db::MoveOutcome;
+use crate::db::{BetState, CasinoBetMatch, MoveOutcome};
 use crate::error::Failure;
 use venue_contract::casino::{CasinoMove, MoveKind};
 use venue_contract::wire::Team;
@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/casino/undo", post(post_undo))
         .route("/console/casino/setup", post(set_up))
         .route("/console/casino/clear", post(clear))
+        .route("/console/casino/bets/{action}", post(change_bets))
 }
 
 /// What a refused move form had in it, shown again so only the mistake needs fixing.
@@ -150,6 +151,41 @@ fn board_values(game: &Match, moves: &[CasinoMove], teams: &HashMap<String, Team
     })
 }
 
+/// Betting on the current match's winner as the page shows it: counts only, as everywhere.
+fn bet_values(game: &Match, bets: Option<&CasinoBetMatch>, teams: &HashMap<String, Team>) -> serde_json::Value {
+    // The first round that has not begun: betting may close at it or a later one.
+    let next_round = if game.finished() {
+        game.rounds()
+    } else {
+        game.placements().iter().map(|p| p.round_index + 1).max().unwrap_or(0)
+    };
+    let close_choices: Vec<serde_json::Value> = (next_round..game.rounds())
+        .map(|r| {
+            serde_json::json!({
+                "round": r,
+                "label": if r == 0 { "when the match begins · 경기 시작 시".to_string() } else { format!("when round {} begins · {}라운드 시작 시", r + 1, r + 1) },
+                "selected": bets.is_some_and(|b| b.close_round == r),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "state": bets.map_or("none", |b| match b.state {
+            BetState::Open => "open",
+            BetState::Closed => "closed",
+            BetState::Settled => "settled",
+        }),
+        "close_round": bets.map(|b| u32::from(b.close_round) + 1),
+        "total": bets.map_or(0, CasinoBetMatch::total),
+        "shares": game.teams().iter().map(|id| {
+            let n = bets.and_then(|b| b.shares.iter().find(|(t, _)| t == id)).map_or(0, |(_, n)| *n);
+            serde_json::json!({ "team": team_view(teams, id), "n": n })
+        }).collect::<Vec<_>>(),
+        "winners": bets.map(|b| b.winners.iter().map(|w| team_view(teams, w).name).collect::<Vec<_>>()).unwrap_or_default(),
+        "close_choices": close_choices,
+        "unsettled": game.finished() && bets.is_some_and(|b| b.state != BetState::Settled),
+    })
+}
+
 async fn casino_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let signed = match require_staff(&state, &headers).await {
         Ok(signed) => signed,
@@ -163,12 +199,16 @@ async fn render(state: &AppState, signed: &Signed, flash: Option<Flash>, prefill
     let values = async {
         let game_teams = state.store.teams().await?;
         let teams: HashMap<String, Team> = game_teams.iter().map(|t| (t.id.clone(), t.clone())).collect();
-        let board = match state.store.casino().await? {
+        let (board, bets) = match state.store.casino().await? {
             Some(data) => {
                 let game = Match::from_data(&data).map_err(Failure::internal)?;
-                Some(board_values(&game, &data.moves, &teams))
+                let bets = state.store.casino_bet_match(&game.setup().match_id).await?;
+                (
+                    Some(board_values(&game, &data.moves, &teams)),
+                    Some(bet_values(&game, bets.as_ref(), &teams)),
+                )
             }
-            None => None,
+            None => (None, None),
         };
         let faces: Vec<serde_json::Value> = (1..=6u8)
             .map(|face| {
@@ -182,6 +222,7 @@ async fn render(state: &AppState, signed: &Signed, flash: Option<Flash>, prefill
             .collect();
         Ok::<_, Failure>(serde_json::json!({
             "board": board,
+            "bets": bets,
             "faces": faces,
             "prefill": prefill,
             // The id of the move this page's forms will post: a double tap posts it twice, stored once.
@@ -417,6 +458,54 @@ async fn clear(State(state): State<AppState>, headers: HeaderMap, Form(fields): 
                 Flash::ok("The match is cleared: screens show none. · 경기를 지웠습니다."),
             )
         }
+        Err(failure) => view::redirect_with(&state, PAGE, Flash::error(failure.message)),
+    }
+}
+
+/// Open betting on the current match's winner (closing at the round picked), close it now, or
+/// settle it again after a failure (admins).
+async fn change_bets(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(action): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    if let Err(response) = require_form(&state, &headers, fields.csrf()).await {
+        return response;
+    }
+    let done = async {
+        let Some(data) = state.store.casino().await? else {
+            return Err(Failure::not_found("no casino match is set up"));
+        };
+        let match_id = data.setup.match_id;
+        Ok::<_, Failure>(match action.as_str() {
+            "open" => {
+                let opened = state.store.open_casino_bets(fields.number("close_round", "Close at")?).await?;
+                tracing::info!(%match_id, close_round = opened.close_round, "console: casino bets opened");
+                "Bets on the winner are open on the handbook pages. · 우승 예측을 열었습니다.".to_string()
+            }
+            "close" => {
+                if state.store.close_casino_bets(&match_id).await? {
+                    tracing::info!(%match_id, "console: casino bets closed");
+                    "Bets are closed. · 예측을 마감했습니다.".to_string()
+                } else {
+                    "Bets were not open. · 열린 예측이 없습니다.".to_string()
+                }
+            }
+            "settle" => {
+                let right_bet = state.store.ticket_rules().await?.right_bet;
+                match state.store.settle_casino_bets(&match_id, right_bet).await? {
+                    Some(paid) => format!("Bets settled: {paid} right bets paid now. · 정산 완료."),
+                    None => "The match is not over yet. · 경기가 아직 끝나지 않았습니다.".to_string(),
+                }
+            }
+            _ => return Err(Failure::not_found("no such action")),
+        })
+    }
+    .await;
+    match done {
+        Ok(note) => view::redirect_with(&state, PAGE, Flash::ok(note)),
         Err(failure) => view::redirect_with(&state, PAGE, Flash::error(failure.message)),
     }
 }

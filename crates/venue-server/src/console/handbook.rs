@@ -20,7 +20,7 @@ use super::view::{self, Flash};
 use crate::AppState;
 use crate::attendees::{AttendeeKeys, normalize_badge_code};
 use crate::auth::{Scope, token_hash};
-use crate::db::{AttendeeRow, kind_name};
+use crate::db::{AttendeeRow, BetState, kind_name};
 use crate::error::Failure;
 use venue_contract::wire::Schedule;
 use venue_rules::attend::{self, PlaceKind, Progress};
@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/h/{code}", get(handbook))
         .route("/h/{code}/check-in", post(check_in))
         .route("/h/{code}/bet", post(place_bet))
+        .route("/h/{code}/casino-bet", post(place_casino_bet))
         .route("/staff", get(staff_page))
         .route("/staff/sign-in", get(staff_sign_in_page).post(staff_sign_in))
         .route("/staff/lookup", post(lookup))
@@ -216,6 +217,41 @@ async fn handbook_values(
             })
         })
         .collect();
+    // Bets on dice matches' winners: open ones, and those this attendee bet on (the latest first).
+    let my_casino_bets = state.store.casino_bets_of(&attendee.id).await?;
+    let casino_bets: Vec<serde_json::Value> = state
+        .store
+        .casino_bet_matches()
+        .await?
+        .into_iter()
+        .filter_map(|m| {
+            let pick = my_casino_bets.iter().find(|(id, _)| *id == m.match_id).map(|(_, t)| t.clone());
+            if m.state != BetState::Open && pick.is_none() {
+                return None;
+            }
+            let total = m.total();
+            Some(serde_json::json!({
+                "match_id": m.match_id,
+                "state": m.state,
+                "close_round": u32::from(m.close_round) + 1,
+                "pick": pick.as_deref().map(team_name),
+                "pick_id": pick,
+                "right": pick.as_ref().is_some_and(|p| m.winners.contains(p)),
+                "winners": m.winners.iter().map(|w| team_name(w)).collect::<Vec<_>>(),
+                "teams": m.teams.iter().map(|id| {
+                    let n = m.shares.iter().find(|(t, _)| t == id).map_or(0, |(_, n)| *n);
+                    let team = teams.iter().find(|t| t.id == *id);
+                    serde_json::json!({
+                        "id": id,
+                        "name": team_name(id),
+                        "color": team.map(|t| t.color.clone()),
+                        "share": if total > 0 { (f64::from(n) * 100.0 / f64::from(total)).round() as u32 } else { 0 },
+                    })
+                }).collect::<Vec<_>>(),
+            }))
+        })
+        .take(3)
+        .collect();
     let staff_view = match staff {
         Some(_) => Some(place_choices(state, &schedule).await?),
         None => None,
@@ -239,6 +275,7 @@ async fn handbook_values(
         "code": code,
         "staff_places": staff_view,
         "bets": bets,
+        "casino_bets": casino_bets,
         "qr": qr_svg(&format!("{base}/h/{code}")),
     }))
 }
@@ -409,6 +446,34 @@ async fn place_bet(
     }
     .await;
     match placed {
+        Ok(()) => view::redirect_with(&state, &back, Flash::ok("Your bet is in. · 예측이 등록되었습니다.")),
+        Err(failure) => view::redirect_with(&state, &back, Flash::error(failure.message)),
+    }
+}
+
+/// The attendee picks the winner of a dice match whose betting is open. As with the cube game, the
+/// link is the credential and the server refuses a closed match whatever the page showed.
+async fn place_casino_bet(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let fields = Fields(fields);
+    let back = format!("/h/{code}");
+    if !session::same_origin(&headers) {
+        return view::redirect_with(&state, &back, Flash::error("This form came from another site."));
+    }
+    let attendee = match attendee_by_code(&state, &code).await {
+        Ok(Some(attendee)) => attendee,
+        Ok(None) => return unknown_link(),
+        Err(failure) => return failure_page(&failure),
+    };
+    match state
+        .store
+        .place_casino_bet(&attendee.id, fields.get("match"), fields.get("team"))
+        .await
+    {
         Ok(()) => view::redirect_with(&state, &back, Flash::ok("Your bet is in. · 예측이 등록되었습니다.")),
         Err(failure) => view::redirect_with(&state, &back, Flash::error(failure.message)),
     }

@@ -23,7 +23,7 @@ pub enum BetState {
 }
 
 impl BetState {
-    fn parse(text: &str) -> Option<BetState> {
+    pub(super) fn parse(text: &str) -> Option<BetState> {
         Some(match text {
             "open" => BetState::Open,
             "closed" => BetState::Closed,
@@ -32,7 +32,7 @@ impl BetState {
         })
     }
 
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             BetState::Open => "open",
             BetState::Closed => "closed",
@@ -52,19 +52,91 @@ pub struct BetRound {
     pub shares: Vec<(String, u32)>,
 }
 
+impl BetState {
+    /// The contract's name for it.
+    pub fn wire(self) -> WireBetState {
+        match self {
+            BetState::Open => WireBetState::Open,
+            BetState::Closed => WireBetState::Closed,
+            BetState::Settled => WireBetState::Settled,
+        }
+    }
+}
+
 impl BetRound {
     /// The contract's counts-only view, for the game payload.
     pub fn wire(self) -> RoundBets {
         RoundBets {
             round: self.round_index,
-            state: match self.state {
-                BetState::Open => WireBetState::Open,
-                BetState::Closed => WireBetState::Closed,
-                BetState::Settled => WireBetState::Settled,
-            },
+            state: self.state.wire(),
             bets: self.shares.into_iter().collect(),
         }
     }
+}
+
+/// What a bet is on: a round of the cube game's plan, or a dice match's winner.
+pub(super) enum BetOn<'a> {
+    Round(u32),
+    Match(&'a str),
+}
+
+/// The attendees who bet on one of `winners` (id, holder, masked name).
+pub(super) async fn right_bettors(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    on: BetOn<'_>,
+    winners: &[String],
+) -> Result<Vec<(String, String, String)>, Failure> {
+    let mut bettors = Vec::new();
+    for team in winners {
+        let found: Vec<(String, String, String)> = match on {
+            BetOn::Round(round) => sqlx::query_as(
+                "SELECT a.id, a.holder, a.display_name FROM bets b JOIN attendees a ON a.id = b.attendee_id
+                 WHERE b.round_index = $1 AND b.team_id = $2",
+            )
+            .bind(i64::from(round)),
+            BetOn::Match(match_id) => sqlx::query_as(
+                "SELECT a.id, a.holder, a.display_name FROM casino_bets b JOIN attendees a ON a.id = b.attendee_id
+                 WHERE b.match_id = $1 AND b.team_id = $2",
+            )
+            .bind(match_id),
+        }
+        .bind(team)
+        .fetch_all(&mut **tx)
+        .await?;
+        bettors.extend(found);
+    }
+    Ok(bettors)
+}
+
+/// Grant `tickets` to every right bettor under `condition`, once per attendee (the grants table's
+/// key makes a second settling, on any instance, grant nothing). How many were paid now.
+pub(super) async fn pay_right_bets(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    bettors: Vec<(String, String, String)>,
+    condition: &str,
+    tickets: u32,
+    now: i64,
+) -> Result<usize, Failure> {
+    if tickets == 0 {
+        return Ok(0);
+    }
+    let earned = [Earned {
+        condition: condition.to_string(),
+        tickets,
+    }];
+    let mut paid = 0;
+    for (id, holder, display_name) in bettors {
+        let attendee = AttendeeRow {
+            id,
+            holder,
+            display_name,
+            sealed: String::new(),
+        };
+        if !grant(tx, &attendee, &earned, now).await?.is_empty() {
+            paid += 1;
+        }
+    }
+    Ok(paid)
 }
 
 impl Store {
@@ -213,43 +285,16 @@ impl Store {
             tx.rollback().await?;
             return Ok(0);
         }
-        let right: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT a.id, a.holder, a.display_name FROM bets b JOIN attendees a ON a.id = b.attendee_id WHERE b.round_index = $1 AND b.team_id = $2",
+        // Ties: every team with the best score wins.
+        let bettors = right_bettors(&mut tx, BetOn::Round(result.round), &winners).await?;
+        let paid = pay_right_bets(
+            &mut tx,
+            bettors,
+            &format!("bet-{}-{}", result.game_id, result.round),
+            right_bet,
+            now,
         )
-        .bind(i64::from(result.round))
-        .bind(winners.first().cloned().unwrap_or_default())
-        .fetch_all(&mut *tx)
         .await?;
-        // Ties: every team with the best score wins; gather the other winners' bettors too.
-        let mut bettors = right;
-        for team in winners.iter().skip(1) {
-            let more: Vec<(String, String, String)> = sqlx::query_as(
-                "SELECT a.id, a.holder, a.display_name FROM bets b JOIN attendees a ON a.id = b.attendee_id WHERE b.round_index = $1 AND b.team_id = $2",
-            )
-            .bind(i64::from(result.round))
-            .bind(team)
-            .fetch_all(&mut *tx)
-            .await?;
-            bettors.extend(more);
-        }
-        let mut paid = 0;
-        if right_bet > 0 {
-            let earned = [Earned {
-                condition: format!("bet-{}-{}", result.game_id, result.round),
-                tickets: right_bet,
-            }];
-            for (id, holder, display_name) in bettors {
-                let attendee = AttendeeRow {
-                    id,
-                    holder,
-                    display_name,
-                    sealed: String::new(),
-                };
-                if !grant(&mut tx, &attendee, &earned, now).await?.is_empty() {
-                    paid += 1;
-                }
-            }
-        }
         self.commit(tx, &[Endpoint::Draw, Endpoint::Game]).await?;
         Ok(paid)
     }

@@ -18,6 +18,7 @@ use axum::http::StatusCode;
 use chrono::Utc;
 use sqlx::AnyConnection;
 
+use super::casino_bets::{close_all_open, close_if_reached};
 use super::{Store, from_stored, now_text, put_document, to_json};
 use crate::error::Failure;
 use venue_contract::casino::{CasinoData, CasinoMove, CasinoSetup, check_move, check_setup, clean_move};
@@ -26,7 +27,7 @@ use venue_contract::wire::{CONTRACT_VERSION, GameResult, TeamScore};
 use venue_rules::casino::{Applied, Match, RoundResult};
 
 /// The document holding the current match's setup.
-const CURRENT: &str = "casino_match";
+pub(super) const CURRENT: &str = "casino_match";
 
 /// What happened to a posted move.
 #[derive(Debug, Clone)]
@@ -71,8 +72,13 @@ impl Store {
             .bind(&parsed.match_id)
             .fetch_all(&self.pool)
             .await?;
+        // Contract 1.1: how the room bet on the winner, counts only, when betting was opened.
+        let bets = match self.casino_bet_match(&parsed.match_id).await? {
+            Some(bets) => format!(",\"bets\":{}", to_json(&bets.wire())),
+            None => String::new(),
+        };
         Ok(Some(format!(
-            "{{\"version\":{CONTRACT_VERSION},\"setup\":{setup},\"moves\":[{}]}}",
+            "{{\"version\":{CONTRACT_VERSION},\"setup\":{setup},\"moves\":[{}]{bets}}}",
             moves.join(",")
         )))
     }
@@ -120,6 +126,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         put_document(&mut tx, CURRENT, &body).await?;
+        // Bets on a match that is no longer current close (a replaced match never ends).
+        close_all_open(&mut tx).await?;
         self.commit(tx, &[Endpoint::Casino]).await
     }
 
@@ -135,6 +143,7 @@ impl Store {
         if deleted == 0 {
             return Ok(false); // dropped: the revision bump is rolled back
         }
+        close_all_open(&mut tx).await?;
         self.commit(tx, &[Endpoint::Casino]).await?;
         Ok(true)
     }
@@ -155,6 +164,12 @@ impl Store {
             let seq = index as u64 + 1;
             let stored = stored.clone();
             return Ok(if stored == posted {
+                // Nothing to write: the revision bump is undone before anything else waits on it.
+                tx.rollback().await?;
+                // A retry of the move that ended the match settles bets a failure left unsettled.
+                if replay(&setup, &moves)?.finished() {
+                    self.settle_casino_bets_logged(&setup.match_id).await;
+                }
                 MoveOutcome::Repeated { seq, stored }
             } else {
                 MoveOutcome::Conflict { seq, stored }
@@ -188,6 +203,10 @@ impl Store {
         if inserted == 0 {
             return Err(stale_board("someone else moved first: reload the board and enter the move again"));
         }
+        if matches!(applied, Applied::Placed { .. }) {
+            // Attendees' bets on the winner close once the match reaches their closing round.
+            close_if_reached(&mut tx, &game).await?;
+        }
         match &applied {
             Applied::Placed {
                 round_scored: Some(round), ..
@@ -205,6 +224,9 @@ impl Store {
             _ => {}
         }
         self.commit(tx, &[Endpoint::Casino]).await?;
+        if game.finished() {
+            self.settle_casino_bets_logged(&setup.match_id).await;
+        }
         Ok(MoveOutcome::Stored {
             seq,
             stored: posted,

@@ -124,4 +124,17 @@ pub(super) const MIGRATIONS: &[(i64, &str, &[&str])] = &[
             display_name TEXT NOT NULL, holder TEXT NOT NULL, PRIMARY KEY (idempotency_key, position))",
         ],
     ),
+    (
+        11,
+        "casino bets",
+        &[
+            // Betting on a dice match's winner: open, closed (its closing round began) or settled
+            // (it ended; `winners` as ranked first). One row per match, so settling happens once.
+            "CREATE TABLE casino_bet_matches (match_id TEXT PRIMARY KEY, state TEXT NOT NULL, close_round BIGINT NOT NULL,
+            changed_unix BIGINT NOT NULL, winners TEXT NOT NULL)",
+            // One bet per attendee and match, changeable while betting is open.
+            "CREATE TABLE casino_bets (attendee_id TEXT NOT NULL, match_id TEXT NOT NULL, team_id TEXT NOT NULL,
+            at_unix BIGINT NOT NULL, PRIMARY KEY (attendee_id, match_id))",
+        ],
+    ),
 ];

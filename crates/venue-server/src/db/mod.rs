@@ -14,6 +14,7 @@ mod access;
 mod attendees;
 mod bets;
 mod casino;
+mod casino_bets;
 mod console;
 mod feed_cap;
 mod messages;
@@ -23,6 +24,7 @@ pub use access::SCREENS_WITHIN_S;
 pub use attendees::{AttendeeRow, CheckIn, CheckInOutcome, Place, kind_name, parse_kind};
 pub use bets::{BetRound, BetState};
 pub use casino::{MoveOutcome, stale_board};
+pub use casino_bets::CasinoBetMatch;
 pub use console::{DEFAULT_SILENT_AFTER_S, ScreenshotState};
 pub use messages::MESSAGE_HISTORY_S;
 
