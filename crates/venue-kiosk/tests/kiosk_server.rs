@@ -83,7 +83,7 @@ fn kiosk_pulls_broadcasts_and_posts_results_against_the_real_server() {
         while !done(state) {
             assert!(Instant::now() < deadline, "timed out waiting for {what}");
             if let Ok(FeedUpdate::Data { payload, at, .. }) = worker.updates().recv_timeout(Duration::from_millis(50)) {
-                state.apply(payload, at);
+                state.apply(*payload, at);
             }
         }
     };
@@ -211,7 +211,7 @@ fn a_pushed_change_is_fetched_at_once() {
         while !done(state) {
             assert!(Instant::now() < deadline, "timed out waiting for {what}");
             if let Ok(FeedUpdate::Data { payload, at, .. }) = worker.updates().recv_timeout(Duration::from_millis(20)) {
-                state.apply(payload, at);
+                state.apply(*payload, at);
             }
         }
     };
@@ -347,7 +347,7 @@ fn over_https_the_kiosk_trusts_its_ca_file_and_loads_server_photos() {
             assert!(Instant::now() < deadline, "timed out waiting for {what}");
             match worker.updates().recv_timeout(Duration::from_millis(50)) {
                 Ok(FeedUpdate::Data { payload, at, .. }) => {
-                    state.apply(payload, at);
+                    state.apply(*payload, at);
                 }
                 Ok(FeedUpdate::Failed { endpoint, error, .. }) => panic!("{endpoint} failed over HTTPS with the pin: {error}"),
                 _ => {}
@@ -555,7 +555,7 @@ fn a_dice_match_played_through_the_api_reaches_a_restarted_kiosk_unchanged() {
             }
             assert!(Instant::now() < deadline, "timed out waiting for {moves} moves");
             if let Ok(FeedUpdate::Data { payload, at, .. }) = worker.updates().recv_timeout(Duration::from_millis(50)) {
-                state.apply(payload, at);
+                state.apply(*payload, at);
             }
         }
     };

@@ -826,3 +826,60 @@ fn a_german_event_from_a_pretalx_export_reads_in_german() {
         assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
     }
 }
+
+/// The text sidecar tells a shown row from a cut one: with two urgent banners at 09:45 the room
+/// rows run past the bottom of the window; what is cut off is listed in `.cut.txt`, never in `.txt`.
+#[test]
+fn the_text_sidecar_lists_only_what_is_wholly_on_screen() {
+    let dir = screenshot_dir().join("two-urgent-source");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["event.json", "schedule.json", "draw.json", "game.json"] {
+        std::fs::copy(
+            format!("{}/../venue-contract/sample/{file}", env!("CARGO_MANIFEST_DIR")),
+            dir.join(file),
+        )
+        .unwrap();
+    }
+    let mut messages = sample("messages.json");
+    let second = serde_json::json!({
+        "id": "second-urgent", "priority": "urgent",
+        "text": "Hall B is closed for the rest of the morning — B홀은 오전 동안 폐쇄됩니다",
+        "starts": "2026-12-03T09:00:00+09:00", "expires": "2026-12-03T10:00:00+09:00"
+    });
+    messages["messages"].as_array_mut().unwrap().push(second);
+    std::fs::write(dir.join("messages.json"), messages.to_string()).unwrap();
+    let shot = render_at(
+        "schedule-two-urgent",
+        (1920, 1080),
+        &[
+            "--server",
+            dir.to_str().unwrap(),
+            "--mode",
+            "schedule",
+            "--now",
+            "2026-12-03T09:45:00+09:00",
+        ],
+    );
+    assert!(
+        shot.texts.contains("Keynote moved") && shot.texts.contains("Hall B is closed"),
+        "{}",
+        shot.texts
+    );
+    // Today two banners push the last row past the bottom edge and the legend and the normal
+    // messages off the screen (#20: rows must fit; when they do, `cut` is empty here): the
+    // sidecar says so. Room 301's "next" line is shown, the same words in the Workshop Lab row
+    // below the edge are not; the Wi-Fi card is off the screen.
+    let count = |list: &str, line: &str| list.lines().filter(|l| *l == line).count();
+    let next = "NEXT 13:30 · in 3 h 44 min";
+    assert_eq!(
+        (count(&shot.texts, next), count(&shot.cut, next)),
+        (1, 1),
+        "shown:\n{}\ncut:\n{}",
+        shot.texts,
+        shot.cut
+    );
+    let wifi = "Wi-Fi: AuroraDevCon / pw: starfield2026";
+    assert_eq!((count(&shot.texts, wifi), count(&shot.cut, wifi)), (0, 1), "cut:\n{}", shot.cut);
+    assert!(shot.texts.contains("Workshop Lab"), "the row's top is on screen");
+}

@@ -86,7 +86,8 @@ pub enum Origin {
 #[derive(Debug, Clone)]
 pub enum FeedUpdate {
     Data {
-        payload: FeedPayload,
+        /// Boxed: a decoded payload is large beside the other reports.
+        payload: Box<FeedPayload>,
         origin: Origin,
         at: DateTime<Utc>,
     },
@@ -486,7 +487,7 @@ impl Poller {
             Ok(payload) => {
                 self.last_body = Some(digest);
                 let _ = self.tx.send(FeedUpdate::Data {
-                    payload,
+                    payload: Box::new(payload),
                     origin,
                     at: Utc::now(),
                 });
@@ -516,7 +517,7 @@ impl Poller {
                     self.last_body = Some(Sha256::digest(&entry.body).into());
                     let origin = Origin::Cache { saved: entry.fetched_at };
                     let _ = self.tx.send(FeedUpdate::Data {
-                        payload,
+                        payload: Box::new(payload),
                         origin,
                         at: Utc::now(),
                     });

@@ -130,7 +130,7 @@ pub fn apply_update(update: FeedUpdate, state: &mut FeedState, health: &mut Feed
                 Origin::Cache { saved } => health.from_cache(saved),
             }
             tracing::info!(%endpoint, ?origin, "feed data updated");
-            return state.apply(payload, at);
+            return state.apply(*payload, at);
         }
         FeedUpdate::NotModified { endpoint, at } => health.success(endpoint, at),
         FeedUpdate::Failed { endpoint, error, at } => {

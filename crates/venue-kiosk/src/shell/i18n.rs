@@ -353,7 +353,7 @@ mod tests {
         let err = LabelLanguages::parse_setting("fr").unwrap_err();
         assert!(err.contains("`fr`") && err.contains("en, ko, de"), "{err}");
         assert!(LabelLanguages::parse_setting("en+xx").is_err());
-        let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let tags = |t: &[&str]| t.iter().map(ToString::to_string).collect::<Vec<_>>();
         assert_eq!(LabelLanguages::for_event(&[]), LabelLanguages::ENGLISH);
         assert_eq!(LabelLanguages::for_event(&tags(&["fr", "nl"])), LabelLanguages::ENGLISH);
         let ko = LabelLanguages::for_event(&tags(&["ko-KR", "fr", "en"]));

@@ -1,7 +1,9 @@
 //! `--screenshot PATH --exit-after-frames N`: capture a real frame and exit, for tests and docs.
 //! The capture waits for frame N *and* for every font and image to be loaded, so a slow software
 //! renderer does not produce a half-drawn picture. Beside `shot.png` it writes `shot.png.txt`: every
-//! text on screen at that moment, one per line, so tests can check content as well as pixels.
+//! text wholly on screen at that moment, one per line, so tests can check content as well as
+//! pixels; text cut off (by the window's edge or a clipping panel) or outside it is listed apart in
+//! `shot.png.cut.txt`, so a test tells a shown row from one pushed off the screen.
 
 use std::path::PathBuf;
 
@@ -61,12 +63,21 @@ pub fn plugin(path: Option<PathBuf>, at_frame: u32) -> impl Fn(&mut App) {
     }
 }
 
+/// A UI text and where it landed: visibility, box, position and the clip of a panel around it.
+type TextOnScreen<'a> = (
+    &'a Text,
+    &'a InheritedVisibility,
+    Option<&'a ComputedNode>,
+    Option<&'a UiGlobalTransform>,
+    Option<&'a CalculatedClip>,
+);
+
 fn capture_or_exit(
     mut commands: Commands,
     mut capture: ResMut<Capture>,
     images: Res<crate::shell::images::ImageStore>,
     mut exit: MessageWriter<AppExit>,
-    texts: Query<(&Text, &InheritedVisibility)>,
+    (texts, window): (Query<TextOnScreen>, Query<&Window, With<bevy::window::PrimaryWindow>>),
     gate: Option<Res<CaptureGate>>,
     moments: ScreenMoments,
 ) {
@@ -107,17 +118,28 @@ fn capture_or_exit(
     };
     capture.requested = true;
     info!("capturing {} at frame {}", path.display(), capture.frames);
-    let mut lines: Vec<&str> = texts
-        .iter()
-        .filter(|(_, v)| v.get())
-        .map(|(t, _)| t.0.as_str())
-        .filter(|t| !t.is_empty())
-        .collect();
-    lines.sort_unstable();
-    let mut sidecar = path.clone().into_os_string();
-    sidecar.push(".txt");
-    if let Err(e) = std::fs::write(&sidecar, lines.join("\n")) {
-        warn!("cannot write {}: {e}", std::path::Path::new(&sidecar).display());
+    let screen = window.single().map_or(Rect::new(0.0, 0.0, f32::MAX, f32::MAX), |w| {
+        Rect::new(0.0, 0.0, w.physical_width() as f32, w.physical_height() as f32)
+    });
+    let (mut shown, mut cut): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+    for (text, visible, node, transform, clip) in &texts {
+        if !visible.get() || text.0.is_empty() {
+            continue;
+        }
+        let area = match (node, transform) {
+            (Some(node), Some(transform)) => Some(Rect::from_center_size(transform.affine().translation, node.size)),
+            _ => None,
+        };
+        let whole = area.is_none_or(|area| wholly_within(area, screen) && clip.is_none_or(|c| wholly_within(area, c.clip)));
+        if whole { &mut shown } else { &mut cut }.push(text.0.as_str());
+    }
+    for (lines, suffix) in [(&mut shown, ".txt"), (&mut cut, ".cut.txt")] {
+        lines.sort_unstable();
+        let mut sidecar = path.clone().into_os_string();
+        sidecar.push(suffix);
+        if let Err(e) = std::fs::write(&sidecar, lines.join("\n")) {
+            warn!("cannot write {}: {e}", std::path::Path::new(&sidecar).display());
+        }
     }
     commands
         .spawn(Screenshot::primary_window())
@@ -125,4 +147,12 @@ fn capture_or_exit(
             (save_to_disk(path.clone()))(event);
             exit.write(AppExit::Success);
         });
+}
+
+/// `area` lies inside `bounds`, give or take a pixel of rounding.
+fn wholly_within(area: Rect, bounds: Rect) -> bool {
+    area.min.x >= bounds.min.x - 1.0
+        && area.min.y >= bounds.min.y - 1.0
+        && area.max.x <= bounds.max.x + 1.0
+        && area.max.y <= bounds.max.y + 1.0
 }

@@ -71,7 +71,10 @@ pub fn screenshot_dir() -> std::path::PathBuf {
 pub struct Capture {
     pub img: image::RgbImage,
     /// Every text on screen at capture time (the kiosk writes it beside the PNG).
+    /// Text wholly inside the window (`shot.png.txt`).
     pub texts: String,
+    /// Text cut off by the window's edge or a clipping panel, or outside it (`shot.png.cut.txt`).
+    pub cut: String,
     pub stderr: String,
 }
 
@@ -132,5 +135,6 @@ pub fn capture(name: &str, size: (u32, u32), frames: u32, args: &[&std::ffi::OsS
         .to_rgb8();
     assert_eq!(img.dimensions(), size, "{name}");
     let texts = std::fs::read_to_string(format!("{}.txt", out.display())).unwrap_or_else(|e| panic!("{name}: no text sidecar: {e}"));
-    Capture { img, texts, stderr }
+    let cut = std::fs::read_to_string(format!("{}.cut.txt", out.display())).unwrap_or_default();
+    Capture { img, texts, cut, stderr }
 }

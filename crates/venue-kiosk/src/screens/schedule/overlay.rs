@@ -112,7 +112,7 @@ pub(crate) fn rebuild_overlay(
     commands.entity(root).despawn_children();
     commands
         .entity(root)
-        .with_children(|ui| build_overlay(ui, &feed, now, &place, &fonts, &labels, tour.0.focus, portrait));
+        .with_children(|ui| build_overlay(ui, &feed, now, &place, (&fonts, &labels), tour.0.focus, portrait));
     cost.rebuilds += 1;
     cost.total += started.elapsed();
 }
@@ -127,8 +127,7 @@ fn build_overlay(
     feed: &FeedState,
     now: DateTime<Utc>,
     place: &ScreenPlace,
-    fonts: &UiFonts,
-    labels: &Labels,
+    (fonts, labels): (&UiFonts, &Labels),
     focus: usize,
     portrait: bool,
 ) {
