@@ -83,6 +83,8 @@ draw-heading = VERLOSUNG
 draw-winner = GEWONNEN
 draw-winners = GEWINNER
 draw-sealing = ERGEBNIS WIRD VERSIEGELT…
+draw-more-winners = + { $count } weitere
+draw-no-show = nicht erschienen:
 draw-rolling = ES ROLLT…
 
 ## Würfel-Timing-Spiel

@@ -85,6 +85,8 @@ draw-heading = LUCKY DRAW
 draw-winner = WINNER
 draw-winners = WINNERS
 draw-sealing = SEALING THE RESULT…
+draw-more-winners = + { $count } more
+draw-no-show = no-show:
 draw-rolling = ROLLING…
 
 ## Cube game

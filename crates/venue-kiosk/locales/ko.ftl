@@ -57,6 +57,8 @@ draw-heading = 행운의 추첨
 draw-winner = 당첨!
 draw-winners = 당첨자
 draw-sealing = 결과 봉인 중…
+draw-more-winners = 외 { $count }명
+draw-no-show = 불참:
 draw-rolling = 추첨 중…
 
 ## 큐브 타이밍

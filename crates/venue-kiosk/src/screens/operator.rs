@@ -23,6 +23,11 @@ struct BroadcastForm {
     minutes: u32,
     status: Option<String>,
     answer: Option<crossbeam_channel::Receiver<Result<String, String>>>,
+    /// What is being sent: out of the box, so a second Enter cannot send it twice; back in the box
+    /// when the send fails.
+    in_flight: Option<String>,
+    /// "Expire now" calls under way, by message id, and their answers.
+    expiring: Vec<(String, crossbeam_channel::Receiver<Result<usize, String>>)>,
 }
 
 impl Default for BroadcastForm {
@@ -33,7 +38,38 @@ impl Default for BroadcastForm {
             minutes: 30,
             status: None,
             answer: None,
+            in_flight: None,
+            expiring: Vec::new(),
         }
+    }
+}
+
+impl BroadcastForm {
+    /// Takes the typed text for sending and empties the box; `None` when there is nothing to send
+    /// or a send is under way.
+    fn take_for_sending(&mut self) -> Option<String> {
+        let text = self.text.trim().to_string();
+        if text.is_empty() || self.in_flight.is_some() {
+            return None;
+        }
+        self.text.clear();
+        self.in_flight = Some(text.clone());
+        self.status = Some("sending…".into());
+        Some(text)
+    }
+
+    /// The server's answer to the send: sent (the box stays empty), or the text back in the box.
+    fn sent(&mut self, result: Result<String, String>) {
+        let text = self.in_flight.take().unwrap_or_default();
+        self.status = Some(match result {
+            Ok(id) => format!("sent ({id}); screens show it within one poll"),
+            Err(e) => {
+                if self.text.trim().is_empty() {
+                    self.text = text;
+                }
+                format!("not sent: {e}")
+            }
+        });
     }
 }
 
@@ -147,7 +183,7 @@ fn draw_panel(
                 });
             }
             if let Some(server) = crate::feed::outbox::OutboxConfig::from_config(&config.feed) {
-                broadcast(ui, &mut form, server);
+                broadcast(ui, &mut form, server, &feed);
             }
             ui.collapsing("Recent feed errors", |ui| {
                 if log.recent.is_empty() {
@@ -162,17 +198,26 @@ fn draw_panel(
     panel.open = open;
 }
 
-/// Type a message, send it to the event server; every screen shows it within one poll.
-fn broadcast(ui: &mut egui::Ui, form: &mut BroadcastForm, server: crate::feed::outbox::OutboxConfig) {
+/// Type a message, send it to the event server; every screen shows it within one poll. The
+/// messages showing now are listed, each with "Expire now".
+fn broadcast(ui: &mut egui::Ui, form: &mut BroadcastForm, server: crate::feed::outbox::OutboxConfig, feed: &FeedState) {
     if let Some(rx) = &form.answer
         && let Ok(result) = rx.try_recv()
     {
-        form.status = Some(match result {
-            Ok(id) => format!("sent ({id}); screens show it within one poll"),
-            Err(e) => format!("not sent: {e}"),
-        });
+        form.sent(result);
         form.answer = None;
     }
+    form.expiring.retain(|(id, rx)| match rx.try_recv() {
+        Ok(result) => {
+            form.status = Some(match result {
+                Ok(_) => format!("expired {id}; screens drop it within one poll"),
+                Err(e) => format!("{id} not expired: {e}"),
+            });
+            false
+        }
+        Err(crossbeam_channel::TryRecvError::Empty) => true,
+        Err(crossbeam_channel::TryRecvError::Disconnected) => false,
+    });
     ui.separator();
     ui.label("Broadcast to every screen · 전체 공지");
     ui.add(
@@ -188,22 +233,93 @@ fn broadcast(ui: &mut egui::Ui, form: &mut BroadcastForm, server: crate::feed::o
         }
         ui.add(egui::Slider::new(&mut form.minutes, 5..=240).text("min"));
     });
-    let text = form.text.trim().to_string();
-    let sending = form.answer.is_some();
-    if ui.add_enabled(!text.is_empty() && !sending, egui::Button::new("Send")).clicked() {
+    let sending = form.in_flight.is_some();
+    if ui
+        .add_enabled(!form.text.trim().is_empty() && !sending, egui::Button::new("Send"))
+        .clicked()
+        && let Some(text) = form.take_for_sending()
+    {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let (priority, expires) = (
             form.priority,
             chrono::Utc::now() + chrono::Duration::minutes(i64::from(form.minutes)),
         );
         // The network never touches a frame: the post runs on its own thread.
+        let server = server.clone();
         std::thread::spawn(move || {
             let _ = tx.send(crate::feed::outbox::post_broadcast(&server, &text, priority, expires));
         });
         form.answer = Some(rx);
-        form.status = Some("sending…".into());
     }
     if let Some(status) = &form.status {
         ui.label(status);
+    }
+    let now = chrono::Utc::now();
+    let showing: Vec<_> = feed
+        .messages
+        .as_deref()
+        .map(|m| m.messages.iter().filter(|m| m.starts <= now && now < m.expires).collect())
+        .unwrap_or_default();
+    ui.label(format!("Showing now: {}", showing.len()));
+    for message in showing {
+        ui.horizontal_wrapped(|ui| {
+            let busy = form.expiring.iter().any(|(id, _)| *id == message.id);
+            if ui.add_enabled(!busy, egui::Button::new("Expire now")).clicked() {
+                let (tx, rx) = crossbeam_channel::bounded(1);
+                let call = crate::feed::outbox::AdminCall {
+                    method: reqwest::Method::POST,
+                    segments: ["api", "v1", "admin", "messages", message.id.as_str(), "expire"]
+                        .map(String::from)
+                        .to_vec(),
+                    content_type: None,
+                    body: Vec::new(),
+                };
+                let server = server.clone();
+                std::thread::spawn(move || {
+                    let _ = tx.send(crate::feed::outbox::admin_calls(&server, &[call]));
+                });
+                form.expiring.push((message.id.clone(), rx));
+            }
+            let until = message.expires.with_timezone(&chrono::Utc).format("%H:%M UTC");
+            ui.label(format!(
+                "[{:?}] {} (until {until})",
+                message.priority,
+                crate::shell::ui::ellipsize(&message.text, 60)
+            ));
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sent_broadcast_leaves_the_box_and_cannot_go_twice() {
+        let mut form = BroadcastForm {
+            text: "  Keynote moved to Hall B  ".into(),
+            ..default()
+        };
+        assert_eq!(form.take_for_sending().as_deref(), Some("Keynote moved to Hall B"));
+        assert!(form.text.is_empty(), "the box is cleared at once");
+        assert_eq!(form.take_for_sending(), None, "a second Enter sends nothing");
+        form.text = "next one".into();
+        assert_eq!(form.take_for_sending(), None, "one send at a time");
+        form.sent(Ok("m-1".into()));
+        assert_eq!(form.text, "next one");
+        assert!(form.status.as_deref().unwrap().contains("sent (m-1)"));
+    }
+
+    #[test]
+    fn a_failed_broadcast_comes_back_to_the_box() {
+        let mut form = BroadcastForm {
+            text: "Lunch is served".into(),
+            ..default()
+        };
+        form.take_for_sending().unwrap();
+        form.sent(Err("cannot reach the server".into()));
+        assert_eq!(form.text, "Lunch is served", "typed again? no: it is back");
+        assert!(form.status.as_deref().unwrap().contains("not sent"));
+        assert_eq!(form.take_for_sending().as_deref(), Some("Lunch is served"), "and can be retried");
     }
 }

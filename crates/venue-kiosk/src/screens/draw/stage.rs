@@ -3,6 +3,7 @@
 
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
+use bevy::text::{Strikethrough, StrikethroughColor};
 
 use super::{DrawDesk, DrawRoot, DrawTasks, LocalDraw, reels};
 use crate::config::Config;
@@ -13,7 +14,7 @@ use crate::shell::images::{ImageEntry, ImageStore};
 use crate::shell::ui::{UiFonts, UiRoot, ellipsize, theme};
 use venue_contract::sample;
 use venue_rules::draw::desk::{Desk, Stage};
-use venue_rules::draw::engine;
+use venue_rules::draw::{engine, outcome};
 
 pub(super) fn spawn_root(mut commands: Commands) {
     commands.spawn((
@@ -220,22 +221,42 @@ fn build_stage(
             col.spawn((Text::new(labels.heading("draw-winners")), fonts.bold(26.0, theme::GOLD)));
             let revealed_only = |seq: u64| !matches!(desk.stage, Stage::Rolling { sequence, .. } if sequence == seq);
             for p in &desk.prizes {
-                let winners: Vec<_> = desk
+                let shown: Vec<_> = desk
                     .records
                     .iter()
                     .filter(|r| r.prize_id == p.engine.id && revealed_only(r.sequence))
-                    .flat_map(|r| r.winners.iter())
                     .collect();
-                if winners.is_empty() {
+                let tickets: Vec<Vec<u32>> = shown.iter().map(|r| r.winners.iter().map(|w| w.ticket).collect()).collect();
+                // Who holds the prize now: a no-show's replacement takes their place (one rule with
+                // the server's export, `venue_rules::draw::outcome`).
+                let outcome = outcome::prize_outcome(shown.iter().zip(&tickets).map(|(r, winners)| outcome::ResultLine {
+                    batch: r.batch,
+                    winners,
+                    replaces: r.replaces.as_ref().map(|w| w.ticket),
+                    reason: r.reason.as_deref(),
+                }));
+                if outcome.current.is_empty() && outcome.replaced.is_empty() {
                     continue;
                 }
                 col.spawn((Text::new(ellipsize(&p.name, 34)), fonts.bold(22.0, theme::TEXT)));
-                let names: Vec<String> = winners
-                    .iter()
-                    .take(8)
-                    .map(|w| format!("#{} {}", w.ticket, desk.display_name(w.ticket)))
-                    .collect();
-                col.spawn((Text::new(names.join("  ·  ")), fonts.text(18.0, theme::TEXT_DIM)));
+                let (line, more) = winners_line(&outcome.current, WINNERS_LISTED, |t| desk.display_name(t).to_string());
+                col.spawn((Text::new(line), fonts.text(18.0, theme::TEXT_DIM)));
+                if more > 0 {
+                    col.spawn((
+                        Text::new(labels.both_with("draw-more-winners", &[("count", more.into())])),
+                        fonts.text(18.0, theme::TEXT_DIM),
+                    ));
+                }
+                if !outcome.replaced.is_empty() {
+                    // Struck through: they won, did not show up, and someone else holds the prize.
+                    let gone: Vec<String> = outcome.replaced.iter().map(|r| format!("#{}", r.ticket)).collect();
+                    col.spawn((
+                        Text::new(format!("{} {}", labels.text("draw-no-show"), gone.join(" "))),
+                        fonts.text(18.0, theme::TEXT_DIM),
+                        Strikethrough,
+                        StrikethroughColor(theme::TEXT_DIM.into()),
+                    ));
+                }
             }
         });
     });
@@ -256,6 +277,15 @@ fn build_stage(
         operator_line = format!("{note} · {operator_line}");
     }
     ui.spawn((Text::new(operator_line), fonts.text(20.0, theme::TEXT_DIM)));
+}
+
+/// Winners a prize's entry in the column names before "+N more".
+const WINNERS_LISTED: usize = 8;
+
+/// "#12 김*수  ·  #40 J*** D." for the first `listed` tickets, and how many are left unnamed.
+fn winners_line(current: &[u32], listed: usize, name: impl Fn(u32) -> String) -> (String, usize) {
+    let names: Vec<String> = current.iter().take(listed).map(|&t| format!("#{t} {}", name(t))).collect();
+    (names.join("  ·  "), current.len().saturating_sub(listed))
 }
 
 /// Where the results stand with the event server, in a few words.
@@ -409,5 +439,21 @@ fn photo(parent: &mut ChildSpawnerCommands, store: &ImageStore, url: Option<&str
                 .spawn((node, BackgroundColor(Color::srgb(0.10, 0.12, 0.20))))
                 .with_child((Text::new(label), fonts.text(18.0, theme::TEXT_DIM)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_winners_column_says_how_many_it_does_not_name() {
+        let name = |t: u32| format!("n{t}");
+        let (line, more) = winners_line(&[1, 2, 3], 8, name);
+        assert_eq!((line.as_str(), more), ("#1 n1  ·  #2 n2  ·  #3 n3", 0));
+        let many: Vec<u32> = (1..=300).collect();
+        let (line, more) = winners_line(&many, 8, name);
+        assert_eq!(more, 292, "300 winners: 8 named, +292 more");
+        assert!(line.ends_with("#8 n8"), "{line}");
     }
 }
