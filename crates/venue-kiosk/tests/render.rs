@@ -526,6 +526,8 @@ fn draw_big_batch_reveals_a_wall_of_winners() {
         assert!(shot.texts.contains(&format!("#{ticket}\n")), "card for #{ticket}:\n{}", shot.texts);
     }
     assert!(shot.texts.contains("10 of 10 winners drawn"), "{}", shot.texts);
+    // The winners column names 8 and says how many more (#20), in both of the event's languages.
+    assert!(shot.texts.contains("+ 2 more · 외 2명"), "{}", shot.texts);
     // Issue 20: the commitment beside the revealed seed is the drawn batch's (SHA-256 of that seed),
     // not the next armed one's.
     let record = committed_records(&dir.path().join("journal")).remove(0);
