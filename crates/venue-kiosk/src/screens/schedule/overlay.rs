@@ -60,6 +60,8 @@ pub(crate) struct OverlaySource<'w, 's> {
 
 /// What every part of the overlay reads.
 struct View<'a> {
+    /// Rows on one line each (banners take the room).
+    compact: bool,
     feed: &'a FeedState,
     fonts: &'a UiFonts,
     labels: &'a Labels,
@@ -136,6 +138,7 @@ fn build_overlay(
         return;
     };
     let view = View {
+        compact: false,
         feed,
         fonts,
         labels,
@@ -168,10 +171,20 @@ fn build_overlay(
     let focused_track = tracks.get(focus).copied();
     let phase = now_next::phase(schedule, now);
 
+    // With banners on screen the rows get compact (no speakers, no second line), so that what an
+    // urgent message pushes down still fits; the column may shrink below its content (rows past
+    // the bottom are clipped), so the normal messages and the track legend below always show.
+    let urgent = active.iter().filter(|m| m.priority == Priority::Urgent).count();
+    let view = View {
+        compact: urgent > 0,
+        ..view
+    };
     ui.spawn(Node {
         flex_direction: FlexDirection::Column,
-        row_gap: px(12),
+        row_gap: px(if view.compact { 8 } else { 12 }),
         flex_grow: 1.0,
+        flex_shrink: 1.0,
+        min_height: px(0),
         overflow: Overflow::clip(),
         ..default()
     })
@@ -290,10 +303,11 @@ fn session_row(
     list.spawn((
         Node {
             column_gap: px(20),
-            padding: UiRect::axes(px(18), px(10)),
+            padding: UiRect::axes(px(18), px(if view.compact { 6 } else { 10 })),
             border_radius: BorderRadius::all(px(12)),
             border: UiRect::all(px(2)),
             align_items: AlignItems::Center,
+            flex_shrink: 0.0,
             ..default()
         },
         BackgroundColor(if focused { theme::PANEL_FOCUS } else { theme::PANEL }),
@@ -303,7 +317,7 @@ fn session_row(
         row.spawn((
             Node {
                 width: px(10),
-                height: px(72),
+                height: px(if view.compact { 52 } else { 72 }),
                 flex_shrink: 0.0,
                 border_radius: BorderRadius::all(px(5)),
                 ..default()
@@ -338,6 +352,14 @@ fn session_row(
             ..default()
         })
         .with_children(|c| {
+            if view.compact {
+                c.spawn((
+                    Text::new(ellipsize(&lead.title, 70)),
+                    TextLayout::no_wrap(),
+                    fonts.bold(28.0, theme::TEXT),
+                ));
+                return;
+            }
             c.spawn((Text::new(ellipsize(&lead.title, 90)), fonts.bold(32.0, theme::TEXT)));
             if !lead.speakers.is_empty() {
                 c.spawn((
