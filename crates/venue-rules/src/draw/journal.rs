@@ -498,23 +498,63 @@ pub fn to_wire_result(record: &AuditRecord) -> serde_json::Value {
     body
 }
 
+/// What the journal does not hold but a winners' list for people should show: prize names by
+/// prize id and the masked display names by ticket (from the feed or the ticket snapshot).
+#[derive(Debug, Clone, Default)]
+pub struct WinnerNames {
+    pub prizes: std::collections::HashMap<String, String>,
+    pub people: std::collections::HashMap<u32, String>,
+}
+
 /// Every winner of every record (optionally of one prize) as CSV, in journal order. A no-show
 /// replacement's row names the replaced ticket and the reason.
 pub fn winners_csv(records: &[AuditRecord], prize_filter: Option<&str>) -> String {
-    let mut csv = String::from("prize_id,batch,ticket,holder,replaces,reason,drawn_at\n");
+    winners_csv_named(records, prize_filter, &WinnerNames::default())
+}
+
+/// [`winners_csv`] with the names people read. The columns after `drawn_at` (added later, so a
+/// reader by position keeps working): `status` — `won`, or `no_show` for a winner a later
+/// replacement took the place of (the rule of `draw::outcome`, as the server's export) —,
+/// `prize_name` and `display_name` (empty when unknown).
+pub fn winners_csv_named(records: &[AuditRecord], prize_filter: Option<&str>, names: &WinnerNames) -> String {
+    let mut csv = String::from("prize_id,batch,ticket,holder,replaces,reason,drawn_at,status,prize_name,display_name\n");
+    let mut no_shows: std::collections::HashMap<&str, Vec<u32>> = std::collections::HashMap::new();
+    let mut prize_ids: Vec<&str> = records.iter().map(|r| r.prize_id.as_str()).collect();
+    prize_ids.sort_unstable();
+    prize_ids.dedup();
+    for prize in prize_ids {
+        let of_prize: Vec<(&AuditRecord, Vec<u32>)> = records
+            .iter()
+            .filter(|r| r.prize_id == prize)
+            .map(|r| (r, r.winners.iter().map(|w| w.ticket).collect()))
+            .collect();
+        let outcome = crate::draw::outcome::prize_outcome(of_prize.iter().map(|(r, tickets)| crate::draw::outcome::ResultLine {
+            batch: r.batch,
+            winners: tickets,
+            replaces: r.replaces.as_ref().map(|w| w.ticket),
+            reason: r.reason.as_deref(),
+        }));
+        no_shows.insert(prize, outcome.replaced.iter().map(|r| r.ticket).collect());
+    }
     for record in records.iter().filter(|r| prize_filter.is_none_or(|p| r.prize_id == p)) {
         let replaces = record.replaces.as_ref().map(|w| w.ticket.to_string()).unwrap_or_default();
         let reason = record.reason.as_deref().unwrap_or("");
         let drawn_at = drawn_at(record).unwrap_or_default();
+        let prize_name = names.prizes.get(&record.prize_id).map(String::as_str).unwrap_or("");
         for winner in &record.winners {
-            let fields = [
+            let gone = no_shows.get(record.prize_id.as_str()).is_some_and(|t| t.contains(&winner.ticket));
+            let (batch, ticket) = (record.batch.to_string(), winner.ticket.to_string());
+            let fields: [&str; 10] = [
                 &record.prize_id,
-                &record.batch.to_string(),
-                &winner.ticket.to_string(),
+                &batch,
+                &ticket,
                 &winner.holder,
                 &replaces,
                 reason,
                 &drawn_at,
+                if gone { "no_show" } else { "won" },
+                prize_name,
+                names.people.get(&winner.ticket).map(String::as_str).unwrap_or(""),
             ];
             csv.push_str(&venue_contract::csv::line(&fields));
         }
@@ -879,33 +919,56 @@ pub(crate) mod tests {
         odd[1].winners[1].holder = "Lee, S".into();
         odd[0].winners[1].holder = "say \"hi\"".into();
         odd[1].reason = Some("late\r".into());
+        let absent = records[2].replaces.as_ref().unwrap().ticket;
+        // status, prize name, display name: a no-show is marked, names are empty when unknown.
+        let st = |t: u32| if t == absent { ",no_show,," } else { ",won,," };
         let csv = winners_csv(&odd, Some("tv"));
         let lines: Vec<&str> = csv.split('\n').collect();
-        assert_eq!(lines[0], "prize_id,batch,ticket,holder,replaces,reason,drawn_at");
+        assert_eq!(
+            lines[0],
+            "prize_id,batch,ticket,holder,replaces,reason,drawn_at,status,prize_name,display_name"
+        );
         assert_eq!(lines[1], format!("tv,1,{},\"Kim", odd[0].winners[0].ticket));
-        assert_eq!(lines[2], "line2\",,,2027-01-15T08:00:00Z");
+        assert_eq!(lines[2], format!("line2\",,,2027-01-15T08:00:00Z{}", st(odd[0].winners[0].ticket)));
         assert_eq!(
             lines[3],
-            format!("tv,1,{},\"say \"\"hi\"\"\",,,2027-01-15T08:00:00Z", odd[0].winners[1].ticket)
+            format!(
+                "tv,1,{},\"say \"\"hi\"\"\",,,2027-01-15T08:00:00Z{}",
+                odd[0].winners[1].ticket,
+                st(odd[0].winners[1].ticket)
+            )
         );
         let EngineWinner { ticket, holder } = &odd[1].winners[0];
-        assert_eq!(lines[4], format!("tv,2,{ticket},{holder},,\"late\r\",2027-01-15T08:01:40Z"));
+        assert_eq!(
+            lines[4],
+            format!("tv,2,{ticket},{holder},,\"late\r\",2027-01-15T08:01:40Z{}", st(*ticket))
+        );
         assert_eq!(
             lines[5],
-            format!("tv,2,{},\"Lee, S\",,\"late\r\",2027-01-15T08:01:40Z", odd[1].winners[1].ticket)
+            format!(
+                "tv,2,{},\"Lee, S\",,\"late\r\",2027-01-15T08:01:40Z{}",
+                odd[1].winners[1].ticket,
+                st(odd[1].winners[1].ticket)
+            )
         );
         let replaced = &records[2];
         let EngineWinner { ticket, holder } = &replaced.winners[0];
-        let row = format!(
-            "tv,3,{ticket},{holder},{},\"not here, \"\"called\"\" 3x\",2027-01-15T08:03:20Z",
-            replaced.replaces.as_ref().unwrap().ticket
-        );
+        let row = format!("tv,3,{ticket},{holder},{absent},\"not here, \"\"called\"\" 3x\",2027-01-15T08:03:20Z,won,,");
         assert_eq!(lines[6], row);
         assert_eq!(lines.len(), 8); // header, 5 winners (one holder spans two lines), trailing ""
+        assert!(csv.contains(",no_show,,"), "the replaced winner is marked:\n{csv}");
         assert_eq!(
             winners_csv(&records, Some("other")),
-            "prize_id,batch,ticket,holder,replaces,reason,drawn_at\n"
+            "prize_id,batch,ticket,holder,replaces,reason,drawn_at,status,prize_name,display_name\n"
         );
+        // With names: the prize's and each winner's display name.
+        let names = WinnerNames {
+            prizes: [("tv".to_string(), "4K TV · 티비".to_string())].into(),
+            people: [(records[0].winners[0].ticket, "김*수".to_string())].into(),
+        };
+        let named = winners_csv_named(&records, Some("tv"), &names);
+        let first = named.lines().nth(1).unwrap();
+        assert!(first.ends_with(",4K TV · 티비,김*수"), "{first}");
     }
 
     #[test]

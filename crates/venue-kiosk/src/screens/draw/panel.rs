@@ -27,7 +27,7 @@ use crate::shell::storage::journal_dir;
 use venue_contract::wire::{CONTRACT_VERSION, Prize};
 use venue_rules::draw::desk::{Desk, Stage};
 use venue_rules::draw::engine;
-use venue_rules::draw::journal::{JOURNAL_FILE, winners_csv};
+use venue_rules::draw::journal::{JOURNAL_FILE, WinnerNames, winners_csv_named};
 
 /// A background edit's outcome.
 enum Done {
@@ -111,12 +111,13 @@ pub fn plugin(app: &mut App) {
         .add_systems(EguiPrimaryContextPass, draw_panel.run_if(in_state(Screen::LuckyDraw)));
 }
 
-/// Writes `winners.csv` and one `winners-<prize>.csv` per prize into `dir/exports-<stamp>/`.
-pub fn export_winners(dir: &Path, records: &[engine::AuditRecord], stamp: &str) -> Result<PathBuf, String> {
+/// Writes `winners.csv` and one `winners-<prize>.csv` per prize into `dir/exports-<stamp>/`, with
+/// each winner's status (won / no-show), the prize's name and the winner's display name.
+pub fn export_winners(dir: &Path, records: &[engine::AuditRecord], names: &WinnerNames, stamp: &str) -> Result<PathBuf, String> {
     let out = dir.join(format!("exports-{stamp}"));
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let write = |name: String, text: String| std::fs::write(out.join(&name), text).map_err(|e| format!("{name}: {e}"));
-    write("winners.csv".into(), winners_csv(records, None))?;
+    write("winners.csv".into(), winners_csv_named(records, None, names))?;
     let mut prizes: Vec<&str> = records.iter().map(|r| r.prize_id.as_str()).collect();
     prizes.sort_unstable();
     prizes.dedup();
@@ -125,7 +126,7 @@ pub fn export_winners(dir: &Path, records: &[engine::AuditRecord], stamp: &str) 
             .chars()
             .map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' })
             .collect();
-        write(format!("winners-{safe}.csv"), winners_csv(records, Some(prize)))?;
+        write(format!("winners-{safe}.csv"), winners_csv_named(records, Some(prize), names))?;
     }
     Ok(out)
 }
@@ -425,10 +426,14 @@ fn draw_panel(
             ui.separator();
             if ui.button("Export winners (CSV, all and per prize)").clicked() {
                 let (records, dir, tx) = (desk.records.clone(), dir.clone(), state.results.0.clone());
+                let names = WinnerNames {
+                    prizes: desk.prizes.iter().map(|p| (p.engine.id.clone(), p.name.clone())).collect(),
+                    people: desk.names.clone(),
+                };
                 let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string();
                 IoTaskPool::get()
                     .spawn(async move {
-                        let _ = tx.send(match export_winners(&dir, &records, &stamp) {
+                        let _ = tx.send(match export_winners(&dir, &records, &names, &stamp) {
                             Ok(out) => format!("exported to {}", out.display()),
                             Err(e) => format!("export failed: {e}"),
                         });
@@ -739,7 +744,7 @@ mod tests {
             };
             records.push(draw_batch(&mut state, &pool, &prize, None, [n as u8; 32]).unwrap().record);
         }
-        let out = export_winners(dir.path(), &records, "t1").unwrap();
+        let out = export_winners(dir.path(), &records, &WinnerNames::default(), "t1").unwrap();
         let all = std::fs::read_to_string(out.join("winners.csv")).unwrap();
         assert_eq!(all.lines().count(), 1 + 4);
         let mugs = std::fs::read_to_string(out.join("winners-mug_cup.csv")).unwrap();
