@@ -160,3 +160,25 @@ fn an_export_without_any_event_is_refused() {
     let empty = br#"{"schedule": {"conference": {"title": "x", "days": [{"date": "2025-01-01", "rooms": {}}]}}}"#;
     assert!(import_bytes(empty).unwrap_err().contains("holds no session"));
 }
+
+/// Real exports as the tools that make them write them (c3voc's examples, see fixtures/voc/README.md):
+/// both shapes in use import with every session, and the event is described from them.
+#[test]
+fn real_exports_of_both_shapes_import() {
+    let (schedule, event) = import_bytes(include_bytes!("fixtures/voc/pretalx-democon.json")).expect("pretalx's DemoCon");
+    assert_eq!(event.name, "DemoCon");
+    assert_eq!(schedule.sessions.len(), 36, "every talk of the export");
+    assert!(!event.rooms.is_empty());
+    assert!(schedule.sessions.iter().all(|s| s.end > s.start));
+    assert_eq!(event.languages, ["en"], "all 36 talks are in English");
+
+    let (schedule, event) = import_bytes(include_bytes!("fixtures/voc/hub-schedule2.json")).expect("the CCC hub's 38C3");
+    assert_eq!(event.name, "38C3");
+    assert_eq!(schedule.sessions.len(), 2, "the export's flat `events` list");
+    assert!(
+        schedule
+            .sessions
+            .iter()
+            .all(|s| s.room.as_deref().is_some_and(|r| event.rooms.iter().any(|x| x.id == r)))
+    );
+}
