@@ -174,7 +174,24 @@ pub fn import_value(value: Value) -> Result<(Schedule, EventInfo), String> {
     }
     sessions.sort_by(|a, b| a.session.start.cmp(&b.session.start).then_with(|| a.session.id.cmp(&b.session.id)));
     let sessions: Vec<Session> = sessions.into_iter().map(|s| s.session).collect();
-    let languages = main_language(&sessions).into_iter().collect();
+    // The conference's own list when it gives one (the CCC hub's `languages`), else the language
+    // most of its talks are in.
+    let declared: Vec<String> = conf
+        .get("languages")
+        .and_then(Value::as_array)
+        .map(|tags| {
+            tags.iter()
+                .filter_map(Value::as_str)
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let languages = if declared.is_empty() {
+        main_language(&sessions).into_iter().collect()
+    } else {
+        declared
+    };
 
     let date_of = |key: &str| -> Option<NaiveDate> {
         let text = conf.get(key)?.as_str()?;

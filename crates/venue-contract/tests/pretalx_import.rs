@@ -175,6 +175,7 @@ fn real_exports_of_both_shapes_import() {
     let (schedule, event) = import_bytes(include_bytes!("fixtures/voc/hub-schedule2.json")).expect("the CCC hub's 38C3");
     assert_eq!(event.name, "38C3");
     assert_eq!(schedule.sessions.len(), 2, "the export's flat `events` list");
+    assert_eq!(event.languages, ["en", "de"], "as the conference declares them");
     assert!(
         schedule
             .sessions
