@@ -3,6 +3,7 @@
 //! A wrong key or value stops start-up with a message naming the file, the key and what is allowed:
 //! a kiosk that silently ignores a typo shows the wrong thing all day.
 
+pub mod language;
 pub mod source;
 pub mod trust;
 
@@ -384,7 +385,7 @@ impl Config {
         }
         self.game.validate().map_err(|(key, problem)| err(&key, problem))?;
         self.display.validate_groups().map_err(|(key, problem)| err(&key, problem))?;
-        crate::shell::i18n::LabelLanguages::parse_setting(&self.display.language).map_err(|problem| {
+        language::LabelLanguages::parse_setting(&self.display.language).map_err(|problem| {
             err(
                 "display.language",
                 format!("{problem}; or \"auto\" for the event's, or two joined by + (\"en+ko\")"),

@@ -213,8 +213,11 @@ fn build_stage(
         row.spawn(Node {
             flex_direction: FlexDirection::Column,
             row_gap: px(8),
+            // Up to 420 px, narrower when the reels and the wall of cards need the room: never past
+            // the screen's edge (a name cut there is a name the hall cannot read).
             width: px(420),
-            flex_shrink: 0.0,
+            min_width: px(0),
+            flex_shrink: 1.0,
             ..default()
         })
         .with_children(|col| {
