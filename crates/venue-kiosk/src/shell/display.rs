@@ -17,6 +17,11 @@ use crate::frame::AppSystems;
 #[derive(Component)]
 pub struct SceneCamera;
 
+/// TEMPORARY (perf investigation): `VENUE_KIOSK_PERF_OFF=a,b` switches parts off to measure them.
+pub fn perf_off(part: &str) -> bool {
+    std::env::var("VENUE_KIOSK_PERF_OFF").is_ok_and(|v| v.split(',').any(|p| p == part))
+}
+
 /// What the renderer was set up with, and why.
 #[derive(Resource, Debug, Clone, PartialEq)]
 pub struct RenderProfile {
@@ -35,7 +40,11 @@ pub fn window(config: &Config) -> Window {
             WindowMode::BorderlessFullscreen(d.monitor.map_or(MonitorSelection::Primary, MonitorSelection::Index))
         },
         resolution: WindowResolution::new(d.width, d.height).with_scale_factor_override(1.0),
-        present_mode: PresentMode::AutoVsync,
+        present_mode: if perf_off("vsync") {
+            PresentMode::AutoNoVsync
+        } else {
+            PresentMode::AutoVsync
+        },
         resizable: d.windowed,
         ..default()
     }
@@ -75,6 +84,11 @@ fn spawn_camera(mut commands: Commands, config: Res<Config>, adapter: Option<Res
         Camera3d::default(),
         Camera {
             clear_color: ClearColorConfig::Custom(crate::shell::ui::theme::NIGHT),
+            output_mode: if perf_off("output") {
+                bevy::camera::CameraOutputMode::Skip
+            } else {
+                default()
+            },
             ..default()
         },
         Transform::from_xyz(0.0, 0.0, 0.0).looking_to(Vec3::NEG_Z, Vec3::Y),
@@ -87,10 +101,15 @@ fn spawn_camera(mut commands: Commands, config: Res<Config>, adapter: Option<Res
     // Bevy UI stays on the scene camera; the operator panel (egui) gets its own camera drawn
     // after it, so the panel is always on top of the signage.
     camera.insert(IsDefaultUiCamera);
+
     if profile.high {
         camera.insert((Msaa::Sample4, Hdr, Tonemapping::TonyMcMapface, Bloom::NATURAL));
     } else {
         camera.insert((Msaa::Off, Tonemapping::None));
+    }
+    if perf_off("egui") {
+        commands.insert_resource(profile);
+        return;
     }
     commands.spawn((
         Name::new("Operator panel camera"),

@@ -1,6 +1,6 @@
 //! What every screen uses: the display and window, the venue clock, images and photo sources, where
-//! data lives on disk, fonts and theme, the shared starfield, the emergency takeover over every screen,
-//! panics and the allocation counter. Nothing here knows a screen.
+//! data lives on disk, fonts and theme, the shared starfield, frame pacing, the emergency takeover
+//! over every screen, panics and the allocation counter. Nothing here knows a screen.
 
 pub mod alloc_count;
 pub mod background;
@@ -8,6 +8,7 @@ pub mod clock;
 pub mod display;
 pub mod emergency;
 pub mod images;
+pub mod pace;
 pub mod panic;
 pub mod starfield;
 pub mod storage;
@@ -17,5 +18,12 @@ use bevy::prelude::*;
 
 /// The shell's plugins, in the order they must be added.
 pub fn plugin(app: &mut App) {
-    app.add_plugins((ui::plugin, images::plugin, display::plugin, starfield::plugin, emergency::plugin));
+    app.add_plugins((
+        ui::plugin,
+        images::plugin,
+        display::plugin,
+        starfield::plugin,
+        emergency::plugin,
+        pace::plugin,
+    ));
 }
