@@ -141,6 +141,11 @@ pub struct DisplayConfig {
     pub height: u32,
     /// Seconds without mouse movement before the cursor hides; 0 = always hidden.
     pub hide_cursor_after_s: u64,
+    /// Frame-rate cap; 0 = the display's refresh rate (vsync paces the frames).
+    pub max_fps: u32,
+    /// Frames a second while the screen stands still but for the slow sky (idle draw desk, paused
+    /// game, the tour held during a break); 0 = no slowdown.
+    pub still_fps: u32,
     /// Which monitor the fullscreen window covers: `None` = the primary one, `Some(n)` = the n-th
     /// (0-based, in the order the system lists them). One process per output drives several screens.
     pub monitor: Option<usize>,
@@ -216,6 +221,8 @@ impl Default for DisplayConfig {
             width: 1920,
             height: 1080,
             hide_cursor_after_s: 3,
+            max_fps: 0,
+            still_fps: 10,
             monitor: None,
             groups: Vec::new(),
             language: "auto".into(),
@@ -326,7 +333,7 @@ impl Config {
         {
             return Err(err("feed.schedule_source", "is empty; remove the key or give a URL or path".into()));
         }
-        let ranges: [(&str, u64, u64, u64); 13] = [
+        let ranges: [(&str, u64, u64, u64); 15] = [
             ("feed.connect_timeout_ms", f.connect_timeout_ms, 100, 60_000),
             ("feed.request_timeout_ms", f.request_timeout_ms, 200, 300_000),
             ("feed.max_body_bytes", f.max_body_bytes, 1024, 512 * 1024 * 1024),
@@ -340,6 +347,8 @@ impl Config {
             ("feed.poll.game", f.poll.game, 1, 86_400),
             ("feed.poll.casino", f.poll.casino, 1, 86_400),
             ("display.hide_cursor_after_s", self.display.hide_cursor_after_s, 0, 86_400),
+            ("display.max_fps", u64::from(self.display.max_fps), 0, 1_000),
+            ("display.still_fps", u64::from(self.display.still_fps), 0, 1_000),
         ];
         for (key, value, min, max) in ranges {
             if value < min || value > max {

@@ -87,6 +87,7 @@ fn spawn_camera(mut commands: Commands, config: Res<Config>, adapter: Option<Res
     // Bevy UI stays on the scene camera; the operator panel (egui) gets its own camera drawn
     // after it, so the panel is always on top of the signage.
     camera.insert(IsDefaultUiCamera);
+
     if profile.high {
         camera.insert((Msaa::Sample4, Hdr, Tonemapping::TonyMcMapface, Bloom::NATURAL));
     } else {

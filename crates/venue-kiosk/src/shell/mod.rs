@@ -1,6 +1,6 @@
 //! What every screen uses: the display and window, the venue clock, images and photo sources, where
-//! data lives on disk, fonts and theme, the shared starfield, the emergency takeover over every screen,
-//! panics and the allocation counter. Nothing here knows a screen.
+//! data lives on disk, fonts and theme, the shared starfield, frame pacing, the emergency takeover
+//! over every screen, panics and the allocation counter. Nothing here knows a screen.
 
 pub mod alloc_count;
 pub mod background;
@@ -9,6 +9,7 @@ pub mod display;
 pub mod emergency;
 pub mod i18n;
 pub mod images;
+pub mod pace;
 pub mod panic;
 pub mod starfield;
 pub mod storage;
@@ -25,5 +26,6 @@ pub fn plugin(app: &mut App) {
         display::plugin,
         starfield::plugin,
         emergency::plugin,
+        pace::plugin,
     ));
 }

@@ -101,6 +101,10 @@ fn record_frame(
         .unwrap_or_default();
     println!("bench: stars={} frames={n} window={size} render={render}", config.schedule.stars);
     println!(
+        "bench: frame pacing off while benchmarking (display.max_fps = {}, still_fps = {} in the config): full-rate frames",
+        config.display.max_fps, config.display.still_fps
+    );
+    println!(
         "bench: frame ms p50={:.2} p95={:.2} p99={:.2} max={:.2} mean={:.2} (fps {:.1})",
         ms(percentile(&sorted, 50.0)),
         ms(percentile(&sorted, 95.0)),
@@ -125,7 +129,23 @@ fn record_frame(
         feed.max.as_secs_f64() * 1e6,
         feed.updates - f0.updates
     );
+    let (rss, peak) = resident_mib();
+    println!("bench: memory rss_mib={rss:.0} peak_rss_mib={peak:.0}");
     exit.write(AppExit::Success);
+}
+
+/// Resident memory now and at its peak (VmRSS, VmHWM), MiB; 0 where /proc is not there.
+pub fn resident_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
 #[cfg(test)]

@@ -88,6 +88,10 @@ pub fn plugin(flags: &ToolingFlags) -> impl Fn(&mut App) + use<> {
             }
             None => {}
         }
+        if flags.bench_frames.is_some() || flags.screenshot.is_some() || flags.exit_after_frames.is_some() {
+            // Benchmarks measure full-rate frames; captures count frames.
+            app.insert_resource(crate::shell::pace::Unpaced);
+        }
         if let Some(frames) = flags.bench_frames {
             app.add_plugins(bench::plugin(frames));
         } else if flags.screenshot.is_some() || flags.exit_after_frames.is_some() {

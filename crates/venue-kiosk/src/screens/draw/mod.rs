@@ -28,6 +28,13 @@ use venue_rules::draw::engine;
 use venue_rules::draw::journal::{Journal, JournalEntry, Replayed};
 use venue_rules::draw::machine::reel_lands_at;
 
+/// An armed desk waiting for Space stands still but for the sky: fewer frames (`display.still_fps`).
+fn still_while_idle(desk: Option<Res<DrawDesk>>, mut motion: ResMut<crate::shell::pace::Motion>) {
+    if desk.is_some_and(|d| d.0.stage == Stage::Idle) {
+        motion.hold_still();
+    }
+}
+
 /// The open journal, shared with the background tasks that write it.
 #[derive(Resource, Clone)]
 pub struct DrawJournal(pub Arc<Mutex<Journal>>);
@@ -76,6 +83,10 @@ pub struct DrawRoot;
 
 pub fn plugin(app: &mut App) {
     app.add_plugins((celebration::plugin, panel::plugin, reels::plugin))
+        .add_systems(
+            Update,
+            still_while_idle.run_if(in_state(Screen::LuckyDraw)).in_set(AppSystems::Present),
+        )
         .init_resource::<DrawTasks>()
         .init_resource::<LocalDraw>()
         .add_message::<DrawCommand>()

@@ -148,7 +148,17 @@ pub fn logic_plugin(app: &mut App) {
 }
 
 pub fn plugin(app: &mut App) {
-    app.add_plugins((logic_plugin, scene::plugin, hud::plugin));
+    app.add_plugins((logic_plugin, scene::plugin, hud::plugin)).add_systems(
+        Update,
+        still_while_paused.run_if(in_state(Screen::CubeGame)).in_set(AppSystems::Present),
+    );
+}
+
+/// A paused round stands still on screen: fewer frames (`display.still_fps`).
+fn still_while_paused(game: Option<Res<Game>>, mut motion: ResMut<crate::shell::pace::Motion>) {
+    if game.is_some_and(|g| matches!(g.session.phase, venue_rules::game::session::Phase::Paused { .. })) {
+        motion.hold_still();
+    }
 }
 
 /// The moment the game is in, for captures: mid-round and mid-fold (not their first frame), the

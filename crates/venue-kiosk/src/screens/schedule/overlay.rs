@@ -184,7 +184,9 @@ fn build_overlay(
         row_gap: px(if view.compact { 8 } else { 12 }),
         flex_grow: 1.0,
         flex_shrink: 1.0,
-        min_height: px(0),
+        // Under banners the column may shrink below its rows (the last are clipped) rather than
+        // push the messages and the legend off the screen.
+        min_height: if view.compact { px(0) } else { Val::Auto },
         overflow: Overflow::clip(),
         ..default()
     })
@@ -307,7 +309,6 @@ fn session_row(
             border_radius: BorderRadius::all(px(12)),
             border: UiRect::all(px(2)),
             align_items: AlignItems::Center,
-            flex_shrink: 0.0,
             ..default()
         },
         BackgroundColor(if focused { theme::PANEL_FOCUS } else { theme::PANEL }),

@@ -1,14 +1,22 @@
 //! The schedule screen's sky: one aurora curtain per track in that track's sector, a constellation
 //! of marker stars per track (one per session), and the camera tour that moves between them.
 //! Everything animated is a function of the venue clock (see tour.rs), never of frame history.
+//!
+//! The curtains are the screen's costliest pixels (noise per pixel, each curtain filling most of the
+//! screen): an aurora camera, a child of the scene camera, draws them alone at reduced resolution
+//! into an image, and one full-screen quad lays that image over the sky. They are soft anyway.
 
 use bevy::asset::RenderAssetUsages;
-use bevy::camera::visibility::NoFrustumCulling;
+use bevy::camera::visibility::{NoFrustumCulling, RenderLayers};
+use bevy::camera::{Hdr, RenderTarget};
+use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::ecs::system::SystemParam;
-use bevy::mesh::{Indices, PrimitiveTopology};
+use bevy::mesh::{Indices, MeshVertexBufferLayoutRef, PrimitiveTopology};
+use bevy::pbr::{MaterialPipeline, MaterialPipelineKey};
 use bevy::prelude::*;
-use bevy::render::render_resource::AsBindGroup;
+use bevy::render::render_resource::{AsBindGroup, Extent3d, RenderPipelineDescriptor, SpecializedMeshPipelineError, TextureFormat};
 use bevy::shader::ShaderRef;
+use bevy::window::PrimaryWindow;
 
 use crate::config::Config;
 use crate::feed::FeedState;
@@ -21,6 +29,11 @@ use venue_rules::schedule::now_next;
 use venue_rules::schedule::tour::{self, TourPose, TourTiming};
 
 pub const AURORA_SHADER: &str = "embedded://venue_kiosk/shaders/aurora.wgsl";
+pub const AURORA_COMPOSITE_SHADER: &str = "embedded://venue_kiosk/shaders/aurora_composite.wgsl";
+/// The render layer only the aurora camera draws: the curtains.
+const AURORA_LAYER: usize = 1;
+/// The aurora camera renders at 1/AURORA_DOWNSCALE of the window's width and height.
+pub const AURORA_DOWNSCALE: u32 = 2;
 /// Distance of the aurora curtains from the centre of the sky.
 const AURORA_RADIUS: f32 = 430.0;
 /// Half the angular width of a curtain, radians.
@@ -48,6 +61,53 @@ impl Material for AuroraMaterial {
     fn enable_shadows() -> bool {
         false
     }
+}
+
+/// Lays the aurora camera's image over the scene: one full-screen quad, additive.
+#[derive(Asset, TypePath, AsBindGroup, Clone, Debug)]
+pub struct AuroraCompositeMaterial {
+    #[texture(0)]
+    #[sampler(1)]
+    pub light: Handle<Image>,
+}
+
+impl Material for AuroraCompositeMaterial {
+    fn vertex_shader() -> ShaderRef {
+        AURORA_COMPOSITE_SHADER.into()
+    }
+    fn fragment_shader() -> ShaderRef {
+        AURORA_COMPOSITE_SHADER.into()
+    }
+    fn alpha_mode(&self) -> AlphaMode {
+        AlphaMode::Add
+    }
+    fn enable_prepass() -> bool {
+        false
+    }
+    fn enable_shadows() -> bool {
+        false
+    }
+    fn specialize(
+        _pipeline: &MaterialPipeline,
+        descriptor: &mut RenderPipelineDescriptor,
+        layout: &MeshVertexBufferLayoutRef,
+        _key: MaterialPipelineKey<Self>,
+    ) -> Result<(), SpecializedMeshPipelineError> {
+        let vertex_layout = layout.0.get_layout(&[
+            Mesh::ATTRIBUTE_POSITION.at_shader_location(0),
+            Mesh::ATTRIBUTE_UV_0.at_shader_location(1),
+        ])?;
+        descriptor.vertex.buffers = vec![vertex_layout];
+        descriptor.primitive.cull_mode = None;
+        Ok(())
+    }
+}
+
+/// The aurora camera: its image and the material that lays it over the scene.
+#[derive(Component)]
+struct AuroraView {
+    image: Handle<Image>,
+    composite: Handle<AuroraCompositeMaterial>,
 }
 
 /// Heap allocations in the per-frame sky systems (must stay 0), for tests and the benchmark.
@@ -81,29 +141,41 @@ pub fn plugin(app: &mut App) {
             std::path::Path::new("venue_kiosk/shaders/aurora.wgsl"),
             include_bytes!("../../../shaders/aurora.wgsl").as_slice(),
         );
-    app.add_plugins(MaterialPlugin::<AuroraMaterial>::default())
-        .configure_sets(Update, SkySystems.in_set(AppSystems::Present))
-        .init_resource::<SkyCost>()
-        .insert_resource(Tour(tour::pose(
-            0.0,
-            1,
-            TourTiming {
-                dwell_s: 20.0,
-                transition_s: 4.0,
-            },
-            None,
-        )))
-        .add_systems(
-            Update,
-            (
-                rebuild_sky.run_if(in_state(Screen::Schedule)),
-                // The game and the casino frame their own stage.
-                move_camera.run_if(|screen: Res<State<Screen>>| !screen.get().frames_its_own_stage()),
-                animate_auroras,
-            )
-                .chain()
-                .in_set(SkySystems),
+    app.world_mut()
+        .resource_mut::<bevy::asset::io::embedded::EmbeddedAssetRegistry>()
+        .insert_asset(
+            std::path::PathBuf::new(),
+            std::path::Path::new("venue_kiosk/shaders/aurora_composite.wgsl"),
+            include_bytes!("../../../shaders/aurora_composite.wgsl").as_slice(),
         );
+    app.add_plugins((
+        MaterialPlugin::<AuroraMaterial>::default(),
+        MaterialPlugin::<AuroraCompositeMaterial>::default(),
+    ))
+    .configure_sets(Update, SkySystems.in_set(AppSystems::Present))
+    .init_resource::<SkyCost>()
+    .insert_resource(Tour(tour::pose(
+        0.0,
+        1,
+        TourTiming {
+            dwell_s: 20.0,
+            transition_s: 4.0,
+        },
+        None,
+    )))
+    .add_systems(
+        Update,
+        (
+            rebuild_sky.run_if(in_state(Screen::Schedule)),
+            aurora_view.run_if(in_state(Screen::Schedule)),
+            // The game and the casino frame their own stage.
+            move_camera.run_if(|screen: Res<State<Screen>>| !screen.get().frames_its_own_stage()),
+            animate_auroras,
+            still_during_breaks.run_if(in_state(Screen::Schedule)),
+        )
+            .chain()
+            .in_set(SkySystems),
+    );
 }
 
 fn timing(config: &Config) -> TourTiming {
@@ -221,6 +293,8 @@ fn rebuild_sky(
             })),
             Transform::default(),
             NoFrustumCulling,
+            // Drawn by the aurora camera at half resolution, not by the scene camera.
+            RenderLayers::layer(AURORA_LAYER),
         ));
         let ids: Vec<&str> = feed
             .schedule
@@ -249,6 +323,98 @@ fn rebuild_sky(
             ));
         }
     }
+}
+
+/// What the aurora view is made of.
+#[derive(SystemParam)]
+struct AuroraViewAssets<'w> {
+    images: ResMut<'w, Assets<Image>>,
+    meshes: ResMut<'w, Assets<Mesh>>,
+    composites: ResMut<'w, Assets<AuroraCompositeMaterial>>,
+}
+
+/// Size of the aurora camera's image for a window: 1/AURORA_DOWNSCALE per side, at least 1 pixel.
+pub fn aurora_image_size(window: UVec2) -> UVec2 {
+    (window / AURORA_DOWNSCALE).max(UVec2::ONE)
+}
+
+/// Spawns the aurora camera (a child of the scene camera, so it sees exactly what the scene camera
+/// sees) and the full-screen quad that lays its image over the scene; keeps the image's size a
+/// fraction of the window's. The image is 8-bit sRGB on the `low` profile, half-float on `high`
+/// (the curtains' brightest light then still reaches the bloom).
+fn aurora_view(
+    mut commands: Commands,
+    scene_camera: Query<(Entity, &Projection, Has<Hdr>), With<SceneCamera>>,
+    window: Query<&Window, With<PrimaryWindow>>,
+    views: Query<&AuroraView>,
+    assets: AuroraViewAssets,
+) {
+    let AuroraViewAssets {
+        mut images,
+        mut meshes,
+        mut composites,
+    } = assets;
+    let (Ok((camera, projection, hdr)), Ok(window)) = (scene_camera.single(), window.single()) else {
+        return;
+    };
+    let size = aurora_image_size(window.physical_size());
+    if let Ok(view) = views.single() {
+        if images.get(&view.image).is_some_and(|image| image.size() != size) {
+            if let Some(mut image) = images.get_mut(&view.image) {
+                image.resize(Extent3d {
+                    width: size.x,
+                    height: size.y,
+                    depth_or_array_layers: 1,
+                });
+            }
+            // The composite's bind group holds the old texture: prepare it again.
+            if let Some(composite) = composites.get_mut(&view.composite) {
+                composite.into_inner();
+            }
+        }
+        return;
+    }
+    let format = if hdr {
+        TextureFormat::Rgba16Float
+    } else {
+        TextureFormat::Rgba8UnormSrgb
+    };
+    let image = images.add(Image::new_target_texture(size.x, size.y, format, None));
+    let composite = composites.add(AuroraCompositeMaterial { light: image.clone() });
+    let mut aurora_camera = commands.spawn((
+        Name::new("Aurora camera"),
+        AuroraView {
+            image: image.clone(),
+            composite: composite.clone(),
+        },
+        Camera3d::default(),
+        Camera {
+            // Before the scene camera, which composites its image.
+            order: -1,
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+        RenderTarget::Image(image.into()),
+        projection.clone(),
+        Msaa::Off,
+        Tonemapping::None,
+        RenderLayers::layer(AURORA_LAYER),
+        Transform::IDENTITY,
+        ChildOf(camera),
+        DespawnOnExit(Screen::Schedule),
+    ));
+    if hdr {
+        aurora_camera.insert(Hdr);
+    }
+    commands.spawn((
+        Name::new("Aurora composite"),
+        Mesh3d(meshes.add(Rectangle::new(2.0, 2.0))),
+        MeshMaterial3d(composite),
+        Transform::from_xyz(0.0, 0.0, -1.0),
+        ChildOf(camera),
+        NoFrustumCulling,
+        DespawnOnExit(Screen::Schedule),
+    ));
 }
 
 /// The camera follows the tour on the schedule screen and drifts slowly elsewhere.
@@ -293,6 +459,21 @@ pub(crate) fn move_camera(
     }
     cost.frames += 1;
     cost.allocations += crate::shell::alloc_count::thread_allocations() - allocations_before;
+}
+
+/// During a break the tour holds its view (after easing into it): only the sky's slow drift moves,
+/// so fewer frames (`display.still_fps`).
+fn still_during_breaks(clock: Res<VenueClock>, feed: Res<FeedState>, mut motion: ResMut<crate::shell::pace::Motion>) {
+    let now = clock.now();
+    let ramp = chrono::Duration::milliseconds((tour::HOLD_RAMP_S * 1000.0) as i64);
+    let held = feed
+        .schedule
+        .as_deref()
+        .and_then(|s| now_next::break_interval(s, now))
+        .is_some_and(|(start, end)| now - start > ramp && end - now > chrono::Duration::zero());
+    if held {
+        motion.hold_still();
+    }
 }
 
 fn animate_auroras(
