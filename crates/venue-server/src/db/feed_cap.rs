@@ -65,7 +65,7 @@ async fn feed_bytes(conn: &mut AnyConnection, endpoint: Endpoint) -> Result<Opti
 }
 
 impl Store {
-    /// What [`feed_bytes`] counts for `endpoint`, for tests and the log.
+    /// What `feed_bytes` counts for `endpoint`, for tests and the log.
     pub async fn feed_size(&self, endpoint: Endpoint) -> Result<Option<u64>, Failure> {
         let mut conn = self.pool.acquire().await?;
         feed_bytes(&mut conn, endpoint).await

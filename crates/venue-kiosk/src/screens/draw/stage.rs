@@ -257,7 +257,7 @@ fn build_stage(
                         Text::new(format!("{} {}", labels.text("draw-no-show"), gone.join(" "))),
                         fonts.text(18.0, theme::TEXT_DIM),
                         Strikethrough,
-                        StrikethroughColor(theme::TEXT_DIM.into()),
+                        StrikethroughColor(theme::TEXT_DIM),
                     ));
                 }
             }
