@@ -8,8 +8,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use venue_server::{HEADER_READ_TIMEOUT, SHUTDOWN_GRACE, ServerConfig, db, spawn};
 
+/// One test of this file at a time: they time connections and timeouts, and the feed-size tests'
+/// 8 MiB uploads on 2 cores would otherwise starve the connection-cap test's kiosk past the
+/// header-read timeout (its kept-alive connection was then cut, a flaky failure in CI).
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn half_open_clients_are_cut_and_shutdown_is_bounded() {
+    let _one_at_a_time = ONE_AT_A_TIME.lock().await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let server = spawn(ServerConfig {
@@ -72,6 +78,7 @@ async fn half_open_clients_are_cut_and_shutdown_is_bounded() {
 /// connection was open before is still served on it, and slots free up when the flood goes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn connections_beyond_the_cap_are_closed_and_kiosks_still_served() {
+    let _one_at_a_time = ONE_AT_A_TIME.lock().await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let server = spawn(ServerConfig {
@@ -164,6 +171,7 @@ async fn draw_tickets(server: &venue_server::RunningServer) -> usize {
 /// (`venue_contract::payload::KIOSK_BODY_CAP`), saying so, and the feed stays as it was.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ticket_upload_that_would_make_the_draw_feed_too_large_for_kiosks_is_refused() {
+    let _one_at_a_time = ONE_AT_A_TIME.lock().await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let server = admin_server(&dir).await;
@@ -210,6 +218,7 @@ async fn a_ticket_upload_that_would_make_the_draw_feed_too_large_for_kiosks_is_r
 /// of a million fields cheaply, and refuses a file over the upload limit before reading it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ticket_csv_columns_by_name_and_bounded_reading() {
+    let _one_at_a_time = ONE_AT_A_TIME.lock().await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let server = admin_server(&dir).await;
@@ -280,6 +289,7 @@ async fn ticket_csv_columns_by_name_and_bounded_reading() {
 /// Korean names and names a JSON writer has to escape.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_draw_feed_size_is_counted_to_the_byte() {
+    let _one_at_a_time = ONE_AT_A_TIME.lock().await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let server = admin_server(&dir).await;
