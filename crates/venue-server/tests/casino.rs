@@ -340,7 +340,7 @@ async fn the_same_move_from_two_instances_is_stored_once(db: &TestDb) {
     assert_eq!(stored["move"], to_value(&first), "409 answers with the stored move");
     // An instance serves its rendered feed for up to REVISION_RECHECK before it asks the database
     // whether the other instance changed it (its own writes show at once): wait that long.
-    tokio::time::sleep(venue_server::db::REVISION_RECHECK + std::time::Duration::from_millis(100)).await;
+    tokio::time::sleep(venue_server::db::REVISION_RECHECK + Duration::from_millis(100)).await;
     for server in [&a, &b] {
         let data = server.casino().await.unwrap();
         assert_eq!(data.moves.len(), n, "each move once");
