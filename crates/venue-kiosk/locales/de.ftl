@@ -105,6 +105,41 @@ bets-count = { $count ->
 }
 bets-how = Tippe auf deiner Handbuch-Seite, bis die Runde beginnt
 
+game-calibrated = Aus { $taps } Taps kalibriert: Latenzkorrektur { $offset } ms
+game-calibration-failed = Kalibrierung fehlgeschlagen: { $taps ->
+    [one] 1 Tap
+   *[other] { $taps } Taps
+} im Takt, { $needed } nötig. Die Korrektur bleibt { $kept } ms. F7 für einen neuen Versuch
+game-keys-lobby = ENTER Start · F7 Kalibrieren
+game-keys-calibrating-lobby = Bei jedem Puls tippen · nach dem letzten: zurück zur Lobby
+game-keys-calibrating-standings = Bei jedem Puls tippen · nach dem letzten: zurück zum Zwischenstand
+game-keys-playing = F8 Pause · F5 Runde neu · F6 Runde beenden
+game-keys-paused = F8 weiter · F5 Runde neu
+game-keys-folding = Gleich folgt der Zwischenstand
+game-keys-standings = ENTER weiter · F7 Kalibrieren
+game-keys-new-game-pending = Jetzt noch einmal ENTER für ein neues Spiel (gleiche Teams, Punkte ab 0) · warten behält das Podium
+game-keys-podium = Spiel vorbei · zweimal ENTER: neues Spiel mit denselben Teams
+game-latency = Latenzkorrektur { $ms } ms
+game-get-ready = MACHT EUCH BEREIT
+game-hit-your-key = DRÜCKT EURE TASTE AM LEUCHTENDEN FELD
+game-paused-resume = F8 macht dort weiter, wo es stand
+game-round-windows = Runde { $round } von { $rounds } · perfekt ±{ $perfect } ms · super ±{ $great } · gut ±{ $good } · schlecht ±{ $bad }
+game-weight = ×{ $weight } Punkte
+game-round-points = { $points } in dieser Runde
+game-points = { $points } Pkt.
+game-lobby-intro = { $teams } Teams · { $rounds } Runden · drückt eure Taste, sobald das Teil das leuchtende Feld erreicht
+game-round-pieces = { $pieces } Teile · { $speed } Felder/s
+game-lobby-start = Spätere Runden zählen mehr — ein Comeback ist immer möglich. ENTER Start · F7 Kalibrieren
+game-calibration-how = Tippt eure Taste (oder LEERTASTE) genau, wenn der Kreis aufleuchtet. Die mittlere Verzögerung wird zur Latenzkorrektur.
+game-calibration-median = Median bisher { $ms } ms
+game-calibration-needs = ein Median braucht { $count } Taps
+game-calibration-taps = { $taps } von { $beats } Taps · { $median }
+game-next-round = ALS NÄCHSTES: { $round } · ×{ $weight } — bis zu { $points } Punkte. ENTER Start
+game-final-round-done = Das war die letzte Runde. ENTER für das Podium
+game-rest-standing = { $rank }. { $team } { $points } Pkt.
+game-server-differs = Der Veranstaltungsserver hat ein anderes Ergebnis für Runde { $round }
+game-server-refused = Der Veranstaltungsserver hat Runde { $round } abgelehnt (HTTP { $status }): { $reason }
+
 ## Würfelspiel
 casino-heading = CASINO
 casino-waiting = Warte auf das Spiel aus den Veranstaltungsdaten…
@@ -130,3 +165,17 @@ casino-dice-left = noch { $count }
 casino-console-entry = Züge werden in der Orga-Konsole eingegeben
 casino-enter-roll = WURF EINGEBEN
 casino-match-over = DAS SPIEL IST VORBEI
+casino-name = CASINO { $face }
+casino-undone = Letzter Zug zurückgenommen
+casino-placed = { $team }: { $dice } auf Casino { $face }
+casino-keys-face = Welche Augenzahl? 1–6 setzt · Rücktaste zurück
+casino-keys-dice = 1–6 ein Würfel · Rücktaste korrigieren · Enter, dann die Augenzahl (oder Umschalt+Zahl) · U zurück · Esc leeren
+casino-keys-undo = U nimmt den letzten Zug zurück
+casino-replay-failed = Die Zugliste lässt sich nicht nachspielen ({ $error }). Das letzte gültige Brett bleibt.
+
+## Die Verbindungsanzeige (unten rechts)
+feed-connecting = verbinde mit { $source }
+feed-live = live · { $source }
+feed-stale = veraltet seit { $since } · { $source }
+feed-offline = offline seit { $since } · { $source }
+feed-saved-data = gespeicherte Daten von { $time }

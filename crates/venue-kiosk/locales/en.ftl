@@ -107,6 +107,41 @@ bets-count = { $count ->
 }
 bets-how = Bet on your handbook page until the round starts
 
+game-calibrated = Calibrated from { $taps } taps: latency correction { $offset } ms
+game-calibration-failed = Calibration failed: { $taps ->
+    [one] 1 tap
+   *[other] { $taps } taps
+} on the beat, { $needed } needed. The correction stays { $kept } ms. F7 to try again
+game-keys-lobby = ENTER start · F7 calibrate
+game-keys-calibrating-lobby = Tap along with each pulse · after the last one: back to the lobby
+game-keys-calibrating-standings = Tap along with each pulse · after the last one: back to the standings
+game-keys-playing = F8 pause · F5 restart round · F6 end round
+game-keys-paused = F8 resume · F5 restart round
+game-keys-folding = The standings follow
+game-keys-standings = ENTER next · F7 calibrate
+game-keys-new-game-pending = ENTER again now for a new game (same teams, scores from 0) · wait to keep the podium
+game-keys-podium = Game over · ENTER twice: a new game with the same teams
+game-latency = latency correction { $ms } ms
+game-get-ready = GET READY
+game-hit-your-key = HIT YOUR KEY ON THE GLOWING SLOT
+game-paused-resume = F8 resumes where it stopped
+game-round-windows = round { $round } of { $rounds } · perfect ±{ $perfect } ms · great ±{ $great } · good ±{ $good } · bad ±{ $bad }
+game-weight = ×{ $weight } points
+game-round-points = { $points } this round
+game-points = { $points } pts
+game-lobby-intro = { $teams } teams · { $rounds } rounds · press your key the moment the piece reaches the glowing slot
+game-round-pieces = { $pieces } pieces · { $speed } slots/s
+game-lobby-start = Later rounds weigh more — a late comeback is always possible. ENTER to start · F7 to calibrate
+game-calibration-how = Tap your key (or SPACE) exactly when the circle flashes. The median delay becomes the latency correction.
+game-calibration-median = median so far { $ms } ms
+game-calibration-needs = a median needs { $count } taps
+game-calibration-taps = { $taps } taps of { $beats } · { $median }
+game-next-round = NEXT: { $round } · ×{ $weight } — up to { $points } points at stake. ENTER to start
+game-final-round-done = That was the final round. ENTER for the podium
+game-rest-standing = { $rank }. { $team } { $points } pts
+game-server-differs = The event server holds a different result for round { $round }
+game-server-refused = The event server refused round { $round } (HTTP { $status }): { $reason }
+
 ## Dice game
 casino-heading = CASINO
 casino-waiting = Waiting for the match from the event feed…
@@ -132,3 +167,17 @@ casino-dice-left = { $count } left
 casino-console-entry = Moves are entered on the organisers' console
 casino-enter-roll = ENTER A ROLL
 casino-match-over = THE MATCH IS OVER
+casino-name = CASINO { $face }
+casino-undone = Last move undone
+casino-placed = { $team }: { $dice } on casino { $face }
+casino-keys-face = Which face? 1–6 places · Backspace back
+casino-keys-dice = 1–6 a die · Backspace fix · Enter, then the face (or Shift+face) · U undo · Esc clear
+casino-keys-undo = U undoes the last move
+casino-replay-failed = The move list does not replay ({ $error }). Showing the last good board.
+
+## The feed indicator (bottom right)
+feed-connecting = connecting to { $source }
+feed-live = live · { $source }
+feed-stale = stale since { $since } · { $source }
+feed-offline = offline since { $since } · { $source }
+feed-saved-data = saved data from { $time }

@@ -76,6 +76,38 @@ bets-closed = 마감
 bets-count = 예측 { $count }건
 bets-how = 라운드 시작 전까지 핸드북에서 예측하세요
 
+game-calibrated = { $taps }번 탭으로 보정 완료: 지연 보정 { $offset } ms
+game-calibration-failed = 보정 실패: 박자에 맞은 탭 { $taps }번, { $needed }번 필요. 보정값은 { $kept } ms로 유지됩니다. F7로 다시 시도
+game-keys-lobby = ENTER 시작 · F7 보정
+game-keys-calibrating-lobby = 깜박일 때마다 탭하세요 · 마지막 박자 후 대기 화면으로
+game-keys-calibrating-standings = 깜박일 때마다 탭하세요 · 마지막 박자 후 순위로
+game-keys-playing = F8 일시 정지 · F5 라운드 다시 · F6 라운드 종료
+game-keys-paused = F8 계속 · F5 라운드 다시
+game-keys-folding = 곧 순위가 나옵니다
+game-keys-standings = ENTER 다음 · F7 보정
+game-keys-new-game-pending = 지금 ENTER를 한 번 더 누르면 새 게임 (같은 팀, 0점부터) · 기다리면 시상대 유지
+game-keys-podium = 게임 종료 · ENTER 두 번: 같은 팀으로 새 게임
+game-latency = 지연 보정 { $ms } ms
+game-get-ready = 준비하세요
+game-hit-your-key = 빛나는 칸에 닿을 때 키를 누르세요
+game-paused-resume = F8을 누르면 멈춘 곳부터 계속
+game-round-windows = { $rounds }라운드 중 { $round }라운드 · 퍼펙트 ±{ $perfect } ms · 그레이트 ±{ $great } · 굿 ±{ $good } · 배드 ±{ $bad }
+game-weight = 점수 ×{ $weight }
+game-round-points = 이번 라운드 { $points }
+game-points = { $points }점
+game-lobby-intro = { $teams }팀 · { $rounds }라운드 · 조각이 빛나는 칸에 닿는 순간 키를 누르세요
+game-round-pieces = 조각 { $pieces }개 · 초당 { $speed }칸
+game-lobby-start = 뒤 라운드일수록 배점이 큽니다 — 역전은 언제든 가능! ENTER 시작 · F7 보정
+game-calibration-how = 원이 깜박이는 순간 키(또는 SPACE)를 누르세요. 지연의 중앙값이 보정값이 됩니다.
+game-calibration-median = 현재 중앙값 { $ms } ms
+game-calibration-needs = 중앙값에는 { $count }번 탭이 필요합니다
+game-calibration-taps = { $beats }번 중 { $taps }번 탭 · { $median }
+game-next-round = 다음: { $round } · ×{ $weight } — 최대 { $points }점. ENTER 시작
+game-final-round-done = 마지막 라운드였습니다. ENTER로 시상대
+game-rest-standing = { $rank }. { $team } { $points }점
+game-server-differs = 이벤트 서버에 { $round }라운드의 다른 결과가 있습니다
+game-server-refused = 이벤트 서버가 { $round }라운드를 거부했습니다 (HTTP { $status }): { $reason }
+
 ## 카지노
 casino-heading = 카지노
 casino-waiting = 경기 정보를 기다리는 중
@@ -98,3 +130,17 @@ casino-dice-left = 남음
 casino-console-entry = 진행은 운영 콘솔에서
 casino-enter-roll = 주사위 입력
 casino-match-over = 경기 종료
+casino-name = 카지노 { $face }
+casino-undone = 마지막 수를 취소했습니다
+casino-placed = { $team }: 카지노 { $face }에 주사위 { $dice }개
+casino-keys-face = 어느 눈? 1–6 놓기 · Backspace 뒤로
+casino-keys-dice = 1–6 주사위 · Backspace 고치기 · Enter 후 눈 (또는 Shift+눈) · U 취소 · Esc 지우기
+casino-keys-undo = U: 마지막 수 취소
+casino-replay-failed = 수 목록을 다시 재생할 수 없습니다 ({ $error }). 마지막 정상 보드를 보여 줍니다.
+
+## 연결 표시 (오른쪽 아래)
+feed-connecting = { $source }에 연결 중
+feed-live = 실시간 · { $source }
+feed-stale = { $since }부터 갱신 지연 · { $source }
+feed-offline = { $since }부터 오프라인 · { $source }
+feed-saved-data = { $time }에 저장된 데이터

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::feed::{Connection, FeedState, FeedStatus};
 use crate::frame::AppSystems;
+use crate::shell::i18n::Labels;
 
 /// Pretendard (SIL OFL 1.1, assets/fonts/Pretendard-LICENSE.txt): Latin and Hangul in one family.
 pub static FONT_REGULAR: &[u8] = include_bytes!("../../assets/fonts/Pretendard-Regular.otf");
@@ -161,9 +162,10 @@ fn spawn_feed_indicator(mut commands: Commands, fonts: Res<UiFonts>) {
 fn update_feed_indicator(
     status: Res<FeedStatus>,
     feed: Res<FeedState>,
+    labels: Res<Labels>,
     mut indicator: Query<(&mut Text, &mut TextColor), With<FeedIndicator>>,
 ) {
-    if !status.is_changed() && !feed.is_changed() {
+    if !status.is_changed() && !feed.is_changed() && !labels.is_changed() {
         return;
     }
     let Ok((mut text, mut color)) = indicator.single_mut() else {
@@ -174,7 +176,7 @@ fn update_feed_indicator(
         Some(tz) => t.with_timezone(&tz).format("%H:%M").to_string(),
         None => t.format("%H:%M UTC").to_string(),
     };
-    let line = status.summary(fmt);
+    let line = indicator_line(&status, &labels, fmt);
     if text.0 != line {
         text.0 = line;
     }
@@ -183,6 +185,27 @@ fn update_feed_indicator(
         Connection::Connecting | Connection::Stale { .. } => theme::STALE,
         Connection::Offline { .. } => theme::OFFLINE,
     };
+}
+
+/// The indicator's line in the screen's language (the log and health report keep
+/// [`FeedStatus::summary`], in English).
+fn indicator_line(status: &FeedStatus, labels: &Labels, fmt_time: impl Fn(DateTime<Utc>) -> String) -> String {
+    let source = status.source.as_str();
+    let with = |id: &str, since: DateTime<Utc>| labels.text_with(id, &[("since", (&fmt_time(since)).into()), ("source", source.into())]);
+    match &status.connection {
+        Connection::Local => format!("● {source}"),
+        Connection::Connecting => format!("○ {}", labels.text_with("feed-connecting", &[("source", source.into())])),
+        Connection::Online => format!("● {}", labels.text_with("feed-live", &[("source", source.into())])),
+        Connection::Stale { since } => format!("● {}", with("feed-stale", *since)),
+        Connection::Offline { since } => {
+            let mut line = format!("○ {}", with("feed-offline", *since));
+            if let Some(saved) = status.cached_data_from {
+                line.push_str(" · ");
+                line.push_str(&labels.text_with("feed-saved-data", &[("time", (&fmt_time(saved)).into())]));
+            }
+            line
+        }
+    }
 }
 
 /// egui gets the same Hangul-capable font as Bevy text, once its context exists.

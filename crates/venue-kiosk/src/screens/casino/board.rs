@@ -68,11 +68,14 @@ impl CasinoBoard {
     /// build. Returns whether it looked again. `now_s` stamps a roll.
     pub fn update(&mut self, data: Option<&Arc<CasinoData>>, local: &LocalMoves, now_s: f64) -> bool {
         let Some(data) = data else { return false };
-        let key = (Arc::as_ptr(data) as usize, local.revision);
-        if self.built_from == Some(key) {
+        if self
+            .built_from
+            .as_ref()
+            .is_some_and(|(built, revision)| Arc::ptr_eq(built, data) && *revision == local.revision)
+        {
             return false;
         }
-        self.built_from = Some(key);
+        self.built_from = Some((Arc::clone(data), local.revision));
         let moves: Vec<CasinoMove> = local.for_match(&data.setup.match_id).cloned().collect();
         match replay(data, &moves) {
             Ok(game) => {
@@ -98,7 +101,8 @@ impl CasinoBoard {
             }
             Err(e) => {
                 warn!("casino: the move list does not replay: {e}; keeping the last good board");
-                self.error = Some(format!("The move list does not replay ({e}). Showing the last good board."));
+                // The rules' words; the screen frames them in its language.
+                self.error = Some(e.to_string());
                 self.revision += 1;
             }
         }

@@ -168,7 +168,10 @@ fn rebuild(mut commands: Commands, source: HudSource, root: UiRoot<HudRoot>, mut
                 ],
             ));
             if let Some(error) = &board.error {
-                ui.spawn((Text::new(error.clone()), fonts.bold(26.0, theme::OFFLINE)));
+                ui.spawn((
+                    Text::new(labels.text_with("casino-replay-failed", &[("error", error.into())])),
+                    fonts.bold(26.0, theme::OFFLINE),
+                ));
             }
             return;
         };
@@ -312,7 +315,10 @@ fn casino(ui: &mut ChildSpawnerCommands, v: &View, slots: &CasinoSlots, order: &
             justify_content: JustifyContent::Center,
             ..default()
         },
-        children![(Text::new(format!("CASINO {}", order.face)), fonts.bold(17.0, theme::GOLD))],
+        children![(
+            Text::new(v.labels.text_with("casino-name", &[("face", order.face.into())])),
+            fonts.bold(17.0, theme::GOLD)
+        )],
     ));
     // The cards, highest first, in two columns; a card someone takes now carries their colour.
     let (card_w, card_h, gap) = ((slots.cards.w - 10.0) / 2.0, 48.0, 8.0);
@@ -681,7 +687,13 @@ fn footer(ui: &mut ChildSpawnerCommands, v: &View, board: &CasinoBoard, entry: &
     node.row_gap = px(4);
     ui.spawn(node).with_children(|col| {
         if let Some(error) = &board.error {
-            col.spawn((Text::new(format!("⚠ {error}")), fonts.bold(22.0, theme::OFFLINE)));
+            col.spawn((
+                Text::new(format!(
+                    "⚠ {}",
+                    v.labels.text_with("casino-replay-failed", &[("error", error.into())])
+                )),
+                fonts.bold(22.0, theme::OFFLINE),
+            ));
         }
         if !kiosk_entry {
             col.spawn((
@@ -707,19 +719,19 @@ fn footer(ui: &mut ChildSpawnerCommands, v: &View, board: &CasinoBoard, entry: &
                     fonts.bold(26.0, teams[turn].color),
                 ));
                 let hint = if entry.picking_face {
-                    "Which face? 1–6 places · Backspace back"
+                    "casino-keys-face"
                 } else {
-                    "1–6 a die · Backspace fix · Enter, then the face (or Shift+face) · U undo · Esc clear"
+                    "casino-keys-dice"
                 };
-                row.spawn((Text::new(hint), fonts.text(20.0, theme::TEXT_DIM)));
+                row.spawn((Text::new(v.labels.text(hint)), fonts.text(20.0, theme::TEXT_DIM)));
             } else {
                 row.spawn((Text::new(v.labels.heading("casino-match-over")), fonts.bold(22.0, theme::GOLD)));
-                row.spawn((Text::new("U undoes the last move"), fonts.text(20.0, theme::TEXT_DIM)));
+                row.spawn((Text::new(v.labels.text("casino-keys-undo")), fonts.text(20.0, theme::TEXT_DIM)));
             }
-            if let Some((note, refused)) = &entry.note {
+            if let Some(note) = &entry.note {
                 row.spawn((
-                    Text::new(note.clone()),
-                    fonts.bold(22.0, if *refused { theme::OFFLINE } else { theme::ONLINE }),
+                    Text::new(note.text(v.labels)),
+                    fonts.bold(22.0, if note.refused() { theme::OFFLINE } else { theme::ONLINE }),
                 ));
             }
         });

@@ -36,8 +36,37 @@ pub struct Entry {
     pub rolled: Vec<u8>,
     /// Enter was pressed: the next digit is the face.
     pub picking_face: bool,
-    /// (text, is it a refusal).
-    pub note: Option<(String, bool)>,
+    /// The last word for the operator.
+    pub note: Option<EntryNote>,
+}
+
+/// What the last key did, for the operator's line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryNote {
+    /// The rules refused it (their message).
+    Refused(String),
+    /// The last move was undone.
+    Undone,
+    /// A team's dice went on a casino.
+    Placed { team: String, dice: usize, face: u8 },
+}
+
+impl EntryNote {
+    pub fn refused(&self) -> bool {
+        matches!(self, EntryNote::Refused(_))
+    }
+
+    /// The note in the screen's language (a refusal keeps the rules' own words).
+    pub fn text(&self, labels: &crate::shell::i18n::Labels) -> String {
+        match self {
+            EntryNote::Refused(reason) => reason.clone(),
+            EntryNote::Undone => labels.text("casino-undone"),
+            EntryNote::Placed { team, dice, face } => labels.text_with(
+                "casino-placed",
+                &[("team", team.into()), ("dice", (*dice).into()), ("face", (*face).into())],
+            ),
+        }
+    }
 }
 
 impl Entry {
@@ -45,7 +74,7 @@ impl Entry {
     /// returned (with `id` as its id), the entry cleared.
     pub fn key(&mut self, key: EntryKey, game: &Match, id: impl FnOnce() -> String) -> Option<CasinoMove> {
         let refuse = |entry: &mut Entry, e: &dyn std::fmt::Display| {
-            entry.note = Some((e.to_string(), true));
+            entry.note = Some(EntryNote::Refused(e.to_string()));
             None
         };
         if key == EntryKey::Undo {
@@ -54,7 +83,7 @@ impl Entry {
             }
             self.rolled.clear();
             self.picking_face = false;
-            self.note = Some(("Last move undone".into(), false));
+            self.note = Some(EntryNote::Undone);
             return Some(CasinoMove {
                 id: id(),
                 kind: MoveKind::Undo {
@@ -105,7 +134,11 @@ impl Entry {
                     let rolled = std::mem::take(&mut self.rolled);
                     let dice = rolled.iter().filter(|&&f| f == face).count();
                     self.picking_face = false;
-                    self.note = Some((format!("{team}: {dice} on casino {face}"), false));
+                    self.note = Some(EntryNote::Placed {
+                        team: team.clone(),
+                        dice,
+                        face,
+                    });
                     Some(CasinoMove {
                         id: id(),
                         kind: MoveKind::Place { team, rolled, face },
@@ -178,7 +211,7 @@ pub(super) fn operator_keys(
     for key in pressed {
         if let Some(mv) = entry.key(key, &game, new_move_id) {
             if let Err(e) = game.apply(&mv) {
-                entry.note = Some((e.to_string(), true));
+                entry.note = Some(EntryNote::Refused(e.to_string()));
                 continue;
             }
             info!("casino: move entered on the kiosk: {mv:?}");
@@ -211,7 +244,7 @@ mod tests {
         assert_eq!(entry.rolled, vec![2, 2, 5, 1]);
         // A fifth die is refused: quasar has four.
         entry.key(EntryKey::Die(3), &game, || unreachable!());
-        assert!(entry.note.as_ref().is_some_and(|(n, refused)| *refused && n.contains("4 dice")));
+        assert!(matches!(&entry.note, Some(EntryNote::Refused(n)) if n.contains("4 dice")));
         assert!(entry.key(EntryKey::Confirm, &game, || unreachable!()).is_none());
         assert!(entry.picking_face);
         let mv = entry.key(EntryKey::Die(2), &game, || "k1".into()).expect("a legal move");
@@ -256,15 +289,15 @@ mod tests {
         }
         // No die shows 6.
         assert!(entry.key(EntryKey::Place(6), &game, || unreachable!()).is_none());
-        let (note, refused) = entry.note.clone().unwrap();
-        assert!(refused);
         assert_eq!(
-            note,
-            IllegalMove::FaceNotRolled {
-                face: 6,
-                rolled: vec![2, 2, 5, 1]
-            }
-            .to_string()
+            entry.note.clone().unwrap(),
+            EntryNote::Refused(
+                IllegalMove::FaceNotRolled {
+                    face: 6,
+                    rolled: vec![2, 2, 5, 1]
+                }
+                .to_string()
+            )
         );
         assert_eq!(entry.rolled, vec![2, 2, 5, 1], "the roll stays to be fixed");
         // Too few dice: Enter is refused with the rule's count.
@@ -272,7 +305,7 @@ mod tests {
         short.key(EntryKey::Die(2), &game, || unreachable!());
         short.key(EntryKey::Confirm, &game, || unreachable!());
         assert!(
-            short.note.as_ref().is_some_and(|(n, r)| *r && n.contains("4 dice left")),
+            matches!(&short.note, Some(EntryNote::Refused(n)) if n.contains("4 dice left")),
             "{:?}",
             short.note
         );
@@ -280,7 +313,10 @@ mod tests {
         // Nothing to undo on a fresh match.
         let fresh = Match::new(game.setup()).unwrap();
         assert!(entry.key(EntryKey::Undo, &fresh, || unreachable!()).is_none());
-        assert_eq!(entry.note.clone().unwrap().0, IllegalMove::NothingToUndo.to_string());
+        assert_eq!(
+            entry.note.clone().unwrap(),
+            EntryNote::Refused(IllegalMove::NothingToUndo.to_string())
+        );
     }
 
     #[test]

@@ -14,12 +14,15 @@ pub mod journal;
 pub mod layout;
 pub mod scene;
 
+use std::sync::Arc;
+
 use bevy::prelude::*;
 
 use crate::config::Config;
 use crate::frame::AppSystems;
 use crate::screens::{Moment, Screen};
 use crate::shell::emergency::screen_uncovered;
+use venue_contract::casino::CasinoData;
 use venue_rules::casino::Match;
 
 /// The match as the screen shows it.
@@ -35,8 +38,9 @@ pub struct CasinoBoard {
     pub revision: u64,
     /// Rolls started since start-up (for tests).
     pub rolls_started: u64,
-    /// What the board was built from: the feed payload's address and the local moves' revision.
-    built_from: Option<(usize, u64)>,
+    /// What the board was built from: the feed payload and the local moves' revision.
+    // The payload itself, not its address: a freed payload's address can come back for the next.
+    built_from: Option<(Arc<CasinoData>, u64)>,
 }
 
 /// The newest move's roll animation.
@@ -191,7 +195,7 @@ mod tests {
                 .resource::<input::Entry>()
                 .note
                 .as_ref()
-                .is_some_and(|(_, refused)| *refused)
+                .is_some_and(input::EntryNote::refused)
         );
         press(&mut app, &[KeyCode::ShiftLeft, KeyCode::Digit2]);
         let board = app.world().resource::<CasinoBoard>();

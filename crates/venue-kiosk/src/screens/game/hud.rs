@@ -115,7 +115,7 @@ fn phase_key(phase: &Phase) -> String {
     }
 }
 
-fn shown(game: &Game, live: &LiveOutcomes, feed: &FeedState, now: f64) -> Shown {
+fn shown(game: &Game, live: &LiveOutcomes, feed: &FeedState, labels: &Labels, now: f64) -> Shown {
     let s = &game.session;
     let live = match s.phase {
         Phase::Playing { .. } => live
@@ -141,25 +141,32 @@ fn shown(game: &Game, live: &LiveOutcomes, feed: &FeedState, now: f64) -> Shown 
         },
         live,
         totals: s.teams.iter().map(|t| s.board.total(&t.id).unwrap_or(0)).collect(),
-        problem: game.post_problem.clone(),
+        problem: game.post_problem.as_ref().map(|p| p.text(labels)),
         calibration: s.calibration_ms.round() as i64,
-        calibration_note: calibration_note(s).map(|(text, _)| text),
+        calibration_note: calibration_note(s, labels).map(|(text, _)| text),
         new_game_pending: s.new_game_pending(now),
         bets: room_bets(feed.game.as_deref(), s),
     }
 }
 
 /// How the last calibration ended, shown on the lobby or the standings it returned to.
-fn calibration_note(s: &GameSession) -> Option<(String, Color)> {
+fn calibration_note(s: &GameSession, labels: &Labels) -> Option<(String, Color)> {
     Some(match s.last_calibration?.outcome {
         CalibrationOutcome::Set { offset_ms, taps } => (
-            format!("Calibrated from {taps} taps: latency correction {offset_ms:+.0} ms"),
+            labels.text_with(
+                "game-calibrated",
+                &[("taps", taps.into()), ("offset", (&format!("{offset_ms:+.0}")).into())],
+            ),
             theme::ONLINE,
         ),
         CalibrationOutcome::TooFewTaps { taps, needed, kept_ms } => (
-            format!(
-                "Calibration failed: {taps} {} on the beat, {needed} needed. The correction stays {kept_ms:+.0} ms. F7 to try again",
-                if taps == 1 { "tap" } else { "taps" }
+            labels.text_with(
+                "game-calibration-failed",
+                &[
+                    ("taps", taps.into()),
+                    ("needed", needed.into()),
+                    ("kept", (&format!("{kept_ms:+.0}")).into()),
+                ],
             ),
             theme::STALE,
         ),
@@ -167,26 +174,22 @@ fn calibration_note(s: &GameSession) -> Option<(String, Color)> {
 }
 
 /// The operator's keys for the phase on screen: only what works now.
-fn operator_hint(s: &GameSession, now: f64) -> String {
+fn operator_hint(s: &GameSession, now: f64, labels: &Labels) -> String {
     let keys = match &s.phase {
-        Phase::Lobby => "ENTER start · F7 calibrate".to_string(),
-        Phase::Calibrating { return_to, .. } => format!(
-            "Tap along with each pulse · after the last one: back to {}",
-            match **return_to {
-                Phase::Leaderboard { .. } => "the standings",
-                _ => "the lobby",
-            }
-        ),
-        Phase::Countdown { .. } | Phase::Playing { .. } => "F8 pause · F5 restart round · F6 end round".to_string(),
-        Phase::Paused { .. } => "F8 resume · F5 restart round".to_string(),
-        Phase::Folding { .. } => "The standings follow".to_string(),
-        Phase::Leaderboard { .. } => "ENTER next · F7 calibrate".to_string(),
-        Phase::Podium if s.new_game_pending(now) => {
-            "ENTER again now for a new game (same teams, scores from 0) · wait to keep the podium".to_string()
-        }
-        Phase::Podium => "Game over · ENTER twice: a new game with the same teams".to_string(),
+        Phase::Lobby => "game-keys-lobby",
+        Phase::Calibrating { return_to, .. } => match **return_to {
+            Phase::Leaderboard { .. } => "game-keys-calibrating-standings",
+            _ => "game-keys-calibrating-lobby",
+        },
+        Phase::Countdown { .. } | Phase::Playing { .. } => "game-keys-playing",
+        Phase::Paused { .. } => "game-keys-paused",
+        Phase::Folding { .. } => "game-keys-folding",
+        Phase::Leaderboard { .. } => "game-keys-standings",
+        Phase::Podium if s.new_game_pending(now) => "game-keys-new-game-pending",
+        Phase::Podium => "game-keys-podium",
     };
-    format!("{keys} · latency correction {:.0} ms", s.calibration_ms)
+    let latency = labels.text_with("game-latency", &[("ms", (&format!("{:.0}", s.calibration_ms)).into())]);
+    format!("{} · {latency}", labels.text(keys))
 }
 
 fn rebuild(
@@ -201,7 +204,7 @@ fn rebuild(
     let root_spawned = root.just_spawned();
     let Some(root) = root.entity() else { return };
     let now = clock.now_ms();
-    let current = game.as_deref().map(|g| shown(g, &live, &feed, now));
+    let current = game.as_deref().map(|g| shown(g, &live, &feed, &labels, now));
     if *last == current && !root_spawned && last.is_some() && !labels.is_changed() {
         return;
     }
@@ -218,22 +221,22 @@ fn rebuild(
             Phase::Lobby => lobby(ui, s, &fonts, &labels),
             Phase::Calibrating { started_ms, samples, .. } => calibration(ui, *started_ms, samples, &fonts, &labels),
             Phase::Countdown { round, until_ms } => {
-                banner(ui, s, *round, "GET READY", &fonts);
+                banner(ui, s, *round, &labels.text("game-get-ready"), &fonts, &labels);
                 let n = ((until_ms - now) / 1000.0).ceil().max(1.0);
                 ui.spawn(Node {
                     justify_content: JustifyContent::Center,
                     ..default()
                 })
                 .with_child((Text::new(format!("{n}")), fonts.bold(220.0, theme::GOLD)));
-                team_cards(ui, s, None, &fonts);
+                team_cards(ui, s, None, &fonts, &labels);
             }
             Phase::Playing { round, .. } => {
-                banner(ui, s, *round, "HIT YOUR KEY ON THE GLOWING SLOT", &fonts);
-                team_cards(ui, s, Some(&live), &fonts);
+                banner(ui, s, *round, &labels.text("game-hit-your-key"), &fonts, &labels);
+                team_cards(ui, s, Some(&live), &fonts, &labels);
             }
             Phase::Paused { round, .. } => {
-                let paused = format!("{} — F8 resumes where it stopped", labels.heading("game-paused"));
-                banner(ui, s, *round, &paused, &fonts);
+                let paused = format!("{} — {}", labels.heading("game-paused"), labels.text("game-paused-resume"));
+                banner(ui, s, *round, &paused, &fonts, &labels);
                 // Large, where the countdown was: the hall must see why nothing moves.
                 ui.spawn(Node {
                     flex_direction: FlexDirection::Column,
@@ -246,11 +249,11 @@ fn rebuild(
                         col.spawn((Text::new(second), fonts.bold(56.0, theme::TEXT)));
                     }
                 });
-                team_cards(ui, s, None, &fonts);
+                team_cards(ui, s, None, &fonts, &labels);
             }
             Phase::Folding { round, .. } => {
-                banner(ui, s, *round, &labels.heading("game-round-complete"), &fonts);
-                team_cards(ui, s, None, &fonts);
+                banner(ui, s, *round, &labels.heading("game-round-complete"), &fonts, &labels);
+                team_cards(ui, s, None, &fonts, &labels);
             }
             Phase::Leaderboard { round } => leaderboard(ui, s, *round, &fonts, &labels),
             Phase::Podium => podium(ui, s, &fonts, &labels),
@@ -259,13 +262,13 @@ fn rebuild(
             room_bets_row(ui, s, bets, &fonts, &labels);
         }
         if matches!(s.phase, Phase::Lobby | Phase::Leaderboard { .. })
-            && let Some((note, color)) = calibration_note(s)
+            && let Some((note, color)) = calibration_note(s, &labels)
         {
             ui.spawn((Text::new(note), fonts.bold(28.0, color)));
         }
-        let mut footer = operator_hint(s, now);
+        let mut footer = operator_hint(s, now, &labels);
         if let Some(problem) = &game.post_problem {
-            footer = format!("{problem} · {footer}");
+            footer = format!("{} · {footer}", problem.text(&labels));
         }
         ui.spawn((Text::new(footer), fonts.text(20.0, theme::TEXT_DIM)));
     });
@@ -356,7 +359,7 @@ fn room_bets_row(ui: &mut ChildSpawnerCommands, s: &GameSession, bets: &RoomBets
     });
 }
 
-fn banner(ui: &mut ChildSpawnerCommands, s: &GameSession, round: usize, hint: &str, fonts: &UiFonts) {
+fn banner(ui: &mut ChildSpawnerCommands, s: &GameSession, round: usize, hint: &str, fonts: &UiFonts, labels: &Labels) {
     let r = &s.rounds[round];
     let windows = s.rules(round).judge.windows_ms(f64::from(r.difficulty));
     ui.spawn(Node {
@@ -372,17 +375,22 @@ fn banner(ui: &mut ChildSpawnerCommands, s: &GameSession, round: usize, hint: &s
         })
         .with_children(|row| {
             row.spawn((Text::new(r.name.clone()), fonts.bold(48.0, theme::TEXT)));
-            row.spawn((Text::new(format!("×{:.1} points", r.weight)), fonts.bold(48.0, theme::GOLD)));
+            row.spawn((Text::new(weight(labels, r.weight)), fonts.bold(48.0, theme::GOLD)));
         });
         col.spawn((
             Text::new(format!(
-                "{hint} · round {} of {} · perfect ±{:.0} ms · great ±{:.0} · good ±{:.0} · bad ±{:.0}",
-                round + 1,
-                s.rounds.len(),
-                windows[0],
-                windows[1],
-                windows[2],
-                windows[3]
+                "{hint} · {}",
+                labels.text_with(
+                    "game-round-windows",
+                    &[
+                        ("round", (round + 1).into()),
+                        ("rounds", s.rounds.len().into()),
+                        ("perfect", (&format!("{:.0}", windows[0])).into()),
+                        ("great", (&format!("{:.0}", windows[1])).into()),
+                        ("good", (&format!("{:.0}", windows[2])).into()),
+                        ("bad", (&format!("{:.0}", windows[3])).into()),
+                    ],
+                )
             )),
             fonts.text(24.0, theme::TEXT_DIM),
         ));
@@ -400,7 +408,17 @@ fn judgement_label(j: Judgement) -> (&'static str, Color) {
 }
 
 /// One card per team along the bottom, under its net.
-fn team_cards(ui: &mut ChildSpawnerCommands, s: &GameSession, live: Option<&LiveOutcomes>, fonts: &UiFonts) {
+/// "×1.5 points" in the screen's language.
+fn weight(labels: &Labels, weight: f32) -> String {
+    labels.text_with("game-weight", &[("weight", (&format!("{weight:.1}")).into())])
+}
+
+/// "120 pts" in the screen's language.
+fn points(labels: &Labels, points: impl Into<i64>) -> String {
+    labels.text_with("game-points", &[("points", points.into().into())])
+}
+
+fn team_cards(ui: &mut ChildSpawnerCommands, s: &GameSession, live: Option<&LiveOutcomes>, fonts: &UiFonts, labels: &Labels) {
     let outcomes: Vec<_> = match (&s.phase, live) {
         (Phase::Playing { .. }, Some(live)) => (0..s.teams.len()).map(|t| live.get(t).cloned()).collect(),
         (Phase::Folding { .. }, _) => s.last_outcomes.iter().cloned().map(Some).collect(),
@@ -456,10 +474,13 @@ fn team_cards(ui: &mut ChildSpawnerCommands, s: &GameSession, live: Option<&Live
                             ));
                         }
                         // Mashing costs points: a round can be negative ("-600", never "+-600").
-                        card.spawn((Text::new(format!("{:+} this round", o.points)), fonts.text(24.0, theme::TEXT)));
+                        card.spawn((
+                            Text::new(labels.text_with("game-round-points", &[("points", (&format!("{:+}", o.points)).into())])),
+                            fonts.text(24.0, theme::TEXT),
+                        ));
                     }
                     None => {
-                        card.spawn((Text::new(format!("{total} pts")), fonts.bold(30.0, theme::TEXT)));
+                        card.spawn((Text::new(points(labels, total)), fonts.bold(30.0, theme::TEXT)));
                     }
                 }
             });
@@ -476,10 +497,9 @@ fn lobby(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts, labels
     .with_children(|col| {
         col.spawn((Text::new(labels.heading("game-heading")), fonts.bold(64.0, theme::TEXT)));
         col.spawn((
-            Text::new(format!(
-                "{} teams · {} rounds · press your key the moment the piece reaches the glowing slot",
-                s.teams.len(),
-                s.rounds.len()
+            Text::new(labels.text_with(
+                "game-lobby-intro",
+                &[("teams", s.teams.len().into()), ("rounds", s.rounds.len().into())],
             )),
             fonts.text(28.0, theme::TEXT_DIM),
         ));
@@ -502,20 +522,20 @@ fn lobby(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts, labels
                 ))
                 .with_children(|c| {
                     c.spawn((Text::new(r.name.clone()), fonts.bold(24.0, theme::TEXT)));
-                    c.spawn((Text::new(format!("×{:.1} points", r.weight)), fonts.bold(32.0, theme::GOLD)));
+                    c.spawn((Text::new(weight(labels, r.weight)), fonts.bold(32.0, theme::GOLD)));
                     c.spawn((
-                        Text::new(format!("{} pieces · {:.1} slots/s", r.pieces, r.speed)),
+                        Text::new(labels.text_with(
+                            "game-round-pieces",
+                            &[("pieces", r.pieces.into()), ("speed", (&format!("{:.1}", r.speed)).into())],
+                        )),
                         fonts.text(20.0, theme::TEXT_DIM),
                     ));
                 });
             }
         });
-        col.spawn((
-            Text::new("Later rounds weigh more — a late comeback is always possible. ENTER to start · F7 to calibrate"),
-            fonts.bold(26.0, theme::GOLD),
-        ));
+        col.spawn((Text::new(labels.text("game-lobby-start")), fonts.bold(26.0, theme::GOLD)));
     });
-    team_cards(ui, s, None, fonts);
+    team_cards(ui, s, None, fonts, labels);
 }
 
 fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, samples: &[f64], fonts: &UiFonts, labels: &Labels) {
@@ -526,10 +546,7 @@ fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, samples: &[f64], 
     })
     .with_children(|col| {
         col.spawn((Text::new(labels.heading("game-calibration")), fonts.bold(56.0, theme::TEXT)));
-        col.spawn((
-            Text::new("Tap your key (or SPACE) exactly when the circle flashes. The median delay becomes the latency correction."),
-            fonts.text(28.0, theme::TEXT_DIM),
-        ));
+        col.spawn((Text::new(labels.text("game-calibration-how")), fonts.text(28.0, theme::TEXT_DIM)));
     });
     ui.spawn(Node {
         justify_content: JustifyContent::Center,
@@ -548,14 +565,20 @@ fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, samples: &[f64], 
         BackgroundColor(theme::GOLD),
     ));
     let median = match venue_rules::game::judge::calibration_offset(samples) {
-        Some(offset) => format!("median so far {offset:+.0} ms"),
-        None => format!("a median needs {} taps", venue_rules::game::judge::CALIBRATION_MIN_SAMPLES),
+        Some(offset) => labels.text_with("game-calibration-median", &[("ms", (&format!("{offset:+.0}")).into())]),
+        None => labels.text_with(
+            "game-calibration-needs",
+            &[("count", venue_rules::game::judge::CALIBRATION_MIN_SAMPLES.into())],
+        ),
     };
     ui.spawn((
-        Text::new(format!(
-            "{} taps of {} · {median}",
-            samples.len(),
-            venue_rules::game::session::BEATS
+        Text::new(labels.text_with(
+            "game-calibration-taps",
+            &[
+                ("taps", samples.len().into()),
+                ("beats", venue_rules::game::session::BEATS.into()),
+                ("median", (&median).into()),
+            ],
         )),
         fonts.bold(32.0, theme::TEXT),
     ));
@@ -643,14 +666,16 @@ fn leaderboard(ui: &mut ChildSpawnerCommands, s: &GameSession, round: usize, fon
         Some(next) => {
             let r = &s.rounds[next];
             let targets = r.pieces as usize;
-            format!(
-                "NEXT: {} · ×{:.1} — up to {} points at stake. ENTER to start",
-                r.name,
-                r.weight,
-                s.rules(next).max_round_points(targets)
+            labels.text_with(
+                "game-next-round",
+                &[
+                    ("round", (&r.name).into()),
+                    ("weight", (&format!("{:.1}", r.weight)).into()),
+                    ("points", s.rules(next).max_round_points(targets).into()),
+                ],
             )
         }
-        None => "That was the final round. ENTER for the podium".into(),
+        None => labels.text("game-final-round-done"),
     };
     ui.spawn((Text::new(next), fonts.bold(34.0, theme::GOLD)));
 }
@@ -684,7 +709,7 @@ fn podium(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts, label
             })
             .with_children(|col| {
                 col.spawn((Text::new(ellipsize(&team.name, 18)), fonts.bold(40.0, color)));
-                col.spawn((Text::new(format!("{} pts", standing.shown_points)), fonts.bold(32.0, theme::TEXT)));
+                col.spawn((Text::new(points(labels, standing.shown_points)), fonts.bold(32.0, theme::TEXT)));
                 col.spawn((
                     Node {
                         width: percent(100),
@@ -704,10 +729,16 @@ fn podium(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts, label
         let rest: Vec<String> = standings[3..]
             .iter()
             .filter_map(|st| {
-                s.teams
-                    .iter()
-                    .find(|t| t.id == st.team_id)
-                    .map(|t| format!("{}. {} {} pts", st.rank, t.name, st.shown_points))
+                s.teams.iter().find(|t| t.id == st.team_id).map(|t| {
+                    labels.text_with(
+                        "game-rest-standing",
+                        &[
+                            ("rank", st.rank.into()),
+                            ("team", (&t.name).into()),
+                            ("points", st.shown_points.into()),
+                        ],
+                    )
+                })
             })
             .collect();
         ui.spawn((Text::new(rest.join("   ")), fonts.text(28.0, theme::TEXT_DIM)));

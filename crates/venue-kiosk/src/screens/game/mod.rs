@@ -33,7 +33,33 @@ pub struct Game {
     /// Rounds the server has stored or refused with a conflict (by `Round.index`).
     pub answered: Vec<u32>,
     /// The last problem posting a result, for the operator.
-    pub post_problem: Option<String>,
+    pub post_problem: Option<PostProblem>,
+}
+
+/// Why the event server did not take a round's result (shown on the operator's line).
+#[derive(Clone, Debug, PartialEq)]
+pub enum PostProblem {
+    /// The server already holds another result for the round.
+    Differs { round: u32 },
+    /// The server refused the result.
+    Refused { round: u32, status: u16, reason: String },
+}
+
+impl PostProblem {
+    /// The problem in the screen's language.
+    pub fn text(&self, labels: &crate::shell::i18n::Labels) -> String {
+        match self {
+            PostProblem::Differs { round } => labels.text_with("game-server-differs", &[("round", (*round).into())]),
+            PostProblem::Refused { round, status, reason } => labels.text_with(
+                "game-server-refused",
+                &[
+                    ("round", (*round).into()),
+                    ("status", i64::from(*status).into()),
+                    ("reason", reason.into()),
+                ],
+            ),
+        }
+    }
 }
 
 #[derive(Resource, Clone)]

@@ -7,7 +7,7 @@ use bevy::prelude::*;
 use bevy::tasks::{IoTaskPool, futures::check_ready};
 use chrono::Utc;
 
-use super::{Game, GameJournalHandle, GameTasks, append_later};
+use super::{Game, GameJournalHandle, GameTasks, PostProblem, append_later};
 use crate::config::Config;
 use crate::feed::{FeedState, Outbox, PostOutcome, ResultAnswer, ResultPost, ResultStream};
 use venue_rules::game::journal::{self, GameEntry, GameJournal};
@@ -154,7 +154,7 @@ pub(super) fn receive_answers(
             PostOutcome::Conflict { server_result } => {
                 error!("game round {round} conflicts with the server's stored result {server_result}");
                 game.answered.push(round);
-                game.post_problem = Some(format!("The event server holds a different result for round {round}"));
+                game.post_problem = Some(PostProblem::Differs { round });
                 append_later(
                     &journal,
                     GameEntry::Conflict {
@@ -165,7 +165,11 @@ pub(super) fn receive_answers(
                 );
             }
             PostOutcome::Rejected { status, reason } => {
-                game.post_problem = Some(format!("The event server refused round {round} (HTTP {status}): {reason}"));
+                game.post_problem = Some(PostProblem::Refused {
+                    round,
+                    status: *status,
+                    reason: reason.clone(),
+                });
             }
         }
     }
