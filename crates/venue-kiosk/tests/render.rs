@@ -182,6 +182,38 @@ fn game_leaderboard_shows_what_is_at_stake() {
     }
 }
 
+/// The game in Korean (`display.language = "ko"`): the hints, the stakes and the keys read in
+/// Korean, not in English (#18).
+#[test]
+fn game_leaderboard_reads_in_korean() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = journal_config(dir.path());
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("[display]\nlanguage = \"ko\"\n");
+    std::fs::write(&config, text).unwrap();
+    let shot = render_at(
+        "game-leaderboard-ko",
+        (1920, 1080),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--mode",
+            "game",
+            "--autoplay",
+            "--game-speed",
+            "4",
+            "--capture-on",
+            "leaderboard",
+        ],
+    );
+    for needle in ["순위", "다음:", "ENTER 시작", "지연 보정", "Team Nebula"] {
+        assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
+    }
+    for english in ["STANDINGS", "NEXT:", "points at stake", "latency correction", "ENTER next"] {
+        assert!(!shot.texts.contains(english), "{english:?} on a Korean screen:\n{}", shot.texts);
+    }
+}
+
 #[test]
 fn game_podium_after_the_final() {
     let shot = game_shot("game-podium", "podium");
