@@ -86,6 +86,39 @@ draw-sealing = ERGEBNIS WIRD VERSIEGELT…
 draw-more-winners = + { $count } weitere
 draw-no-show = nicht erschienen:
 draw-rolling = ES ROLLT…
+draw-journal-unavailable = Ziehungsjournal nicht verfügbar: { $error }
+draw-local-list-unusable = Lokale Preisliste unbrauchbar (siehe Bedienfeld, F1): { $error }
+draw-waiting = Warte auf Preise und Lose aus den Veranstaltungsdaten…
+draw-no-prizes = Keine Preise in den Daten
+draw-drawn-count = { $drawn } von { $total } Gewinnern gezogen
+draw-done = FERTIG · ← → nächster Preis
+draw-ready = BEREIT · LEERTASTE zum Ziehen
+draw-confirm-no-show = #{ $ticket } { $name } nicht erschienen? Noch einmal N: einen Ersatz ziehen (Seed-Commitment { $commitment }) · ESC: Gewinner behalten
+draw-status = Seed-Commitment { $commitment } · Lose { $tickets } ({ $pool } im Topf) · { $server }
+draw-keys = LEERTASTE weiter · ← → Preis · ↑ ↓ Gewinner · N nicht erschienen · ESC abbrechen
+draw-keys-pages = Bild↑ Bild↓ Seiten · Ende ganze Liste
+draw-results-local = { $count ->
+    [one] 1 Ergebnis
+   *[other] { $count } Ergebnisse
+} im lokalen Journal (kein Veranstaltungsserver)
+draw-results-stored = { $count ->
+    [one] 1 Ergebnis
+   *[other] { $count } Ergebnisse
+} auf dem Server gespeichert
+draw-results-waiting = { $count } wartend
+draw-results-conflicts = { $count } KONFLIKTE
+draw-replaces = ersetzt #{ $ticket } { $name } (nicht erschienen)
+draw-and-earlier = … und { $count } frühere
+draw-server-differs = DER VERANSTALTUNGSSERVER HAT EIN ANDERES ERGEBNIS FÜR DIESE ZIEHUNG
+draw-server-winners = Gewinner laut Server: { $winners }
+draw-seed-revealed = Seed offengelegt { $seed }
+draw-page = Gewinner { $from }–{ $to } von { $total } · Seite { $page } von { $pages }
+draw-all-winners = Alle { $count } Gewinner
+draw-server-refused = Der Veranstaltungsserver hat Ziehungsergebnis { $sequence } abgelehnt (HTTP { $status }): { $reason }
+draw-updated-locally = Ziehung aktualisiert ({ $lists } auf diesem Kiosk): { $prizes } Preise, { $tickets } Lose im Topf; neues Seed-Commitment
+draw-local-both = lokale Preis- und Loslisten
+draw-local-prizes = lokale Preisliste
+draw-local-tickets = lokale Losliste
 
 ## Würfel-Timing-Spiel
 game-heading = CUBE TIMING

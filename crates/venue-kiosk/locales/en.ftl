@@ -88,6 +88,39 @@ draw-sealing = SEALING THE RESULT…
 draw-more-winners = + { $count } more
 draw-no-show = no-show:
 draw-rolling = ROLLING…
+draw-journal-unavailable = Draw journal unavailable: { $error }
+draw-local-list-unusable = Local prize list unusable (see the operator panel, F1): { $error }
+draw-waiting = Waiting for prizes and tickets from the event feed…
+draw-no-prizes = No prizes in the feed
+draw-drawn-count = { $drawn } of { $total } winners drawn
+draw-done = DONE · ← → next prize
+draw-ready = READY · SPACE to draw
+draw-confirm-no-show = #{ $ticket } { $name } did not show up? N again: draw one replacement (seed commitment { $commitment }) · ESC: keep the winner
+draw-status = Seed commitment { $commitment } · Tickets { $tickets } ({ $pool } in the pool) · { $server }
+draw-keys = SPACE next · ← → prize · ↑ ↓ winner · N no-show · ESC cancel
+draw-keys-pages = PgUp PgDn pages · End full list
+draw-results-local = { $count ->
+    [one] 1 result
+   *[other] { $count } results
+} in the local journal (no event server)
+draw-results-stored = { $count ->
+    [one] 1 result
+   *[other] { $count } results
+} stored on the server
+draw-results-waiting = { $count } waiting
+draw-results-conflicts = { $count } CONFLICTS
+draw-replaces = replaces #{ $ticket } { $name } (no-show)
+draw-and-earlier = … and { $count } earlier
+draw-server-differs = THE EVENT SERVER HOLDS A DIFFERENT RESULT FOR THIS BATCH
+draw-server-winners = server's winners: { $winners }
+draw-seed-revealed = seed revealed { $seed }
+draw-page = Winners { $from }–{ $to } of { $total } · page { $page } of { $pages }
+draw-all-winners = All { $count } winners
+draw-server-refused = The event server refused draw result { $sequence } (HTTP { $status }): { $reason }
+draw-updated-locally = Draw updated ({ $lists } on this kiosk): { $prizes } prizes, { $tickets } tickets in the pool; new seed commitment
+draw-local-both = local prize and ticket lists
+draw-local-prizes = local prize list
+draw-local-tickets = local ticket list
 
 ## Cube game
 game-heading = CUBE TIMING

@@ -582,6 +582,77 @@ fn draw_big_batch_reveals_a_wall_of_winners() {
     assert!(confetti > 300, "confetti: {confetti} pixels");
 }
 
+/// A folder source with the sample event whose hoodie prize has 300 winners in one batch, and a
+/// config that journals beside it and shows each page of winners `page_seconds`.
+fn big_batch_source(dir: &std::path::Path, page_seconds: u32) -> (PathBuf, PathBuf) {
+    let feed = dir.join("feed");
+    std::fs::create_dir_all(&feed).unwrap();
+    for file in ["event.json", "schedule.json", "messages.json", "game.json"] {
+        std::fs::write(feed.join(file), serde_json::to_vec(&sample(file)).unwrap()).unwrap();
+    }
+    let mut draw = sample("draw.json");
+    for prize in draw["prizes"].as_array_mut().unwrap() {
+        if prize["id"] == "hoodie" {
+            prize["winner_count"] = 300.into();
+        }
+    }
+    std::fs::write(feed.join("draw.json"), serde_json::to_vec(&draw).unwrap()).unwrap();
+    let config = journal_config(dir);
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}page_seconds = {page_seconds}\n")).unwrap();
+    (feed, config)
+}
+
+fn big_batch_shot(name: &str, dir: &std::path::Path, page_seconds: u32, gate: &str) -> Shot {
+    let (feed, config) = big_batch_source(dir, page_seconds);
+    render_at(
+        name,
+        (1920, 1080),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--server",
+            feed.to_str().unwrap(),
+            "--mode",
+            "draw",
+            "--prize",
+            "hoodie",
+            "--autodraw",
+            "--capture-on",
+            gate,
+        ],
+    )
+}
+
+/// A 300-winner batch from 500 tickets (#20): the wall pages through every winner of the batch, 24
+/// at a time, saying which page it is on (not "… and 276 earlier": they were drawn in this batch).
+#[test]
+fn draw_300_winner_batch_pages_through_every_winner() {
+    let dir = tempfile::tempdir().unwrap();
+    let shot = big_batch_shot("draw-300-page", dir.path(), 8, "revealed");
+    let winners = committed_winners(&dir.path().join("journal"));
+    assert_eq!(winners.len(), 300);
+    assert!(shot.texts.contains("Winners 1–24 of 300 · page 1 of 13"), "{}", shot.texts);
+    for ticket in &winners[..24] {
+        assert!(shot.texts.contains(&format!("#{ticket}\n")), "card for #{ticket}:\n{}", shot.texts);
+    }
+    assert!(!shot.texts.contains("earlier"), "they are not earlier winners:\n{}", shot.texts);
+    assert!(shot.texts.contains("PgUp PgDn pages"), "{}", shot.texts);
+}
+
+/// After the last page (1 s each here) the complete list of all 300 stays on stage, every one of
+/// them wholly on screen.
+#[test]
+fn draw_300_winner_batch_ends_on_the_complete_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let shot = big_batch_shot("draw-300-list", dir.path(), 1, "winner-list");
+    let winners = committed_winners(&dir.path().join("journal"));
+    assert_eq!(winners.len(), 300);
+    assert!(shot.texts.contains("All 300 winners"), "{}", shot.texts);
+    let missing: Vec<&u64> = winners.iter().filter(|t| !shot.texts.contains(&format!("#{t} "))).collect();
+    assert!(missing.is_empty(), "not wholly on screen: {missing:?}\n{}", shot.texts);
+}
+
 /// Kill the kiosk with SIGKILL right after the draw is journaled: the restart shows the same
 /// winner instead of drawing again, and `verify-draw` recomputes it bit for bit.
 #[test]

@@ -61,11 +61,22 @@ pub struct GameConfig {
     pub face_art: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DrawConfig {
     /// Where draw results are journaled (fsync'd before each reveal); default: the OS data dir.
     pub journal_dir: Option<PathBuf>,
+    /// Seconds each page of a big batch's winners stays on stage before the next (1..=120).
+    pub page_seconds: u64,
+}
+
+impl Default for DrawConfig {
+    fn default() -> Self {
+        Self {
+            journal_dir: None,
+            page_seconds: 8,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -333,7 +344,7 @@ impl Config {
         {
             return Err(err("feed.schedule_source", "is empty; remove the key or give a URL or path".into()));
         }
-        let ranges: [(&str, u64, u64, u64); 15] = [
+        let ranges: [(&str, u64, u64, u64); 16] = [
             ("feed.connect_timeout_ms", f.connect_timeout_ms, 100, 60_000),
             ("feed.request_timeout_ms", f.request_timeout_ms, 200, 300_000),
             ("feed.max_body_bytes", f.max_body_bytes, 1024, 512 * 1024 * 1024),
@@ -348,6 +359,7 @@ impl Config {
             ("feed.poll.casino", f.poll.casino, 1, 86_400),
             ("display.hide_cursor_after_s", self.display.hide_cursor_after_s, 0, 86_400),
             ("display.max_fps", u64::from(self.display.max_fps), 0, 1_000),
+            ("draw.page_seconds", self.draw.page_seconds, 1, 120),
             ("display.still_fps", u64::from(self.display.still_fps), 0, 1_000),
         ];
         for (key, value, min, max) in ranges {

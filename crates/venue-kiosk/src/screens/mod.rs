@@ -50,6 +50,8 @@ pub enum Moment {
     /// Well into the roll: the first reel has landed, the others still spin.
     Rolling,
     Revealed,
+    /// A big batch's complete list of winners, after its pages.
+    WinnerList,
     /// The game's calibration with enough taps for a median.
     Calibrating,
     /// Mid-round, not at its first frame.
@@ -66,6 +68,7 @@ pub enum Moment {
 #[derive(SystemParam)]
 pub struct ScreenMoments<'w> {
     desk: Option<Res<'w, draw::DrawDesk>>,
+    paging: Option<Res<'w, draw::pages::WallPaging>>,
     game: Option<Res<'w, game::Game>>,
     speed: Option<Res<'w, game::GameSpeed>>,
     casino: Option<Res<'w, casino::CasinoBoard>>,
@@ -75,7 +78,7 @@ pub struct ScreenMoments<'w> {
 
 impl ScreenMoments<'_> {
     pub fn draw(&self) -> Option<Moment> {
-        draw::moment(self.desk.as_deref()?, self.time.elapsed_secs_f64())
+        draw::moment(self.desk.as_deref()?, self.paging.as_deref(), self.time.elapsed_secs_f64())
     }
 
     pub fn game(&self) -> Option<Moment> {

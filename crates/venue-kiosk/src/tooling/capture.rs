@@ -21,6 +21,7 @@ impl CaptureGate {
         Some(CaptureGate(match text {
             "rolling" => Moment::Rolling,
             "revealed" => Moment::Revealed,
+            "winner-list" => Moment::WinnerList,
             "calibrating" => Moment::Calibrating,
             "playing" => Moment::Playing,
             "folding" => Moment::Folding,
@@ -32,7 +33,7 @@ impl CaptureGate {
     }
 
     fn is_draw(self) -> bool {
-        matches!(self.0, Moment::Rolling | Moment::Revealed)
+        matches!(self.0, Moment::Rolling | Moment::Revealed | Moment::WinnerList)
     }
 }
 

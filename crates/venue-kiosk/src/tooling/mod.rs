@@ -38,7 +38,7 @@ pub struct ToolingFlags {
     /// Testing aid: with --screenshot, capture only once the draw is `rolling` or `revealed`, or the
     /// game is `calibrating` (with --autoplay: the bots tap along first), `playing`, `folding`
     /// (mid-fold), on the `leaderboard` or the `podium`, or the casino's `table` is up and still.
-    #[arg(long, hide = true, value_parser = ["rolling", "revealed", "calibrating", "playing", "folding", "leaderboard", "podium", "table"])]
+    #[arg(long, hide = true, value_parser = ["rolling", "revealed", "winner-list", "calibrating", "playing", "folding", "leaderboard", "podium", "table"])]
     pub capture_on: Option<String>,
 
     /// Rehearsal aid: bots play the cube game (each team a little off the beat) and ENTER comes by itself.

@@ -7,6 +7,7 @@
 
 pub mod celebration;
 pub mod input;
+pub mod pages;
 pub mod panel;
 pub mod prizes;
 pub mod records;
@@ -82,6 +83,8 @@ pub struct DrawTasks {
 pub struct DrawRoot;
 
 pub fn plugin(app: &mut App) {
+    let page_s = app.world().get_resource::<Config>().map_or(8, |c| c.draw.page_seconds);
+    app.insert_resource(pages::WallPaging::new(page_s as f64));
     app.add_plugins((celebration::plugin, panel::plugin, reels::plugin))
         .add_systems(
             Update,
@@ -110,7 +113,9 @@ pub fn plugin(app: &mut App) {
                     .run_if(screen_uncovered)
                     .in_set(AppSystems::RecordInput),
                 // The roll ends on time and results are posted on any screen.
-                (input::advance_roll, records::post_results).chain().in_set(AppSystems::Tick),
+                (input::advance_roll, records::post_results, pages::follow)
+                    .chain()
+                    .in_set(AppSystems::Tick),
                 (stage::request_photos, stage::rebuild)
                     .chain()
                     .run_if(in_state(Screen::LuckyDraw))
@@ -128,9 +133,17 @@ pub enum DrawCommand {
 
 /// The moment the draw is in, for captures: rolling once the first reel has landed and the
 /// others still spin, revealed once the winners show.
-pub fn moment(desk: &DrawDesk, now_s: f64) -> Option<Moment> {
+pub fn moment(desk: &DrawDesk, paging: Option<&pages::WallPaging>, now_s: f64) -> Option<Moment> {
     match desk.0.stage {
         Stage::Rolling { started_s, .. } if now_s - started_s > f64::from(reel_lands_at(0)) + 0.05 => Some(Moment::Rolling),
+        Stage::Revealed { sequence }
+            if paging
+                .zip(desk.0.record(sequence))
+                .and_then(|(p, r)| p.view(sequence, r.winners.len(), now_s))
+                == Some(pages::WallView::CompleteList) =>
+        {
+            Some(Moment::WinnerList)
+        }
         Stage::Revealed { .. } => Some(Moment::Revealed),
         _ => None,
     }

@@ -11,6 +11,7 @@ use chrono::Utc;
 use super::{DrawDesk, DrawJournal, DrawTasks, LocalDraw, StartPrize, append_later, edits_are_local, prizes};
 use crate::config::Config;
 use crate::feed::{FeedState, Outbox, PostOutcome, ResultAnswer, ResultPost, ResultStream};
+use crate::shell::i18n::Labels;
 use crate::shell::storage::journal_dir;
 use venue_contract::wire::DrawData;
 use venue_rules::draw::desk::Desk;
@@ -136,7 +137,12 @@ pub(super) fn finish_tasks(
 }
 
 /// New prizes or tickets from the feed (or the local override) reach the desk as soon as it is idle.
-pub(super) fn follow_feed(local: Res<LocalDraw>, desk: Option<ResMut<DrawDesk>>, mut seen: Local<Option<Arc<DrawData>>>) {
+pub(super) fn follow_feed(
+    local: Res<LocalDraw>,
+    desk: Option<ResMut<DrawDesk>>,
+    labels: Res<Labels>,
+    mut seen: Local<Option<Arc<DrawData>>>,
+) {
     let (Some(mut desk), Some(data)) = (desk, local.effective.as_ref()) else {
         return;
     };
@@ -147,15 +153,18 @@ pub(super) fn follow_feed(local: Res<LocalDraw>, desk: Option<ResMut<DrawDesk>>,
             if desk.bypass_change_detection().0.refresh(data) {
                 desk.set_changed();
                 if let Some(value) = &local.value {
-                    desk.0.operator_note = Some(format!(
-                        "Draw updated ({} on this kiosk): {} prizes, {} tickets in the pool; new seed commitment",
-                        match (&value.prizes, &value.tickets) {
-                            (Some(_), Some(_)) => "local prize and ticket lists",
-                            (Some(_), None) => "local prize list",
-                            _ => "local ticket list",
-                        },
-                        desk.0.prizes.len(),
-                        desk.0.pool.len()
+                    let lists = labels.text(match (&value.prizes, &value.tickets) {
+                        (Some(_), Some(_)) => "draw-local-both",
+                        (Some(_), None) => "draw-local-prizes",
+                        _ => "draw-local-tickets",
+                    });
+                    desk.0.operator_note = Some(labels.text_with(
+                        "draw-updated-locally",
+                        &[
+                            ("lists", (&lists).into()),
+                            ("prizes", desk.0.prizes.len().into()),
+                            ("tickets", desk.0.pool.len().into()),
+                        ],
                     ));
                 }
                 info!("draw desk updated from the feed: {} tickets", data.tickets.len());
@@ -182,7 +191,12 @@ pub(super) fn post_results(desk: Option<Res<DrawDesk>>, outbox: Option<ResMut<Ou
 }
 
 /// The server's answers: journaled, and a conflict or a refusal is put in front of the operator.
-pub(super) fn receive_answers(mut answers: MessageReader<ResultAnswer>, desk: Option<ResMut<DrawDesk>>, journal: Option<Res<DrawJournal>>) {
+pub(super) fn receive_answers(
+    mut answers: MessageReader<ResultAnswer>,
+    desk: Option<ResMut<DrawDesk>>,
+    journal: Option<Res<DrawJournal>>,
+    labels: Res<Labels>,
+) {
     let (Some(mut desk), Some(journal)) = (desk, journal) else {
         answers.clear();
         return;
@@ -221,7 +235,14 @@ pub(super) fn receive_answers(mut answers: MessageReader<ResultAnswer>, desk: Op
                 );
             }
             PostOutcome::Rejected { status, reason } => {
-                desk.0.post_problem = Some(format!("The event server refused draw result {sequence} (HTTP {status}): {reason}"));
+                desk.0.post_problem = Some(labels.text_with(
+                    "draw-server-refused",
+                    &[
+                        ("sequence", (sequence as i64).into()),
+                        ("status", i64::from(*status).into()),
+                        ("reason", reason.into()),
+                    ],
+                ));
             }
         }
     }

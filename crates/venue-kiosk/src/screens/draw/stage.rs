@@ -5,6 +5,7 @@ use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy::text::{Strikethrough, StrikethroughColor};
 
+use super::pages::{self, WallPaging, WallView};
 use super::{DrawDesk, DrawRoot, DrawTasks, LocalDraw, reels};
 use crate::config::Config;
 use crate::feed::{FeedState, Outbox};
@@ -80,9 +81,22 @@ pub(super) struct StageSource<'w> {
     outbox: Option<Res<'w, Outbox>>,
     rig: Option<Res<'w, reels::ReelRig>>,
     labels: Res<'w, Labels>,
+    paging: Res<'w, WallPaging>,
+    time: Res<'w, Time<Real>>,
 }
 
-pub(super) fn rebuild(mut commands: Commands, source: StageSource, root: UiRoot<DrawRoot>, mut built: Local<Option<(u64, usize)>>) {
+/// The revealed batch's wall view now (`None`: not revealed, or one wall holds it).
+fn wall_view(desk: &Desk, paging: &WallPaging, now_s: f64) -> Option<WallView> {
+    let Stage::Revealed { sequence } = desk.stage else { return None };
+    paging.view(sequence, desk.record(sequence)?.winners.len(), now_s)
+}
+
+pub(super) fn rebuild(
+    mut commands: Commands,
+    source: StageSource,
+    root: UiRoot<DrawRoot>,
+    mut built: Local<Option<(u64, usize, Option<WallView>)>>,
+) {
     let StageSource {
         feed,
         store,
@@ -93,11 +107,14 @@ pub(super) fn rebuild(mut commands: Commands, source: StageSource, root: UiRoot<
         outbox,
         rig,
         labels,
+        paging,
+        time,
     } = source;
     let added = root.just_spawned();
     let Some(root) = root.entity() else { return };
     let desk_changed = desk.as_ref().is_some_and(DetectChanges::is_changed);
-    let key = (feed.revision, store.pending());
+    let view = desk.as_deref().and_then(|d| wall_view(&d.0, &paging, time.elapsed_secs_f64()));
+    let key = (feed.revision, store.pending(), view);
     let rig_added = rig.as_ref().is_some_and(DetectChanges::is_added);
     if *built == Some(key) && !added && !desk_changed && !rig_added && !tasks.is_changed() && !local.is_changed() && !labels.is_changed() {
         return;
@@ -111,18 +128,18 @@ pub(super) fn rebuild(mut commands: Commands, source: StageSource, root: UiRoot<
             let line = tasks
                 .open_error
                 .clone()
-                .map(|e| format!("Draw journal unavailable: {e}"))
+                .map(|e| labels.text_with("draw-journal-unavailable", &[("error", (&e).into())]))
                 .or_else(|| {
                     local
                         .load_error
                         .as_ref()
-                        .map(|e| format!("Local prize list unusable (see the operator panel, F1): {e}"))
+                        .map(|e| labels.text_with("draw-local-list-unusable", &[("error", e.into())]))
                 })
-                .unwrap_or_else(|| "Waiting for prizes and tickets from the event feed…".into());
+                .unwrap_or_else(|| labels.both_with("draw-waiting", &[]));
             ui.spawn((Text::new(line), fonts.text(30.0, theme::TEXT_DIM)));
             return;
         };
-        build_stage(ui, &desk.0, &store, &fonts, &labels, rig.as_deref(), posting);
+        build_stage(ui, &desk.0, &store, &fonts, &labels, rig.as_deref(), posting, view);
     });
 }
 
@@ -134,13 +151,29 @@ fn build_stage(
     labels: &Labels,
     rig: Option<&reels::ReelRig>,
     posting: bool,
+    view: Option<WallView>,
 ) {
     let Some(prize) = desk.prize() else {
-        ui.spawn((Text::new("No prizes in the feed"), fonts.text(30.0, theme::TEXT_DIM)));
+        ui.spawn((
+            Text::new(labels.both_with("draw-no-prizes", &[])),
+            fonts.text(30.0, theme::TEXT_DIM),
+        ));
         return;
     };
     // Counted at the reveal, never while the reels still roll.
     let drawn = desk.revealed_winner_count(&prize.engine.id);
+    let drawn_line = labels.text_with(
+        "draw-drawn-count",
+        &[("drawn", drawn.into()), ("total", prize.engine.winner_count.into())],
+    );
+    if let (Some(WallView::CompleteList), Stage::Revealed { sequence }) = (view, desk.stage)
+        && let Some(record) = desk.record(sequence)
+    {
+        // The whole batch at once, across the stage: the list the operator leaves up.
+        complete_list(ui, desk, record, &prize.name, &drawn_line, fonts, labels);
+        footer(ui, desk, labels, fonts, posting, view);
+        return;
+    }
     ui.spawn(Node {
         column_gap: px(40),
         flex_grow: 1.0,
@@ -162,10 +195,7 @@ fn build_stage(
         .with_children(|col| {
             photo(col, store, prize.image_url.as_deref(), 560.0, 420.0, fonts);
             col.spawn((Text::new(prize.name.clone()), fonts.bold(40.0, theme::TEXT)));
-            col.spawn((
-                Text::new(format!("{drawn} of {} winners drawn", prize.engine.winner_count)),
-                fonts.text(26.0, theme::TEXT_DIM),
-            ));
+            col.spawn((Text::new(drawn_line), fonts.text(26.0, theme::TEXT_DIM)));
         });
         // Centre: the machine.
         row.spawn(Node {
@@ -177,8 +207,8 @@ fn build_stage(
         })
         .with_children(|col| {
             let (label, color) = match desk.stage {
-                Stage::Idle if desk.prize_done() => ("DONE · ← → next prize".to_string(), theme::TEXT_DIM),
-                Stage::Idle => ("READY · SPACE to draw".to_string(), theme::GOLD),
+                Stage::Idle if desk.prize_done() => (labels.text("draw-done"), theme::TEXT_DIM),
+                Stage::Idle => (labels.text("draw-ready"), theme::GOLD),
                 Stage::Committing => (labels.text("draw-sealing"), theme::TEXT_DIM),
                 Stage::Rolling { .. } => (labels.text("draw-rolling"), theme::TEXT),
                 Stage::Revealed { .. } => (labels.heading("draw-winner"), theme::GOLD),
@@ -190,14 +220,17 @@ fn build_stage(
             if let Stage::Revealed { sequence } = desk.stage
                 && let Some(record) = desk.record(sequence)
             {
-                revealed_winners(col, desk, record, fonts);
+                revealed_winners(col, desk, record, fonts, labels, view);
             }
             if let Some(ticket) = desk.confirm_no_show {
                 col.spawn((
-                    Text::new(format!(
-                        "#{ticket} {} did not show up? N again: draw one replacement (seed commitment {}) · ESC: keep the winner",
-                        desk.display_name(ticket),
-                        engine::fingerprint(&desk.commitment())
+                    Text::new(labels.text_with(
+                        "draw-confirm-no-show",
+                        &[
+                            ("ticket", ticket.into()),
+                            ("name", desk.display_name(ticket).into()),
+                            ("commitment", (&engine::fingerprint(&desk.commitment())).into()),
+                        ],
                     )),
                     fonts.bold(28.0, theme::STALE),
                 ));
@@ -263,23 +296,96 @@ fn build_stage(
             }
         });
     });
+    footer(ui, desk, labels, fonts, posting, view);
+}
+
+/// The record line (commitment, tickets, where the results stand) and the operator's line.
+fn footer(ui: &mut ChildSpawnerCommands, desk: &Desk, labels: &Labels, fonts: &UiFonts, posting: bool, view: Option<WallView>) {
     ui.spawn((
-        Text::new(format!(
-            "Seed commitment {} · Tickets {} ({} in the pool) · {}",
-            // The drawn batch's commitment stays beside its revealed seed until the next draw is armed.
-            engine::fingerprint(&desk.commitment_on_screen()),
-            engine::fingerprint(&engine::tickets_hash(&desk.pool)),
-            desk.pool.len(),
-            server_line(desk, posting),
+        Text::new(labels.text_with(
+            "draw-status",
+            &[
+                // The drawn batch's commitment stays beside its revealed seed until the next draw is armed.
+                ("commitment", (&engine::fingerprint(&desk.commitment_on_screen())).into()),
+                ("tickets", (&engine::fingerprint(&engine::tickets_hash(&desk.pool))).into()),
+                ("pool", desk.pool.len().into()),
+                ("server", (&server_line(desk, posting, labels)).into()),
+            ],
         )),
         fonts.text(22.0, theme::TEXT_DIM),
     ));
     // The operator's line: keys, and notes meant for the operator only (never a red alarm on stage).
-    let mut operator_line = "SPACE next · ← → prize · ↑ ↓ winner · N no-show · ESC cancel".to_string();
+    let mut operator_line = labels.text("draw-keys");
+    if view.is_some() {
+        operator_line = format!("{operator_line} · {}", labels.text("draw-keys-pages"));
+    }
     if let Some(note) = &desk.operator_note {
         operator_line = format!("{note} · {operator_line}");
     }
     ui.spawn((Text::new(operator_line), fonts.text(20.0, theme::TEXT_DIM)));
+}
+
+/// Every winner of a big batch at once, as large as the stage allows.
+fn complete_list(
+    ui: &mut ChildSpawnerCommands,
+    desk: &Desk,
+    record: &engine::AuditRecord,
+    prize_name: &str,
+    drawn_line: &str,
+    fonts: &UiFonts,
+    labels: &Labels,
+) {
+    let entries: Vec<String> = record
+        .winners
+        .iter()
+        .map(|w| format!("#{} {}", w.ticket, ellipsize(desk.display_name(w.ticket), 10)))
+        .collect();
+    let chars = entries.iter().map(|e| e.chars().count()).max().unwrap_or(8);
+    // 1808 × ~700 px of the 1080p stage (the sizes scale with the window).
+    let (font, entries) = match pages::grid_font(entries.len(), chars, 1800.0, 700.0) {
+        Some(font) => (font, entries),
+        // Thousands: ticket numbers only.
+        None => {
+            let numbers: Vec<String> = record.winners.iter().map(|w| format!("#{}", w.ticket)).collect();
+            let chars = numbers.iter().map(|e| e.chars().count()).max().unwrap_or(6);
+            (pages::grid_font(numbers.len(), chars, 1800.0, 700.0).unwrap_or(12.0), numbers)
+        }
+    };
+    ui.spawn(Node {
+        column_gap: px(24),
+        align_items: AlignItems::Baseline,
+        ..default()
+    })
+    .with_children(|row| {
+        row.spawn((Text::new(prize_name.to_string()), fonts.bold(40.0, theme::TEXT)));
+        row.spawn((
+            Text::new(labels.both_with("draw-all-winners", &[("count", record.winners.len().into())])),
+            fonts.bold(32.0, theme::GOLD),
+        ));
+        row.spawn((Text::new(drawn_line.to_string()), fonts.text(26.0, theme::TEXT_DIM)));
+    });
+    ui.spawn(Node {
+        flex_wrap: FlexWrap::Wrap,
+        column_gap: px(18),
+        // With the line's own height (≈1.25 em), `pages::ROW_EM` a row.
+        row_gap: px(font * 0.35),
+        flex_grow: 1.0,
+        min_height: px(0),
+        overflow: Overflow::clip(),
+        align_content: AlignContent::FlexStart,
+        ..default()
+    })
+    .with_children(|grid| {
+        for entry in entries {
+            grid.spawn((
+                Node {
+                    width: px(font * 0.6 * chars as f32),
+                    ..default()
+                },
+                children![(Text::new(entry), fonts.bold(font, theme::TEXT))],
+            ));
+        }
+    });
 }
 
 /// Winners a prize's entry in the column names before "+N more".
@@ -292,19 +398,19 @@ fn winners_line(current: &[u32], listed: usize, name: impl Fn(u32) -> String) ->
 }
 
 /// Where the results stand with the event server, in a few words.
-fn server_line(desk: &Desk, posting: bool) -> String {
+fn server_line(desk: &Desk, posting: bool, labels: &Labels) -> String {
     if !posting {
-        let n = desk.records.len();
-        return format!("{n} result{} in the local journal (no event server)", if n == 1 { "" } else { "s" });
+        return labels.text_with("draw-results-local", &[("count", desk.records.len().into())]);
     }
-    let stored = desk.acknowledged.len();
+    let mut line = labels.text_with("draw-results-stored", &[("count", desk.acknowledged.len().into())]);
     let waiting = desk.unposted().count();
-    let mut line = format!("{stored} result{} stored on the server", if stored == 1 { "" } else { "s" });
     if waiting > 0 {
-        line.push_str(&format!(", {waiting} waiting"));
+        line.push_str(", ");
+        line.push_str(&labels.text_with("draw-results-waiting", &[("count", waiting.into())]));
     }
     if !desk.conflicts.is_empty() {
-        line.push_str(&format!(", {} CONFLICTS", desk.conflicts.len()));
+        line.push_str(", ");
+        line.push_str(&labels.text_with("draw-results-conflicts", &[("count", desk.conflicts.len().into())]));
     }
     line
 }
@@ -312,20 +418,48 @@ fn server_line(desk: &Desk, posting: bool) -> String {
 /// Winners of the record on screen: large lines for a few, a wall of cards for a big batch (every
 /// winner of the prize so far, this batch's in gold). A no-show replacement names whom it replaces;
 /// a result the server holds differently is shown with the server's winners.
-fn revealed_winners(col: &mut ChildSpawnerCommands, desk: &Desk, record: &engine::AuditRecord, fonts: &UiFonts) {
+fn revealed_winners(
+    col: &mut ChildSpawnerCommands,
+    desk: &Desk,
+    record: &engine::AuditRecord,
+    fonts: &UiFonts,
+    labels: &Labels,
+    view: Option<WallView>,
+) {
     let highlighted = desk.highlighted_winner();
     if let Some(absent) = &record.replaces {
         col.spawn((
-            Text::new(format!(
-                "replaces #{} {} (no-show)",
-                absent.ticket,
-                desk.display_name(absent.ticket)
+            Text::new(labels.text_with(
+                "draw-replaces",
+                &[("ticket", absent.ticket.into()), ("name", desk.display_name(absent.ticket).into())],
             )),
             fonts.text(24.0, theme::TEXT_DIM),
         ));
     }
     let prize_winners = desk.state.winners_of(&record.prize_id);
-    if prize_winners.len() <= 3 && record.winners.len() <= 3 {
+    // A batch bigger than one wall: this batch's winners, one page at a time.
+    let page = match view {
+        Some(WallView::Page { index, count }) => {
+            let from = index * pages::CARDS_PER_PAGE;
+            let to = (from + pages::CARDS_PER_PAGE).min(record.winners.len());
+            col.spawn((
+                Text::new(labels.text_with(
+                    "draw-page",
+                    &[
+                        ("from", (from + 1).into()),
+                        ("to", to.into()),
+                        ("total", record.winners.len().into()),
+                        ("page", (index + 1).into()),
+                        ("pages", count.into()),
+                    ],
+                )),
+                fonts.bold(28.0, theme::GOLD),
+            ));
+            Some(&record.winners[from..to])
+        }
+        _ => None,
+    };
+    if page.is_none() && prize_winners.len() <= 3 && record.winners.len() <= 3 {
         for w in &record.winners {
             let marker = if record.winners.len() > 1 && highlighted == Some(w.ticket) {
                 "▶ "
@@ -348,8 +482,12 @@ fn revealed_winners(col: &mut ChildSpawnerCommands, desk: &Desk, record: &engine
         })
         .with_children(|wall| {
             let this_batch: Vec<u32> = record.winners.iter().map(|w| w.ticket).collect();
-            let shown = 24;
-            for w in prize_winners.iter().rev().take(shown).rev() {
+            let shown = pages::CARDS_PER_PAGE;
+            let cards: Vec<&engine::EngineWinner> = match page {
+                Some(page) => page.iter().collect(),
+                None => prize_winners.iter().rev().take(shown).rev().collect(),
+            };
+            for w in cards {
                 let fresh = this_batch.contains(&w.ticket);
                 let border = if highlighted == Some(w.ticket) {
                     theme::TEXT
@@ -379,9 +517,9 @@ fn revealed_winners(col: &mut ChildSpawnerCommands, desk: &Desk, record: &engine
                     card.spawn((Text::new(ellipsize(desk.display_name(w.ticket), 14)), fonts.text(20.0, theme::TEXT)));
                 });
             }
-            if prize_winners.len() > shown {
+            if page.is_none() && prize_winners.len() > shown {
                 wall.spawn((
-                    Text::new(format!("… and {} earlier", prize_winners.len() - shown)),
+                    Text::new(labels.text_with("draw-and-earlier", &[("count", (prize_winners.len() - shown).into())])),
                     fonts.text(22.0, theme::TEXT_DIM),
                 ));
             }
@@ -402,18 +540,15 @@ fn revealed_winners(col: &mut ChildSpawnerCommands, desk: &Desk, record: &engine
             BackgroundColor(theme::URGENT),
         ))
         .with_children(|b| {
+            b.spawn((Text::new(labels.text("draw-server-differs")), fonts.bold(24.0, theme::TEXT)));
             b.spawn((
-                Text::new("THE EVENT SERVER HOLDS A DIFFERENT RESULT FOR THIS BATCH"),
-                fonts.bold(24.0, theme::TEXT),
-            ));
-            b.spawn((
-                Text::new(format!("server's winners: {}", winners.join(" "))),
+                Text::new(labels.text_with("draw-server-winners", &[("winners", (&winners.join(" ")).into())])),
                 fonts.bold(28.0, theme::TEXT),
             ));
         });
     }
     col.spawn((
-        Text::new(format!("seed revealed {}", engine::fingerprint(&record.seed))),
+        Text::new(labels.text_with("draw-seed-revealed", &[("seed", (&engine::fingerprint(&record.seed)).into())])),
         fonts.text(20.0, theme::TEXT_DIM),
     ));
 }
