@@ -66,3 +66,63 @@ fn local_prize_list_is_used_and_a_broken_photo_shows_a_placeholder() {
         "the photo file is shown:\n{texts}"
     );
 }
+
+/// Pixels of egui's dark panel fill (grey 27, the F1 panels' background): the panels' footprint.
+fn panel_pixels(img: &image::RgbImage) -> usize {
+    img.pixels().filter(|p| p.0.iter().all(|&c| c.abs_diff(27) <= 1)).count()
+}
+
+/// `display.operator_window` (#20): the F1 panels (server URL, file paths, the draw desk) open in a
+/// window of their own; the projected screen shows the stage only.
+#[test]
+fn operator_panels_open_in_their_own_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal");
+    let write_config = |operator_window: bool| {
+        let config = dir.path().join(format!("kiosk-{operator_window}.toml"));
+        std::fs::write(
+            &config,
+            format!(
+                "[display]\noperator_window = {operator_window}\n[draw]\njournal_dir = \"{}\"\n",
+                journal.display()
+            ),
+        )
+        .unwrap();
+        config
+    };
+    let shot = |name: &str, config: &Path| {
+        let args: Vec<&OsStr> = vec![
+            OsStr::new("--config"),
+            config.as_os_str(),
+            OsStr::new("--mode"),
+            OsStr::new("draw"),
+            OsStr::new("--operator-panel"),
+        ];
+        common::capture(
+            name,
+            (1920, 1080),
+            40,
+            &args,
+            &[
+                ("XDG_CACHE_HOME", &dir.path().join("cache")),
+                ("XDG_DATA_HOME", &dir.path().join("share")),
+            ],
+        )
+    };
+    // Over the stage (the default), the panel covers a good part of it.
+    let over = shot("operator-panel-over-stage", &write_config(false));
+    let on_stage = panel_pixels(&over.img);
+    assert!(on_stage > 40_000, "the panel over the stage: {on_stage} pixels");
+    // In its own window: the stage is clear, and the operator's window holds the panel.
+    let apart = shot("operator-panel-window", &write_config(true));
+    assert!(apart.stderr.contains("operator panels in their own window"), "{}", apart.stderr);
+    let left_on_stage = panel_pixels(&apart.img);
+    assert!(left_on_stage < 2_000, "panel pixels left on the stage: {left_on_stage}");
+    let operator_png = common::screenshot_dir().join("operator-panel-window.png.operator.png");
+    let operator = image::open(&operator_png)
+        .unwrap_or_else(|e| panic!("{}: {e}", operator_png.display()))
+        .to_rgb8();
+    assert_eq!(operator.dimensions(), (1280, 800));
+    let in_window = panel_pixels(&operator);
+    assert!(in_window > 40_000, "the panel in the operator's window: {in_window} pixels");
+}

@@ -165,6 +165,8 @@ pub struct DisplayConfig {
     pub groups: Vec<String>,
     /// The labels' language: `auto` (the event's), a tag (`de`) or two (`en+ko`); see `shell::i18n`.
     pub language: String,
+    /// The operator's panels (F1) in a window of their own, off the projected screen.
+    pub operator_window: bool,
 }
 
 /// Most groups one screen may belong to (a message names at most as many, contract 1.1).
@@ -237,6 +239,7 @@ impl Default for DisplayConfig {
             monitor: None,
             groups: Vec::new(),
             language: "auto".into(),
+            operator_window: false,
         }
     }
 }

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use bevy::camera::Hdr;
+use bevy::camera::{Hdr, RenderTarget};
 use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::post_process::bloom::Bloom;
 use bevy::prelude::*;
 use bevy::render::renderer::RenderAdapterInfo;
-use bevy::window::{CursorOptions, MonitorSelection, PresentMode, PrimaryWindow, WindowMode, WindowResolution};
+use bevy::window::{CursorOptions, MonitorSelection, PresentMode, PrimaryWindow, WindowMode, WindowRef, WindowResolution};
 
 use crate::config::{Config, Quality};
 use crate::frame::AppSystems;
@@ -62,6 +62,10 @@ pub fn plugin(app: &mut App) {
         .add_systems(Startup, keep_display_awake);
 }
 
+/// The second window that holds the operator's panels, when `display.operator_window` is on.
+#[derive(Component)]
+pub struct OperatorWindow;
+
 fn spawn_camera(mut commands: Commands, config: Res<Config>, adapter: Option<Res<RenderAdapterInfo>>) {
     let (name, is_cpu) = match adapter.as_deref() {
         Some(info) => (info.name.clone(), format!("{:?}", info.device_type) == "Cpu"),
@@ -93,7 +97,7 @@ fn spawn_camera(mut commands: Commands, config: Res<Config>, adapter: Option<Res
     } else {
         camera.insert((Msaa::Off, Tonemapping::None));
     }
-    commands.spawn((
+    let mut panel_camera = commands.spawn((
         Name::new("Operator panel camera"),
         Camera2d,
         Camera {
@@ -104,6 +108,30 @@ fn spawn_camera(mut commands: Commands, config: Res<Config>, adapter: Option<Res
         Msaa::Off,
         bevy_egui::PrimaryEguiContext,
     ));
+    if config.display.operator_window {
+        // The panels alone in a window of their own (`display.operator_window`).
+        let window = panel_camera
+            .commands()
+            .spawn((
+                Name::new("Operator window"),
+                OperatorWindow,
+                Window {
+                    title: "venue-kiosk · operator".into(),
+                    resolution: WindowResolution::new(1280, 800).with_scale_factor_override(1.0),
+                    ..default()
+                },
+            ))
+            .id();
+        panel_camera.insert((
+            Camera {
+                order: 1,
+                clear_color: ClearColorConfig::Custom(crate::shell::ui::theme::NIGHT),
+                ..default()
+            },
+            RenderTarget::Window(WindowRef::Entity(window)),
+        ));
+        info!("operator panels in their own window (display.operator_window)");
+    }
     commands.insert_resource(profile);
 }
 

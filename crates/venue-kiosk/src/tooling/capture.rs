@@ -81,6 +81,7 @@ fn capture_or_exit(
     (texts, window): (Query<TextOnScreen>, Query<&Window, With<bevy::window::PrimaryWindow>>),
     gate: Option<Res<CaptureGate>>,
     moments: ScreenMoments,
+    operator_window: Query<Entity, With<crate::shell::display::OperatorWindow>>,
 ) {
     capture.frames += 1;
     if capture.requested || capture.frames < capture.at_frame {
@@ -142,12 +143,25 @@ fn capture_or_exit(
             warn!("cannot write {}: {e}", std::path::Path::new(&sidecar).display());
         }
     }
-    commands
-        .spawn(Screenshot::primary_window())
-        .observe(move |event: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
-            (save_to_disk(path.clone()))(event);
-            exit.write(AppExit::Success);
-        });
+    // The operator's own window (`display.operator_window`) is saved beside it as `NAME.operator.png`.
+    let mut shots = vec![(Screenshot::primary_window(), path.clone())];
+    if let Ok(window) = operator_window.single() {
+        let mut operator = path.clone().into_os_string();
+        operator.push(".operator.png");
+        shots.push((Screenshot::window(window), operator.into()));
+    }
+    let left = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(shots.len()));
+    for (shot, path) in shots {
+        let left = left.clone();
+        commands
+            .spawn(shot)
+            .observe(move |event: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+                (save_to_disk(path.clone()))(event);
+                if left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+                    exit.write(AppExit::Success);
+                }
+            });
+    }
 }
 
 /// `area` lies inside `bounds`, give or take a pixel of rounding.
