@@ -14,6 +14,7 @@ each-track-continues = so geht es in jedem Track weiter
 break-until = { $title } · bis { $end }
 everywhere = Überall
 no-more-today = heute keine weiteren Beiträge
+rooms-page = Räume { $from }–{ $to } von { $total }
 
 ## Wie lange bis zum Beginn
 starts-now = beginnt jetzt

@@ -16,6 +16,7 @@ each-track-continues = where each track continues
 break-until = { $title } · until { $end }
 everywhere = Everywhere
 no-more-today = no more sessions today
+rooms-page = rooms { $from }–{ $to } of { $total }
 
 ## How far away a start is
 starts-now = starting now

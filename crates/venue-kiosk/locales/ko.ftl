@@ -14,6 +14,7 @@ each-track-continues = 트랙별 다음 세션
 break-until = { $title } · { $end }까지
 everywhere = 전체
 no-more-today = 오늘 남은 세션 없음
+rooms-page = 전체 { $total }개 중 { $from }–{ $to }번째 장소
 
 ## 시작까지 남은 시간
 starts-now = 지금 시작

@@ -972,14 +972,15 @@ fn the_text_sidecar_lists_only_what_is_wholly_on_screen() {
         shot.texts
     );
     // Two banners used to push the last rows past the bottom edge and the legend and the normal
-    // messages off the screen (#20). Rows go compact under banners, and the messages and legend
-    // keep their place: everything is wholly on screen, and the sidecar's cut list is empty.
+    // messages off the screen (#20). Rows go compact under banners, the messages and legend keep
+    // their place, and rooms that do not fit take turns, a page at a time ("rooms 1–5 of 6"):
+    // everything is wholly on screen, and the sidecar's cut list is empty.
     for shown in [
         "Wi-Fi: AuroraDevCon / pw: starfield2026",
         "Web & Frontend · 웹",
         "Systems & Infra · 시스템",
-        "Room 302 · 혜성홀",
-        "Workshop Lab · 워크숍 랩",
+        "Grand Ballroom · 그랜드볼룸",
+        "Room 201 · 오로라홀",
     ] {
         assert!(
             shot.texts.lines().any(|l| l == shown),
@@ -987,6 +988,64 @@ fn the_text_sidecar_lists_only_what_is_wholly_on_screen() {
             shot.texts,
             shot.cut
         );
+    }
+    assert!(
+        shot.texts.contains("Workshop Lab · 워크숍 랩") || shot.texts.contains("rooms 1–"),
+        "the sixth room, or which rooms are up:\n{}",
+        shot.texts
+    );
+    assert_eq!(shot.cut.trim(), "", "cut off:\n{}", shot.cut);
+
+    // A TV that crops 5 % of each edge, and three normal messages besides the two banners: the
+    // messages are large full-width lines, one at a time under banners ("3/4"), the rest in turn;
+    // the rooms page, and still nothing is cut off inside the smaller safe area.
+    for (id, text) in [
+        ("lunch", "Lunch is served on level 2 from 12:00 — 점심은 12시부터 2층에서"),
+        ("lost", "Lost and found at the registration desk — 분실물은 등록 데스크로"),
+    ] {
+        messages["messages"].as_array_mut().unwrap().push(serde_json::json!({
+            "id": id, "priority": "normal", "text": text,
+            "starts": "2026-12-03T09:00:00+09:00", "expires": "2026-12-03T18:00:00+09:00"
+        }));
+    }
+    std::fs::write(dir.join("messages.json"), messages.to_string()).unwrap();
+    let config = dir.join("kiosk.toml");
+    std::fs::write(&config, "[display]\noverscan_percent = 5\n").unwrap();
+    let shot = render_at(
+        "schedule-two-urgent-overscan",
+        (1920, 1080),
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--server",
+            dir.to_str().unwrap(),
+            "--mode",
+            "schedule",
+            "--now",
+            "2026-12-03T09:45:00+09:00",
+        ],
+    );
+    let notes = [
+        "Wi-Fi: AuroraDevCon",
+        "Lunch is served in the 3F",
+        "Lunch is served on level 2",
+        "Lost and found",
+    ];
+    let up = notes.iter().filter(|n| shot.texts.contains(*n)).count();
+    assert_eq!(up, 1, "one normal message at a time under banners:\n{}", shot.texts);
+    assert!(
+        shot.texts.lines().any(|l| l.ends_with("/4")),
+        "which turn it is (four normal messages):\n{}",
+        shot.texts
+    );
+    for shown in [
+        "Keynote moved",
+        "Hall B is closed",
+        "Grand Ballroom · 그랜드볼룸",
+        "rooms 1–",
+        " of 6",
+    ] {
+        assert!(shot.texts.contains(shown), "{shown:?} not wholly on screen:\n{}", shot.texts);
     }
     assert_eq!(shot.cut.trim(), "", "cut off:\n{}", shot.cut);
 }

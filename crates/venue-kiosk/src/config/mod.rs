@@ -167,6 +167,8 @@ pub struct DisplayConfig {
     pub language: String,
     /// The operator's panels (F1) in a window of their own, off the projected screen.
     pub operator_window: bool,
+    /// Margin kept free on each side of the schedule screens for a TV's overscan, in percent (0..=10).
+    pub overscan_percent: u32,
 }
 
 /// Most groups one screen may belong to (a message names at most as many, contract 1.1).
@@ -240,6 +242,7 @@ impl Default for DisplayConfig {
             groups: Vec::new(),
             language: "auto".into(),
             operator_window: false,
+            overscan_percent: 0,
         }
     }
 }
@@ -347,7 +350,7 @@ impl Config {
         {
             return Err(err("feed.schedule_source", "is empty; remove the key or give a URL or path".into()));
         }
-        let ranges: [(&str, u64, u64, u64); 16] = [
+        let ranges: [(&str, u64, u64, u64); 17] = [
             ("feed.connect_timeout_ms", f.connect_timeout_ms, 100, 60_000),
             ("feed.request_timeout_ms", f.request_timeout_ms, 200, 300_000),
             ("feed.max_body_bytes", f.max_body_bytes, 1024, 512 * 1024 * 1024),
@@ -363,6 +366,7 @@ impl Config {
             ("display.hide_cursor_after_s", self.display.hide_cursor_after_s, 0, 86_400),
             ("display.max_fps", u64::from(self.display.max_fps), 0, 1_000),
             ("draw.page_seconds", self.draw.page_seconds, 1, 120),
+            ("display.overscan_percent", u64::from(self.display.overscan_percent), 0, 10),
             ("display.still_fps", u64::from(self.display.still_fps), 0, 1_000),
         ];
         for (key, value, min, max) in ranges {

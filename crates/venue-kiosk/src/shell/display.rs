@@ -62,6 +62,12 @@ pub fn plugin(app: &mut App) {
         .add_systems(Startup, keep_display_awake);
 }
 
+/// The margin `display.overscan_percent` keeps free on each side, in design pixels (1920×1080).
+pub fn overscan_px(config: Option<&Config>) -> (f32, f32) {
+    let share = config.map_or(0, |c| c.display.overscan_percent) as f32 / 100.0;
+    (1920.0 * share, 1080.0 * share)
+}
+
 /// The second window that holds the operator's panels, when `display.operator_window` is on.
 #[derive(Component)]
 pub struct OperatorWindow;

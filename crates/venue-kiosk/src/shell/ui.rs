@@ -142,16 +142,18 @@ fn register_fallback_fonts(mut font_cx: ResMut<bevy::text::FontCx>, mut done: Lo
     *done = true;
 }
 
-fn spawn_feed_indicator(mut commands: Commands, fonts: Res<UiFonts>) {
+fn spawn_feed_indicator(mut commands: Commands, fonts: Res<UiFonts>, config: Option<Res<crate::config::Config>>) {
+    let (x, y) = crate::shell::display::overscan_px(config.as_deref());
     commands.spawn((
         Name::new("Feed indicator"),
         FeedIndicator,
         Text::new(""),
-        fonts.text(15.0, theme::TEXT_DIM),
+        // In the screens' bottom padding (at least 32 px), below their last line, never over it.
+        fonts.text(19.0, theme::TEXT_DIM),
         Node {
             position_type: PositionType::Absolute,
-            right: px(18),
-            bottom: px(12),
+            right: px(18.0 + x),
+            bottom: px(6.0 + y),
             ..default()
         },
         GlobalZIndex(100),

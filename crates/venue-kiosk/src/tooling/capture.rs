@@ -73,15 +73,17 @@ type TextOnScreen<'a> = (
     Option<&'a CalculatedClip>,
 );
 
+type PrimaryWindowQuery<'w, 's> = Query<'w, 's, &'static Window, With<bevy::window::PrimaryWindow>>;
+type OperatorWindowQuery<'w, 's> = Query<'w, 's, Entity, With<crate::shell::display::OperatorWindow>>;
+
 fn capture_or_exit(
     mut commands: Commands,
     mut capture: ResMut<Capture>,
     images: Res<crate::shell::images::ImageStore>,
     mut exit: MessageWriter<AppExit>,
-    (texts, window): (Query<TextOnScreen>, Query<&Window, With<bevy::window::PrimaryWindow>>),
+    (texts, window, operator_window): (Query<TextOnScreen>, PrimaryWindowQuery, OperatorWindowQuery),
     gate: Option<Res<CaptureGate>>,
     moments: ScreenMoments,
-    operator_window: Query<Entity, With<crate::shell::display::OperatorWindow>>,
 ) {
     capture.frames += 1;
     if capture.requested || capture.frames < capture.at_frame {

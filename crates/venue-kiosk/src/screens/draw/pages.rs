@@ -41,7 +41,7 @@ pub fn auto_view(winners: usize, elapsed_s: f64, page_s: f64) -> Option<WallView
 pub fn step(view: WallView, count: usize, forward: bool) -> WallView {
     match (view, forward) {
         (WallView::Page { index, .. }, true) if index + 1 < count => WallView::Page { index: index + 1, count },
-        (WallView::Page { .. }, true) | (WallView::CompleteList, true) => WallView::CompleteList,
+        (WallView::Page { .. } | WallView::CompleteList, true) => WallView::CompleteList,
         (WallView::Page { index, .. }, false) => WallView::Page {
             index: index.saturating_sub(1),
             count,

@@ -17,7 +17,8 @@ use venue_contract::sample;
 use venue_rules::draw::desk::{Desk, Stage};
 use venue_rules::draw::{engine, outcome};
 
-pub(super) fn spawn_root(mut commands: Commands) {
+pub(super) fn spawn_root(mut commands: Commands, config: Option<Res<Config>>) {
+    let (x, y) = crate::shell::display::overscan_px(config.as_deref());
     commands.spawn((
         Name::new("Lucky draw"),
         DrawRoot,
@@ -26,7 +27,7 @@ pub(super) fn spawn_root(mut commands: Commands) {
             width: percent(100),
             height: percent(100),
             flex_direction: FlexDirection::Column,
-            padding: UiRect::axes(px(56), px(36)),
+            padding: UiRect::axes(px(56.0 + x), px(36.0 + y)),
             row_gap: px(18),
             ..default()
         },
@@ -139,7 +140,7 @@ pub(super) fn rebuild(
             ui.spawn((Text::new(line), fonts.text(30.0, theme::TEXT_DIM)));
             return;
         };
-        build_stage(ui, &desk.0, &store, &fonts, &labels, rig.as_deref(), posting, view);
+        build_stage(ui, &desk.0, &store, &fonts, &labels, rig.as_deref(), (posting, view));
     });
 }
 
@@ -150,8 +151,7 @@ fn build_stage(
     fonts: &UiFonts,
     labels: &Labels,
     rig: Option<&reels::ReelRig>,
-    posting: bool,
-    view: Option<WallView>,
+    (posting, view): (bool, Option<WallView>),
 ) {
     let Some(prize) = desk.prize() else {
         ui.spawn((

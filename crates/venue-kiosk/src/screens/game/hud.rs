@@ -38,7 +38,8 @@ pub fn plugin(app: &mut App) {
     );
 }
 
-fn spawn_root(mut commands: Commands) {
+fn spawn_root(mut commands: Commands, config: Option<Res<crate::config::Config>>) {
+    let (x, y) = crate::shell::display::overscan_px(config.as_deref());
     commands.spawn((
         Name::new("Cube game HUD"),
         HudRoot,
@@ -48,7 +49,7 @@ fn spawn_root(mut commands: Commands) {
             height: percent(100),
             flex_direction: FlexDirection::Column,
             justify_content: JustifyContent::FlexStart,
-            padding: UiRect::axes(px(48), px(32)),
+            padding: UiRect::axes(px(48.0 + x), px(32.0 + y)),
             row_gap: px(14),
             ..default()
         },

@@ -9,7 +9,7 @@ use bevy::window::PrimaryWindow;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::{OverlayCost, OverlayKey, ScheduleRoot, scene};
+use super::{OverlayCost, OverlayKey, RoomRow, RoomRows, RoomsFit, ScheduleRoot, scene};
 use crate::feed::FeedState;
 use crate::screens::Screen;
 use crate::shell::clock::VenueClock;
@@ -20,7 +20,9 @@ use venue_contract::wire::{EventInfo, Message, Priority, Schedule, Session};
 use venue_rules::broadcast;
 use venue_rules::schedule::now_next;
 
-pub(super) fn spawn_root(mut commands: Commands) {
+pub(super) fn spawn_root(mut commands: Commands, config: Option<Res<crate::config::Config>>) {
+    // A TV's overscan hides the picture's edges: `display.overscan_percent` keeps the text clear of them.
+    let (x, y) = crate::shell::display::overscan_px(config.as_deref());
     commands.spawn((
         Name::new("Schedule overlay"),
         ScheduleRoot,
@@ -29,7 +31,7 @@ pub(super) fn spawn_root(mut commands: Commands) {
             width: percent(100),
             height: percent(100),
             flex_direction: FlexDirection::Column,
-            padding: UiRect::axes(px(56), px(40)),
+            padding: UiRect::axes(px(56.0 + x), px(40.0 + y)),
             row_gap: px(16),
             ..default()
         },
@@ -76,6 +78,7 @@ pub(crate) fn rebuild_overlay(
     added: Query<(), Added<ScheduleRoot>>,
     mut built: Local<Option<OverlayKey>>,
     mut cost: ResMut<OverlayCost>,
+    mut fit: ResMut<RoomsFit>,
 ) {
     let started = std::time::Instant::now();
     let allocations_before = crate::shell::alloc_count::thread_allocations();
@@ -93,16 +96,35 @@ pub(crate) fn rebuild_overlay(
     // Which messages are showing, hashed without allocating, so start/expiry redraws on time.
     let here = place.audience(&feed);
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut notes = 0;
     for m in broadcast::banners(messages_of(&feed), now, here) {
         m.id.hash(&mut hasher);
+        notes += usize::from(m.priority != Priority::Urgent);
     }
     let portrait = window.single().is_ok_and(|w| w.height() > w.width());
+    let messages = hasher.finish();
+    let minute = now.timestamp().div_euclid(60);
+    let layout = (feed.revision, minute, messages, portrait);
+    if fit.key != Some(layout) {
+        // Something moved: every row again, measured after this layout.
+        *fit = RoomsFit {
+            key: Some(layout),
+            measured: false,
+            notes_at_once: NOTES_AT_ONCE,
+            notes,
+            per_page: None,
+        };
+    }
+    let rooms = fit.per_page.map(|n| (n, now.timestamp().div_euclid(ROOM_PAGE_S)));
     let key = OverlayKey {
         revision: feed.revision,
-        minute: now.timestamp().div_euclid(60),
+        minute,
         focus: tour.0.focus,
-        messages: hasher.finish(),
+        messages,
+        turn: if notes > 1 { now.timestamp().div_euclid(NOTE_TURN_S) } else { 0 },
         portrait,
+        rooms,
+        notes_at_once: fit.notes_at_once,
     };
     cost.checks += 1;
     if *built == Some(key) && added.is_empty() && !labels.is_changed() {
@@ -112,9 +134,17 @@ pub(crate) fn rebuild_overlay(
     }
     *built = Some(key);
     commands.entity(root).despawn_children();
-    commands
-        .entity(root)
-        .with_children(|ui| build_overlay(ui, &feed, now, &place, (&fonts, &labels), tour.0.focus, portrait));
+    commands.entity(root).with_children(|ui| {
+        build_overlay(
+            ui,
+            &feed,
+            now,
+            &place,
+            (&fonts, &labels),
+            (tour.0.focus, rooms, fit.notes_at_once),
+            portrait,
+        );
+    });
     cost.rebuilds += 1;
     cost.total += started.elapsed();
 }
@@ -130,7 +160,7 @@ fn build_overlay(
     now: DateTime<Utc>,
     place: &ScreenPlace,
     (fonts, labels): (&UiFonts, &Labels),
-    focus: usize,
+    (focus, rooms_page, notes_at_once): (usize, Option<(usize, i64)>, usize),
     portrait: bool,
 ) {
     let Some(event) = feed.event_info() else {
@@ -172,24 +202,27 @@ fn build_overlay(
     let phase = now_next::phase(schedule, now);
 
     // With banners on screen the rows get compact (no speakers, no second line), so that what an
-    // urgent message pushes down still fits; the column may shrink below its content (rows past
-    // the bottom are clipped), so the normal messages and the track legend below always show.
+    // urgent message pushes down still fits; the column may shrink below its content, so the
+    // normal messages and the track legend below always show, and rooms past its bottom take turns.
     let urgent = active.iter().filter(|m| m.priority == Priority::Urgent).count();
     let view = View {
         compact: urgent > 0,
         ..view
     };
-    ui.spawn(Node {
-        flex_direction: FlexDirection::Column,
-        row_gap: px(if view.compact { 8 } else { 12 }),
-        flex_grow: 1.0,
-        flex_shrink: 1.0,
-        // Under banners the column may shrink below its rows (the last are clipped) rather than
-        // push the messages and the legend off the screen.
-        min_height: if view.compact { px(0) } else { Val::Auto },
-        overflow: Overflow::clip(),
-        ..default()
-    })
+    ui.spawn((
+        RoomRows,
+        Node {
+            flex_direction: FlexDirection::Column,
+            row_gap: px(if view.compact { 8 } else { 12 }),
+            flex_grow: 1.0,
+            flex_shrink: 1.0,
+            // The column may shrink below its rows rather than push the messages and the legend off
+            // the screen; rows that do not fit take turns (`measure_rooms`), none is cut off.
+            min_height: px(0),
+            overflow: Overflow::clip(),
+            ..default()
+        },
+    ))
     .with_children(|main| {
         if let Some(room) = place.room().and_then(|r| feed.find_room(r)) {
             room_mode(main, &view, schedule, event, room);
@@ -206,14 +239,40 @@ fn build_overlay(
                 } else {
                     "coming-up-heading"
                 });
-                main.spawn((Text::new(heading), fonts.bold(30.0, theme::GOLD)));
                 let rooms: Vec<&str> = event.rooms.iter().map(|r| r.id.as_str()).collect();
-                for row in now_next::now_next_by_room(schedule, &rooms, now) {
+                let rows: Vec<_> = now_next::now_next_by_room(schedule, &rooms, now)
+                    .into_iter()
+                    .filter(|row| row.current.is_some_and(|c| c.room.is_some()) || row.next.is_some())
+                    .collect();
+                // More rooms than fit: a page at a time, saying which.
+                let shown = match rooms_page {
+                    Some((per_page, turn)) if per_page < rows.len() => room_page(rows.len(), per_page, turn),
+                    _ => 0..rows.len(),
+                };
+                main.spawn(Node {
+                    column_gap: px(24),
+                    align_items: AlignItems::Baseline,
+                    ..default()
+                })
+                .with_children(|line| {
+                    line.spawn((Text::new(heading), fonts.bold(30.0, theme::GOLD)));
+                    if shown.len() < rows.len() {
+                        line.spawn((
+                            Text::new(labels.text_with(
+                                "rooms-page",
+                                &[
+                                    ("from", (shown.start + 1).into()),
+                                    ("to", shown.end.into()),
+                                    ("total", rows.len().into()),
+                                ],
+                            )),
+                            fonts.text(24.0, theme::TEXT_DIM),
+                        ));
+                    }
+                });
+                for row in &rows[shown] {
                     let room_name = feed.room(row.room).map(|r| r.name.as_str()).unwrap_or(row.room);
                     let current = row.current.filter(|c| c.room.is_some());
-                    if current.is_none() && row.next.is_none() {
-                        continue;
-                    }
                     let lead = current.or(row.next);
                     let focused = lead.and_then(|s| s.track.as_deref()) == focused_track && focused_track.is_some();
                     session_row(main, &view, room_name, current, row.next, focused);
@@ -222,7 +281,69 @@ fn build_overlay(
         }
     });
 
-    footer(ui, feed, &active, fonts);
+    let turn = now.timestamp().div_euclid(NOTE_TURN_S);
+    // Under urgent banners, or when the rooms do not all fit, one normal message at a time.
+    let at_once = if urgent > 0 { 1 } else { notes_at_once };
+    footer(ui, feed, &active, fonts, (turn, at_once));
+}
+
+/// Normal messages on screen at once, each a full-width line large enough to read across a hall;
+/// more take turns.
+pub const NOTES_AT_ONCE: usize = 2;
+/// Seconds a turn of normal messages stays up.
+pub const NOTE_TURN_S: i64 = 10;
+/// Seconds a page of rooms stays up when not all fit.
+pub const ROOM_PAGE_S: i64 = 10;
+
+/// Which of `count` normal messages turn `turn` shows (indexes, at most `at_once`).
+pub fn notes_in_turn(count: usize, turn: i64, at_once: usize) -> impl Iterator<Item = usize> {
+    let at_once = at_once.max(1);
+    let turns = count.div_ceil(at_once).max(1);
+    let first = turn.rem_euclid(turns as i64) as usize * at_once;
+    (first..(first + at_once).min(count)).filter(move |_| count > 0)
+}
+
+/// The rows page `turn` shows of `count` rows, `per_page` a page; the last page is filled up
+/// from the end, so every page is full and each row is on one.
+pub fn room_page(count: usize, per_page: usize, turn: i64) -> std::ops::Range<usize> {
+    let per_page = per_page.clamp(1, count.max(1));
+    let pages = count.div_ceil(per_page).max(1);
+    let start = (turn.rem_euclid(pages as i64) as usize * per_page).min(count.saturating_sub(per_page));
+    start..(start + per_page).min(count)
+}
+
+/// After layout: how many room rows are wholly inside their column. Measured once per layout (the
+/// overlay pages through the rooms from then on).
+pub(crate) fn measure_rooms(
+    column: Query<(&ComputedNode, &UiGlobalTransform, &Children), With<RoomRows>>,
+    rows: Query<(&ComputedNode, &UiGlobalTransform), With<RoomRow>>,
+    mut fit: ResMut<RoomsFit>,
+) {
+    if fit.measured {
+        return;
+    }
+    let Ok((node, transform, children)) = column.single() else { return };
+    if node.size.y <= 0.0 {
+        return;
+    }
+    let bottom = transform.affine().translation.y + node.size.y / 2.0;
+    let (mut total, mut inside) = (0, 0);
+    for (row, at) in children.iter().filter_map(|c| rows.get(c).ok()) {
+        total += 1;
+        inside += usize::from(at.affine().translation.y + row.size.y / 2.0 <= bottom + 0.5);
+    }
+    if total == 0 {
+        return;
+    }
+    if inside < total && fit.notes_at_once > 1 && fit.notes > 1 {
+        // First the second message gives way (they take turns); then measure again.
+        fit.notes_at_once = 1;
+        return;
+    }
+    fit.measured = true;
+    if inside < total {
+        fit.per_page = Some(inside.max(1));
+    }
 }
 
 fn header(ui: &mut ChildSpawnerCommands, event: &EventInfo, now: DateTime<Utc>, tz: &Tz, fonts: &UiFonts, labels: &Labels, portrait: bool) {
@@ -303,6 +424,7 @@ fn session_row(
     let Some(lead) = current.or(next) else { return };
     let color = track_color(feed, lead);
     list.spawn((
+        RoomRow,
         Node {
             column_gap: px(20),
             padding: UiRect::axes(px(18), px(if view.compact { 6 } else { 10 })),
@@ -585,26 +707,36 @@ fn room_mode(main: &mut ChildSpawnerCommands, view: &View, schedule: &Schedule, 
     }
 }
 
-fn footer(ui: &mut ChildSpawnerCommands, feed: &FeedState, active: &[&Message], fonts: &UiFonts) {
+fn footer(ui: &mut ChildSpawnerCommands, feed: &FeedState, active: &[&Message], fonts: &UiFonts, (turn, at_once): (i64, usize)) {
     let notes: Vec<&&Message> = active.iter().filter(|m| m.priority != Priority::Urgent).collect();
     if !notes.is_empty() {
         ui.spawn(Node {
-            column_gap: px(16),
-            flex_wrap: FlexWrap::Wrap,
+            flex_direction: FlexDirection::Column,
             row_gap: px(10),
+            flex_shrink: 0.0,
             ..default()
         })
-        .with_children(|row| {
-            for m in notes {
-                row.spawn((
+        .with_children(|col| {
+            for i in notes_in_turn(notes.len(), turn, at_once) {
+                col.spawn((
                     Node {
-                        padding: UiRect::axes(px(18), px(10)),
-                        border_radius: BorderRadius::all(px(10)),
+                        padding: UiRect::axes(px(24), px(12)),
+                        border_radius: BorderRadius::all(px(12)),
+                        border: UiRect::left(px(6)),
+                        column_gap: px(18),
+                        align_items: AlignItems::Baseline,
                         ..default()
                     },
-                    BackgroundColor(theme::PANEL),
+                    BorderColor::all(theme::GOLD),
+                    BackgroundColor(theme::PANEL_FOCUS),
                 ))
-                .with_child((Text::new(ellipsize(&m.text, 90)), fonts.text(24.0, theme::TEXT)));
+                .with_children(|line| {
+                    line.spawn((Text::new(ellipsize(&notes[i].text, 110)), fonts.bold(34.0, theme::TEXT)));
+                    if notes.len() > at_once {
+                        // Which of the messages these are: the rest come in turn.
+                        line.spawn((Text::new(format!("{}/{}", i + 1, notes.len())), fonts.text(24.0, theme::TEXT_DIM)));
+                    }
+                });
             }
         });
     }
@@ -655,6 +787,30 @@ mod tests {
 
     /// The overlay is rebuilt once, then idle frames cost no allocation; the sky systems neither.
     #[test]
+    fn normal_messages_take_turns_two_at_a_time() {
+        let turns = |count: usize| -> Vec<Vec<usize>> { (0..4).map(|t| notes_in_turn(count, t, 2).collect()).collect() };
+        assert_eq!(turns(0), vec![Vec::<usize>::new(); 4]);
+        assert_eq!(turns(1), vec![vec![0]; 4]);
+        assert_eq!(turns(2), vec![vec![0, 1]; 4]);
+        assert_eq!(turns(3), vec![vec![0, 1], vec![2], vec![0, 1], vec![2]]);
+        assert_eq!(turns(5), vec![vec![0, 1], vec![2, 3], vec![4], vec![0, 1]]);
+        assert_eq!(notes_in_turn(3, -1, 2).collect::<Vec<_>>(), vec![2], "any turn number works");
+        assert_eq!(notes_in_turn(3, 1, 1).collect::<Vec<_>>(), vec![1], "one at a time under banners");
+    }
+
+    #[test]
+    fn rooms_that_do_not_fit_take_turns_a_full_page_each() {
+        assert_eq!(room_page(6, 4, 0), 0..4);
+        assert_eq!(room_page(6, 4, 1), 2..6, "the last page is full, ending with the last room");
+        assert_eq!(room_page(6, 4, 2), 0..4);
+        assert_eq!(room_page(6, 6, 5), 0..6);
+        assert_eq!(room_page(6, 0, 0), 0..1, "at least one room a page");
+        assert_eq!(room_page(0, 3, 0), 0..0);
+        let seen: std::collections::BTreeSet<usize> = (0..3).flat_map(|t| room_page(7, 3, t)).collect();
+        assert_eq!(seen.len(), 7, "every room is on a page");
+    }
+
+    #[test]
     fn idle_frames_allocate_nothing_in_overlay_and_camera() {
         let mut app = App::new();
         app.add_plugins((MinimalPlugins, bevy::state::app::StatesPlugin))
@@ -679,6 +835,7 @@ mod tests {
                 None,
             )))
             .init_resource::<OverlayCost>()
+            .init_resource::<RoomsFit>()
             .init_resource::<scene::SkyCost>()
             .insert_state(Screen::Schedule)
             .add_systems(Update, (scene::move_camera, rebuild_overlay).chain());
