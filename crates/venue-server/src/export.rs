@@ -49,6 +49,8 @@ struct CurrentWinner {
     drawn_at: String,
     /// The no-show this winner replaced.
     replaces: Option<u32>,
+    /// Whether the draw was anchored with this server (`venue_rules::draw::engine`'s module doc).
+    anchored: bool,
 }
 
 #[derive(Serialize)]
@@ -78,6 +80,11 @@ struct DrawExport {
     seed_commitment: String,
     seed: String,
     tickets_hash: String,
+    /// Anchored with this server's nonce for the commitment; `false`: NOT ANCHORED (the kiosk
+    /// drew without the server, `not_anchored` says why).
+    anchored: bool,
+    server_nonce: Option<String>,
+    not_anchored: Option<String>,
     idempotency_key: String,
     received_at: String,
 }
@@ -215,6 +222,7 @@ fn prize_standing(
                     holder: w.holder,
                     drawn_at: stored.result.drawn_at.to_rfc3339_opts(SecondsFormat::Secs, true),
                     replaces: stored.result.replaces,
+                    anchored: stored.result.server_nonce.is_some(),
                 })
             })
             .collect();
@@ -301,6 +309,12 @@ fn draw_export(
         seed_commitment: result.seed_commitment,
         seed: result.seed,
         tickets_hash: result.tickets_hash,
+        anchored: result.server_nonce.is_some(),
+        not_anchored: match &result.server_nonce {
+            Some(_) => None,
+            None => Some(result.not_anchored.unwrap_or_else(|| "not anchored (no reason given)".to_owned())),
+        },
+        server_nonce: result.server_nonce,
         idempotency_key: stored.idempotency_key,
         received_at: stored.received_at,
     }
@@ -349,6 +363,7 @@ fn winners_csv(prizes: &[PrizeExport]) -> String {
         "holder",
         "drawn_at",
         "replaces",
+        "anchored",
     ]);
     for prize in prizes {
         for (i, winner) in prize.winners.iter().enumerate() {
@@ -362,6 +377,7 @@ fn winners_csv(prizes: &[PrizeExport]) -> String {
                 winner.holder.as_deref().unwrap_or(""),
                 &winner.drawn_at,
                 &winner.replaces.map(|t| t.to_string()).unwrap_or_default(),
+                if winner.anchored { "yes" } else { "NOT ANCHORED" },
             ]));
         }
     }

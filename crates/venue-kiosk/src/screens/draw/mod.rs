@@ -24,7 +24,7 @@ use crate::screens::{Moment, Screen};
 use crate::shell::emergency::screen_uncovered;
 use venue_contract::wire::DrawData;
 use venue_rules::draw::desk::{Desk, Stage};
-use venue_rules::draw::engine;
+use venue_rules::draw::engine::{self, ServerAnchor};
 use venue_rules::draw::journal::{Journal, JournalEntry, Replayed};
 use venue_rules::draw::machine::reel_lands_at;
 
@@ -78,6 +78,23 @@ pub struct DrawTasks {
     open_error: Option<String>,
 }
 
+/// The registration of each armed seed commitment with the event server (anchoring, see
+/// `venue_rules::draw::desk`): run on threads of their own, answered here.
+#[derive(Resource)]
+pub struct AnchorLink {
+    /// `None`: no event server, draws are not anchored.
+    server: Option<crate::feed::outbox::OutboxConfig>,
+    answers: crossbeam_channel::Receiver<(String, Result<ServerAnchor, String>)>,
+    sender: crossbeam_channel::Sender<(String, Result<ServerAnchor, String>)>,
+}
+
+impl AnchorLink {
+    pub fn new(server: Option<crate::feed::outbox::OutboxConfig>) -> AnchorLink {
+        let (sender, answers) = crossbeam_channel::unbounded();
+        AnchorLink { server, answers, sender }
+    }
+}
+
 #[derive(Component)]
 pub struct DrawRoot;
 
@@ -90,7 +107,7 @@ pub fn plugin(app: &mut App) {
         .init_resource::<DrawTasks>()
         .init_resource::<LocalDraw>()
         .add_message::<DrawCommand>()
-        .add_systems(Startup, records::load_local_override)
+        .add_systems(Startup, (records::load_local_override, records::set_up_anchoring))
         .add_systems(OnEnter(Screen::LuckyDraw), stage::spawn_root)
         .add_systems(
             Update,
@@ -110,7 +127,9 @@ pub fn plugin(app: &mut App) {
                     .run_if(screen_uncovered)
                     .in_set(AppSystems::RecordInput),
                 // The roll ends on time and results are posted on any screen.
-                (input::advance_roll, records::post_results).chain().in_set(AppSystems::Tick),
+                (input::anchor_draws, input::advance_roll, records::post_results)
+                    .chain()
+                    .in_set(AppSystems::Tick),
                 (stage::request_photos, stage::rebuild)
                     .chain()
                     .run_if(in_state(Screen::LuckyDraw))

@@ -179,6 +179,7 @@ fn build_stage(
             let (label, color) = match desk.stage {
                 Stage::Idle if desk.prize_done() => ("DONE · ← → next prize".to_string(), theme::TEXT_DIM),
                 Stage::Idle => ("READY · SPACE to draw".to_string(), theme::GOLD),
+                Stage::Anchoring { .. } => (labels.text("draw-registering"), theme::TEXT_DIM),
                 Stage::Committing => (labels.text("draw-sealing"), theme::TEXT_DIM),
                 Stage::Rolling { .. } => (labels.text("draw-rolling"), theme::TEXT),
                 Stage::Revealed { .. } => (labels.heading("draw-winner"), theme::GOLD),
@@ -263,16 +264,17 @@ fn build_stage(
             }
         });
     });
+    let (anchor_text, anchor_color) = anchor_status(desk, labels);
     ui.spawn((
         Text::new(format!(
-            "Seed commitment {} · Tickets {} ({} in the pool) · {}",
+            "Seed commitment {} {anchor_text} · Tickets {} ({} in the pool) · {}",
             // The drawn batch's commitment stays beside its revealed seed until the next draw is armed.
             engine::fingerprint(&desk.commitment_on_screen()),
             engine::fingerprint(&engine::tickets_hash(&desk.pool)),
             desk.pool.len(),
             server_line(desk, posting),
         )),
-        fonts.text(22.0, theme::TEXT_DIM),
+        fonts.text(22.0, anchor_color),
     ));
     // The operator's line: keys, and notes meant for the operator only (never a red alarm on stage).
     let mut operator_line = "SPACE next · ← → prize · ↑ ↓ winner · N no-show · ESC cancel".to_string();
@@ -280,6 +282,30 @@ fn build_stage(
         operator_line = format!("{note} · {operator_line}");
     }
     ui.spawn((Text::new(operator_line), fonts.text(20.0, theme::TEXT_DIM)));
+}
+
+/// Whether the commitment on screen is anchored with the event server: the drawn record's from
+/// the commit to the next arming, else the armed seed's. "NOT ANCHORED" in the warning colour.
+pub(super) fn anchor_status(desk: &Desk, labels: &Labels) -> (String, Color) {
+    use venue_rules::draw::desk::Anchor;
+    let on_screen = match desk.stage {
+        Stage::Rolling { sequence, .. } | Stage::Revealed { sequence } => desk.record(sequence),
+        _ => None,
+    };
+    let key = match (on_screen, &desk.anchor) {
+        (Some(record), _) if record.is_anchored() => "draw-anchored",
+        (Some(_), _) if !desk.anchoring() => "draw-not-anchored-local",
+        (Some(_), _) => "draw-not-anchored",
+        (None, Anchor::Anchored(_)) => "draw-anchored",
+        (None, Anchor::Registering) => "draw-anchoring",
+        (None, Anchor::Local) => "draw-not-anchored-local",
+        (None, Anchor::Failed { .. }) => "draw-not-anchored",
+    };
+    let color = match key {
+        "draw-not-anchored" => theme::STALE,
+        _ => theme::TEXT_DIM,
+    };
+    (format!("({})", labels.text(key)), color)
 }
 
 /// Winners a prize's entry in the column names before "+N more".
