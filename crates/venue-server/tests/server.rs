@@ -1972,7 +1972,7 @@ async fn exports_show_current_winners_after_a_no_show_and_a_ticket_reupload(db: 
     let winners: Vec<&str> = files["winners.csv"].lines().filter(|l| l.starts_with("macbook-air,")).collect();
     assert_eq!(winners.len(), 1, "one winner for a one-winner prize: {}", files["winners.csv"]);
     assert!(
-        winners[0].contains(",91003,P*** K.,h-pk,") && winners[0].ends_with(",91001"),
+        winners[0].contains(",91003,P*** K.,h-pk,") && winners[0].ends_with(",91001,NOT ANCHORED"),
         "{}",
         winners[0]
     );
