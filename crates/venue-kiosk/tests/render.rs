@@ -926,7 +926,7 @@ fn feed_server_that_does_not_anchor() -> String {
 fn a_draw_the_server_did_not_anchor_is_flagged_on_stage() {
     let base = feed_server_that_does_not_anchor();
     for (name, language, flag) in [
-        ("draw-not-anchored", "en", "NOT ANCHORED: the event server did not register it"),
+        ("draw-not-anchored", "en", "NOT ANCHORED: not registered with the server"),
         ("draw-not-anchored-ko", "ko", "서버 미등록: 이벤트 서버가 등록하지 못함"),
     ] {
         let dir = tempfile::tempdir().unwrap();

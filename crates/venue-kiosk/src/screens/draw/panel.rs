@@ -25,7 +25,7 @@ use crate::screens::operator::OperatorPanel;
 use crate::shell::images::{ImageEntry, ImageStore};
 use crate::shell::storage::journal_dir;
 use venue_contract::wire::{CONTRACT_VERSION, Prize};
-use venue_rules::draw::desk::{Desk, Stage};
+use venue_rules::draw::desk::{Anchor, Desk, Stage};
 use venue_rules::draw::engine;
 use venue_rules::draw::journal::{WinnerNames, winners_csv_named};
 
@@ -401,6 +401,28 @@ fn draw_panel(
             ui.label(format!("Seed commitment: {}", engine::fingerprint(&desk.commitment_on_screen())));
             if desk.commitment_on_screen() != desk.commitment() {
                 ui.label(format!("Next armed seed commitment: {}", engine::fingerprint(&desk.commitment())));
+            }
+            // Anchoring of the armed seed, and how many results were drawn without the server's nonce.
+            let armed = match &desk.anchor {
+                Anchor::Anchored(anchor) => format!(
+                    "Armed seed anchored: the event server registered it at {} (nonce {})",
+                    anchor.registered_at.format("%H:%M:%S UTC"),
+                    engine::fingerprint(&anchor.server_nonce)
+                ),
+                Anchor::Registering => "Armed seed: registering with the event server…".to_owned(),
+                Anchor::Local => "Armed seed NOT ANCHORED: no event server".to_owned(),
+                Anchor::Failed { reason, .. } => format!("Armed seed NOT ANCHORED: {reason} (tried again every few seconds)"),
+            };
+            match desk.anchor {
+                Anchor::Failed { .. } => ui.colored_label(RED, armed),
+                _ => ui.label(armed),
+            };
+            let unanchored = desk.records.iter().filter(|r| !r.is_anchored()).count();
+            if unanchored > 0 {
+                ui.colored_label(
+                    RED,
+                    format!("{unanchored} of {} results NOT ANCHORED (see verify-draw)", desk.records.len()),
+                );
             }
             if let Some(note) = &desk.operator_note {
                 ui.label(note);
