@@ -893,6 +893,11 @@ fn the_text_sidecar_lists_only_what_is_wholly_on_screen() {
 /// The sample event's feed over HTTP, from a server that does not register seed commitments (a
 /// server down for anchoring): the draw goes on and is flagged NOT ANCHORED. Returns the base URL.
 fn feed_server_that_does_not_anchor() -> String {
+    feed_server_that_does_not_anchor_after(Duration::ZERO)
+}
+
+/// [`feed_server_that_does_not_anchor`], answering each registration only after `hold`.
+fn feed_server_that_does_not_anchor_after(hold: Duration) -> String {
     use axum::extract::Path;
     use axum::http::StatusCode;
     use axum::response::IntoResponse;
@@ -910,7 +915,13 @@ fn feed_server_that_does_not_anchor() -> String {
         runtime.block_on(async move {
             let app = axum::Router::new()
                 .route("/api/v1/{name}", get(read))
-                .route("/api/v1/draw/commitments", post(|| async { StatusCode::SERVICE_UNAVAILABLE }))
+                .route(
+                    "/api/v1/draw/commitments",
+                    post(move || async move {
+                        tokio::time::sleep(hold).await;
+                        StatusCode::SERVICE_UNAVAILABLE
+                    }),
+                )
                 .route("/api/v1/draw/results", post(|| async { StatusCode::SERVICE_UNAVAILABLE }));
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
@@ -962,5 +973,55 @@ fn a_draw_the_server_did_not_anchor_is_flagged_on_stage() {
             record["not_anchored"].as_str().is_some_and(|r| r.contains("did not register")),
             "{record}"
         );
+    }
+}
+
+/// Issue #17: Space while the server has not yet answered the registration: the stage says it
+/// registers the draw (it draws not anchored after at most 4 s), in English and in Korean.
+#[test]
+fn a_draw_waiting_for_its_registration_says_so() {
+    let base = feed_server_that_does_not_anchor_after(Duration::from_secs(60));
+    for (name, language, heading, status) in [
+        (
+            "draw-registering",
+            "en",
+            "REGISTERING THE DRAW…",
+            "(registering with the event server…)",
+        ),
+        ("draw-registering-ko", "ko", "추첨 등록 중…", "(이벤트 서버에 등록 중…)"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("kiosk.toml");
+        // With a token: the registration goes out (and the server sits on it).
+        let token = dir.path().join("token");
+        std::fs::write(&token, "kiosk-token\n").unwrap();
+        std::fs::write(
+            &config,
+            format!(
+                "[display]\nlanguage = \"{language}\"\n[feed]\ntoken_file = \"{}\"\n[draw]\njournal_dir = \"{}\"\nanchor_wait_s = 60\n",
+                token.display(),
+                dir.path().join("journal").display()
+            ),
+        )
+        .unwrap();
+        let shot = render_at(
+            name,
+            (1920, 1080),
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--server",
+                &base,
+                "--mode",
+                "draw",
+                "--autodraw",
+                "--capture-on",
+                "registering",
+            ],
+        );
+        assert_not_blank(name, &shot.img);
+        for needle in [heading, status] {
+            assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
+        }
     }
 }

@@ -66,6 +66,9 @@ pub struct GameConfig {
 pub struct DrawConfig {
     /// Where draw results are journaled (fsync'd before each reveal); default: the OS data dir.
     pub journal_dir: Option<PathBuf>,
+    /// How long Space waits for the event server to register the armed seed commitment before the
+    /// draw goes on not anchored (seconds, 1–60; default 4).
+    pub anchor_wait_s: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -324,6 +327,11 @@ impl Config {
             key: key.into(),
             problem,
         };
+        if let Some(wait) = self.draw.anchor_wait_s
+            && !(1..=60).contains(&wait)
+        {
+            return Err(err("draw.anchor_wait_s", format!("{wait} is outside 1..=60 seconds")));
+        }
         let f = &self.feed;
         if let Err(problem) = source::SourceSpec::parse(&f.source) {
             return Err(err("feed.source", problem));

@@ -615,17 +615,20 @@ async fn register_with(
     read_registration(status, &answer, commitment)
 }
 
-/// How long the registration of an armed commitment may take before the draw goes on without it.
-pub const REGISTER_TIMEOUT: Duration = Duration::from_secs(3);
-
 /// Registers the armed seed commitment with the event server before the draw, once, from the
-/// calling thread: the server's nonce and its time, or why not (in words, for the record).
-pub fn register_commitment(config: &OutboxConfig, commitment: &str, prize_id: Option<&str>) -> Result<ServerAnchor, String> {
+/// calling thread, within `timeout` (the draw waits no longer for it): the server's nonce and its
+/// time, or why not (in words, for the record).
+pub fn register_commitment(
+    config: &OutboxConfig,
+    commitment: &str,
+    prize_id: Option<&str>,
+    timeout: Duration,
+) -> Result<ServerAnchor, String> {
     let config = OutboxConfig {
-        connect_timeout: config.connect_timeout.min(REGISTER_TIMEOUT),
+        connect_timeout: config.connect_timeout.min(timeout),
         ..config.clone()
     };
-    with_server(&config, config.request_timeout.min(REGISTER_TIMEOUT), async |client, token| {
+    with_server(&config, timeout, async |client, token| {
         register_with(&client, &config.base, Some(&token), commitment, prize_id)
             .await
             .map_err(|e| e.to_string())

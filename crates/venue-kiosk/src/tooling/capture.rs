@@ -19,6 +19,7 @@ pub struct CaptureGate(pub Moment);
 impl CaptureGate {
     pub fn parse(text: &str) -> Option<CaptureGate> {
         Some(CaptureGate(match text {
+            "registering" => Moment::Registering,
             "rolling" => Moment::Rolling,
             "revealed" => Moment::Revealed,
             "calibrating" => Moment::Calibrating,
@@ -32,7 +33,7 @@ impl CaptureGate {
     }
 
     fn is_draw(self) -> bool {
-        matches!(self.0, Moment::Rolling | Moment::Revealed)
+        matches!(self.0, Moment::Registering | Moment::Rolling | Moment::Revealed)
     }
 }
 

@@ -9,7 +9,7 @@
 //! With an event server ([`Desk::set_anchoring`]), every armed commitment is registered with it
 //! ([`Desk::wants_registration`] → [`Desk::anchor_answer`]); the draw then runs on the anchored
 //! seed (`engine`'s module doc). When Space comes while the registration is still on its way, the
-//! stage waits for it ([`Stage::Anchoring`]) at most [`ANCHOR_WAIT_S`]; when the server cannot be
+//! stage waits for it ([`Stage::Anchoring`]) at most [`ANCHOR_WAIT_S`] (or [`Desk::anchor_wait_s`]); when the server cannot be
 //! reached, refuses, or does not answer in time, the draw goes on **not anchored** and its record
 //! says why (`not_anchored`): a stage never freezes on the network and a result is never lost.
 //! A failed registration is tried again every [`ANCHOR_RETRY_S`] while the seed stays armed.
@@ -180,6 +180,8 @@ pub struct Desk {
     pub post_problem: Option<String>,
     /// Whether the armed seed is anchored with the event server.
     pub anchor: Anchor,
+    /// How long Space waits for the registration (default [`ANCHOR_WAIT_S`]).
+    pub anchor_wait_s: f64,
     /// An event server is configured: armed commitments are registered with it.
     anchoring: bool,
     /// The commitment whose registration was last handed out ([`Desk::wants_registration`]).
@@ -233,6 +235,7 @@ impl Desk {
             conflicts: BTreeMap::new(),
             post_problem: None,
             anchor: Anchor::Local,
+            anchor_wait_s: ANCHOR_WAIT_S,
             anchoring: false,
             registration_sent: None,
             waiting: None,
@@ -341,10 +344,10 @@ impl Desk {
     pub fn poll_anchor(&mut self, now_s: f64, now: DateTime<Utc>) -> Option<CommitJob> {
         let Stage::Anchoring { since_s } = self.stage else { return None };
         if matches!(self.anchor, Anchor::Registering) {
-            if now_s - since_s < ANCHOR_WAIT_S {
+            if now_s - since_s < self.anchor_wait_s {
                 return None;
             }
-            let reason = format!("the event server did not answer the registration within {ANCHOR_WAIT_S} s");
+            let reason = format!("the event server did not answer the registration within {} s", self.anchor_wait_s);
             self.events.push(DeskEvent::AnchorFailed {
                 seed_commitment: self.commitment(),
                 reason: reason.clone(),
@@ -409,6 +412,7 @@ impl Desk {
         events.extend(new_armed);
         fresh.events = events;
         fresh.anchoring = self.anchoring;
+        fresh.anchor_wait_s = self.anchor_wait_s;
         fresh.anchor = if self.anchoring { Anchor::Registering } else { Anchor::Local };
         // For the operator only: the audience needs no word of it.
         fresh.operator_note = Some(if fresh.pool == self.pool {
@@ -514,7 +518,9 @@ impl Desk {
 
     /// Starts the commit, or waits for the registration of the armed commitment that is on its way.
     fn commit_or_wait(&mut self, prize: EnginePrize, now_s: f64, now: DateTime<Utc>, replaces: Option<u32>) -> Option<CommitJob> {
-        if self.anchor == Anchor::Registering && self.registration_sent.is_some() {
+        // Registering: the registration is on its way, or goes out this frame (the caller asks
+        // `wants_registration` every frame).
+        if self.anchor == Anchor::Registering {
             self.notice = None;
             self.operator_note = None;
             self.stage = Stage::Anchoring { since_s: now_s };

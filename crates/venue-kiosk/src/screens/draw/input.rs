@@ -128,10 +128,11 @@ pub(super) fn anchor_draws(
         // The armed commitment is on disk before the server hears of it: every commitment the
         // server holds is in the journal, also when the kiosk is killed right after registering.
         let prize = desk.0.prize().map(|p| p.engine.id.clone());
+        let wait = std::time::Duration::from_secs_f64(desk.0.anchor_wait_s);
         let (answers, journal) = (link.sender.clone(), journal.0.clone());
         std::thread::spawn(move || {
             append_trail(&journal, events, Utc::now());
-            let answer = crate::feed::outbox::register_commitment(&server, &commitment, prize.as_deref());
+            let answer = crate::feed::outbox::register_commitment(&server, &commitment, prize.as_deref(), wait);
             let _ = answers.send((commitment, answer));
         });
         return;

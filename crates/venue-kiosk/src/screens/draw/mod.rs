@@ -151,6 +151,7 @@ pub fn moment(desk: &DrawDesk, now_s: f64) -> Option<Moment> {
     match desk.0.stage {
         Stage::Rolling { started_s, .. } if now_s - started_s > f64::from(reel_lands_at(0)) + 0.05 => Some(Moment::Rolling),
         Stage::Revealed { .. } => Some(Moment::Revealed),
+        Stage::Anchoring { .. } => Some(Moment::Registering),
         _ => None,
     }
 }

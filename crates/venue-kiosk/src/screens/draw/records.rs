@@ -94,6 +94,7 @@ pub(super) fn finish_tasks(
     time: Res<Time<Real>>,
     start_prize: Option<Res<StartPrize>>,
     anchors: Option<Res<AnchorLink>>,
+    config: Res<Config>,
 ) {
     if let Some(task) = tasks.opening.as_mut()
         && let Some(result) = check_ready(task)
@@ -107,6 +108,9 @@ pub(super) fn finish_tasks(
                 let data: &DrawData = local.effective.as_deref().expect("checked when opening");
                 let mut new_desk = Desk::new(data, replayed.state.clone(), replayed.records.clone());
                 new_desk.set_anchoring(anchors.is_some_and(|a| a.server.is_some()));
+                if let Some(wait) = config.draw.anchor_wait_s {
+                    new_desk.anchor_wait_s = f64::from(wait);
+                }
                 // Seeds armed when the kiosk last stopped are gone: journaled as thrown away.
                 new_desk.discard_stale(&replayed.open_commitments);
                 new_desk.acknowledged = replayed.acknowledged.clone();
