@@ -84,6 +84,8 @@ pub struct DrawTasks {
 pub struct AnchorLink {
     /// `None`: no event server, draws are not anchored.
     server: Option<crate::feed::outbox::OutboxConfig>,
+    /// `draw.anchor_wait_s`: how long Space waits for the answer (the desk's default otherwise).
+    wait_s: Option<u32>,
     answers: crossbeam_channel::Receiver<(String, Result<ServerAnchor, String>)>,
     sender: crossbeam_channel::Sender<(String, Result<ServerAnchor, String>)>,
 }
@@ -91,7 +93,12 @@ pub struct AnchorLink {
 impl AnchorLink {
     pub fn new(server: Option<crate::feed::outbox::OutboxConfig>) -> AnchorLink {
         let (sender, answers) = crossbeam_channel::unbounded();
-        AnchorLink { server, answers, sender }
+        AnchorLink {
+            server,
+            wait_s: None,
+            answers,
+            sender,
+        }
     }
 }
 

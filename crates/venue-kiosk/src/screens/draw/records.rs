@@ -33,7 +33,9 @@ pub(super) fn set_up_anchoring(mut commands: Commands, config: Res<Config>) {
     if server.is_none() {
         info!("no event server: draws are not anchored (the journal says so)");
     }
-    commands.insert_resource(AnchorLink::new(server));
+    let mut link = AnchorLink::new(server);
+    link.wait_s = config.draw.anchor_wait_s;
+    commands.insert_resource(link);
 }
 
 /// Recompute the effective draw data when the feed's or the override changed.
@@ -94,7 +96,6 @@ pub(super) fn finish_tasks(
     time: Res<Time<Real>>,
     start_prize: Option<Res<StartPrize>>,
     anchors: Option<Res<AnchorLink>>,
-    config: Res<Config>,
 ) {
     if let Some(task) = tasks.opening.as_mut()
         && let Some(result) = check_ready(task)
@@ -107,9 +108,11 @@ pub(super) fn finish_tasks(
                 }
                 let data: &DrawData = local.effective.as_deref().expect("checked when opening");
                 let mut new_desk = Desk::new(data, replayed.state.clone(), replayed.records.clone());
-                new_desk.set_anchoring(anchors.is_some_and(|a| a.server.is_some()));
-                if let Some(wait) = config.draw.anchor_wait_s {
-                    new_desk.anchor_wait_s = f64::from(wait);
+                if let Some(anchors) = anchors.as_deref() {
+                    new_desk.set_anchoring(anchors.server.is_some());
+                    if let Some(wait) = anchors.wait_s {
+                        new_desk.anchor_wait_s = f64::from(wait);
+                    }
                 }
                 // Seeds armed when the kiosk last stopped are gone: journaled as thrown away.
                 new_desk.discard_stale(&replayed.open_commitments);
