@@ -85,6 +85,9 @@ struct DrawExport {
     anchored: bool,
     server_nonce: Option<String>,
     not_anchored: Option<String>,
+    /// When this server registered the seed commitment: before `drawn_at` for an anchored draw; for
+    /// one not anchored, whether it was registered before the draw or only when the server came back.
+    commitment_registered_at: Option<String>,
     idempotency_key: String,
     received_at: String,
 }
@@ -134,6 +137,8 @@ pub async fn export_files(store: &Store) -> anyhow::Result<Vec<(&'static str, St
     let prizes = store.prizes().await?;
     let tickets: HashMap<u32, Ticket> = store.tickets().await?.into_iter().map(|t| (t.number, t)).collect();
     let at_draw = store.draw_winners().await?;
+    // A database from before anchoring (read as it is, never migrated here) has no registrations.
+    let registered = store.commitment_times().await.unwrap_or_default();
     let teams: HashMap<String, String> = store.teams().await?.into_iter().map(|t| (t.id, t.name)).collect();
 
     let mut draws = store.draw_results().await?;
@@ -148,7 +153,13 @@ pub async fn export_files(store: &Store) -> anyhow::Result<Vec<(&'static str, St
     let standing = prize_standing(&draws, &prizes, &tickets, &at_draw);
     let draws: Vec<DrawExport> = draws
         .into_iter()
-        .map(|stored| draw_export(stored, &prizes, &tickets, &at_draw))
+        .map(|stored| {
+            let registered_at = registered.get(&stored.result.seed_commitment.to_ascii_lowercase()).cloned();
+            DrawExport {
+                commitment_registered_at: registered_at,
+                ..draw_export(stored, &prizes, &tickets, &at_draw)
+            }
+        })
         .collect();
     let games = group_games(store.game_results().await?, &teams);
     Ok(vec![
@@ -315,6 +326,7 @@ fn draw_export(
             None => Some(result.not_anchored.unwrap_or_else(|| "not anchored (no reason given)".to_owned())),
         },
         server_nonce: result.server_nonce,
+        commitment_registered_at: None,
         idempotency_key: stored.idempotency_key,
         received_at: stored.received_at,
     }

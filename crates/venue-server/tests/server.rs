@@ -2173,6 +2173,9 @@ async fn draw_results_need_their_commitment_registered_before_the_draw(db: &Test
     assert_eq!(by_prize("macbook-air")["server_nonce"], json!(nonce));
     assert_eq!(by_prize("coffee")["anchored"], json!(false));
     assert_eq!(by_prize("coffee")["not_anchored"], json!("the event server could not be reached"));
+    for prize in ["macbook-air", "coffee"] {
+        assert!(by_prize(prize)["commitment_registered_at"].as_str().is_some(), "{winners}");
+    }
     let csv = file("winners.csv");
     assert!(csv.lines().any(|l| l.starts_with("macbook-air,") && l.ends_with(",yes")), "{csv}");
     assert!(

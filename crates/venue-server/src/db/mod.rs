@@ -771,6 +771,15 @@ impl Store {
         Ok((anchor, inserted == 1))
     }
 
+    /// When each registered seed commitment was registered (commitment → RFC 3339 time), for the
+    /// export: a result not anchored shows whether its commitment came before or after the draw.
+    pub async fn commitment_times(&self) -> Result<HashMap<String, String>, Failure> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT seed_commitment, registered_at FROM draw_commitments")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// The registration of a seed commitment, if the server holds one.
     pub async fn commitment(&self, seed_commitment: &str) -> Result<Option<DrawAnchor>, Failure> {
         let row: Option<(String, String)> =
