@@ -37,7 +37,12 @@ pub(super) fn operator_keys(
         } else if pressed(KeyCode::KeyN) {
             desk.0.press_no_show(now_s, Utc::now())
         } else {
-            None
+            // A draw waiting for its registration starts here, so never under an emergency takeover.
+            let waited = desk.bypass_change_detection().0.poll_anchor(now_s, Utc::now());
+            if waited.is_some() {
+                desk.set_changed();
+            }
+            waited
         };
         if let Some(job) = job {
             tasks.commit = Some(spawn_commit(job, journal.0.clone()));
@@ -91,15 +96,14 @@ pub(super) fn advance_roll(time: Res<Time<Real>>, desk: Option<ResMut<DrawDesk>>
 }
 
 /// Anchoring and the journal's trail: registers each armed commitment with the event server (on a
-/// thread of its own), takes the answers, starts a draw that waited for one (or for the wait to
-/// end), and journals what the desk queued (armed and discarded seeds, anchors, prize and ticket
+/// thread of its own), takes the answers (a draw that waited for one starts in [`operator_keys`]),
+/// and journals what the desk queued (armed and discarded seeds, anchors, prize and ticket
 /// changes), in order, off the main thread.
 pub(super) fn anchor_draws(
     time: Res<Time<Real>>,
     desk: Option<ResMut<DrawDesk>>,
     link: Option<Res<AnchorLink>>,
     journal: Option<Res<DrawJournal>>,
-    mut tasks: ResMut<DrawTasks>,
 ) {
     let (Some(mut desk), Some(link), Some(journal)) = (desk, link, journal) else {
         return;
@@ -115,11 +119,6 @@ pub(super) fn anchor_draws(
         quiet.anchor_answer(&commitment, answer, now_s);
     }
     let registration = link.server.clone().zip(quiet.wants_registration(now_s));
-    if tasks.commit.is_none()
-        && let Some(job) = quiet.poll_anchor(now_s, Utc::now())
-    {
-        tasks.commit = Some(spawn_commit(job, journal.0.clone()));
-    }
     let events = quiet.take_events();
     if (quiet.anchor.clone(), quiet.stage) != before {
         desk.set_changed();
