@@ -9,9 +9,10 @@
 //! With an event server ([`Desk::set_anchoring`]), every armed commitment is registered with it
 //! ([`Desk::wants_registration`] → [`Desk::anchor_answer`]); the draw then runs on the anchored
 //! seed (`engine`'s module doc). When Space comes while the registration is still on its way, the
-//! stage waits for it ([`Stage::Anchoring`]) at most [`ANCHOR_WAIT_S`] (or [`Desk::anchor_wait_s`]); when the server cannot be
-//! reached, refuses, or does not answer in time, the draw goes on **not anchored** and its record
-//! says why (`not_anchored`): a stage never freezes on the network and a result is never lost.
+//! stage waits for it ([`Stage::Anchoring`]) at most [`ANCHOR_WAIT_S`] (or [`Desk::anchor_wait_s`]);
+//! when the server cannot be reached, refuses, or does not answer in time, the draw goes on **not
+//! anchored** and its record says why (`not_anchored`): a stage never freezes on the network and a
+//! result is never lost.
 //! A failed registration is tried again every [`ANCHOR_RETRY_S`] while the seed stays armed.
 //!
 //! Everything the journal must keep about the seeds — armed, anchored or not, thrown away and
