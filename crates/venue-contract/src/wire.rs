@@ -250,6 +250,38 @@ pub struct DrawResult {
     /// … and why, as the operator gave it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Contract 1.1: the event server's nonce for `seed_commitment` (64 hex digits, from
+    /// `POST /api/v1/draw/commitments`) when the draw was anchored: its key was derived from the
+    /// seed and this nonce. None: the draw was not anchored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_nonce: Option<String>,
+    /// Contract 1.1: why a draw was not anchored, as the kiosk recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_anchored: Option<String>,
+}
+
+/// `POST /api/v1/draw/commitments` body (contract 1.1): a kiosk registers the commitment of the
+/// seed it armed, before the draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrawCommitment {
+    pub version: u32,
+    /// Hex SHA-256 of the armed seed (64 hex digits).
+    pub seed_commitment: String,
+    /// The prize on screen when it was armed, for the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prize_id: Option<String>,
+}
+
+/// The answer to [`DrawCommitment`]: the server's nonce for it and when the server registered it.
+/// Registering the same commitment again answers the same.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrawAnchor {
+    pub version: u32,
+    pub seed_commitment: String,
+    /// 64 hex digits, random, chosen by the server.
+    pub server_nonce: String,
+    pub registered_at: DateTime<FixedOffset>,
 }
 
 /// `POST /api/v1/game/results` body. Sent with `Idempotency-Key: game-{game_id}-{round}`.
@@ -399,6 +431,8 @@ mod tests {
             drawn_at: DateTime::parse_from_rfc3339("2026-12-04T17:00:00+09:00").unwrap(),
             replaces: None,
             reason: None,
+            server_nonce: Some("00".repeat(32)),
+            not_anchored: None,
         };
         let again: DrawResult = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         assert_eq!(again, r);

@@ -95,7 +95,7 @@ draw-drawn-count = { $drawn } von { $total } Gewinnern gezogen
 draw-done = FERTIG · ← → nächster Preis
 draw-ready = BEREIT · LEERTASTE zum Ziehen
 draw-confirm-no-show = #{ $ticket } { $name } nicht erschienen? Noch einmal N: einen Ersatz ziehen (Seed-Commitment { $commitment }) · ESC: Gewinner behalten
-draw-status = Seed-Commitment { $commitment } · Lose { $tickets } ({ $pool } im Topf) · { $server }
+draw-status = Seed-Commitment { $commitment } { $anchor } · Lose { $tickets } ({ $pool } im Topf) · { $server }
 draw-keys = LEERTASTE weiter · ← → Preis · ↑ ↓ Gewinner · N nicht erschienen · ESC abbrechen
 draw-keys-pages = Bild↑ Bild↓ Seiten · Ende ganze Liste
 draw-results-local = { $count ->
@@ -120,6 +120,11 @@ draw-updated-locally = Ziehung aktualisiert ({ $lists } auf diesem Kiosk): { $pr
 draw-local-both = lokale Preis- und Loslisten
 draw-local-prizes = lokale Preisliste
 draw-local-tickets = lokale Losliste
+draw-registering = ZIEHUNG WIRD REGISTRIERT…
+draw-anchored = beim Event-Server verankert
+draw-anchoring = wird beim Event-Server registriert…
+draw-not-anchored = NICHT VERANKERT: nicht beim Server registriert
+draw-not-anchored-local = nicht verankert: kein Event-Server
 
 ## Würfel-Timing-Spiel
 game-heading = CUBE TIMING

@@ -97,7 +97,7 @@ draw-drawn-count = { $drawn } of { $total } winners drawn
 draw-done = DONE · ← → next prize
 draw-ready = READY · SPACE to draw
 draw-confirm-no-show = #{ $ticket } { $name } did not show up? N again: draw one replacement (seed commitment { $commitment }) · ESC: keep the winner
-draw-status = Seed commitment { $commitment } · Tickets { $tickets } ({ $pool } in the pool) · { $server }
+draw-status = Seed commitment { $commitment } { $anchor } · Tickets { $tickets } ({ $pool } in the pool) · { $server }
 draw-keys = SPACE next · ← → prize · ↑ ↓ winner · N no-show · ESC cancel
 draw-keys-pages = PgUp PgDn pages · End full list
 draw-results-local = { $count ->
@@ -122,6 +122,11 @@ draw-updated-locally = Draw updated ({ $lists } on this kiosk): { $prizes } priz
 draw-local-both = local prize and ticket lists
 draw-local-prizes = local prize list
 draw-local-tickets = local ticket list
+draw-registering = REGISTERING THE DRAW…
+draw-anchored = anchored with the event server
+draw-anchoring = registering with the event server…
+draw-not-anchored = NOT ANCHORED: not registered with the server
+draw-not-anchored-local = not anchored: no event server
 
 ## Cube game
 game-heading = CUBE TIMING

@@ -69,7 +69,7 @@ draw-drawn-count = 당첨자 { $total }명 중 { $drawn }명 추첨
 draw-done = 완료 · ← → 다음 경품
 draw-ready = 준비 · SPACE로 추첨
 draw-confirm-no-show = #{ $ticket } { $name } 불참인가요? N을 한 번 더: 대체 당첨자 1명 추첨 (시드 약속 { $commitment }) · ESC: 당첨 유지
-draw-status = 시드 약속 { $commitment } · 응모권 { $tickets } (추첨 대상 { $pool }장) · { $server }
+draw-status = 시드 약속 { $commitment } { $anchor } · 응모권 { $tickets } (추첨 대상 { $pool }장) · { $server }
 draw-keys = SPACE 다음 · ← → 경품 · ↑ ↓ 당첨자 · N 불참 · ESC 취소
 draw-keys-pages = PgUp PgDn 페이지 · End 전체 목록
 draw-results-local = 로컬 기록에 결과 { $count }건 (이벤트 서버 없음)
@@ -88,6 +88,11 @@ draw-updated-locally = 추첨 갱신 (이 키오스크의 { $lists }): 경품 { 
 draw-local-both = 경품 및 응모권 목록
 draw-local-prizes = 경품 목록
 draw-local-tickets = 응모권 목록
+draw-registering = 추첨 등록 중…
+draw-anchored = 이벤트 서버에 등록됨
+draw-anchoring = 이벤트 서버에 등록 중…
+draw-not-anchored = 서버 미등록: 이벤트 서버가 등록하지 못함
+draw-not-anchored-local = 서버 미등록: 이벤트 서버 없음
 
 ## 큐브 타이밍
 game-heading = 큐브 타이밍

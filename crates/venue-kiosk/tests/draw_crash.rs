@@ -6,6 +6,12 @@
 //! Asserts: no committed result ever changes or disappears after a restart (the same winners), the
 //! server holds exactly one accepted result per batch and it equals the journal's, every prize is
 //! complete, nobody won twice where the prize forbids it, and `verify-draw` recomputes it all.
+//!
+//! With anchoring (issue #17): the server registers each armed commitment and answers a nonce, and
+//! refuses a result whose commitment it does not hold or whose nonce is not its own. Every result
+//! must be anchored, every commitment the server registered must be in the journal, and one run is
+//! killed between registering and drawing (the server holds its answer): that commitment is never
+//! drawn and the journal and verify-draw list it as thrown away.
 
 mod common;
 
@@ -36,6 +42,13 @@ struct Server {
     repeats: usize,
     conflicts: usize,
     refused_auth: usize,
+    /// Seed commitment → the nonce this server gave for it, in order of registration.
+    commitments: BTreeMap<String, String>,
+    registered: Vec<String>,
+    /// Results refused because their commitment was not registered or the nonce was not ours.
+    refused_anchor: usize,
+    /// Answer registrations only after this long (to kill the kiosk between registering and drawing).
+    hold_registrations: Option<Duration>,
     rng: Option<rand_chacha::ChaCha8Rng>,
 }
 
@@ -47,6 +60,37 @@ async fn read(Path(name): Path<String>) -> Response {
         Ok(body) => ([("content-type", "application/json")], body).into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// `POST /api/v1/draw/commitments`: one nonce per commitment, the same on every retry.
+async fn register(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let (answer, hold) = {
+        let mut s = shared.lock().unwrap();
+        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(&format!("Bearer {TOKEN}")) {
+            s.refused_auth += 1;
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+            return StatusCode::BAD_REQUEST.into_response();
+        };
+        let commitment = value["seed_commitment"].as_str().unwrap_or("").to_string();
+        let fresh = !s.commitments.contains_key(&commitment);
+        if fresh {
+            let nonce: [u8; 32] = s.rng.as_mut().unwrap().random();
+            s.commitments.insert(commitment.clone(), hex::encode(nonce));
+            s.registered.push(commitment.clone());
+        }
+        let answer = serde_json::json!({
+            "version": 1, "seed_commitment": commitment, "server_nonce": s.commitments[&commitment],
+            "registered_at": "2026-12-04T08:00:00Z"
+        });
+        let status = if fresh { StatusCode::CREATED } else { StatusCode::OK };
+        ((status, answer.to_string()), s.hold_registrations)
+    };
+    if let Some(hold) = hold {
+        tokio::time::sleep(hold).await;
+    }
+    answer.into_response()
 }
 
 /// Contract "POST semantics", with faults: 25% fail before storing, 20% lose the answer after.
@@ -66,6 +110,16 @@ async fn draw_result(State(shared): State<Shared>, headers: HeaderMap, body: Byt
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return StatusCode::BAD_REQUEST.into_response();
     };
+    // Anchoring: the commitment must be registered here and the nonce ours.
+    let held = value["seed_commitment"].as_str().and_then(|c| s.commitments.get(c)).cloned();
+    if held.is_none() || value["server_nonce"].as_str() != held.as_deref() {
+        s.refused_anchor += 1;
+        return (
+            StatusCode::BAD_REQUEST,
+            "{\"version\":1,\"error\":\"unregistered_commitment\",\"message\":\"not anchored here\"}",
+        )
+            .into_response();
+    }
     let roll: f64 = s.rng.as_mut().unwrap().random();
     if roll < 0.25 {
         return (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
@@ -114,6 +168,7 @@ fn start_server() -> (SocketAddr, Shared) {
         runtime.block_on(async move {
             let app = axum::Router::new()
                 .route("/api/v1/{name}", get(read))
+                .route("/api/v1/draw/commitments", post(register))
                 .route("/api/v1/draw/results", post(draw_result))
                 .with_state(state);
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -224,15 +279,35 @@ fn draws_survive_twenty_kills_and_reach_the_server_exactly_once() {
     let xvfb = common::Xvfb::start(640, 360);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
     let mut seen: Vec<serde_json::Value> = Vec::new();
+    let mut killed_armed: Vec<String> = Vec::new();
     for round in 0..KILLS {
+        let between = round % 7 == 3;
+        let registered_before = server.lock().unwrap().registered.len();
+        if between {
+            server.lock().unwrap().hold_registrations = Some(Duration::from_secs(3));
+        }
         let mut kiosk = Kiosk::start(&xvfb.display, &config, dir.path());
         assert!(
             kiosk.wait_for("draw journal at", Duration::from_secs(120)),
             "run {round}: the kiosk did not open its journal"
         );
-        // A random moment: while committing, rolling, revealing or posting.
-        std::thread::sleep(Duration::from_millis(rng.random_range(0..4000)));
-        kiosk.kill();
+        if between {
+            // Between registering and drawing: the server holds the commitment, its answer is late.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while server.lock().unwrap().registered.len() == registered_before {
+                assert!(Instant::now() < deadline, "run {round}: no commitment was registered");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            std::thread::sleep(Duration::from_millis(300));
+            kiosk.kill();
+            let mut s = server.lock().unwrap();
+            s.hold_registrations = None;
+            killed_armed.push(s.registered.last().unwrap().clone());
+        } else {
+            // A random moment: while registering, committing, rolling, revealing or posting.
+            std::thread::sleep(Duration::from_millis(rng.random_range(0..4000)));
+            kiosk.kill();
+        }
         let now = committed(&journal);
         assert!(now.len() >= seen.len(), "run {round}: the journal lost results");
         assert_eq!(
@@ -282,6 +357,31 @@ fn draws_survive_twenty_kills_and_reach_the_server_exactly_once() {
         s.conflicts
     );
     assert_eq!(s.refused_auth, 0, "the token from token_file is sent");
+    assert_eq!(s.refused_anchor, 0, "every result was anchored with a commitment registered here");
+    // Every record is anchored with the nonce this server gave for its commitment.
+    for r in &records {
+        let commitment = r["seed_commitment"].as_str().unwrap();
+        assert_eq!(r["server_nonce"].as_str(), s.commitments.get(commitment).map(String::as_str), "{r}");
+    }
+    // Every commitment the server registered is in the journal as armed (journaled before it went out).
+    let text = std::fs::read_to_string(journal.join("draw-journal.jsonl")).unwrap();
+    let armed: Vec<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "armed")
+        .map(|v| v["seed_commitment"].as_str().unwrap().to_string())
+        .collect();
+    for commitment in &s.registered {
+        assert!(armed.contains(commitment), "registered {commitment} is not in the journal");
+    }
+    // The seeds armed when the kiosk was killed between registering and drawing were never drawn.
+    assert!(!killed_armed.is_empty());
+    for commitment in &killed_armed {
+        assert!(
+            records.iter().all(|r| r["seed_commitment"] != commitment.as_str()),
+            "{commitment} was drawn after its kiosk died"
+        );
+    }
     assert_eq!(s.conflicts, 0, "no batch was ever drawn twice");
     assert_eq!(s.accepted, records.len(), "exactly one accepted result per batch");
     // The server's results are the journal's, batch by batch.
@@ -323,4 +423,15 @@ fn draws_survive_twenty_kills_and_reach_the_server_exactly_once() {
 
     let (verified, report) = common::verify_draw(&journal.join("draw-journal.jsonl"));
     assert!(verified && report.contains("VERIFIED"), "{report}");
+    assert!(
+        report.contains(&format!("anchoring: all {} result(s) anchored", records.len())),
+        "{report}"
+    );
+    for commitment in &killed_armed {
+        let fingerprint = venue_rules::draw::engine::fingerprint(commitment);
+        assert!(
+            report.contains(&format!("  DISCARDED {fingerprint}")) && report.contains("the kiosk stopped while it was armed"),
+            "{fingerprint}: {report}"
+        );
+    }
 }

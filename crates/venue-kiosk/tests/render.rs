@@ -98,6 +98,8 @@ fn draw_idle_shows_the_prize_and_the_commitment() {
         "(500 in the pool)",
         "N no-show",
         "local journal (no event server)",
+        // Issue #17: without an event server the draw is not anchored, and the stage says so.
+        "(not anchored: no event server)",
     ] {
         assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
     }
@@ -1048,4 +1050,140 @@ fn the_text_sidecar_lists_only_what_is_wholly_on_screen() {
         assert!(shot.texts.contains(shown), "{shown:?} not wholly on screen:\n{}", shot.texts);
     }
     assert_eq!(shot.cut.trim(), "", "cut off:\n{}", shot.cut);
+}
+
+/// The sample event's feed over HTTP, from a server that does not register seed commitments (a
+/// server down for anchoring): the draw goes on and is flagged NOT ANCHORED. Returns the base URL.
+fn feed_server_that_does_not_anchor() -> String {
+    feed_server_that_does_not_anchor_after(Duration::ZERO)
+}
+
+/// [`feed_server_that_does_not_anchor`], answering each registration only after `hold`.
+fn feed_server_that_does_not_anchor_after(hold: Duration) -> String {
+    use axum::extract::Path;
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    use axum::routing::{get, post};
+    async fn read(Path(name): Path<String>) -> axum::response::Response {
+        let path = format!("{}/../venue-contract/sample/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        match std::fs::read(path) {
+            Ok(body) => ([("content-type", "application/json")], body).into_response(),
+            Err(_) => StatusCode::NOT_FOUND.into_response(),
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let app = axum::Router::new()
+                .route("/api/v1/{name}", get(read))
+                .route(
+                    "/api/v1/draw/commitments",
+                    post(move || async move {
+                        tokio::time::sleep(hold).await;
+                        StatusCode::SERVICE_UNAVAILABLE
+                    }),
+                )
+                .route("/api/v1/draw/results", post(|| async { StatusCode::SERVICE_UNAVAILABLE }));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    format!("http://{}", rx.recv().unwrap())
+}
+
+/// Issue #17: a draw made while the event server did not register its commitment is revealed as
+/// usual and flagged NOT ANCHORED beside its commitment, in English and in Korean.
+#[test]
+fn a_draw_the_server_did_not_anchor_is_flagged_on_stage() {
+    let base = feed_server_that_does_not_anchor();
+    for (name, language, flag) in [
+        ("draw-not-anchored", "en", "NOT ANCHORED: not registered with the server"),
+        ("draw-not-anchored-ko", "ko", "서버 미등록: 이벤트 서버가 등록하지 못함"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("kiosk.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[display]\nlanguage = \"{language}\"\n[draw]\njournal_dir = \"{}\"\n",
+                dir.path().join("journal").display()
+            ),
+        )
+        .unwrap();
+        let shot = render_at(
+            name,
+            (1920, 1080),
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--server",
+                &base,
+                "--mode",
+                "draw",
+                "--autodraw",
+                "--capture-on",
+                "revealed",
+            ],
+        );
+        assert_not_blank(name, &shot.img);
+        assert!(shot.texts.contains(flag), "missing {flag:?}:\n{}", shot.texts);
+        let record = committed_records(&dir.path().join("journal")).remove(0);
+        assert!(record.get("server_nonce").is_none(), "{record}");
+        assert!(
+            record["not_anchored"].as_str().is_some_and(|r| r.contains("did not register")),
+            "{record}"
+        );
+    }
+}
+
+/// Issue #17: Space while the server has not yet answered the registration: the stage says it
+/// registers the draw (it draws not anchored after at most 4 s), in English and in Korean.
+#[test]
+fn a_draw_waiting_for_its_registration_says_so() {
+    let base = feed_server_that_does_not_anchor_after(Duration::from_secs(60));
+    for (name, language, heading, status) in [
+        (
+            "draw-registering",
+            "en",
+            "REGISTERING THE DRAW…",
+            "(registering with the event server…)",
+        ),
+        ("draw-registering-ko", "ko", "추첨 등록 중…", "(이벤트 서버에 등록 중…)"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("kiosk.toml");
+        // With a token: the registration goes out (and the server sits on it).
+        let token = dir.path().join("token");
+        std::fs::write(&token, "kiosk-token\n").unwrap();
+        std::fs::write(
+            &config,
+            format!(
+                "[display]\nlanguage = \"{language}\"\n[feed]\ntoken_file = \"{}\"\n[draw]\njournal_dir = \"{}\"\nanchor_wait_s = 60\n",
+                token.display(),
+                dir.path().join("journal").display()
+            ),
+        )
+        .unwrap();
+        let shot = render_at(
+            name,
+            (1920, 1080),
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "--server",
+                &base,
+                "--mode",
+                "draw",
+                "--autodraw",
+                "--capture-on",
+                "registering",
+            ],
+        );
+        assert_not_blank(name, &shot.img);
+        for needle in [heading, status] {
+            assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
+        }
+    }
 }

@@ -50,6 +50,24 @@ impl Failure {
         Self::new(StatusCode::BAD_REQUEST, "refused_result", message)
     }
 
+    /// A draw result whose seed commitment this server never registered (`POST
+    /// /api/v1/draw/commitments`) before the result came: nothing proves it was fixed before the
+    /// draw. `400` (a `409` carries a stored result).
+    pub fn unregistered_commitment(commitment: &str) -> Self {
+        let shown: String = commitment.chars().take(16).collect();
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "unregistered_commitment",
+            format!("the seed commitment {shown}… was never registered with this server before the draw (POST /api/v1/draw/commitments)"),
+        )
+    }
+
+    /// An anchored draw result that does not fit the registration: another nonce, or a seed that
+    /// does not hash to the commitment.
+    pub fn invalid_anchor(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_anchor", message)
+    }
+
     pub fn already_exists(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "already_exists", message)
     }

@@ -49,6 +49,8 @@ struct CurrentWinner {
     drawn_at: String,
     /// The no-show this winner replaced.
     replaces: Option<u32>,
+    /// Whether the draw was anchored with this server (`venue_rules::draw::engine`'s module doc).
+    anchored: bool,
 }
 
 #[derive(Serialize)]
@@ -78,6 +80,14 @@ struct DrawExport {
     seed_commitment: String,
     seed: String,
     tickets_hash: String,
+    /// Anchored with this server's nonce for the commitment; `false`: NOT ANCHORED (the kiosk
+    /// drew without the server, `not_anchored` says why).
+    anchored: bool,
+    server_nonce: Option<String>,
+    not_anchored: Option<String>,
+    /// When this server registered the seed commitment: before `drawn_at` for an anchored draw; for
+    /// one not anchored, whether it was registered before the draw or only when the server came back.
+    commitment_registered_at: Option<String>,
     idempotency_key: String,
     received_at: String,
 }
@@ -127,6 +137,8 @@ pub async fn export_files(store: &Store) -> anyhow::Result<Vec<(&'static str, St
     let prizes = store.prizes().await?;
     let tickets: HashMap<u32, Ticket> = store.tickets().await?.into_iter().map(|t| (t.number, t)).collect();
     let at_draw = store.draw_winners().await?;
+    // A database from before anchoring (read as it is, never migrated here) has no registrations.
+    let registered = store.commitment_times().await.unwrap_or_default();
     let teams: HashMap<String, String> = store.teams().await?.into_iter().map(|t| (t.id, t.name)).collect();
 
     let mut draws = store.draw_results().await?;
@@ -141,7 +153,13 @@ pub async fn export_files(store: &Store) -> anyhow::Result<Vec<(&'static str, St
     let standing = prize_standing(&draws, &prizes, &tickets, &at_draw);
     let draws: Vec<DrawExport> = draws
         .into_iter()
-        .map(|stored| draw_export(stored, &prizes, &tickets, &at_draw))
+        .map(|stored| {
+            let registered_at = registered.get(&stored.result.seed_commitment.to_ascii_lowercase()).cloned();
+            DrawExport {
+                commitment_registered_at: registered_at,
+                ..draw_export(stored, &prizes, &tickets, &at_draw)
+            }
+        })
         .collect();
     let games = group_games(store.game_results().await?, &teams);
     Ok(vec![
@@ -215,6 +233,7 @@ fn prize_standing(
                     holder: w.holder,
                     drawn_at: stored.result.drawn_at.to_rfc3339_opts(SecondsFormat::Secs, true),
                     replaces: stored.result.replaces,
+                    anchored: stored.result.server_nonce.is_some(),
                 })
             })
             .collect();
@@ -301,6 +320,13 @@ fn draw_export(
         seed_commitment: result.seed_commitment,
         seed: result.seed,
         tickets_hash: result.tickets_hash,
+        anchored: result.server_nonce.is_some(),
+        not_anchored: match &result.server_nonce {
+            Some(_) => None,
+            None => Some(result.not_anchored.unwrap_or_else(|| "not anchored (no reason given)".to_owned())),
+        },
+        server_nonce: result.server_nonce,
+        commitment_registered_at: None,
         idempotency_key: stored.idempotency_key,
         received_at: stored.received_at,
     }
@@ -349,6 +375,7 @@ fn winners_csv(prizes: &[PrizeExport]) -> String {
         "holder",
         "drawn_at",
         "replaces",
+        "anchored",
     ]);
     for prize in prizes {
         for (i, winner) in prize.winners.iter().enumerate() {
@@ -362,6 +389,7 @@ fn winners_csv(prizes: &[PrizeExport]) -> String {
                 winner.holder.as_deref().unwrap_or(""),
                 &winner.drawn_at,
                 &winner.replaces.map(|t| t.to_string()).unwrap_or_default(),
+                if winner.anchored { "yes" } else { "NOT ANCHORED" },
             ]));
         }
     }

@@ -17,8 +17,8 @@ use super::error::Failure;
 use venue_contract::ticket_csv::{self, Headerless};
 use venue_contract::wire::parse_hex_color;
 use venue_contract::wire::{
-    CONTRACT_VERSION, DrawResult, EventInfo, GameResult, Heartbeat, Message, Priority, Prize, Round, Schedule, Session, SessionKind, Team,
-    Ticket,
+    CONTRACT_VERSION, DrawCommitment, DrawResult, EventInfo, GameResult, Heartbeat, Message, Priority, Prize, Round, Schedule, Session,
+    SessionKind, Team, Ticket,
 };
 
 /// Body limit of ordinary writes and result posts.
@@ -389,6 +389,17 @@ fn check_hex(what: &str, text: &str, max: usize) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A seed commitment to register: SHA-256 in hex, exactly 64 digits.
+pub fn check_draw_commitment(commitment: &DrawCommitment) -> Result<(), Failure> {
+    if commitment.seed_commitment.len() != 64 || !commitment.seed_commitment.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad("seed_commitment must be 64 hex digits (the SHA-256 of the seed)".into()));
+    }
+    if let Some(prize_id) = &commitment.prize_id {
+        check_id("prize_id", prize_id)?;
+    }
+    Ok(())
+}
+
 pub fn check_draw_result(result: &DrawResult) -> Result<(), Failure> {
     check_id("prize_id", &result.prize_id)?;
     check_hex("seed_commitment", &result.seed_commitment, 128)?;
@@ -405,6 +416,12 @@ pub fn check_draw_result(result: &DrawResult) -> Result<(), Failure> {
     }
     if let Some(reason) = &result.reason {
         check_text("reason", reason, MAX_NAME_CHARS)?;
+    }
+    if let Some(nonce) = &result.server_nonce {
+        check_hex("server_nonce", nonce, 64)?;
+    }
+    if let Some(why) = &result.not_anchored {
+        check_text("not_anchored", why, MAX_NAME_CHARS)?;
     }
     match (result.replaces, result.reason.is_some()) {
         (Some(absent), _) if result.winners.len() != 1 || result.winners.contains(&absent) => Err(bad(format!(

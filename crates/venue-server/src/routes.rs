@@ -26,7 +26,9 @@ use super::db::{MoveOutcome, ResultOutcome};
 use super::error::{Failure, json_bytes_response, json_response};
 use super::input::{self, MessagePatch, SessionPatch};
 use venue_contract::payload::Endpoint;
-use venue_contract::wire::{CONTRACT_VERSION, DrawResult, EventInfo, GameResult, Heartbeat, Message, Prize, Round, Session, Team};
+use venue_contract::wire::{
+    CONTRACT_VERSION, DrawCommitment, DrawResult, EventInfo, GameResult, Heartbeat, Message, Prize, Round, Session, Team,
+};
 
 pub use super::input::{BULK_BODY_LIMIT, WRITE_BODY_LIMIT};
 /// Body limit of a screen's screenshot (a 4K PNG of a busy screen stays well below).
@@ -69,6 +71,7 @@ pub fn router(state: AppState, cors_origins: Vec<HeaderValue>) -> Router {
     let bulk = || DefaultBodyLimit::max(BULK_BODY_LIMIT);
     // Screens post results with a kiosk token; the admin token never needs to leave the organisers.
     let results = Router::new()
+        .route("/api/v1/draw/commitments", post(post_draw_commitment))
         .route("/api/v1/draw/results", post(post_draw_result))
         .route("/api/v1/game/results", post(post_game_result))
         .route("/api/v1/kiosks/heartbeat", post(post_heartbeat))
@@ -260,6 +263,20 @@ fn outcome_response(outcome: ResultOutcome) -> Response {
 }
 
 // ---- result posts ----
+
+/// `POST /api/v1/draw/commitments` (contract 1.1): a kiosk registers the seed commitment it armed,
+/// before the draw; the answer carries this server's nonce for it (`201` new, `200` known).
+async fn post_draw_commitment(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
+    let value = json_body(body, WRITE_BODY_LIMIT)?;
+    input::check_version(&value)?;
+    let commitment: DrawCommitment = input::wire_from_value(value)?;
+    input::check_draw_commitment(&commitment)?;
+    let (anchor, new) = state.store.register_commitment(&commitment).await?;
+    if new {
+        tracing::info!(commitment = %commitment.seed_commitment, prize = ?commitment.prize_id, "draw commitment registered");
+    }
+    Ok(answer(if new { StatusCode::CREATED } else { StatusCode::OK }, &anchor))
+}
 
 async fn post_draw_result(
     State(state): State<AppState>,

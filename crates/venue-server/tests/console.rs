@@ -945,3 +945,62 @@ async fn staff_check_in_and_the_attendee_page_on_phones() {
 async fn chrome_desktop() -> Option<Chrome> {
     chrome(false).await
 }
+
+/// Issue #17: the console's draw page flags a result the kiosk drew without the server's nonce
+/// (NOT ANCHORED, with the kiosk's reason), and only that one.
+#[tokio::test]
+async fn the_draw_page_flags_results_that_are_not_anchored() {
+    use venue_rules::draw::engine::seed_commitment;
+    let h = Harness::start().await;
+    let post = |path: &'static str, key: Option<String>, body: Value| {
+        let mut request = h
+            .http
+            .post(h.url(path))
+            .header(AUTHORIZATION, format!("Bearer {TOKEN}"))
+            .json(&body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        async move {
+            let answer = request.send().await.unwrap();
+            (answer.status(), answer.text().await.unwrap())
+        }
+    };
+    for (prize, seed, winner, anchored) in [("macbook-air", [1u8; 32], 1042, true), ("coffee", [2u8; 32], 1043, false)] {
+        let commitment = seed_commitment(&seed);
+        let (status, body) = post(
+            "/api/v1/draw/commitments",
+            None,
+            json!({"version": 1, "seed_commitment": commitment}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let nonce = serde_json::from_str::<Value>(&body).unwrap()["server_nonce"].clone();
+        let mut result = json!({
+            "version": 1, "prize_id": prize, "batch": 1, "seed_commitment": commitment,
+            "seed": hex::encode(seed), "tickets_hash": "c0ffee", "algorithm": "chacha20-v1",
+            "winners": [winner], "drawn_at": "2026-12-04T17:32:10+09:00"
+        });
+        if anchored {
+            result["server_nonce"] = nonce;
+        } else {
+            result["not_anchored"] = json!("the event server could not be reached");
+        }
+        let (status, body) = post("/api/v1/draw/results", Some(format!("draw-{prize}-1")), result).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let cookie = sign_in_http(&h, TOKEN).await.expect("the admin token signs in");
+    let html = h
+        .http
+        .get(h.url("/console/draw"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html.matches(">NOT ANCHORED</strong>").count(), 1, "{html}");
+    assert!(html.contains("title=\"the event server could not be reached\""), "{html}");
+    h.server.shutdown().await.unwrap();
+}

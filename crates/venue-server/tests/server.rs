@@ -67,6 +67,7 @@ scenarios!(
     write_bodies_are_strict,
     bodies_over_the_limit_are_refused,
     draw_results_follow_the_post_semantics,
+    draw_results_need_their_commitment_registered_before_the_draw,
     game_results_follow_the_post_semantics,
     concurrent_posts_of_one_batch_store_exactly_one,
     two_instances_on_one_database_agree,
@@ -316,7 +317,28 @@ impl Server {
         read(request.send().await.unwrap()).await
     }
 
+    /// Registers a seed commitment before its draw (`POST /api/v1/draw/commitments`).
+    async fn register(&self, commitment: &str) -> (StatusCode, Value) {
+        let body = json!({"version": 1, "seed_commitment": commitment});
+        read(
+            self.client
+                .post(self.url("/api/v1/draw/commitments"))
+                .bearer_auth(TOKEN)
+                .with_json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts a result; a draw result's commitment is registered first, as a kiosk does.
     async fn post_result(&self, path: &str, key: Option<&str>, body: &Value) -> (StatusCode, Value) {
+        if path == "/api/v1/draw/results"
+            && let Some(commitment) = body["seed_commitment"].as_str()
+        {
+            self.register(commitment).await;
+        }
         let mut request = self.client.post(self.url(path)).bearer_auth(TOKEN).with_json(body);
         if let Some(key) = key {
             request = request.header("Idempotency-Key", key);
@@ -1003,6 +1025,11 @@ async fn kiosk_tokens_post_results_and_nothing_else(db: &TestDb) {
     assert_eq!(all_bodies(&server).await, before, "refused calls changed nothing");
 
     let result = draw_result("coffee", 1, &[1000]);
+    let commitment = json!({"version": 1, "seed_commitment": result["seed_commitment"]});
+    let (status, body) = call(Method::POST, "/api/v1/draw/commitments", &staff, commitment.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a staff token registers no commitments: {body}");
+    let (status, body) = call(Method::POST, "/api/v1/draw/commitments", &kiosk, commitment).await;
+    assert_eq!(status, StatusCode::CREATED, "a kiosk token registers commitments: {body}");
     let (status, body) = call(Method::POST, "/api/v1/draw/results", &staff, result.clone()).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a staff token posts no results: {body}");
     let (status, body) = call(Method::POST, "/api/v1/draw/results", &kiosk, result.clone()).await;
@@ -1564,6 +1591,9 @@ async fn game_results_follow_the_post_semantics(db: &TestDb) {
 /// `tasks` posts of results for one batch at once, half under its key and half under keys of
 /// their own, every one with different winners: exactly one is stored.
 async fn race_one_batch(servers: &[&Server], tasks: usize) -> (Value, Vec<(StatusCode, Value)>) {
+    servers[0]
+        .register(draw_result("tv", 1, &[1])["seed_commitment"].as_str().unwrap())
+        .await;
     let mut handles = Vec::new();
     for i in 0..tasks {
         let server = servers[i % servers.len()];
@@ -1852,7 +1882,7 @@ async fn export_writes_winners_and_game_results(db: &TestDb) {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "prize_id,prize_name,batch,position,ticket,display_name,holder,drawn_at,replaces"
+        "prize_id,prize_name,batch,position,ticket,display_name,holder,drawn_at,replaces,anchored"
     );
     assert_eq!(lines.len(), 4);
     assert!(lines[1].starts_with("macbook-air,"), "prizes in draw order: {csv}");
@@ -1942,7 +1972,7 @@ async fn exports_show_current_winners_after_a_no_show_and_a_ticket_reupload(db: 
     let winners: Vec<&str> = files["winners.csv"].lines().filter(|l| l.starts_with("macbook-air,")).collect();
     assert_eq!(winners.len(), 1, "one winner for a one-winner prize: {}", files["winners.csv"]);
     assert!(
-        winners[0].contains(",91003,P*** K.,h-pk,") && winners[0].ends_with(",91001"),
+        winners[0].contains(",91003,P*** K.,h-pk,") && winners[0].ends_with(",91001,NOT ANCHORED"),
         "{}",
         winners[0]
     );
@@ -2030,4 +2060,130 @@ fn export_works_on_a_read_only_database() {
     let csv = std::fs::read_to_string(out.path().join("winners.csv")).unwrap();
     assert_eq!(csv.lines().count(), 2, "{csv}");
     assert_eq!(std::fs::read(&file).unwrap(), before, "not a byte written");
+}
+
+/// Issue #17, anchoring: a result whose commitment the server never registered is refused (a
+/// forgery cannot be slipped in), an anchored one must carry the server's nonce and a seed that
+/// hashes to the commitment, and one drawn without the server is kept but flagged NOT ANCHORED in
+/// the export. Registrations hold across two instances on one database.
+async fn draw_results_need_their_commitment_registered_before_the_draw(db: &TestDb) {
+    use venue_rules::draw::engine::seed_commitment;
+    let a = db.start_sample().await;
+    let b = db.start().await;
+    let post = |server: &Server, key: &str, body: Value| {
+        let request = server
+            .client
+            .post(server.url("/api/v1/draw/results"))
+            .bearer_auth(TOKEN)
+            .header("Idempotency-Key", key.to_owned())
+            .with_json(&body);
+        async move { read(request.send().await.unwrap()).await }
+    };
+    let result = |seed: [u8; 32], prize: &str, nonce: Option<&str>, winners: &[u32]| {
+        let mut body = json!({
+            "version": 1, "prize_id": prize, "batch": 1,
+            "seed_commitment": seed_commitment(&seed), "seed": hex::encode(seed),
+            "tickets_hash": "c0ffee00112233445566778899aabbccddeeff00112233445566778899aabbcc",
+            "algorithm": "chacha20-v1", "winners": winners, "drawn_at": "2026-12-04T17:32:10+09:00"
+        });
+        match nonce {
+            Some(nonce) => body["server_nonce"] = json!(nonce),
+            None => body["not_anchored"] = json!("the event server could not be reached"),
+        }
+        body
+    };
+
+    // A forged result: its commitment was never registered. Refused, nothing stored.
+    let forged = result([66; 32], "macbook-air", Some(&"00".repeat(32)), &[1042]);
+    let (status, body) = post(&a, "draw-macbook-air-1-forged", forged).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    api_error(&body, "unregistered_commitment");
+    let unanchored_forgery = result([67; 32], "macbook-air", None, &[1042]);
+    let (status, body) = post(&b, "draw-macbook-air-1-forged2", unanchored_forgery).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    api_error(&body, "unregistered_commitment");
+
+    // Registration: once, whichever instance is asked, however often; all see one nonce.
+    let seed = [1u8; 32];
+    let commitment = seed_commitment(&seed);
+    let mut handles = Vec::new();
+    for i in 0..8 {
+        let (client, url) = if i % 2 == 0 {
+            (a.client.clone(), a.url("/api/v1/draw/commitments"))
+        } else {
+            (b.client.clone(), b.url("/api/v1/draw/commitments"))
+        };
+        let body = json!({"version": 1, "seed_commitment": commitment, "prize_id": "macbook-air"});
+        handles.push(tokio::spawn(async move {
+            read(client.post(url).bearer_auth(TOKEN).with_json(&body).send().await.unwrap()).await
+        }));
+    }
+    let mut answers = Vec::new();
+    for handle in handles {
+        answers.push(handle.await.unwrap());
+    }
+    assert_eq!(answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count(), 1, "{answers:?}");
+    assert!(
+        answers.iter().all(|(s, _)| *s == StatusCode::CREATED || *s == StatusCode::OK),
+        "{answers:?}"
+    );
+    let nonce = answers[0].1["server_nonce"].as_str().unwrap().to_owned();
+    assert_eq!(nonce.len(), 64);
+    assert!(
+        answers.iter().all(|(_, body)| body == &answers[0].1),
+        "one nonce and time for all: {answers:?}"
+    );
+    let (status, body) = a.register("not hex").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    // An anchored result with another nonce, or a seed that does not hash to the commitment.
+    let (status, body) = post(
+        &b,
+        "draw-macbook-air-1-x",
+        result(seed, "macbook-air", Some(&"ab".repeat(32)), &[1042]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(api_error(&body, "invalid_anchor").contains("nonce"));
+    let mut swapped = result(seed, "macbook-air", Some(&nonce), &[1042]);
+    swapped["seed"] = json!(hex::encode([2u8; 32]));
+    let (status, body) = post(&b, "draw-macbook-air-1-y", swapped).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(api_error(&body, "invalid_anchor").contains("hash"));
+
+    // The genuine anchored result is stored, on the other instance than the registration's.
+    let (status, body) = post(&b, "draw-macbook-air-1-genuine", result(seed, "macbook-air", Some(&nonce), &[1042])).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // Drawn while the server was unreachable: registered when it came back, kept, and flagged.
+    let late = [3u8; 32];
+    assert_eq!(a.register(&seed_commitment(&late)).await.0, StatusCode::CREATED);
+    let (status, body) = post(&a, "draw-coffee-1-late", result(late, "coffee", None, &[1001, 1002])).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let store = db::Store::connect(&db.url).await.unwrap();
+    let files = export::export_files(&store).await.unwrap();
+    store.close().await;
+    let file = |name: &str| files.iter().find(|(n, _)| *n == name).map(|(_, text)| text.clone()).unwrap();
+    let winners: Value = serde_json::from_str(&file("winners.json")).unwrap();
+    let draws = winners["draws"].as_array().unwrap();
+    assert_eq!(draws.len(), 2, "{winners}");
+    let by_prize = |id: &str| draws.iter().find(|d| d["prize_id"] == id).unwrap();
+    assert_eq!(by_prize("macbook-air")["anchored"], json!(true));
+    assert_eq!(by_prize("macbook-air")["server_nonce"], json!(nonce));
+    assert_eq!(by_prize("coffee")["anchored"], json!(false));
+    assert_eq!(by_prize("coffee")["not_anchored"], json!("the event server could not be reached"));
+    for prize in ["macbook-air", "coffee"] {
+        assert!(by_prize(prize)["commitment_registered_at"].as_str().is_some(), "{winners}");
+    }
+    let csv = file("winners.csv");
+    assert!(csv.lines().any(|l| l.starts_with("macbook-air,") && l.ends_with(",yes")), "{csv}");
+    assert!(
+        csv.lines()
+            .filter(|l| l.starts_with("coffee,"))
+            .all(|l| l.ends_with(",NOT ANCHORED")),
+        "{csv}"
+    );
+    a.stop().await;
+    b.stop().await;
 }

@@ -68,6 +68,9 @@ pub struct DrawConfig {
     pub journal_dir: Option<PathBuf>,
     /// Seconds each page of a big batch's winners stays on stage before the next (1..=120).
     pub page_seconds: u64,
+    /// How long Space waits for the event server to register the armed seed commitment before the
+    /// draw goes on not anchored (seconds, 1–60; default 4).
+    pub anchor_wait_s: Option<u32>,
 }
 
 impl Default for DrawConfig {
@@ -75,6 +78,7 @@ impl Default for DrawConfig {
         Self {
             journal_dir: None,
             page_seconds: 8,
+            anchor_wait_s: None,
         }
     }
 }
@@ -341,6 +345,11 @@ impl Config {
             key: key.into(),
             problem,
         };
+        if let Some(wait) = self.draw.anchor_wait_s
+            && !(1..=60).contains(&wait)
+        {
+            return Err(err("draw.anchor_wait_s", format!("{wait} is outside 1..=60 seconds")));
+        }
         let f = &self.feed;
         if let Err(problem) = source::SourceSpec::parse(&f.source) {
             return Err(err("feed.source", problem));

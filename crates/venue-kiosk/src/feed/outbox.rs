@@ -7,6 +7,11 @@
 //! caller journals it. A post the server never answers stays unacknowledged in the journal and is
 //! sent again after a restart.
 //!
+//! A draw result that is not anchored (drawn while the server could not be reached) has its
+//! commitment registered first when the server is back (`POST /api/v1/draw/commitments`): the
+//! server takes only results whose commitment it holds, and flags this one as not anchored.
+//! [`register_commitment`] is the registration before a draw (the draw screen calls it).
+//!
 //! The same worker sends the screen's heartbeats. When the server answers one with
 //! `{"screenshot_requested":true}` (an organiser asked to see this screen), the worker asks the app
 //! for a capture and posts the PNG it gets back to `POST /api/v1/kiosks/{kiosk_id}/screenshot`.
@@ -24,6 +29,7 @@ use venue_contract::wire::Heartbeat;
 use super::client::backoff_delay;
 use super::http::client_builder;
 use crate::config::trust::TrustedCerts;
+use venue_rules::draw::engine::ServerAnchor;
 
 /// Which results endpoint a post goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -534,6 +540,101 @@ pub fn post_broadcast(config: &OutboxConfig, text: &str, priority: &str, expires
     })
 }
 
+/// Why a seed commitment was not registered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RegisterError {
+    /// The network, a timeout, `5xx`, `408`, `429`: may work later.
+    Retry(String),
+    /// A refusal (`401`, `400`, a `404` from a contract 1.0 server): asking again changes nothing.
+    Final(String),
+}
+
+impl std::fmt::Display for RegisterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Retry(why) | Self::Final(why) => f.write_str(why),
+        }
+    }
+}
+
+/// Reads the server's answer to a registration (pure).
+pub fn read_registration(status: u16, body: &[u8], commitment: &str) -> Result<ServerAnchor, RegisterError> {
+    match status {
+        200 | 201 => {
+            let anchor: venue_contract::wire::DrawAnchor =
+                serde_json::from_slice(body).map_err(|e| RegisterError::Retry(format!("an answer that does not read: {e}")))?;
+            let nonce_ok = anchor.server_nonce.len() == 64 && anchor.server_nonce.bytes().all(|b| b.is_ascii_hexdigit());
+            if !anchor.seed_commitment.eq_ignore_ascii_case(commitment) || !nonce_ok {
+                return Err(RegisterError::Final(
+                    "the server answered for another commitment, or without a nonce".into(),
+                ));
+            }
+            Ok(ServerAnchor {
+                server_nonce: anchor.server_nonce.to_ascii_lowercase(),
+                registered_at: anchor.registered_at.with_timezone(&chrono::Utc),
+            })
+        }
+        404 => Err(RegisterError::Final(
+            "the event server does not anchor draws (contract 1.0: no /api/v1/draw/commitments)".into(),
+        )),
+        408 | 429 | 500..=599 => Err(RegisterError::Retry(format!("HTTP {status}"))),
+        _ => {
+            let reason = serde_json::from_slice::<venue_contract::wire::ApiError>(body)
+                .map(|e| format!("{}: {}", e.error, e.message))
+                .unwrap_or_else(|_| format!("HTTP {status}"));
+            Err(RegisterError::Final(format!("HTTP {status}: {reason}")))
+        }
+    }
+}
+
+/// `POST /api/v1/draw/commitments` once with this client.
+async fn register_with(
+    client: &reqwest::Client,
+    base: &Url,
+    token: Option<&str>,
+    commitment: &str,
+    prize_id: Option<&str>,
+) -> Result<ServerAnchor, RegisterError> {
+    let url = base
+        .join("api/v1/draw/commitments")
+        .map_err(|e| RegisterError::Final(e.to_string()))?;
+    let mut body = serde_json::json!({"version": venue_contract::wire::CONTRACT_VERSION, "seed_commitment": commitment});
+    if let Some(prize_id) = prize_id {
+        body["prize_id"] = prize_id.into();
+    }
+    let mut request = client.post(url).header(CONTENT_TYPE, "application/json").body(body.to_string());
+    if let Some(token) = token {
+        request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| RegisterError::Retry(format!("cannot reach the server: {e}")))?;
+    let status = response.status().as_u16();
+    let answer = read_capped(response, MAX_ADMIN_ANSWER).await.map_err(RegisterError::Retry)?;
+    read_registration(status, &answer, commitment)
+}
+
+/// Registers the armed seed commitment with the event server before the draw, once, from the
+/// calling thread, within `timeout` (the draw waits no longer for it): the server's nonce and its
+/// time, or why not (in words, for the record).
+pub fn register_commitment(
+    config: &OutboxConfig,
+    commitment: &str,
+    prize_id: Option<&str>,
+    timeout: Duration,
+) -> Result<ServerAnchor, String> {
+    let config = OutboxConfig {
+        connect_timeout: config.connect_timeout.min(timeout),
+        ..config.clone()
+    };
+    with_server(&config, timeout, async |client, token| {
+        register_with(&client, &config.base, Some(&token), commitment, prize_id)
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
 /// One write to the event server's admin API (`/api/v1/admin/...`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdminCall {
@@ -622,11 +723,34 @@ impl Delivery {
             }
         };
         let body = serde_json::to_vec(&post.body).expect("a JSON value serializes");
+        // A draw that was not anchored: its commitment goes to the server first (once it answers).
+        let mut unregistered = match (post.stream, post.body.get("server_nonce"), post.body["seed_commitment"].as_str()) {
+            (ResultStream::Draw, None, Some(commitment)) => Some(commitment.to_owned()),
+            _ => None,
+        };
         let mut failures = 0u32;
         loop {
-            let verdict = match self.attempt(&url, &post.idempotency_key, &body).await {
-                Ok((status, answer)) => judge_answer(status, &answer),
-                Err(e) => Verdict::Retry(e),
+            let registered = match &unregistered {
+                None => Ok(()),
+                Some(commitment) => match register_with(&self.client, &self.config.base, self.token.as_deref(), commitment, None).await {
+                    Ok(_) => Ok(()),
+                    // Refused for good (a 1.0 server, a bad token): the post gets the server's word.
+                    Err(RegisterError::Final(why)) => {
+                        tracing::warn!(key = %post.idempotency_key, "the commitment of an unanchored result was not registered: {why}");
+                        Ok(())
+                    }
+                    Err(RegisterError::Retry(why)) => Err(why),
+                },
+            };
+            let verdict = match registered {
+                Err(why) => Verdict::Retry(format!("registering its commitment: {why}")),
+                Ok(()) => {
+                    unregistered = None;
+                    match self.attempt(&url, &post.idempotency_key, &body).await {
+                        Ok((status, answer)) => judge_answer(status, &answer),
+                        Err(e) => Verdict::Retry(e),
+                    }
+                }
             };
             match verdict {
                 Verdict::Done(outcome) => {

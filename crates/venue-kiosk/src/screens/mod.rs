@@ -47,6 +47,8 @@ impl From<Mode> for Screen {
 /// internals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Moment {
+    /// The draw waits for the event server to register its commitment (anchoring).
+    Registering,
     /// Well into the roll: the first reel has landed, the others still spin.
     Rolling,
     Revealed,

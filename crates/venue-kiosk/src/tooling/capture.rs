@@ -19,6 +19,7 @@ pub struct CaptureGate(pub Moment);
 impl CaptureGate {
     pub fn parse(text: &str) -> Option<CaptureGate> {
         Some(CaptureGate(match text {
+            "registering" => Moment::Registering,
             "rolling" => Moment::Rolling,
             "revealed" => Moment::Revealed,
             "winner-list" => Moment::WinnerList,
@@ -33,7 +34,10 @@ impl CaptureGate {
     }
 
     fn is_draw(self) -> bool {
-        matches!(self.0, Moment::Rolling | Moment::Revealed | Moment::WinnerList)
+        matches!(
+            self.0,
+            Moment::Registering | Moment::Rolling | Moment::Revealed | Moment::WinnerList
+        )
     }
 }
 

@@ -35,10 +35,11 @@ pub struct ToolingFlags {
     #[arg(long, hide = true, num_args = 0..=1, default_missing_value = "once", value_parser = ["once", "all"])]
     pub autodraw: Option<String>,
 
-    /// Testing aid: with --screenshot, capture only once the draw is `rolling` or `revealed`, or the
+    /// Testing aid: with --screenshot, capture only once the draw is `registering` (waits for the
+    /// event server to anchor it), `rolling` or `revealed`, or the
     /// game is `calibrating` (with --autoplay: the bots tap along first), `playing`, `folding`
     /// (mid-fold), on the `leaderboard` or the `podium`, or the casino's `table` is up and still.
-    #[arg(long, hide = true, value_parser = ["rolling", "revealed", "winner-list", "calibrating", "playing", "folding", "leaderboard", "podium", "table"])]
+    #[arg(long, hide = true, value_parser = ["registering", "rolling", "revealed", "winner-list", "calibrating", "playing", "folding", "leaderboard", "podium", "table"])]
     pub capture_on: Option<String>,
 
     /// Rehearsal aid: bots play the cube game (each team a little off the beat) and ENTER comes by itself.

@@ -1,19 +1,91 @@
 //! The stage operator's desk: which prize is up, the armed seed (its commitment is on screen
-//! before anything is drawn), and the stage `Idle → Committing → Rolling → Revealed`. Pure state:
-//! the Bevy side runs the commit job (draw + journal fsync) off the main thread and feeds the
-//! outcome back. Input that would change state while a roll runs is ignored.
+//! before anything is drawn), and the stage `Idle → (Anchoring →) Committing → Rolling →
+//! Revealed`. Pure state: the Bevy side runs the commit job (draw + journal fsync) and the
+//! registration of each armed commitment with the event server off the main thread and feeds
+//! the outcomes back. Input that would change state while a roll runs is ignored.
+//!
+//! # Anchoring
+//!
+//! With an event server ([`Desk::set_anchoring`]), every armed commitment is registered with it
+//! ([`Desk::wants_registration`] → [`Desk::anchor_answer`]); the draw then runs on the anchored
+//! seed (`engine`'s module doc). When Space comes while the registration is still on its way, the
+//! stage waits for it ([`Stage::Anchoring`]) at most [`ANCHOR_WAIT_S`] (or [`Desk::anchor_wait_s`]);
+//! when the server cannot be reached, refuses, or does not answer in time, the draw goes on **not
+//! anchored** and its record says why (`not_anchored`): a stage never freezes on the network and a
+//! result is never lost.
+//! A failed registration is tried again every [`ANCHOR_RETRY_S`] while the seed stays armed.
+//!
+//! Everything the journal must keep about the seeds — armed, anchored or not, thrown away and
+//! why — and changes of prizes with results or of the ticket list are queued as [`DeskEvent`]s
+//! for the caller to journal ([`Desk::take_events`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::engine::{self, AuditRecord, DrawState, EnginePrize, EngineTicket, Seed};
+use super::engine::{self, AuditRecord, DrawState, EnginePrize, EngineTicket, Seed, ServerAnchor};
 use super::machine;
 use venue_contract::wire::DrawData;
 
 /// How long Space is ignored after an accepted press (a double tap is one press).
 pub const DEBOUNCE_S: f64 = 0.35;
+
+/// The longest a draw waits on stage for the server's answer to the armed commitment; after it,
+/// the draw goes on not anchored.
+pub const ANCHOR_WAIT_S: f64 = 4.0;
+
+/// How soon a failed registration of the armed commitment is tried again.
+pub const ANCHOR_RETRY_S: f64 = 5.0;
+
+/// Why a record is not anchored when no event server is configured.
+pub const NOT_ANCHORED_LOCAL: &str = "no event server configured (sample or folder feed): the draw ran on this kiosk's seed alone";
+
+/// Whether the armed seed is anchored with the event server.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Anchor {
+    /// No event server: draws are not anchored.
+    Local,
+    /// The armed commitment is on its way to the server.
+    Registering,
+    /// The server holds the commitment and gave its nonce.
+    Anchored(ServerAnchor),
+    /// The server could not be reached or refused; tried again while the seed stays armed.
+    Failed { reason: String, at_s: f64 },
+}
+
+/// Something the journal must keep, queued by the desk ([`Desk::take_events`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeskEvent {
+    /// A seed was armed; its commitment is on screen.
+    Armed {
+        seed_commitment: String,
+        prize_id: Option<String>,
+    },
+    /// The armed seed was thrown away before it decided a draw.
+    Discarded {
+        seed_commitment: String,
+        reason: String,
+    },
+    Anchored {
+        seed_commitment: String,
+        anchor: ServerAnchor,
+    },
+    AnchorFailed {
+        seed_commitment: String,
+        reason: String,
+    },
+    /// A prize that already has results changed its settings (or left the feed: `after: None`).
+    PrizeChanged {
+        before: EnginePrize,
+        after: Option<EnginePrize>,
+    },
+    /// The ticket list changed (hash them off the main thread).
+    TicketsChanged {
+        from: Arc<Vec<EngineTicket>>,
+        to: Arc<Vec<EngineTicket>>,
+    },
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrizeInfo {
@@ -28,6 +100,11 @@ pub enum Stage {
     Idle,
     /// Drawing and journaling (fsync) in the background.
     Committing,
+    /// Space was pressed while the armed commitment was still being registered with the event
+    /// server: the draw starts with the answer, or not anchored after [`ANCHOR_WAIT_S`].
+    Anchoring {
+        since_s: f64,
+    },
     /// The result is on disk; the reels run. Input is ignored.
     Rolling {
         sequence: u64,
@@ -52,17 +129,27 @@ pub struct CommitJob {
     pub committed_at: DateTime<Utc>,
     /// `Some(ticket)`: draw one replacement for this absent winner instead of the next batch.
     pub replaces: Option<u32>,
+    /// The server's anchor of the seed's commitment, if it was registered in time.
+    pub anchor: Option<ServerAnchor>,
+    /// Why the draw is not anchored (with `anchor: None`).
+    pub not_anchored: Option<String>,
 }
 
 impl CommitJob {
     /// The draw itself (pure); the caller journals the record before handing it back.
     pub fn draw(mut self) -> Result<AuditRecord, String> {
+        let anchor = self.anchor.as_ref();
         let mut result = match self.replaces {
-            None => engine::draw_batch(&mut self.state, &self.pool, &self.prize, None, self.seed),
-            Some(absent) => engine::replace_no_show(&mut self.state, &self.pool, &self.prize, absent, NO_SHOW_REASON, self.seed),
+            None => engine::draw_batch_anchored(&mut self.state, &self.pool, &self.prize, None, self.seed, anchor),
+            Some(absent) => {
+                engine::replace_no_show_anchored(&mut self.state, &self.pool, &self.prize, absent, NO_SHOW_REASON, self.seed, anchor)
+            }
         }
         .map_err(|e| e.to_string())?;
         result.record.committed_at = Some(self.committed_at);
+        if anchor.is_none() {
+            result.record.not_anchored = Some(self.not_anchored.unwrap_or_else(|| "not anchored".to_owned()));
+        }
         Ok(result.record)
     }
 }
@@ -92,6 +179,17 @@ pub struct Desk {
     pub conflicts: BTreeMap<u64, serde_json::Value>,
     /// The server refused a post (`401`, `400` …): what it said, for the operator.
     pub post_problem: Option<String>,
+    /// Whether the armed seed is anchored with the event server.
+    pub anchor: Anchor,
+    /// How long Space waits for the registration (default [`ANCHOR_WAIT_S`]).
+    pub anchor_wait_s: f64,
+    /// An event server is configured: armed commitments are registered with it.
+    anchoring: bool,
+    /// The commitment whose registration was last handed out ([`Desk::wants_registration`]).
+    registration_sent: Option<String>,
+    /// What waits for the anchor in [`Stage::Anchoring`]: the prize and the no-show it replaces.
+    waiting: Option<(EnginePrize, Option<u32>)>,
+    events: Vec<DeskEvent>,
     last_press_s: f64,
 }
 
@@ -137,10 +235,138 @@ impl Desk {
             acknowledged: BTreeSet::new(),
             conflicts: BTreeMap::new(),
             post_problem: None,
+            anchor: Anchor::Local,
+            anchor_wait_s: ANCHOR_WAIT_S,
+            anchoring: false,
+            registration_sent: None,
+            waiting: None,
+            events: Vec::new(),
             last_press_s: f64::NEG_INFINITY,
         };
         desk.select_first_open();
+        let armed = DeskEvent::Armed {
+            seed_commitment: desk.commitment(),
+            prize_id: desk.prize().map(|p| p.engine.id.clone()),
+        };
+        desk.events.push(armed);
         desk
+    }
+
+    /// With an event server, armed commitments are registered with it and draws anchored.
+    pub fn set_anchoring(&mut self, on: bool) {
+        self.anchoring = on;
+        if matches!(self.stage, Stage::Idle | Stage::Revealed { .. }) {
+            self.anchor = if on { Anchor::Registering } else { Anchor::Local };
+            self.registration_sent = None;
+        }
+    }
+
+    pub fn anchoring(&self) -> bool {
+        self.anchoring
+    }
+
+    /// Commitments the journal has as armed, neither drawn nor discarded (the kiosk stopped while
+    /// they were armed): queued as discarded, ahead of the seed armed now.
+    pub fn discard_stale(&mut self, commitments: &[String]) {
+        let stale = commitments.iter().map(|c| DeskEvent::Discarded {
+            seed_commitment: c.clone(),
+            reason: "the kiosk stopped while it was armed; its seed is gone".to_owned(),
+        });
+        self.events.splice(0..0, stale);
+    }
+
+    /// What happened since the last call, for the journal, in order.
+    pub fn take_events(&mut self) -> Vec<DeskEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Arms a fresh seed; `discard`: the armed one was not used, and why it is thrown away.
+    fn arm(&mut self, discard: Option<String>) {
+        if let Some(reason) = discard {
+            self.events.push(DeskEvent::Discarded {
+                seed_commitment: self.commitment(),
+                reason,
+            });
+        }
+        self.seed = engine::new_seed();
+        self.anchor = if self.anchoring { Anchor::Registering } else { Anchor::Local };
+        self.registration_sent = None;
+        let armed = DeskEvent::Armed {
+            seed_commitment: self.commitment(),
+            prize_id: self.prize().map(|p| p.engine.id.clone()),
+        };
+        self.events.push(armed);
+    }
+
+    /// The armed commitment to register with the event server now, if any: once per armed seed,
+    /// and again [`ANCHOR_RETRY_S`] after a failure while it stays armed.
+    pub fn wants_registration(&mut self, now_s: f64) -> Option<String> {
+        if !self.anchoring || self.stage == Stage::Committing {
+            return None;
+        }
+        let commitment = self.commitment();
+        match &self.anchor {
+            Anchor::Registering if self.registration_sent.as_ref() != Some(&commitment) => {}
+            Anchor::Failed { at_s, .. } if now_s - at_s >= ANCHOR_RETRY_S => {
+                self.anchor = Anchor::Registering;
+            }
+            _ => return None,
+        }
+        self.registration_sent = Some(commitment.clone());
+        Some(commitment)
+    }
+
+    /// The server's answer to the registration of `commitment`. An answer for a seed that is no
+    /// longer armed changes nothing (the server keeps the registration; the journal has the seed
+    /// as discarded or used).
+    pub fn anchor_answer(&mut self, commitment: &str, answer: Result<ServerAnchor, String>, now_s: f64) {
+        if commitment != self.commitment() || !matches!(self.anchor, Anchor::Registering) {
+            return;
+        }
+        match answer {
+            Ok(anchor) => {
+                self.events.push(DeskEvent::Anchored {
+                    seed_commitment: commitment.to_owned(),
+                    anchor: anchor.clone(),
+                });
+                self.anchor = Anchor::Anchored(anchor);
+            }
+            Err(reason) => {
+                self.events.push(DeskEvent::AnchorFailed {
+                    seed_commitment: commitment.to_owned(),
+                    reason: reason.clone(),
+                });
+                self.anchor = Anchor::Failed { reason, at_s: now_s };
+            }
+        }
+    }
+
+    /// In [`Stage::Anchoring`]: starts the draw once the server answered or the wait is over.
+    pub fn poll_anchor(&mut self, now_s: f64, now: DateTime<Utc>) -> Option<CommitJob> {
+        let Stage::Anchoring { since_s } = self.stage else { return None };
+        if matches!(self.anchor, Anchor::Registering) {
+            if now_s - since_s < self.anchor_wait_s {
+                return None;
+            }
+            let reason = format!("the event server did not answer the registration within {} s", self.anchor_wait_s);
+            self.events.push(DeskEvent::AnchorFailed {
+                seed_commitment: self.commitment(),
+                reason: reason.clone(),
+            });
+            self.anchor = Anchor::Failed { reason, at_s: now_s };
+        }
+        let (prize, replaces) = self.waiting.take()?;
+        Some(self.start_commit(prize, now, replaces))
+    }
+
+    /// Why a draw on the armed seed now would not be anchored; `None` when it would be.
+    pub fn not_anchored_reason(&self) -> Option<String> {
+        match &self.anchor {
+            Anchor::Anchored(_) => None,
+            Anchor::Local => Some(NOT_ANCHORED_LOCAL.to_owned()),
+            Anchor::Registering => Some("the event server had not answered the registration yet".to_owned()),
+            Anchor::Failed { reason, .. } => Some(format!("the event server did not register the commitment: {reason}")),
+        }
     }
 
     /// The feed's prizes or tickets changed (attendees earn tickets all day): take them in, keeping
@@ -159,6 +385,36 @@ impl Desk {
         if let Some(i) = selected_id.and_then(|id| fresh.prizes.iter().position(|p| p.engine.id == id)) {
             fresh.selected = i;
         }
+        // The trail: the seed armed until now is thrown away, then what changed, then the new one.
+        let new_armed = std::mem::take(&mut fresh.events);
+        let mut events = std::mem::take(&mut self.events);
+        events.push(DeskEvent::Discarded {
+            seed_commitment: self.commitment(),
+            reason: "the draw data changed (feed refresh): a new seed was armed".to_owned(),
+        });
+        for old in &self.prizes {
+            if self.state.prize(&old.engine.id).is_none_or(|p| p.records == 0) {
+                continue;
+            }
+            let now = fresh.prizes.iter().find(|p| p.engine.id == old.engine.id).map(|p| &p.engine);
+            if now != Some(&old.engine) {
+                events.push(DeskEvent::PrizeChanged {
+                    before: old.engine.clone(),
+                    after: now.cloned(),
+                });
+            }
+        }
+        if fresh.pool != self.pool {
+            events.push(DeskEvent::TicketsChanged {
+                from: self.pool.clone(),
+                to: fresh.pool.clone(),
+            });
+        }
+        events.extend(new_armed);
+        fresh.events = events;
+        fresh.anchoring = self.anchoring;
+        fresh.anchor_wait_s = self.anchor_wait_s;
+        fresh.anchor = if self.anchoring { Anchor::Registering } else { Anchor::Local };
         // For the operator only: the audience needs no word of it.
         fresh.operator_note = Some(if fresh.pool == self.pool {
             "Prizes updated from the event feed".to_string()
@@ -206,14 +462,14 @@ impl Desk {
             Stage::Rolling { sequence, .. } | Stage::Revealed { sequence } => self
                 .record(sequence)
                 .map_or_else(|| self.commitment(), |r| r.seed_commitment.clone()),
-            Stage::Idle | Stage::Committing => self.commitment(),
+            Stage::Idle | Stage::Anchoring { .. } | Stage::Committing => self.commitment(),
         }
     }
 
     /// Whether the draw keeps the screen: while a result is sealed or the reels roll, switching away
     /// would reveal the winners off screen.
     pub fn holds_the_screen(&self) -> bool {
-        matches!(self.stage, Stage::Committing | Stage::Rolling { .. })
+        matches!(self.stage, Stage::Anchoring { .. } | Stage::Committing | Stage::Rolling { .. })
     }
 
     /// The operator asked for another screen: refused (with a note) while the draw holds it.
@@ -235,11 +491,11 @@ impl Desk {
             return None;
         }
         match self.stage {
-            Stage::Committing | Stage::Rolling { .. } => None,
+            Stage::Committing | Stage::Rolling { .. } | Stage::Anchoring { .. } => None,
             Stage::Revealed { .. } => {
                 self.last_press_s = now_s;
+                // The seed armed at the commit (shown with a no-show question) stays armed.
                 self.stage = Stage::Idle;
-                self.seed = engine::new_seed();
                 if self.prize().is_some_and(|p| self.state.is_complete(&p.engine)) {
                     self.select_first_open();
                 }
@@ -256,9 +512,23 @@ impl Desk {
                     ));
                     return None;
                 }
-                Some(self.start_commit(prize, now, None))
+                self.commit_or_wait(prize, now_s, now, None)
             }
         }
+    }
+
+    /// Starts the commit, or waits for the registration of the armed commitment that is on its way.
+    fn commit_or_wait(&mut self, prize: EnginePrize, now_s: f64, now: DateTime<Utc>, replaces: Option<u32>) -> Option<CommitJob> {
+        // Registering: the registration is on its way, or goes out this frame (the caller asks
+        // `wants_registration` every frame).
+        if self.anchor == Anchor::Registering {
+            self.notice = None;
+            self.operator_note = None;
+            self.stage = Stage::Anchoring { since_s: now_s };
+            self.waiting = Some((prize, replaces));
+            return None;
+        }
+        Some(self.start_commit(prize, now, replaces))
     }
 
     /// Whether the prize on screen has all its winners and nothing is in flight: the stage says
@@ -286,6 +556,10 @@ impl Desk {
         self.notice = None;
         self.operator_note = None;
         self.stage = Stage::Committing;
+        let anchor = match &self.anchor {
+            Anchor::Anchored(anchor) => Some(anchor.clone()),
+            _ => None,
+        };
         CommitJob {
             state: self.state.clone(),
             pool: self.pool.clone(),
@@ -293,6 +567,8 @@ impl Desk {
             seed: self.seed,
             committed_at: now,
             replaces,
+            not_anchored: self.not_anchored_reason(),
+            anchor,
         }
     }
 
@@ -336,7 +612,7 @@ impl Desk {
             self.notice = Some(format!("#{ticket} was already replaced"));
             return None;
         }
-        Some(self.start_commit(prize, now, Some(ticket)))
+        self.commit_or_wait(prize, now_s, now, Some(ticket))
     }
 
     /// Revealed records the server has neither stored nor answered with a conflict: post these.
@@ -357,7 +633,7 @@ impl Desk {
                 Ok(()) => {
                     self.selected_winner = 0;
                     // The seed is spent; the next one (e.g. for a no-show) is armed and shown now.
-                    self.seed = engine::new_seed();
+                    self.arm(None);
                     self.stage = Stage::Rolling {
                         sequence: record.sequence,
                         started_s: now_s,
@@ -372,7 +648,7 @@ impl Desk {
             Err(error) => {
                 // Nothing was revealed; a fresh seed is armed so no commitment is ever reused.
                 self.stage = Stage::Idle;
-                self.seed = engine::new_seed();
+                self.arm(Some(format!("the commit failed: {error}")));
                 self.notice = Some(error);
             }
         }
@@ -397,8 +673,15 @@ impl Desk {
         if self.confirm_no_show.take().is_some() {
             return;
         }
-        if self.stage == Stage::Idle {
-            self.seed = engine::new_seed();
+        if matches!(self.stage, Stage::Idle | Stage::Anchoring { .. }) {
+            let reason = if self.stage == Stage::Idle {
+                "Esc: the operator threw the armed seed away"
+            } else {
+                "Esc while the commitment was being registered"
+            };
+            self.stage = Stage::Idle;
+            self.waiting = None;
+            self.arm(Some(reason.to_owned()));
             self.notice = Some("cancelled; a new seed is armed".into());
         }
     }
@@ -411,8 +694,8 @@ impl Desk {
         let n = self.prizes.len() as i32;
         self.selected = (self.selected as i32 + step).rem_euclid(n) as usize;
         if matches!(self.stage, Stage::Revealed { .. }) {
+            // The seed armed at the last commit stays armed for the prize chosen now.
             self.stage = Stage::Idle;
-            self.seed = engine::new_seed();
         }
     }
 
@@ -691,5 +974,144 @@ mod tests {
         assert!(desk.operator_note.as_deref().unwrap().contains("rolling"));
         desk.tick(1e6);
         assert!(desk.may_switch_screen(), "revealed");
+    }
+
+    fn server_anchor(byte: u8) -> ServerAnchor {
+        ServerAnchor {
+            server_nonce: hex::encode([byte; 32]),
+            registered_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn grinding_seeds_leaves_every_armed_commitment_in_the_trail() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        let mut armed = Vec::new();
+        let mut discarded = Vec::new();
+        let mut collect = |desk: &mut Desk| {
+            for event in desk.take_events() {
+                match event {
+                    DeskEvent::Armed { seed_commitment, .. } => armed.push(seed_commitment),
+                    DeskEvent::Discarded { seed_commitment, reason } => {
+                        assert!(reason.contains("Esc"), "{reason}");
+                        discarded.push(seed_commitment);
+                    }
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        };
+        for _ in 0..12 {
+            desk.cancel();
+        }
+        let record = run_commit(&mut desk, 0.0);
+        collect(&mut desk);
+        // 1 at the start + 12 re-arms + 1 after the draw; the 12 thrown away are all there.
+        assert_eq!(armed.len(), 14);
+        assert_eq!(discarded, armed[..12]);
+        assert_eq!(record.seed_commitment, armed[12], "the drawn seed is the last one armed before it");
+        assert_eq!(armed[13], desk.commitment(), "the next one is armed and journaled at once");
+        assert_eq!(
+            record.not_anchored.as_deref(),
+            Some(NOT_ANCHORED_LOCAL),
+            "no server: not anchored, and said so"
+        );
+    }
+
+    #[test]
+    fn an_anchored_draw_waits_for_the_registration_and_runs_on_the_nonce() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        desk.set_anchoring(true);
+        let commitment = desk.wants_registration(0.0).expect("the armed commitment is registered");
+        assert_eq!(commitment, desk.commitment());
+        assert_eq!(desk.wants_registration(0.1), None, "once per armed seed");
+        // Space before the answer: the stage waits (and holds the screen), nothing is drawn yet.
+        assert!(desk.press_next(1.0, Utc::now()).is_none());
+        assert_eq!(desk.stage, Stage::Anchoring { since_s: 1.0 });
+        assert!(desk.holds_the_screen());
+        assert!(desk.poll_anchor(2.0, Utc::now()).is_none());
+        // An answer for another commitment changes nothing.
+        desk.anchor_answer("00", Ok(server_anchor(1)), 2.1);
+        assert_eq!(desk.anchor, Anchor::Registering);
+        desk.anchor_answer(&commitment, Ok(server_anchor(9)), 2.2);
+        let job = desk.poll_anchor(2.3, Utc::now()).expect("the draw starts with the answer");
+        assert_eq!(desk.stage, Stage::Committing);
+        let record = job.draw().unwrap();
+        assert!(record.is_anchored());
+        assert_eq!(record.server_nonce.as_deref(), Some(hex::encode([9u8; 32]).as_str()));
+        assert_eq!(record.not_anchored, None);
+        assert_eq!(record.seed_commitment, commitment);
+        engine::verify(&record, &desk.pool, &DrawState::new()).unwrap();
+        desk.finish_commit(Ok(record), 2.4);
+        let events = desk.take_events();
+        assert!(
+            matches!(&events[1], DeskEvent::Anchored { seed_commitment, .. } if *seed_commitment == commitment),
+            "{events:?}"
+        );
+        // The next seed is armed at once and registered while the reels roll.
+        assert_eq!(desk.wants_registration(3.0), Some(desk.commitment()));
+    }
+
+    #[test]
+    fn an_unreachable_server_never_freezes_the_stage() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        desk.set_anchoring(true);
+        let commitment = desk.wants_registration(0.0).unwrap();
+        assert!(desk.press_next(1.0, Utc::now()).is_none());
+        assert!(desk.poll_anchor(1.0 + ANCHOR_WAIT_S - 0.1, Utc::now()).is_none());
+        let job = desk
+            .poll_anchor(1.0 + ANCHOR_WAIT_S, Utc::now())
+            .expect("the draw goes on after the wait");
+        let record = job.draw().unwrap();
+        assert!(!record.is_anchored());
+        assert!(
+            record.not_anchored.as_deref().unwrap().contains("did not answer"),
+            "{:?}",
+            record.not_anchored
+        );
+        assert_eq!(record.seed_commitment, commitment);
+        let events = desk.take_events();
+        assert!(events.iter().any(|e| matches!(e, DeskEvent::AnchorFailed { .. })), "{events:?}");
+
+        // A refusal: drawn at once, not anchored, and the registration is tried again later.
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        desk.set_anchoring(true);
+        let commitment = desk.wants_registration(0.0).unwrap();
+        desk.anchor_answer(&commitment, Err("cannot reach the server".into()), 0.5);
+        assert_eq!(desk.wants_registration(1.0), None);
+        assert_eq!(desk.wants_registration(0.5 + ANCHOR_RETRY_S), Some(commitment.clone()), "retried");
+        desk.anchor_answer(&commitment, Err("still down".into()), 6.0);
+        let job = desk.press_next(7.0, Utc::now()).expect("no wait after a failure");
+        let record = job.draw().unwrap();
+        assert!(record.not_anchored.as_deref().unwrap().contains("still down"));
+    }
+
+    #[test]
+    fn changes_of_prizes_with_results_and_of_the_tickets_are_queued() {
+        let mut desk = Desk::new(&data(), DrawState::new(), vec![]);
+        reveal(&mut desk, 0.0); // "big" has its winner
+        desk.press_next(200.0, Utc::now());
+        desk.take_events();
+        let mut changed = data();
+        changed.prizes[0].winner_count = 2;
+        changed.prizes[0].allow_previous_winners = true;
+        changed.prizes[1].winner_count = 5; // no results yet: not journaled
+        changed.tickets.pop();
+        let before = desk.commitment();
+        assert!(desk.refresh(&changed));
+        let events = desk.take_events();
+        assert!(
+            matches!(&events[0], DeskEvent::Discarded { seed_commitment, .. } if *seed_commitment == before),
+            "{events:?}"
+        );
+        match &events[1] {
+            DeskEvent::PrizeChanged { before, after } => {
+                assert_eq!((before.id.as_str(), before.winner_count), ("big", 1));
+                assert_eq!(after.as_ref().map(|p| (p.winner_count, p.allow_previous_winners)), Some((2, true)));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(&events[2], DeskEvent::TicketsChanged { from, to } if from.len() == 20 && to.len() == 19));
+        assert!(matches!(&events[3], DeskEvent::Armed { seed_commitment, .. } if *seed_commitment == desk.commitment()));
+        assert_eq!(events.len(), 4);
     }
 }

@@ -54,6 +54,25 @@
 //! the holder, `\` is written `\\`, tab `\t`, line feed `\n` and carriage return `\r` (two
 //! characters each) so that lines cannot be forged by odd holder tokens.
 //!
+//! # Anchoring with the event server
+//!
+//! With an event server, the kiosk registers the commitment before the draw
+//! (`POST /api/v1/draw/commitments`, docs/contract.md) and the server answers with a random
+//! 32-byte nonce of its own, which it keeps with the commitment and the time it got it. The
+//! ChaCha20 key of step 3 is then not the kiosk's seed itself but [`anchored_seed`]:
+//!
+//! ```text
+//! key = SHA-256( "venue-kiosk draw anchor v1" || 0x00 || seed (32 bytes) || server_nonce (32 bytes) )
+//! ```
+//!
+//! (the tag is the 26 ASCII bytes shown, then one zero byte; 91 bytes hashed in all). The record
+//! keeps the kiosk's `seed` (so SHA-256(seed) is still the commitment), the `server_nonce` (hex)
+//! and when the server registered it (`anchored_at`). The kiosk cannot know the key before the
+//! server has the commitment, and the server cannot steer it without the kiosk's seed, so neither
+//! side alone can choose the winners. A record without `server_nonce` is **not anchored** (no
+//! event server, or none reachable when the draw was armed; `not_anchored` says which): its key is
+//! the seed, exactly as before anchoring existed, so old journals verify unchanged.
+//!
 //! # Audit
 //!
 //! Every batch and replacement returns an [`AuditRecord`] (JSON via serde). [`DrawState`] is the
@@ -140,6 +159,62 @@ pub struct AuditRecord {
     pub committed_at: Option<DateTime<Utc>>,
     /// Set by the caller: when the seed was revealed and the draw ran.
     pub revealed_at: Option<DateTime<Utc>>,
+    /// The event server's nonce (64 hex digits) when the draw was anchored: the ChaCha20 key is
+    /// [`anchored_seed`]`(seed, server_nonce)`. None: not anchored, the key is the seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_nonce: Option<String>,
+    /// When the event server registered the commitment (its clock), for an anchored record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchored_at: Option<DateTime<Utc>>,
+    /// Set by the caller on a record that is not anchored: why (no event server configured, the
+    /// server could not be reached …). None on anchored records and on records written before
+    /// anchoring existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_anchored: Option<String>,
+}
+
+impl AuditRecord {
+    fn anchored(mut self, anchor: Option<&ServerAnchor>) -> Self {
+        self.server_nonce = anchor.map(|a| a.server_nonce.to_ascii_lowercase());
+        self.anchored_at = anchor.map(|a| a.registered_at);
+        self
+    }
+
+    /// Whether the draw's key was anchored with a server nonce (see the module doc).
+    pub fn is_anchored(&self) -> bool {
+        self.server_nonce.is_some()
+    }
+}
+
+/// The event server's answer to a registered commitment: its nonce and when it got the commitment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerAnchor {
+    /// 64 hex digits.
+    pub server_nonce: String,
+    pub registered_at: DateTime<Utc>,
+}
+
+/// The domain tag of [`anchored_seed`] (followed by one zero byte in the hashed input).
+pub const ANCHOR_TAG: &[u8] = b"venue-kiosk draw anchor v1";
+
+/// The ChaCha20 key of an anchored draw: SHA-256(tag || 0x00 || seed || server nonce).
+pub fn anchored_seed(seed: &Seed, server_nonce: &[u8; 32]) -> Seed {
+    let mut hasher = Sha256::new();
+    hasher.update(ANCHOR_TAG);
+    hasher.update([0u8]);
+    hasher.update(seed);
+    hasher.update(server_nonce);
+    hasher.finalize().into()
+}
+
+/// The key the algorithm runs on: the anchored seed with a server nonce, else the seed itself.
+fn draw_key(seed: &Seed, anchor: Option<&ServerAnchor>) -> Result<Seed, DrawError> {
+    match anchor {
+        None => Ok(*seed),
+        Some(anchor) => parse_seed(&anchor.server_nonce)
+            .map(|nonce| anchored_seed(seed, &nonce))
+            .ok_or_else(|| DrawError::BadNonce(anchor.server_nonce.clone())),
+    }
 }
 
 /// The outcome of [`draw_batch`] or [`replace_no_show`].
@@ -206,6 +281,8 @@ pub enum DrawError {
     NotAWinner { prize: String, ticket: u32 },
     #[error("this seed (commitment {commitment_fingerprint}) was already used for an earlier draw; every batch needs a fresh seed")]
     SeedReused { commitment_fingerprint: String },
+    #[error("the server nonce \"{0}\" is not 64 hex digits")]
+    BadNonce(String),
 }
 
 /// One field where an audit record differs from the recomputation.
@@ -386,7 +463,19 @@ pub fn draw_batch(
     batch_size: Option<u32>,
     seed: Seed,
 ) -> Result<BatchResult, DrawError> {
-    let record = compute_batch(state, pool, prize, batch_size, &seed)?;
+    draw_batch_anchored(state, pool, prize, batch_size, seed, None)
+}
+
+/// [`draw_batch`] with the event server's anchor: the key is [`anchored_seed`] (module doc).
+pub fn draw_batch_anchored(
+    state: &mut DrawState,
+    pool: &[EngineTicket],
+    prize: &EnginePrize,
+    batch_size: Option<u32>,
+    seed: Seed,
+    anchor: Option<&ServerAnchor>,
+) -> Result<BatchResult, DrawError> {
+    let record = compute_batch(state, pool, prize, batch_size, &seed, anchor)?;
     state.apply_unchecked(&record);
     Ok(BatchResult {
         remaining: state.remaining(prize),
@@ -404,7 +493,20 @@ pub fn replace_no_show(
     reason: &str,
     seed: Seed,
 ) -> Result<BatchResult, DrawError> {
-    let record = compute_replacement(state, pool, prize, absent_ticket, reason, &seed)?;
+    replace_no_show_anchored(state, pool, prize, absent_ticket, reason, seed, None)
+}
+
+/// [`replace_no_show`] with the event server's anchor.
+pub fn replace_no_show_anchored(
+    state: &mut DrawState,
+    pool: &[EngineTicket],
+    prize: &EnginePrize,
+    absent_ticket: u32,
+    reason: &str,
+    seed: Seed,
+    anchor: Option<&ServerAnchor>,
+) -> Result<BatchResult, DrawError> {
+    let record = compute_replacement(state, pool, prize, absent_ticket, reason, &seed, anchor)?;
     state.apply_unchecked(&record);
     Ok(BatchResult {
         remaining: state.remaining(prize),
@@ -425,9 +527,21 @@ pub fn verify(record: &AuditRecord, pool: &[EngineTicket], prior: &DrawState) ->
         allow_previous_winners: record.allow_previous_winners,
         batch_size: None,
     };
+    let anchor = record.server_nonce.as_ref().map(|nonce| ServerAnchor {
+        server_nonce: nonce.clone(),
+        registered_at: record.anchored_at.unwrap_or_default(),
+    });
     let expected = match &record.replaces {
-        None => compute_batch(prior, pool, &prize, Some(record.batch_size), &seed),
-        Some(absent) => compute_replacement(prior, pool, &prize, absent.ticket, record.reason.as_deref().unwrap_or(""), &seed),
+        None => compute_batch(prior, pool, &prize, Some(record.batch_size), &seed, anchor.as_ref()),
+        Some(absent) => compute_replacement(
+            prior,
+            pool,
+            &prize,
+            absent.ticket,
+            record.reason.as_deref().unwrap_or(""),
+            &seed,
+            anchor.as_ref(),
+        ),
     }
     .map_err(VerifyError::Recompute)?;
 
@@ -545,6 +659,7 @@ fn compute_batch(
     prize: &EnginePrize,
     batch_size: Option<u32>,
     seed: &Seed,
+    anchor: Option<&ServerAnchor>,
 ) -> Result<AuditRecord, DrawError> {
     if prize.winner_count == 0 {
         return Err(DrawError::ZeroWinners { prize: prize.id.clone() });
@@ -571,8 +686,8 @@ fn compute_batch(
         });
     }
     let excluded = state.excluded_for(&prize.id, prize.allow_previous_winners);
-    let drawn = draw_v1(state, pool, &excluded, &prize.id, size, seed)?;
-    Ok(drawn.into_record(state, prize, size, seed, None, None))
+    let drawn = draw_v1(state, pool, &excluded, &prize.id, size, seed, &draw_key(seed, anchor)?)?;
+    Ok(drawn.into_record(state, prize, size, seed, None, None).anchored(anchor))
 }
 
 fn compute_replacement(
@@ -582,6 +697,7 @@ fn compute_replacement(
     absent_ticket: u32,
     reason: &str,
     seed: &Seed,
+    anchor: Option<&ServerAnchor>,
 ) -> Result<AuditRecord, DrawError> {
     if prize.winner_count == 0 {
         return Err(DrawError::ZeroWinners { prize: prize.id.clone() });
@@ -597,8 +713,10 @@ fn compute_replacement(
         .clone();
     // The absent holder is still among the prize's current winners here, so stays excluded.
     let excluded = state.excluded_for(&prize.id, prize.allow_previous_winners);
-    let drawn = draw_v1(state, pool, &excluded, &prize.id, 1, seed)?;
-    Ok(drawn.into_record(state, prize, 1, seed, Some(absent), Some(reason.to_owned())))
+    let drawn = draw_v1(state, pool, &excluded, &prize.id, 1, seed, &draw_key(seed, anchor)?)?;
+    Ok(drawn
+        .into_record(state, prize, 1, seed, Some(absent), Some(reason.to_owned()))
+        .anchored(anchor))
 }
 
 /// Result of one run of the algorithm, before it becomes a record.
@@ -639,11 +757,15 @@ impl Drawn {
             reason,
             committed_at: None,
             revealed_at: None,
+            server_nonce: None,
+            anchored_at: None,
+            not_anchored: None,
         }
     }
 }
 
-/// The `chacha20-v1` algorithm of the module doc.
+/// The `chacha20-v1` algorithm of the module doc; `seed` is the committed one, `key` the ChaCha20
+/// key (the seed, or the anchored seed).
 fn draw_v1(
     state: &DrawState,
     pool: &[EngineTicket],
@@ -651,6 +773,7 @@ fn draw_v1(
     prize_id: &str,
     count: u32,
     seed: &Seed,
+    key: &Seed,
 ) -> Result<Drawn, DrawError> {
     if pool.is_empty() {
         return Err(DrawError::NoTickets);
@@ -691,7 +814,7 @@ fn draw_v1(
         });
     }
 
-    let mut rng = ChaCha20Rng::from_seed(*seed);
+    let mut rng = ChaCha20Rng::from_seed(*key);
     let mut won: HashSet<&str> = HashSet::with_capacity(wanted.min(candidates.len()));
     let mut winners = Vec::with_capacity(wanted.min(candidates.len()));
     while winners.len() < wanted {
@@ -1310,6 +1433,81 @@ mod tests {
             assert_ne!(again.winners()[0].holder, absent.holder);
         }
     }
+
+    #[test]
+    fn golden_anchored_seed() {
+        // The derivation of the module doc, computed by hand: SHA-256 over tag, 0x00, seed, nonce.
+        let mut input = b"venue-kiosk draw anchor v1".to_vec();
+        input.push(0);
+        input.extend_from_slice(&[7u8; 32]);
+        input.extend_from_slice(&[9u8; 32]);
+        assert_eq!(input.len(), 91);
+        let by_hand: Seed = Sha256::digest(&input).into();
+        assert_eq!(anchored_seed(&[7; 32], &[9; 32]), by_hand);
+        assert_eq!(hex::encode(anchored_seed(&[7; 32], &[9; 32])), GOLDEN_ANCHORED_7_9);
+        assert_eq!(hex::encode(anchored_seed(&[0; 32], &[0; 32])), GOLDEN_ANCHORED_0_0);
+        // Either half changes the key.
+        assert_ne!(anchored_seed(&[7; 32], &[8; 32]), anchored_seed(&[7; 32], &[9; 32]));
+        assert_ne!(anchored_seed(&[6; 32], &[9; 32]), anchored_seed(&[7; 32], &[9; 32]));
+    }
+
+    /// Computed independently (Python: `hashlib.sha256(b"venue-kiosk draw anchor v1\x00" + bytes([7]) * 32 + bytes([9]) * 32)`).
+    const GOLDEN_ANCHORED_7_9: &str = "722300df16f81aff7953e77df9efec2c1030c9c953e855043db4697ebee5463a";
+    const GOLDEN_ANCHORED_0_0: &str = "5d716b9b16cd47acbf7849b06ae4a754993f938dadd6418767cbaec00b8fd9c3";
+
+    fn anchor(nonce: u8) -> ServerAnchor {
+        ServerAnchor {
+            server_nonce: hex::encode([nonce; 32]),
+            registered_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn an_anchored_draw_runs_on_the_derived_key_and_verifies() {
+        let pool = pool50();
+        let mut state = DrawState::new();
+        let result = draw_batch_anchored(&mut state, &pool, &prize("p", 3), None, [7; 32], Some(&anchor(9))).unwrap();
+        let record = &result.record;
+        // The seed and its commitment stay the kiosk's; the winners come from the derived key.
+        assert_eq!(record.seed, hex::encode([7u8; 32]));
+        assert_eq!(record.seed_commitment, seed_commitment(&[7; 32]));
+        assert_eq!(record.server_nonce.as_deref(), Some(hex::encode([9u8; 32]).as_str()));
+        assert!(record.is_anchored());
+        let derived = draw_batch(
+            &mut DrawState::new(),
+            &pool,
+            &prize("p", 3),
+            None,
+            anchored_seed(&[7; 32], &[9; 32]),
+        )
+        .unwrap();
+        assert_eq!(record.winners, derived.record.winners);
+        assert_eq!(tickets_of(&record.winners), GOLDEN_ANCHORED_WINNERS);
+        verify(record, &pool, &DrawState::new()).unwrap();
+        // Another nonce is another draw: the recorded winners no longer check out.
+        let mut forged = record.clone();
+        forged.server_nonce = Some(hex::encode([8u8; 32]));
+        assert!(matches!(verify(&forged, &pool, &DrawState::new()), Err(VerifyError::Mismatch(_))));
+        // Dropping the nonce (claiming an unanchored draw with the same seed) does not check out either.
+        let mut stripped = record.clone();
+        stripped.server_nonce = None;
+        assert!(verify(&stripped, &pool, &DrawState::new()).is_err());
+        let mut bad = record.clone();
+        bad.server_nonce = Some("zz".into());
+        assert!(matches!(
+            verify(&bad, &pool, &DrawState::new()),
+            Err(VerifyError::Recompute(DrawError::BadNonce(_)))
+        ));
+        // An old record (no anchoring fields) still reads and serialises as before.
+        let old = draw_batch(&mut DrawState::new(), &pool, &prize("p", 3), None, [7; 32])
+            .unwrap()
+            .record;
+        let json = serde_json::to_string(&old).unwrap();
+        assert!(!json.contains("server_nonce") && !json.contains("not_anchored"), "{json}");
+        assert_eq!(serde_json::from_str::<AuditRecord>(&json).unwrap(), old);
+    }
+
+    const GOLDEN_ANCHORED_WINNERS: &[u32] = &[163, 142, 229];
 
     fn sample_journal(pool: &[EngineTicket]) -> (Vec<AuditRecord>, DrawState) {
         let mut state = DrawState::new();

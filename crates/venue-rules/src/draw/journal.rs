@@ -8,6 +8,15 @@
 //!
 //! Files in the directory:
 //! - `draw-journal.jsonl`: one [`JournalEntry`] per line.
+//! - `draw-journal-reset-<stamp>.jsonl`: a journal archived by RESET ([`reset`]); the new journal's
+//!   first entry ([`JournalEntry::Reset`]) names it with its SHA-256.
+//!
+//! Besides the results, the journal keeps the trail around them, so that nothing about a draw can
+//! be steered unseen: every armed seed commitment ([`JournalEntry::Armed`]), whether the event
+//! server anchored it, every commitment thrown away before it decided a draw (Esc, a feed refresh,
+//! a failed commit, a stop: [`JournalEntry::Discarded`]), changes of a prize that already has
+//! results and of the ticket list. Journals written before these entries existed read and verify
+//! as before.
 //! - `tickets-<first 16 hex of tickets_hash>.json`: the pools the draws ran on
 //!   ([`Journal::save_tickets`]), so the directory alone is enough to verify every draw.
 //!
@@ -21,7 +30,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::draw::engine::{AuditRecord, DrawState, EngineTicket, VerifyError, tickets_hash};
+use crate::draw::engine::{AuditRecord, DrawState, EnginePrize, EngineTicket, VerifyError, tickets_hash};
 
 /// The journal's file name inside the journal directory.
 pub const JOURNAL_FILE: &str = "draw-journal.jsonl";
@@ -50,13 +59,72 @@ pub enum JournalEntry {
         server_result: serde_json::Value,
         at: DateTime<Utc>,
     },
+    /// A seed was armed: from now on its commitment is on screen. Every armed seed is journaled,
+    /// also those thrown away later, so re-arming until a seed "feels right" leaves a trace.
+    Armed {
+        seed_commitment: String,
+        /// The prize on screen when it was armed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prize_id: Option<String>,
+        at: DateTime<Utc>,
+    },
+    /// The event server registered the armed commitment and answered with its nonce.
+    Anchored {
+        seed_commitment: String,
+        server_nonce: String,
+        registered_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+    },
+    /// The armed commitment could not be registered with the event server (a draw on it is not
+    /// anchored).
+    AnchorFailed {
+        seed_commitment: String,
+        reason: String,
+        at: DateTime<Utc>,
+    },
+    /// An armed seed was thrown away before it decided a draw.
+    Discarded {
+        seed_commitment: String,
+        reason: String,
+        at: DateTime<Utc>,
+    },
+    /// The settings of a prize that already has results changed (winner count, "earlier winners
+    /// may win", batch size); `after: None` = the prize was removed from the feed.
+    PrizeChanged {
+        prize_id: String,
+        before: EnginePrize,
+        after: Option<EnginePrize>,
+        at: DateTime<Utc>,
+    },
+    /// The ticket list the next draws run on changed.
+    TicketsChanged {
+        from_hash: String,
+        to_hash: String,
+        tickets: u64,
+        at: DateTime<Utc>,
+    },
+    /// The first entry of a journal started by RESET: the archived journal and its SHA-256.
+    Reset {
+        archived: String,
+        archived_sha256: String,
+        archived_records: u64,
+        at: DateTime<Utc>,
+    },
 }
 
 impl JournalEntry {
-    fn sequence(&self) -> u64 {
+    /// The result the entry is about; `None` for the trail around the results.
+    fn sequence(&self) -> Option<u64> {
         match self {
-            Self::Committed { record } => record.sequence,
-            Self::Revealed { sequence, .. } | Self::Acknowledged { sequence, .. } | Self::Conflict { sequence, .. } => *sequence,
+            Self::Committed { record } => Some(record.sequence),
+            Self::Revealed { sequence, .. } | Self::Acknowledged { sequence, .. } | Self::Conflict { sequence, .. } => Some(*sequence),
+            Self::Armed { .. }
+            | Self::Anchored { .. }
+            | Self::AnchorFailed { .. }
+            | Self::Discarded { .. }
+            | Self::PrizeChanged { .. }
+            | Self::TicketsChanged { .. }
+            | Self::Reset { .. } => None,
         }
     }
 }
@@ -100,6 +168,9 @@ pub struct Replayed {
     pub conflicts: BTreeMap<u64, serde_json::Value>,
     /// Repairs made or oddities found while reading; for the log.
     pub warnings: Vec<String>,
+    /// Commitments armed and neither used by a result nor discarded, in order: the kiosk stopped
+    /// while they were armed (their seeds are gone). Journal them as discarded at the next start.
+    pub open_commitments: Vec<String>,
 }
 
 /// Why an entry does not fit the journal.
@@ -142,10 +213,18 @@ impl Replayed {
 
     /// Applies one entry, or leaves everything unchanged and says why it does not fit.
     fn apply(&mut self, entry: &JournalEntry) -> Result<(), Misfit> {
-        let sequence = entry.sequence();
+        let Some(sequence) = entry.sequence() else {
+            match entry {
+                JournalEntry::Armed { seed_commitment, .. } => self.open_commitments.push(seed_commitment.clone()),
+                JournalEntry::Discarded { seed_commitment, .. } => self.open_commitments.retain(|c| c != seed_commitment),
+                _ => {}
+            }
+            return Ok(());
+        };
         if let JournalEntry::Committed { record } = entry {
             self.state.apply(record).map_err(Misfit::Record)?;
             self.records.push(record.clone());
+            self.open_commitments.retain(|c| *c != record.seed_commitment);
             return Ok(());
         }
         let Some(index) = usize::try_from(sequence).ok().filter(|&i| i < self.records.len()) else {
@@ -164,6 +243,7 @@ impl Replayed {
             JournalEntry::Conflict { server_result, .. } => {
                 self.conflicts.insert(sequence, server_result.clone());
             }
+            _ => unreachable!("entries without a sequence are handled above"),
         }
         Ok(())
     }
@@ -312,6 +392,48 @@ struct SnapshotOut<'a> {
 #[derive(Deserialize)]
 struct SnapshotIn {
     tickets: Vec<EngineTicket>,
+}
+
+/// RESET: archives the journal as `draw-journal-reset-<stamp>.jsonl` and starts a new one whose
+/// first entry is [`JournalEntry::Reset`] with the archived file's name, SHA-256 and number of
+/// results, so the new journal links to the old one and a swapped archive is caught. Returns the
+/// archive's path. The new journal is written aside first and renamed into place after the
+/// archive, so the directory never holds a journal without its link.
+pub fn reset(dir: &Path, stamp: &str, at: DateTime<Utc>) -> Result<PathBuf, JournalError> {
+    use sha2::{Digest, Sha256};
+    let path = dir.join(JOURNAL_FILE);
+    let bytes = fs::read(&path).map_err(io_error("read", &path))?;
+    let archived_records = parse_journal(&bytes).map_or(0, |parsed| {
+        parsed
+            .entries
+            .iter()
+            .filter(|(_, entry)| matches!(entry, JournalEntry::Committed { .. }))
+            .count() as u64
+    });
+    let name = format!("draw-journal-reset-{stamp}.jsonl");
+    let archive = dir.join(&name);
+    if archive.exists() {
+        return Err(JournalError::Refused(format!("{} already exists", archive.display())));
+    }
+    let entry = JournalEntry::Reset {
+        archived: name,
+        archived_sha256: hex::encode(Sha256::digest(&bytes)),
+        archived_records,
+        at,
+    };
+    let mut line = serde_json::to_vec(&entry).map_err(|error| JournalError::Refused(format!("cannot encode the entry: {error}")))?;
+    line.push(b'\n');
+    let fresh = dir.join(format!(".{JOURNAL_FILE}.reset.tmp"));
+    File::create(&fresh)
+        .and_then(|mut out| {
+            out.write_all(&line)?;
+            out.sync_all()
+        })
+        .map_err(io_error("write", &fresh))?;
+    fs::rename(&path, &archive).map_err(io_error("archive", &path))?;
+    fs::rename(&fresh, &path).map_err(io_error("replace", &path))?;
+    sync_dir(dir)?;
+    Ok(archive)
 }
 
 /// Where the snapshot of the pool with this tickets_hash lives in a journal directory.
@@ -495,6 +617,14 @@ pub fn to_wire_result(record: &AuditRecord) -> serde_json::Value {
         body["replaces"] = absent.ticket.into();
         body["reason"] = record.reason.clone().unwrap_or_default().into();
     }
+    // Contract 1.1: the server's nonce of an anchored draw, or why the draw was not anchored.
+    if let Some(nonce) = &record.server_nonce {
+        body["server_nonce"] = nonce.clone().into();
+    } else if let Some(reason) = &record.not_anchored {
+        // One short line, whatever the network library said.
+        let reason: String = reason.chars().filter(|c| !c.is_control()).take(280).collect();
+        body["not_anchored"] = reason.into();
+    }
     body
 }
 
@@ -515,9 +645,10 @@ pub fn winners_csv(records: &[AuditRecord], prize_filter: Option<&str>) -> Strin
 /// [`winners_csv`] with the names people read. The columns after `drawn_at` (added later, so a
 /// reader by position keeps working): `status` — `won`, or `no_show` for a winner a later
 /// replacement took the place of (the rule of `draw::outcome`, as the server's export) —,
-/// `prize_name` and `display_name` (empty when unknown).
+/// `prize_name`, `display_name` (empty when unknown) and `anchored` — `yes`, or `NOT ANCHORED` for a
+/// draw made without the event server's nonce.
 pub fn winners_csv_named(records: &[AuditRecord], prize_filter: Option<&str>, names: &WinnerNames) -> String {
-    let mut csv = String::from("prize_id,batch,ticket,holder,replaces,reason,drawn_at,status,prize_name,display_name\n");
+    let mut csv = String::from("prize_id,batch,ticket,holder,replaces,reason,drawn_at,status,prize_name,display_name,anchored\n");
     let mut no_shows: std::collections::HashMap<&str, Vec<u32>> = std::collections::HashMap::new();
     let mut prize_ids: Vec<&str> = records.iter().map(|r| r.prize_id.as_str()).collect();
     prize_ids.sort_unstable();
@@ -544,7 +675,7 @@ pub fn winners_csv_named(records: &[AuditRecord], prize_filter: Option<&str>, na
         for winner in &record.winners {
             let gone = no_shows.get(record.prize_id.as_str()).is_some_and(|t| t.contains(&winner.ticket));
             let (batch, ticket) = (record.batch.to_string(), winner.ticket.to_string());
-            let fields: [&str; 10] = [
+            let fields: [&str; 11] = [
                 &record.prize_id,
                 &batch,
                 &ticket,
@@ -555,6 +686,7 @@ pub fn winners_csv_named(records: &[AuditRecord], prize_filter: Option<&str>, na
                 if gone { "no_show" } else { "won" },
                 prize_name,
                 names.people.get(&winner.ticket).map(String::as_str).unwrap_or(""),
+                if record.is_anchored() { "yes" } else { "NOT ANCHORED" },
             ];
             csv.push_str(&venue_contract::csv::line(&fields));
         }
@@ -921,12 +1053,18 @@ pub(crate) mod tests {
         odd[1].reason = Some("late\r".into());
         let absent = records[2].replaces.as_ref().unwrap().ticket;
         // status, prize name, display name: a no-show is marked, names are empty when unknown.
-        let st = |t: u32| if t == absent { ",no_show,," } else { ",won,," };
+        let st = |t: u32| {
+            if t == absent {
+                ",no_show,,,NOT ANCHORED"
+            } else {
+                ",won,,,NOT ANCHORED"
+            }
+        };
         let csv = winners_csv(&odd, Some("tv"));
         let lines: Vec<&str> = csv.split('\n').collect();
         assert_eq!(
             lines[0],
-            "prize_id,batch,ticket,holder,replaces,reason,drawn_at,status,prize_name,display_name"
+            "prize_id,batch,ticket,holder,replaces,reason,drawn_at,status,prize_name,display_name,anchored"
         );
         assert_eq!(lines[1], format!("tv,1,{},\"Kim", odd[0].winners[0].ticket));
         assert_eq!(lines[2], format!("line2\",,,2027-01-15T08:00:00Z{}", st(odd[0].winners[0].ticket)));
@@ -953,13 +1091,13 @@ pub(crate) mod tests {
         );
         let replaced = &records[2];
         let EngineWinner { ticket, holder } = &replaced.winners[0];
-        let row = format!("tv,3,{ticket},{holder},{absent},\"not here, \"\"called\"\" 3x\",2027-01-15T08:03:20Z,won,,");
+        let row = format!("tv,3,{ticket},{holder},{absent},\"not here, \"\"called\"\" 3x\",2027-01-15T08:03:20Z,won,,,NOT ANCHORED");
         assert_eq!(lines[6], row);
         assert_eq!(lines.len(), 8); // header, 5 winners (one holder spans two lines), trailing ""
         assert!(csv.contains(",no_show,,"), "the replaced winner is marked:\n{csv}");
         assert_eq!(
             winners_csv(&records, Some("other")),
-            "prize_id,batch,ticket,holder,replaces,reason,drawn_at,status,prize_name,display_name\n"
+            "prize_id,batch,ticket,holder,replaces,reason,drawn_at,status,prize_name,display_name,anchored\n"
         );
         // With names: the prize's and each winner's display name.
         let names = WinnerNames {
@@ -968,7 +1106,7 @@ pub(crate) mod tests {
         };
         let named = winners_csv_named(&records, Some("tv"), &names);
         let first = named.lines().nth(1).unwrap();
-        assert!(first.ends_with(",4K TV · 티비,김*수"), "{first}");
+        assert!(first.ends_with(",4K TV · 티비,김*수,NOT ANCHORED"), "{first}");
     }
 
     #[test]

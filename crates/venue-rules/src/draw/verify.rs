@@ -1,12 +1,17 @@
 //! Independent check of a recorded draw: recomputes every audit record with the engine and
-//! reports, per record, the winners or every field that differs. Reads files only; never repairs.
+//! reports, per record, the winners or every field that differs, and whether it was anchored with
+//! the event server. From a journal it also reports the trail around the results: every seed
+//! commitment thrown away before it decided a draw (and those armed when the kiosk stopped), the
+//! no-show replacements, changes of prizes that had results, ticket-list changes between draws
+//! and the reset the journal follows. Those are reported, not failures: a draw is "VERIFIED" when
+//! every record recomputes. Reads files only; never repairs.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::draw::engine::{AuditRecord, DrawState, EngineTicket, VerifyError, tickets_hash, verify};
+use crate::draw::engine::{AuditRecord, DrawState, EnginePrize, EngineTicket, VerifyError, fingerprint, tickets_hash, verify};
 use crate::draw::journal::{JournalEntry, load_tickets_snapshot, parse_journal};
 
 /// The outcome of [`verify_audit`]: `ok` only if there was at least one record and all check out.
@@ -32,7 +37,7 @@ impl fmt::Display for VerifyReport {
 /// every record; without it each record's pool is the snapshot matching its tickets_hash in the
 /// audit file's directory. `Err` only when a file cannot be read or understood at all.
 pub fn verify_audit(audit_path: &Path, tickets_path: Option<&Path>) -> Result<VerifyReport, String> {
-    let (records, mut lines) = read_audit(audit_path)?;
+    let (records, mut lines, trail) = read_audit(audit_path)?;
     let given_pool = match tickets_path {
         Some(path) => {
             let pool = read_tickets_file(path)?;
@@ -79,7 +84,10 @@ pub fn verify_audit(audit_path: &Path, tickets_path: Option<&Path>) -> Result<Ve
                 ));
             }
             Ok(pool) => match verify(record, pool, &state) {
-                Ok(()) => lines.push(format!("OK {label}: {}", describe_winners(record))),
+                Ok(()) => {
+                    lines.push(format!("OK {label}: {}", describe_winners(record)));
+                    lines.push(format!("  {}", describe_anchor(record)));
+                }
                 Err(VerifyError::Mismatch(differences)) => {
                     failed += 1;
                     lines.push(format!("MISMATCH {label} (record {index}):"));
@@ -113,6 +121,7 @@ pub fn verify_audit(audit_path: &Path, tickets_path: Option<&Path>) -> Result<Ve
             break;
         }
     }
+    report_trail(&records, &trail, &snapshot_dir, &mut lines);
     if failed > 0 {
         ok = false;
         lines.push(format!("NOT VERIFIED: {failed} problem(s) in {} record(s)", records.len()));
@@ -122,18 +131,242 @@ pub fn verify_audit(audit_path: &Path, tickets_path: Option<&Path>) -> Result<Ve
     Ok(VerifyReport { ok, lines })
 }
 
+/// Whether and how a record was anchored, for its line in the report.
+fn describe_anchor(record: &AuditRecord) -> String {
+    match (&record.server_nonce, &record.not_anchored) {
+        (Some(nonce), _) => format!(
+            "anchored: the event server registered commitment {} at {} (server nonce {})",
+            fingerprint(&record.seed_commitment),
+            record
+                .anchored_at
+                .map_or_else(|| "an unrecorded time".to_owned(), |at| at.to_rfc3339()),
+            fingerprint(nonce)
+        ),
+        (None, Some(reason)) => format!("NOT ANCHORED: {reason}"),
+        (None, None) => "NOT ANCHORED (recorded before anchoring existed)".to_owned(),
+    }
+}
+
+/// The journal's entries besides the results, in order.
+type Trail = Vec<JournalEntry>;
+
+/// Reports the trail: resets, armed and discarded commitments, anchoring, replacements, prize and
+/// ticket-list changes.
+fn report_trail(records: &[AuditRecord], trail: &Trail, dir: &Path, lines: &mut Vec<String>) {
+    for entry in trail {
+        if let JournalEntry::Reset {
+            archived,
+            archived_sha256,
+            archived_records,
+            at,
+        } = entry
+        {
+            let found = match fs::read(dir.join(archived)) {
+                Ok(bytes) => {
+                    use sha2::{Digest, Sha256};
+                    if hex::encode(Sha256::digest(&bytes)).eq_ignore_ascii_case(archived_sha256) {
+                        "the archive is here and matches its hash".to_owned()
+                    } else {
+                        "the archive here DOES NOT MATCH its hash: it changed after the reset".to_owned()
+                    }
+                }
+                Err(_) => "the archive is not in this directory".to_owned(),
+            };
+            lines.push(format!(
+                "RESET at {}: this journal follows {archived} ({archived_records} result(s), SHA-256 {archived_sha256}); {found}",
+                at.to_rfc3339()
+            ));
+        }
+    }
+
+    let anchored = records.iter().filter(|r| r.is_anchored()).count();
+    if !records.is_empty() {
+        let unanchored = records.len() - anchored;
+        lines.push(if unanchored == 0 {
+            format!("anchoring: all {} result(s) anchored with the event server", records.len())
+        } else {
+            format!(
+                "anchoring: {anchored} of {} result(s) anchored with the event server; {unanchored} NOT ANCHORED",
+                records.len()
+            )
+        });
+    }
+
+    // Armed commitments: each either decided a draw, was thrown away, or was armed at a stop.
+    let mut armed: Vec<(&str, String)> = Vec::new();
+    let mut discarded: HashMap<&str, String> = HashMap::new();
+    let mut failed_anchors: HashMap<&str, &str> = HashMap::new();
+    for entry in trail {
+        match entry {
+            JournalEntry::Armed {
+                seed_commitment,
+                prize_id,
+                at,
+            } => armed.push((
+                seed_commitment,
+                format!(
+                    "armed {}{}",
+                    at.to_rfc3339(),
+                    prize_id.as_ref().map(|p| format!(" (prize {p} on screen)")).unwrap_or_default()
+                ),
+            )),
+            JournalEntry::Discarded {
+                seed_commitment,
+                reason,
+                at,
+            } => {
+                discarded.insert(seed_commitment, format!("thrown away {}: {reason}", at.to_rfc3339()));
+            }
+            JournalEntry::AnchorFailed {
+                seed_commitment, reason, ..
+            } => {
+                failed_anchors.insert(seed_commitment, reason);
+            }
+            _ => {}
+        }
+    }
+    if armed.is_empty() {
+        if !records.is_empty() {
+            lines.push(
+                "seed commitments: this journal has no armed-commitment entries (written before they were kept), so seeds thrown away cannot be listed"
+                    .to_owned(),
+            );
+        }
+    } else {
+        let used: std::collections::HashSet<&str> = records.iter().map(|r| r.seed_commitment.as_str()).collect();
+        let thrown = armed.iter().filter(|(c, _)| discarded.contains_key(c) && !used.contains(c)).count();
+        let open = armed
+            .iter()
+            .filter(|(c, _)| !discarded.contains_key(c) && !used.contains(c))
+            .count();
+        lines.push(format!(
+            "seed commitments: {} armed, {} decided a draw, {thrown} DISCARDED before a draw, {open} armed and never drawn (the kiosk stopped, or still armed)",
+            armed.len(),
+            used.len()
+        ));
+        for (commitment, when) in &armed {
+            if used.contains(commitment) {
+                continue;
+            }
+            let anchor = failed_anchors
+                .get(commitment)
+                .map(|r| format!(" (not registered: {r})"))
+                .unwrap_or_default();
+            match discarded.get(commitment) {
+                Some(how) => lines.push(format!("  DISCARDED {}: {when}, {how}{anchor}", fingerprint(commitment))),
+                None => lines.push(format!("  ARMED, NEVER DRAWN {}: {when}{anchor}", fingerprint(commitment))),
+            }
+        }
+        let armed_set: std::collections::HashSet<&str> = armed.iter().map(|(c, _)| *c).collect();
+        for record in records.iter().filter(|r| !armed_set.contains(r.seed_commitment.as_str())) {
+            lines.push(format!(
+                "  note: the commitment of prize {} batch {} ({}) was not journaled as armed",
+                record.prize_id,
+                record.batch,
+                fingerprint(&record.seed_commitment)
+            ));
+        }
+    }
+
+    for record in records {
+        if let Some(absent) = &record.replaces {
+            lines.push(format!(
+                "REPLACEMENT prize {} batch {}: no-show #{} replaced by {} ({})",
+                record.prize_id,
+                record.batch,
+                absent.ticket,
+                record
+                    .winners
+                    .iter()
+                    .map(|w| format!("#{}", w.ticket))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                record.reason.as_deref().unwrap_or("no reason given")
+            ));
+        }
+    }
+
+    for entry in trail {
+        match entry {
+            JournalEntry::PrizeChanged {
+                prize_id,
+                before,
+                after,
+                at,
+            } => {
+                lines.push(format!(
+                    "PRIZE CHANGED after results: {prize_id} at {}: {}",
+                    at.to_rfc3339(),
+                    describe_prize_change(before, after.as_ref())
+                ));
+            }
+            JournalEntry::TicketsChanged {
+                from_hash,
+                to_hash,
+                tickets,
+                at,
+            } => lines.push(format!(
+                "TICKETS CHANGED at {}: {} → {} ({tickets} ticket(s))",
+                at.to_rfc3339(),
+                fingerprint(from_hash),
+                fingerprint(to_hash)
+            )),
+            _ => {}
+        }
+    }
+    for pair in records.windows(2) {
+        if pair[0].tickets_hash != pair[1].tickets_hash {
+            lines.push(format!(
+                "ticket list changed between prize {} batch {} and prize {} batch {}: {} → {}",
+                pair[0].prize_id,
+                pair[0].batch,
+                pair[1].prize_id,
+                pair[1].batch,
+                fingerprint(&pair[0].tickets_hash),
+                fingerprint(&pair[1].tickets_hash)
+            ));
+        }
+    }
+}
+
+fn describe_prize_change(before: &EnginePrize, after: Option<&EnginePrize>) -> String {
+    let Some(after) = after else {
+        return "removed from the draw data".to_owned();
+    };
+    let mut changes = Vec::new();
+    if before.winner_count != after.winner_count {
+        changes.push(format!("winner_count {} → {}", before.winner_count, after.winner_count));
+    }
+    if before.allow_previous_winners != after.allow_previous_winners {
+        changes.push(format!(
+            "allow_previous_winners {} → {}",
+            before.allow_previous_winners, after.allow_previous_winners
+        ));
+    }
+    if before.batch_size != after.batch_size {
+        let show = |b: Option<u32>| b.map_or_else(|| "all".to_owned(), |b| b.to_string());
+        changes.push(format!("batch_size {} → {}", show(before.batch_size), show(after.batch_size)));
+    }
+    if changes.is_empty() {
+        "no setting changed".to_owned()
+    } else {
+        changes.join(", ")
+    }
+}
+
 /// Fails the whole run only where nothing per-record can be said.
-fn read_audit(path: &Path) -> Result<(Vec<AuditRecord>, Vec<String>), String> {
+fn read_audit(path: &Path) -> Result<(Vec<AuditRecord>, Vec<String>, Trail), String> {
     let bytes = fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let bytes = strip_bom(&bytes);
     let mut notes = vec![format!("audit: {}", path.display())];
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         let records = serde_json::from_slice(bytes).map_err(|e| format!("{} is not a JSON array of audit records: {e}", path.display()))?;
-        return Ok((records, notes));
+        return Ok((records, notes, Trail::new()));
     }
     let parsed = parse_journal(bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     notes.extend(parsed.warnings.into_iter().map(|w| format!("note: {w}")));
     let mut records: Vec<AuditRecord> = Vec::new();
+    let mut trail = Trail::new();
     for (_, entry) in parsed.entries {
         match entry {
             JournalEntry::Committed { record } => records.push(record),
@@ -144,9 +377,10 @@ fn read_audit(path: &Path) -> Result<(Vec<AuditRecord>, Vec<String>), String> {
                 }
             }
             JournalEntry::Acknowledged { .. } | JournalEntry::Conflict { .. } => {}
+            other => trail.push(other),
         }
     }
-    Ok((records, notes))
+    Ok((records, notes, trail))
 }
 
 fn describe_winners(record: &AuditRecord) -> String {
@@ -428,5 +662,153 @@ mod tests {
             [(7, "h,7"), (8, "two\nlines")]
         );
         assert!(tickets_from_csv("number,holder\n1,\"open\n").unwrap_err().contains("line 2"));
+    }
+
+    /// A kiosk that grinds seeds: many armed commitments thrown away before one decides a draw,
+    /// an anchored draw, a prize and a ticket change, after a reset. verify-draw lists it all.
+    #[test]
+    fn the_trail_of_a_grinding_kiosk_is_reported() {
+        use crate::draw::engine::{EnginePrize, ServerAnchor, draw_batch_anchored, seed_commitment};
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool();
+        let at = |s: i64| chrono::DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap();
+        // An old journal, reset: the new one links to it with its hash.
+        let (mut old, _) = Journal::open(dir.path()).unwrap();
+        old.append(&JournalEntry::Armed {
+            seed_commitment: "ab".repeat(32),
+            prize_id: None,
+            at: at(0),
+        })
+        .unwrap();
+        drop(old);
+        let archive = crate::draw::journal::reset(dir.path(), "20261204-101010", at(1)).unwrap();
+        let (mut journal, replayed) = Journal::open(dir.path()).unwrap();
+        assert!(replayed.records.is_empty());
+        journal.save_tickets(&pool).unwrap();
+        let mut commitments = Vec::new();
+        for i in 0..9u8 {
+            let commitment = seed_commitment(&[100 + i; 32]);
+            journal
+                .append(&JournalEntry::Armed {
+                    seed_commitment: commitment.clone(),
+                    prize_id: Some("tv".into()),
+                    at: at(10 + i64::from(i)),
+                })
+                .unwrap();
+            journal
+                .append(&JournalEntry::Discarded {
+                    seed_commitment: commitment.clone(),
+                    reason: "Esc: the operator threw the armed seed away".into(),
+                    at: at(11 + i64::from(i)),
+                })
+                .unwrap();
+            commitments.push(commitment);
+        }
+        let seed = [200u8; 32];
+        journal
+            .append(&JournalEntry::Armed {
+                seed_commitment: seed_commitment(&seed),
+                prize_id: Some("tv".into()),
+                at: at(30),
+            })
+            .unwrap();
+        let anchor = ServerAnchor {
+            server_nonce: hex::encode([5u8; 32]),
+            registered_at: at(31),
+        };
+        let tv = EnginePrize {
+            id: "tv".into(),
+            winner_count: 2,
+            allow_previous_winners: false,
+            batch_size: None,
+        };
+        let mut record = draw_batch_anchored(&mut DrawState::new(), &pool, &tv, None, seed, Some(&anchor))
+            .unwrap()
+            .record;
+        record.committed_at = Some(at(32));
+        journal.append(&JournalEntry::Committed { record: record.clone() }).unwrap();
+        journal
+            .append(&JournalEntry::PrizeChanged {
+                prize_id: "tv".into(),
+                before: tv.clone(),
+                after: Some(EnginePrize {
+                    winner_count: 3,
+                    ..tv.clone()
+                }),
+                at: at(40),
+            })
+            .unwrap();
+        journal
+            .append(&JournalEntry::TicketsChanged {
+                from_hash: record.tickets_hash.clone(),
+                to_hash: "cd".repeat(32),
+                tickets: 41,
+                at: at(41),
+            })
+            .unwrap();
+        journal
+            .append(&JournalEntry::Armed {
+                seed_commitment: "ef".repeat(32),
+                prize_id: Some("tv".into()),
+                at: at(42),
+            })
+            .unwrap();
+        drop(journal);
+        let (_, replayed) = Journal::open(dir.path()).unwrap();
+        assert_eq!(
+            replayed.open_commitments,
+            ["ef".repeat(32)],
+            "armed at the stop, to discard at the next start"
+        );
+
+        let report = verify_audit(&dir.path().join(JOURNAL_FILE), None).unwrap();
+        let text = report.to_string();
+        assert!(report.ok, "{text}");
+        assert!(text.contains("anchored: the event server registered commitment"), "{text}");
+        assert!(text.contains("anchoring: all 1 result(s) anchored"), "{text}");
+        assert!(
+            text.contains("seed commitments: 11 armed, 1 decided a draw, 9 DISCARDED before a draw, 1 armed and never drawn"),
+            "{text}"
+        );
+        for commitment in &commitments {
+            assert!(
+                text.contains(&format!("  DISCARDED {}: armed ", fingerprint(commitment))),
+                "{commitment}: {text}"
+            );
+        }
+        assert!(
+            text.contains(&format!("  ARMED, NEVER DRAWN {}", fingerprint(&"ef".repeat(32)))),
+            "{text}"
+        );
+        assert!(text.contains("PRIZE CHANGED after results: tv at"), "{text}");
+        assert!(text.contains("winner_count 2 → 3"), "{text}");
+        assert!(text.contains("TICKETS CHANGED at"), "{text}");
+        let name = archive.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            text.contains(&format!(
+                "RESET at 2027-01-15T08:00:01+00:00: this journal follows {name} (0 result(s)"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("the archive is here and matches its hash"), "{text}");
+        // A changed archive is caught.
+        fs::write(&archive, "{}\n").unwrap();
+        let text = verify_audit(&dir.path().join(JOURNAL_FILE), None).unwrap().to_string();
+        assert!(text.contains("DOES NOT MATCH its hash"), "{text}");
+    }
+
+    #[test]
+    fn an_old_journal_without_the_trail_still_verifies_and_says_what_it_lacks() {
+        let (dir, _) = genuine_journal();
+        let report = verify_audit(&dir.path().join(JOURNAL_FILE), None).unwrap();
+        assert!(report.ok, "{report}");
+        let text = report.to_string();
+        assert!(text.contains("NOT ANCHORED (recorded before anchoring existed)"), "{text}");
+        assert!(
+            text.contains("anchoring: 0 of 3 result(s) anchored with the event server; 3 NOT ANCHORED"),
+            "{text}"
+        );
+        assert!(text.contains("no armed-commitment entries"), "{text}");
+        assert!(text.contains("REPLACEMENT prize tv batch 3: no-show #"), "{text}");
     }
 }

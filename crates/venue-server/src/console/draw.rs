@@ -50,6 +50,8 @@ struct BatchRow {
     drawn_at: String,
     /// Beyond the planned batches: a no-show replacement or an extra draw.
     extra: bool,
+    /// The kiosk drew it without this server's nonce: why, shown as NOT ANCHORED.
+    not_anchored: Option<String>,
     winners: Vec<WinnerRow>,
 }
 
@@ -92,6 +94,10 @@ async fn draw_page(State(state): State<AppState>, headers: HeaderMap, Query(quer
                         batch: r.result.batch,
                         drawn_at: view::short_time(zone, &r.result.drawn_at),
                         extra: r.result.batch > planned_batches,
+                        not_anchored: match &r.result.server_nonce {
+                            Some(_) => None,
+                            None => Some(r.result.not_anchored.clone().unwrap_or_else(|| "no reason given".to_owned())),
+                        },
                         winners: r
                             .result
                             .winners

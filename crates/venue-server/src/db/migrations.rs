@@ -137,4 +137,14 @@ pub(super) const MIGRATIONS: &[(i64, &str, &[&str])] = &[
             at_unix BIGINT NOT NULL, PRIMARY KEY (attendee_id, match_id))",
         ],
     ),
+    (
+        12,
+        "draw commitments",
+        &[
+            // Each seed commitment a kiosk registered before a draw, once (the key holds across
+            // instances): the server's random nonce for it and when it was registered.
+            "CREATE TABLE draw_commitments (seed_commitment TEXT PRIMARY KEY, server_nonce TEXT NOT NULL,
+            registered_at TEXT NOT NULL, prize_id TEXT)",
+        ],
+    ),
 ];

@@ -47,7 +47,7 @@ use super::error::Failure;
 use super::input;
 use venue_contract::payload::{Endpoint, FeedPayload, decode};
 use venue_contract::sample;
-use venue_contract::wire::{DrawResult, EventInfo, GameResult, Prize, Round, Schedule, Session, Team, Ticket};
+use venue_contract::wire::{DrawAnchor, DrawCommitment, DrawResult, EventInfo, GameResult, Prize, Round, Schedule, Session, Team, Ticket};
 
 /// How long a rendered answer is served without asking the database whether another server
 /// instance changed it. Writes through this instance are visible at once.
@@ -747,11 +747,76 @@ impl Store {
 
     // ---- results ----
 
+    /// Registers a kiosk's seed commitment before its draw, once: the first registration picks
+    /// the random nonce and the time; registering it again (a retry, another instance) answers
+    /// the stored ones. `true` when this call stored it.
+    pub async fn register_commitment(&self, commitment: &DrawCommitment) -> Result<(DrawAnchor, bool), Failure> {
+        let key = commitment.seed_commitment.to_ascii_lowercase();
+        let nonce = hex::encode(rand::random::<[u8; 32]>());
+        let inserted = sqlx::query(
+            "INSERT INTO draw_commitments (seed_commitment, server_nonce, registered_at, prize_id) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&key)
+        .bind(&nonce)
+        .bind(now_text())
+        .bind(commitment.prize_id.as_deref())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        let anchor = self
+            .commitment(&key)
+            .await?
+            .ok_or_else(|| Failure::internal("a registered commitment is gone"))?;
+        Ok((anchor, inserted == 1))
+    }
+
+    /// When each registered seed commitment was registered (commitment → RFC 3339 time), for the
+    /// export: a result not anchored shows whether its commitment came before or after the draw.
+    pub async fn commitment_times(&self) -> Result<HashMap<String, String>, Failure> {
+        let rows: Vec<(String, String)> = sqlx::query_as("SELECT seed_commitment, registered_at FROM draw_commitments")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// The registration of a seed commitment, if the server holds one.
+    pub async fn commitment(&self, seed_commitment: &str) -> Result<Option<DrawAnchor>, Failure> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT server_nonce, registered_at FROM draw_commitments WHERE seed_commitment = $1")
+                .bind(seed_commitment.to_ascii_lowercase())
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some((server_nonce, registered_at)) = row else {
+            return Ok(None);
+        };
+        let registered_at = chrono::DateTime::parse_from_rfc3339(&registered_at)
+            .map_err(|e| Failure::internal(format!("stored registration time {registered_at}: {e}")))?;
+        Ok(Some(DrawAnchor {
+            version: venue_contract::wire::CONTRACT_VERSION,
+            seed_commitment: seed_commitment.to_ascii_lowercase(),
+            server_nonce,
+            registered_at,
+        }))
+    }
+
     /// Store a draw result exactly once per key and per (prize, batch). `body` is the posted JSON
     /// value, kept as posted so a retry compares equal.
     pub async fn record_draw(&self, key: &str, result: &DrawResult, body: &serde_json::Value) -> Result<ResultOutcome, Failure> {
         if let Some(stored) = self.draw_body(key).await? {
             return compare(&stored, body); // a retry: whatever came since, it is judged as it was
+        }
+        // Anchoring: the server must have held the commitment before the draw. An anchored result
+        // proves it with the nonce (the kiosk could not know it before registering); one that says
+        // it is not anchored needs the registration too (made when the server came back), and is
+        // flagged wherever it is shown. Immutable rows, so the check holds across instances.
+        let held = self
+            .commitment(&result.seed_commitment)
+            .await?
+            .ok_or_else(|| Failure::unregistered_commitment(&result.seed_commitment))?;
+        if let Some(nonce) = &result.server_nonce {
+            venue_rules::draw::anchor::check_anchored_result(&result.seed, &result.seed_commitment, nonce, &held.server_nonce)
+                .map_err(Failure::invalid_anchor)?;
         }
         // The prize's record so far decides whether this result may join it (a replacement must
         // replace a current winner; no batch beyond the prize's winners). Read before the write:

@@ -25,7 +25,7 @@ use crate::screens::{Moment, Screen};
 use crate::shell::emergency::screen_uncovered;
 use venue_contract::wire::DrawData;
 use venue_rules::draw::desk::{Desk, Stage};
-use venue_rules::draw::engine;
+use venue_rules::draw::engine::{self, ServerAnchor};
 use venue_rules::draw::journal::{Journal, JournalEntry, Replayed};
 use venue_rules::draw::machine::reel_lands_at;
 
@@ -79,6 +79,30 @@ pub struct DrawTasks {
     open_error: Option<String>,
 }
 
+/// The registration of each armed seed commitment with the event server (anchoring, see
+/// `venue_rules::draw::desk`): run on threads of their own, answered here.
+#[derive(Resource)]
+pub struct AnchorLink {
+    /// `None`: no event server, draws are not anchored.
+    server: Option<crate::feed::outbox::OutboxConfig>,
+    /// `draw.anchor_wait_s`: how long Space waits for the answer (the desk's default otherwise).
+    wait_s: Option<u32>,
+    answers: crossbeam_channel::Receiver<(String, Result<ServerAnchor, String>)>,
+    sender: crossbeam_channel::Sender<(String, Result<ServerAnchor, String>)>,
+}
+
+impl AnchorLink {
+    pub fn new(server: Option<crate::feed::outbox::OutboxConfig>) -> AnchorLink {
+        let (sender, answers) = crossbeam_channel::unbounded();
+        AnchorLink {
+            server,
+            wait_s: None,
+            answers,
+            sender,
+        }
+    }
+}
+
 #[derive(Component)]
 pub struct DrawRoot;
 
@@ -93,7 +117,7 @@ pub fn plugin(app: &mut App) {
         .init_resource::<DrawTasks>()
         .init_resource::<LocalDraw>()
         .add_message::<DrawCommand>()
-        .add_systems(Startup, records::load_local_override)
+        .add_systems(Startup, (records::load_local_override, records::set_up_anchoring))
         .add_systems(OnEnter(Screen::LuckyDraw), stage::spawn_root)
         .add_systems(
             Update,
@@ -113,7 +137,7 @@ pub fn plugin(app: &mut App) {
                     .run_if(screen_uncovered)
                     .in_set(AppSystems::RecordInput),
                 // The roll ends on time and results are posted on any screen.
-                (input::advance_roll, records::post_results, pages::follow)
+                (input::anchor_draws, input::advance_roll, records::post_results, pages::follow)
                     .chain()
                     .in_set(AppSystems::Tick),
                 (stage::request_photos, stage::rebuild)
@@ -145,6 +169,7 @@ pub fn moment(desk: &DrawDesk, paging: Option<&pages::WallPaging>, now_s: f64) -
             Some(Moment::WinnerList)
         }
         Stage::Revealed { .. } => Some(Moment::Revealed),
+        Stage::Anchoring { .. } => Some(Moment::Registering),
         _ => None,
     }
 }

@@ -25,9 +25,9 @@ use crate::screens::operator::OperatorPanel;
 use crate::shell::images::{ImageEntry, ImageStore};
 use crate::shell::storage::journal_dir;
 use venue_contract::wire::{CONTRACT_VERSION, Prize};
-use venue_rules::draw::desk::{Desk, Stage};
+use venue_rules::draw::desk::{Anchor, Desk, Stage};
 use venue_rules::draw::engine;
-use venue_rules::draw::journal::{JOURNAL_FILE, WinnerNames, winners_csv_named};
+use venue_rules::draw::journal::{WinnerNames, winners_csv_named};
 
 /// A background edit's outcome.
 enum Done {
@@ -131,12 +131,10 @@ pub fn export_winners(dir: &Path, records: &[engine::AuditRecord], names: &Winne
     Ok(out)
 }
 
-/// Moves the journal aside (`draw-journal-reset-<stamp>.jsonl`); the next open starts empty.
+/// Moves the journal aside (`draw-journal-reset-<stamp>.jsonl`); the new journal starts with a
+/// reset entry naming the archive and its SHA-256 (`venue_rules::draw::journal::reset`).
 pub fn archive_journal(dir: &Path, stamp: &str) -> Result<PathBuf, String> {
-    let from = dir.join(JOURNAL_FILE);
-    let to = dir.join(format!("draw-journal-reset-{stamp}.jsonl"));
-    std::fs::rename(&from, &to).map_err(|e| format!("{}: {e}", from.display()))?;
-    Ok(to)
+    venue_rules::draw::journal::reset(dir, stamp, chrono::Utc::now()).map_err(|e| e.to_string())
 }
 
 const RED: egui::Color32 = egui::Color32::from_rgb(240, 90, 90);
@@ -403,6 +401,28 @@ fn draw_panel(
             ui.label(format!("Seed commitment: {}", engine::fingerprint(&desk.commitment_on_screen())));
             if desk.commitment_on_screen() != desk.commitment() {
                 ui.label(format!("Next armed seed commitment: {}", engine::fingerprint(&desk.commitment())));
+            }
+            // Anchoring of the armed seed, and how many results were drawn without the server's nonce.
+            let armed = match &desk.anchor {
+                Anchor::Anchored(anchor) => format!(
+                    "Armed seed anchored: the event server registered it at {} (nonce {})",
+                    anchor.registered_at.format("%H:%M:%S UTC"),
+                    engine::fingerprint(&anchor.server_nonce)
+                ),
+                Anchor::Registering => "Armed seed: registering with the event server…".to_owned(),
+                Anchor::Local => "Armed seed NOT ANCHORED: no event server".to_owned(),
+                Anchor::Failed { reason, .. } => format!("Armed seed NOT ANCHORED: {reason} (tried again every few seconds)"),
+            };
+            match desk.anchor {
+                Anchor::Failed { .. } => ui.colored_label(RED, armed),
+                _ => ui.label(armed),
+            };
+            let unanchored = desk.records.iter().filter(|r| !r.is_anchored()).count();
+            if unanchored > 0 {
+                ui.colored_label(
+                    RED,
+                    format!("{unanchored} of {} results NOT ANCHORED (see verify-draw)", desk.records.len()),
+                );
             }
             if let Some(note) = &desk.operator_note {
                 ui.label(note);
@@ -723,6 +743,7 @@ fn editor(ui: &mut egui::Ui, state: &mut PanelState, desk: &Desk, local: &LocalD
 mod tests {
     use super::*;
     use venue_rules::draw::engine::{DrawState, EnginePrize, EngineTicket, draw_batch};
+    use venue_rules::draw::journal::JOURNAL_FILE;
 
     #[test]
     fn exports_every_prize_and_reset_keeps_the_old_journal() {
@@ -752,8 +773,19 @@ mod tests {
 
         std::fs::write(dir.path().join(JOURNAL_FILE), "line\n").unwrap();
         let archived = archive_journal(dir.path(), "t2").unwrap();
-        assert_eq!(std::fs::read_to_string(archived).unwrap(), "line\n");
-        assert!(!dir.path().join(JOURNAL_FILE).exists());
+        assert_eq!(std::fs::read_to_string(&archived).unwrap(), "line\n");
+        // The new journal links to the archive, with its hash.
+        let fresh = std::fs::read_to_string(dir.path().join(JOURNAL_FILE)).unwrap();
+        assert!(
+            fresh.starts_with("{\"type\":\"reset\",\"archived\":\"draw-journal-reset-t2.jsonl\""),
+            "{fresh}"
+        );
+        assert!(
+            fresh.contains(&hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"line\n"))),
+            "{fresh}"
+        );
+        assert!(archive_journal(dir.path(), "t2").is_err(), "an archive is never overwritten");
+        std::fs::remove_file(dir.path().join(JOURNAL_FILE)).unwrap();
         assert!(
             archive_journal(dir.path(), "t3").is_err(),
             "nothing to archive is an error, not silence"

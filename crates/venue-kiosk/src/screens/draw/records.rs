@@ -8,7 +8,7 @@ use bevy::prelude::*;
 use bevy::tasks::{IoTaskPool, futures::check_ready};
 use chrono::Utc;
 
-use super::{DrawDesk, DrawJournal, DrawTasks, LocalDraw, StartPrize, append_later, edits_are_local, prizes};
+use super::{AnchorLink, DrawDesk, DrawJournal, DrawTasks, LocalDraw, StartPrize, append_later, edits_are_local, prizes};
 use crate::config::Config;
 use crate::feed::{FeedState, Outbox, PostOutcome, ResultAnswer, ResultPost, ResultStream};
 use crate::shell::i18n::Labels;
@@ -26,6 +26,17 @@ pub(super) fn load_local_override(config: Res<Config>, mut local: ResMut<LocalDr
     }
     let dir = journal_dir(&config);
     local.loading = Some(IoTaskPool::get().spawn(async move { prizes::load_override(&dir) }));
+}
+
+/// With an event server, armed commitments are registered with it (anchoring).
+pub(super) fn set_up_anchoring(mut commands: Commands, config: Res<Config>) {
+    let server = crate::feed::outbox::OutboxConfig::from_config(&config.feed);
+    if server.is_none() {
+        info!("no event server: draws are not anchored (the journal says so)");
+    }
+    let mut link = AnchorLink::new(server);
+    link.wait_s = config.draw.anchor_wait_s;
+    commands.insert_resource(link);
 }
 
 /// Recompute the effective draw data when the feed's or the override changed.
@@ -85,6 +96,7 @@ pub(super) fn finish_tasks(
     mut desk: Option<ResMut<DrawDesk>>,
     time: Res<Time<Real>>,
     start_prize: Option<Res<StartPrize>>,
+    anchors: Option<Res<AnchorLink>>,
 ) {
     if let Some(task) = tasks.opening.as_mut()
         && let Some(result) = check_ready(task)
@@ -97,6 +109,14 @@ pub(super) fn finish_tasks(
                 }
                 let data: &DrawData = local.effective.as_deref().expect("checked when opening");
                 let mut new_desk = Desk::new(data, replayed.state.clone(), replayed.records.clone());
+                if let Some(anchors) = anchors.as_deref() {
+                    new_desk.set_anchoring(anchors.server.is_some());
+                    if let Some(wait) = anchors.wait_s {
+                        new_desk.anchor_wait_s = f64::from(wait);
+                    }
+                }
+                // Seeds armed when the kiosk last stopped are gone: journaled as thrown away.
+                new_desk.discard_stale(&replayed.open_commitments);
                 new_desk.acknowledged = replayed.acknowledged.clone();
                 new_desk.conflicts = replayed.conflicts.clone();
                 if let Some(StartPrize(id)) = start_prize.as_deref() {

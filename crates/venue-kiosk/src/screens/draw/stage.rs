@@ -209,6 +209,7 @@ fn build_stage(
             let (label, color) = match desk.stage {
                 Stage::Idle if desk.prize_done() => (labels.text("draw-done"), theme::TEXT_DIM),
                 Stage::Idle => (labels.text("draw-ready"), theme::GOLD),
+                Stage::Anchoring { .. } => (labels.text("draw-registering"), theme::TEXT_DIM),
                 Stage::Committing => (labels.text("draw-sealing"), theme::TEXT_DIM),
                 Stage::Rolling { .. } => (labels.text("draw-rolling"), theme::TEXT),
                 Stage::Revealed { .. } => (labels.heading("draw-winner"), theme::GOLD),
@@ -301,18 +302,20 @@ fn build_stage(
 
 /// The record line (commitment, tickets, where the results stand) and the operator's line.
 fn footer(ui: &mut ChildSpawnerCommands, desk: &Desk, labels: &Labels, fonts: &UiFonts, posting: bool, view: Option<WallView>) {
+    let (anchor_text, anchor_color) = anchor_status(desk, labels);
     ui.spawn((
         Text::new(labels.text_with(
             "draw-status",
             &[
                 // The drawn batch's commitment stays beside its revealed seed until the next draw is armed.
                 ("commitment", (&engine::fingerprint(&desk.commitment_on_screen())).into()),
+                ("anchor", (&anchor_text).into()),
                 ("tickets", (&engine::fingerprint(&engine::tickets_hash(&desk.pool))).into()),
                 ("pool", desk.pool.len().into()),
                 ("server", (&server_line(desk, posting, labels)).into()),
             ],
         )),
-        fonts.text(22.0, theme::TEXT_DIM),
+        fonts.text(22.0, anchor_color),
     ));
     // The operator's line: keys, and notes meant for the operator only (never a red alarm on stage).
     let mut operator_line = labels.text("draw-keys");
@@ -386,6 +389,30 @@ fn complete_list(
             ));
         }
     });
+}
+
+/// Whether the commitment on screen is anchored with the event server: the drawn record's from
+/// the commit to the next arming, else the armed seed's. "NOT ANCHORED" in the warning colour.
+pub(super) fn anchor_status(desk: &Desk, labels: &Labels) -> (String, Color) {
+    use venue_rules::draw::desk::Anchor;
+    let on_screen = match desk.stage {
+        Stage::Rolling { sequence, .. } | Stage::Revealed { sequence } => desk.record(sequence),
+        _ => None,
+    };
+    let key = match (on_screen, &desk.anchor) {
+        (Some(record), _) if record.is_anchored() => "draw-anchored",
+        (Some(_), _) if !desk.anchoring() => "draw-not-anchored-local",
+        (Some(_), _) => "draw-not-anchored",
+        (None, Anchor::Anchored(_)) => "draw-anchored",
+        (None, Anchor::Registering) => "draw-anchoring",
+        (None, Anchor::Local) => "draw-not-anchored-local",
+        (None, Anchor::Failed { .. }) => "draw-not-anchored",
+    };
+    let color = match key {
+        "draw-not-anchored" => theme::STALE,
+        _ => theme::TEXT_DIM,
+    };
+    (format!("({})", labels.text(key)), color)
 }
 
 /// Winners a prize's entry in the column names before "+N more".
