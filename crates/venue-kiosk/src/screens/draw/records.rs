@@ -226,6 +226,15 @@ pub(super) fn receive_answers(
             continue;
         }
         let sequence = report.id;
+        // Matched by the idempotency key, not the sequence alone: an answer to a post from before a
+        // RESET (whose sequences start again) must never mark a new result as stored.
+        if desk.0.record(sequence).map(journal::idempotency_key).as_deref() != Some(report.idempotency_key.as_str()) {
+            warn!(
+                "an answer for {} does not match draw result {sequence} of this journal; ignored",
+                report.idempotency_key
+            );
+            continue;
+        }
         match &report.outcome {
             PostOutcome::Stored { status } => {
                 desk.0.acknowledged.insert(sequence);
@@ -265,5 +274,52 @@ pub(super) fn receive_answers(
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feed::PostReport;
+    use crate::shell::i18n::LabelLanguages;
+    use std::sync::Mutex;
+    use venue_contract::payload::Endpoint;
+    use venue_rules::draw::engine::DrawState;
+
+    /// Issue #17: an answer is matched to its result by the idempotency key, never by the sequence
+    /// alone (after a RESET the sequences start again; an old answer must not mark a new result).
+    #[test]
+    fn answers_are_matched_by_idempotency_key() {
+        bevy::tasks::IoTaskPool::get_or_init(bevy::tasks::TaskPool::new);
+        let dir = tempfile::tempdir().unwrap();
+        let data: venue_contract::wire::DrawData = serde_json::from_slice(venue_contract::sample::body(Endpoint::Draw)).unwrap();
+        let (journal, _) = Journal::open(dir.path()).unwrap();
+        let mut desk = Desk::new(&data, DrawState::new(), Vec::new());
+        let job = desk.press_next(0.0, Utc::now()).expect("a draw starts");
+        let record = job.draw().unwrap();
+        desk.finish_commit(Ok(record.clone()), 0.0);
+        let sequence = record.sequence;
+        let mut app = App::new();
+        app.add_message::<ResultAnswer>()
+            .insert_resource(DrawDesk(desk))
+            .insert_resource(DrawJournal(Arc::new(Mutex::new(journal))))
+            .insert_resource(Labels::new(LabelLanguages::ENGLISH))
+            .add_systems(Update, receive_answers);
+        let answer = |key: String| {
+            ResultAnswer(PostReport {
+                stream: ResultStream::Draw,
+                id: sequence,
+                idempotency_key: key,
+                outcome: PostOutcome::Stored { status: 201 },
+            })
+        };
+        // Same sequence, another result's key (a post from before a RESET): ignored.
+        app.world_mut().write_message(answer("draw-old-prize-1-0123456789abcdef".into()));
+        app.update();
+        assert!(!app.world().resource::<DrawDesk>().0.acknowledged.contains(&sequence));
+        // Its own key: stored.
+        app.world_mut().write_message(answer(journal::idempotency_key(&record)));
+        app.update();
+        assert!(app.world().resource::<DrawDesk>().0.acknowledged.contains(&sequence));
     }
 }
