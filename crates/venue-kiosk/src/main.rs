@@ -64,8 +64,9 @@ fn run_command(command: &Command) -> std::process::ExitCode {
             } else {
                 journal.parent().map(std::path::Path::to_path_buf).unwrap_or_default()
             };
-            match venue_rules::draw::journal::Journal::open(&dir) {
-                Ok((_, replayed)) => {
+            // Read without taking the journal: a kiosk may be drawing on it.
+            match venue_rules::draw::journal::Journal::read(&dir) {
+                Ok(replayed) => {
                     print!("{}", venue_rules::draw::journal::winners_csv(&replayed.records, prize.as_deref()));
                     std::process::ExitCode::SUCCESS
                 }

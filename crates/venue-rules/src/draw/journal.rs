@@ -147,6 +147,12 @@ pub enum JournalError {
     Refused(String),
     #[error("tickets snapshot {}: {reason}", .path.display())]
     Tickets { path: PathBuf, reason: String },
+    /// Another process has the journal open: two kiosks drawing on one journal would both write it.
+    #[error(
+        "another venue-kiosk process is drawing on this journal ({}); stop it, or give this kiosk its own draw.journal_dir",
+        .dir.display()
+    )]
+    Locked { dir: PathBuf },
 }
 
 fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> JournalError {
@@ -258,6 +264,27 @@ pub struct Journal {
     view: Replayed,
     /// Set when a write or fsync failed: the file's tail is unknown until it is reopened.
     failed: bool,
+    /// Held while the journal is open: a second process on the same directory is refused.
+    _lock: File,
+}
+
+/// The lock file beside the journal (`flock`ed while a kiosk has the journal open).
+pub const LOCK_FILE: &str = "draw-journal.lock";
+
+/// Locks `dir` for this process, or says another one has it.
+fn lock_dir(dir: &Path) -> Result<File, JournalError> {
+    let path = dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_error("open", &path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(JournalError::Locked { dir: dir.to_owned() }),
+        Err(fs::TryLockError::Error(error)) => Err(io_error("lock", &path)(error)),
+    }
 }
 
 impl Journal {
@@ -266,7 +293,23 @@ impl Journal {
     /// else is [`JournalError::Corrupt`] and the file is left as it is.
     pub fn open(dir: &Path) -> Result<(Journal, Replayed), JournalError> {
         fs::create_dir_all(dir).map_err(io_error("create the journal directory", dir))?;
+        let lock = lock_dir(dir)?;
         let path = dir.join(JOURNAL_FILE);
+        let (file, view) = Self::load(dir, &path)?;
+        let journal = Journal {
+            dir: dir.to_owned(),
+            path,
+            file,
+            view: view.clone(),
+            failed: false,
+            _lock: lock,
+        };
+        Ok((journal, view))
+    }
+
+    /// Opens the journal file for appending and replays it, repairing a torn last line.
+    fn load(dir: &Path, path: &Path) -> Result<(File, Replayed), JournalError> {
+        let path = path.to_owned();
         let mut file = match OpenOptions::new().append(true).create_new(true).open(&path) {
             Ok(file) => {
                 // Make the new file's directory entry durable before anything is written to it.
@@ -308,14 +351,46 @@ impl Journal {
             view.warnings
                 .push("the journal's last line had no line end; it was completed".to_owned());
         }
-        let journal = Journal {
-            dir: dir.to_owned(),
-            path,
-            file,
-            view: view.clone(),
-            failed: false,
-        };
-        Ok((journal, view))
+        Ok((file, view))
+    }
+
+    /// Replays the journal in `dir` without taking it (no lock, nothing repaired): for readers such
+    /// as `export-winners` while a kiosk draws on it.
+    pub fn read(dir: &Path) -> Result<Replayed, JournalError> {
+        let path = dir.join(JOURNAL_FILE);
+        let bytes = fs::read(&path).map_err(io_error("read", &path))?;
+        let parsed = parse_journal(&bytes)?;
+        let mut view = Replayed::default();
+        for (line, entry) in &parsed.entries {
+            match view.apply(entry) {
+                Ok(()) => {}
+                Err(Misfit::Record(error)) => {
+                    return Err(JournalError::Corrupt {
+                        line: *line,
+                        reason: Misfit::Record(error).reason(),
+                    });
+                }
+                Err(misfit @ Misfit::UnknownSequence(_)) => view.warnings.push(format!("line {line}: ignored: {}", misfit.reason())),
+            }
+        }
+        view.warnings.extend(parsed.warnings.iter().cloned());
+        Ok(view)
+    }
+
+    /// After a failed write: open the file again and check what is on disk. When the failed
+    /// entry did not land (the usual case: a full or briefly failing disk), appending goes on
+    /// without a restart; when it did (the write went through, its fsync failed), the kiosk must
+    /// start again to pick the entry up.
+    fn reopen(&mut self) -> Result<(), JournalError> {
+        let (file, view) = Self::load(&self.dir, &self.path)?;
+        if view.records != self.view.records || view.revealed != self.view.revealed {
+            return Err(JournalError::Refused(
+                "a write that failed reached the journal after all; restart the kiosk to pick it up".to_owned(),
+            ));
+        }
+        self.file = file;
+        self.failed = false;
+        Ok(())
     }
 
     /// Writes one entry as a line and fsyncs it. Entries that do not fit the journal are refused
@@ -323,9 +398,7 @@ impl Journal {
     /// be on disk (a `Committed` one then shows up in [`Replayed::pending_reveal`]).
     pub fn append(&mut self, entry: &JournalEntry) -> Result<(), JournalError> {
         if self.failed {
-            return Err(JournalError::Refused(
-                "an earlier write to the journal failed; reopen it first".to_owned(),
-            ));
+            self.reopen()?;
         }
         let mut next = self.view.clone();
         next.apply(entry).map_err(|misfit| JournalError::Refused(misfit.reason()))?;
@@ -750,6 +823,52 @@ pub(crate) mod tests {
         fs::read_to_string(dir.join(JOURNAL_FILE)).unwrap()
     }
 
+    /// Issue #17: two kiosk processes on one journal: the second is refused with a clear message
+    /// while the first has it open, and gets it once the first is gone.
+    #[test]
+    fn a_second_process_cannot_open_a_journal_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let (journal, _) = Journal::open(dir.path()).unwrap();
+        let refused = Journal::open(dir.path()).err().expect("the journal is in use");
+        assert!(matches!(refused, JournalError::Locked { .. }), "{refused}");
+        assert!(refused.to_string().contains("another venue-kiosk process"), "{refused}");
+        // A reader (export-winners) still reads it.
+        assert_eq!(Journal::read(dir.path()).unwrap(), *journal.view());
+        drop(journal);
+        assert!(Journal::open(dir.path()).is_ok(), "free again once the first is gone");
+    }
+
+    /// Issue #17: one failed write does not stop the draw until a restart: the next append opens
+    /// the file again, finds what is on disk and goes on.
+    #[test]
+    fn a_failed_write_is_retried_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = sample_records(&pool());
+        let (mut journal, _) = Journal::open(dir.path()).unwrap();
+        commit(&mut journal, &records[0]);
+        // As after a failed write or fsync whose entry did not land.
+        journal.failed = true;
+        commit(&mut journal, &records[1]);
+        assert!(!journal.failed);
+        drop(journal);
+        let (_journal, replayed) = Journal::open(dir.path()).unwrap();
+        assert_eq!(replayed.records, records[..2]);
+        // A failed write that did land (its fsync failed): the kiosk is told to restart, nothing
+        // is written twice.
+        let dir = tempfile::tempdir().unwrap();
+        let (mut journal, _) = Journal::open(dir.path()).unwrap();
+        commit(&mut journal, &records[0]);
+        let landed = journal.view().clone();
+        journal.view = Replayed::default();
+        journal.failed = true;
+        let err = journal.append(&JournalEntry::Revealed { sequence: 0, at: at(10) }).unwrap_err();
+        assert!(err.to_string().contains("restart the kiosk"), "{err}");
+        assert_eq!(
+            Journal::load(dir.path(), &dir.path().join(JOURNAL_FILE)).unwrap().1.records,
+            landed.records
+        );
+    }
+
     #[test]
     fn entries_survive_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
@@ -797,8 +916,8 @@ pub(crate) mod tests {
         let records = sample_records(&pool());
         let (mut journal, _) = Journal::open(dir.path()).unwrap();
         commit(&mut journal, &records[0]);
-        // The writer is still open: a second reader (like the kiosk after a crash) sees the line.
-        let (_, seen) = Journal::open(dir.path()).unwrap();
+        // The writer is still open: a second reader (like verify-draw) sees the line.
+        let (_, seen) = Journal::load(dir.path(), &dir.path().join(JOURNAL_FILE)).unwrap();
         assert_eq!(seen.records, records[..1]);
         assert_eq!(
             journal_text(dir.path()),
@@ -862,6 +981,7 @@ pub(crate) mod tests {
         assert_eq!(replayed.records, records[..1]);
         assert_eq!(replayed.warnings.len(), 1);
         commit(&mut journal, &records[1]);
+        drop(journal);
         assert_eq!(Journal::open(dir.path()).unwrap().1.records, records[..2]);
     }
 

@@ -74,9 +74,11 @@ impl LocalDraw {
 /// Background work in flight.
 #[derive(Resource, Default)]
 pub struct DrawTasks {
-    opening: Option<Task<Result<(Journal, Replayed), String>>>,
+    opening: Option<Task<Result<(Journal, Replayed), venue_rules::draw::journal::JournalError>>>,
     commit: Option<Task<Result<engine::AuditRecord, String>>>,
     open_error: Option<String>,
+    /// When to try again to open a journal another process holds.
+    retry_open_at: Option<f64>,
 }
 
 /// The registration of each armed seed commitment with the event server (anchoring, see

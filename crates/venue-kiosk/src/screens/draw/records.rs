@@ -15,7 +15,7 @@ use crate::shell::i18n::Labels;
 use crate::shell::storage::journal_dir;
 use venue_contract::wire::DrawData;
 use venue_rules::draw::desk::Desk;
-use venue_rules::draw::journal::{self, Journal, JournalEntry};
+use venue_rules::draw::journal::{self, Journal, JournalEntry, JournalError};
 
 /// Read the local override in the background (only without an event server: with one, the server
 /// is the one source of prizes and tickets).
@@ -81,13 +81,29 @@ pub(super) fn update_effective(feed: Res<FeedState>, mut local: ResMut<LocalDraw
 }
 
 /// Open (and replay) the journal in the background once the draw data is known.
-pub(super) fn open_journal(local: Res<LocalDraw>, config: Res<Config>, mut tasks: ResMut<DrawTasks>, desk: Option<Res<DrawDesk>>) {
+/// A journal another process holds is tried again every [`LOCKED_RETRY_S`] (also after a RESET,
+/// while the old journal's last background write lets go of it).
+pub(super) fn open_journal(
+    local: Res<LocalDraw>,
+    config: Res<Config>,
+    mut tasks: ResMut<DrawTasks>,
+    desk: Option<Res<DrawDesk>>,
+    time: Res<Time<Real>>,
+) {
+    let now = time.elapsed_secs_f64();
+    if tasks.open_error.is_some() && tasks.retry_open_at.is_some_and(|at| now >= at) {
+        tasks.open_error = None;
+        tasks.retry_open_at = None;
+    }
     if desk.is_some() || tasks.opening.is_some() || tasks.open_error.is_some() || local.effective.is_none() {
         return;
     }
     let dir = journal_dir(&config);
-    tasks.opening = Some(IoTaskPool::get().spawn(async move { Journal::open(&dir).map_err(|e| e.to_string()) }));
+    tasks.opening = Some(IoTaskPool::get().spawn(async move { Journal::open(&dir) }));
 }
+
+/// Seconds between tries to open a journal another process holds.
+pub const LOCKED_RETRY_S: f64 = 2.0;
 
 pub(super) fn finish_tasks(
     mut commands: Commands,
@@ -140,8 +156,14 @@ pub(super) fn finish_tasks(
                 commands.insert_resource(DrawJournal(Arc::new(Mutex::new(journal))));
             }
             Err(error) => {
-                error!("draw journal cannot be opened: {error}; drawing is disabled until it can");
-                tasks.open_error = Some(error);
+                if matches!(error, JournalError::Locked { .. }) {
+                    // Shown on stage; tried again until the other process lets go.
+                    warn!("draw journal: {error}");
+                    tasks.retry_open_at = Some(time.elapsed_secs_f64() + LOCKED_RETRY_S);
+                } else {
+                    error!("draw journal cannot be opened: {error}; drawing is disabled until it can");
+                }
+                tasks.open_error = Some(error.to_string());
             }
         }
     }
@@ -290,9 +312,9 @@ mod tests {
     /// alone (after a RESET the sequences start again; an old answer must not mark a new result).
     #[test]
     fn answers_are_matched_by_idempotency_key() {
-        bevy::tasks::IoTaskPool::get_or_init(bevy::tasks::TaskPool::new);
+        IoTaskPool::get_or_init(bevy::tasks::TaskPool::new);
         let dir = tempfile::tempdir().unwrap();
-        let data: venue_contract::wire::DrawData = serde_json::from_slice(venue_contract::sample::body(Endpoint::Draw)).unwrap();
+        let data: DrawData = serde_json::from_slice(venue_contract::sample::body(Endpoint::Draw)).unwrap();
         let (journal, _) = Journal::open(dir.path()).unwrap();
         let mut desk = Desk::new(&data, DrawState::new(), Vec::new());
         let job = desk.press_next(0.0, Utc::now()).expect("a draw starts");
