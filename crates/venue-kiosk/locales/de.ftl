@@ -96,7 +96,7 @@ draw-done = FERTIG · ← → nächster Preis
 draw-ready = BEREIT · LEERTASTE zum Ziehen
 draw-confirm-no-show = #{ $ticket } { $name } nicht erschienen? Noch einmal N: einen Ersatz ziehen (Seed-Commitment { $commitment }) · ESC: Gewinner behalten
 draw-status = Seed-Commitment { $commitment } { $anchor } · Lose { $tickets } ({ $pool } im Topf) · { $server }
-draw-keys = LEERTASTE weiter · ← → Preis · ↑ ↓ Gewinner · N nicht erschienen · ESC abbrechen
+draw-keys = LEERTASTE weiter · ← → Preis · ↑ ↓ Gewinner · N nicht erschienen · P Ergebniskarte · ESC abbrechen
 draw-keys-pages = Bild↑ Bild↓ Seiten · Ende ganze Liste
 draw-results-local = { $count ->
     [one] 1 Ergebnis

@@ -98,7 +98,7 @@ draw-done = DONE · ← → next prize
 draw-ready = READY · SPACE to draw
 draw-confirm-no-show = #{ $ticket } { $name } did not show up? N again: draw one replacement (seed commitment { $commitment }) · ESC: keep the winner
 draw-status = Seed commitment { $commitment } { $anchor } · Tickets { $tickets } ({ $pool } in the pool) · { $server }
-draw-keys = SPACE next · ← → prize · ↑ ↓ winner · N no-show · ESC cancel
+draw-keys = SPACE next · ← → prize · ↑ ↓ winner · N no-show · P result card · ESC cancel
 draw-keys-pages = PgUp PgDn pages · End full list
 draw-results-local = { $count ->
     [one] 1 result

@@ -5,6 +5,7 @@
 //! commits, the roll), [`stage`] (the screen), [`reels`] (the 3D drums), [`celebration`] and the operator's
 //! [`panel`]. Drawing and journaling run off the main thread.
 
+pub mod card;
 pub mod celebration;
 pub mod input;
 pub mod pages;
@@ -134,7 +135,7 @@ pub fn plugin(app: &mut App) {
                     .chain()
                     .in_set(AppSystems::Ingest),
                 // Nothing is drawn hidden under an emergency takeover; a roll under way still ends and is journaled.
-                input::operator_keys
+                (input::operator_keys, card::save_card)
                     .run_if(in_state(Screen::LuckyDraw))
                     .run_if(screen_uncovered)
                     .in_set(AppSystems::RecordInput),
