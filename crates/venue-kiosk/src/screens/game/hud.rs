@@ -64,6 +64,7 @@ struct Shown {
     totals: Vec<i64>,
     problem: Option<String>,
     calibration: i64,
+    sound_latency: i64,
     calibration_note: Option<String>,
     new_game_pending: bool,
     bets: Option<RoomBets>,
@@ -115,7 +116,7 @@ fn phase_key(phase: &Phase) -> String {
     }
 }
 
-fn shown(game: &Game, live: &LiveOutcomes, feed: &FeedState, now: f64) -> Shown {
+fn shown(game: &Game, live: &LiveOutcomes, feed: &FeedState, labels: &Labels, now: f64) -> Shown {
     let s = &game.session;
     let live = match s.phase {
         Phase::Playing { .. } => live
@@ -143,15 +144,39 @@ fn shown(game: &Game, live: &LiveOutcomes, feed: &FeedState, now: f64) -> Shown 
         totals: s.teams.iter().map(|t| s.board.total(&t.id).unwrap_or(0)).collect(),
         problem: game.post_problem.clone(),
         calibration: s.calibration_ms.round() as i64,
-        calibration_note: calibration_note(s).map(|(text, _)| text),
+        sound_latency: s.sound_latency_ms.round() as i64,
+        calibration_note: calibration_note(s, labels).map(|(text, _)| text),
         new_game_pending: s.new_game_pending(now),
         bets: room_bets(feed.game.as_deref(), s),
     }
 }
 
 /// How the last calibration ended, shown on the lobby or the standings it returned to.
-fn calibration_note(s: &GameSession) -> Option<(String, Color)> {
-    Some(match s.last_calibration?.outcome {
+fn calibration_note(s: &GameSession, labels: &Labels) -> Option<(String, Color)> {
+    let note = s.last_calibration?;
+    if note.by_ear {
+        return Some(match note.outcome {
+            CalibrationOutcome::Set { offset_ms, taps } => (
+                labels.text_with(
+                    "game-by-ear-set",
+                    &[("taps", taps.into()), ("ms", (offset_ms.round() as i64).into())],
+                ),
+                theme::ONLINE,
+            ),
+            CalibrationOutcome::TooFewTaps { taps, needed, kept_ms } => (
+                labels.text_with(
+                    "game-by-ear-failed",
+                    &[
+                        ("taps", taps.into()),
+                        ("needed", needed.into()),
+                        ("ms", (kept_ms.round() as i64).into()),
+                    ],
+                ),
+                theme::STALE,
+            ),
+        });
+    }
+    Some(match note.outcome {
         CalibrationOutcome::Set { offset_ms, taps } => (
             format!("Calibrated from {taps} taps: latency correction {offset_ms:+.0} ms"),
             theme::ONLINE,
@@ -167,7 +192,7 @@ fn calibration_note(s: &GameSession) -> Option<(String, Color)> {
 }
 
 /// The operator's keys for the phase on screen: only what works now.
-fn operator_hint(s: &GameSession, now: f64) -> String {
+fn operator_hint(s: &GameSession, labels: &Labels, now: f64) -> String {
     let keys = match &s.phase {
         Phase::Lobby => "ENTER start · F7 calibrate".to_string(),
         Phase::Calibrating { return_to, .. } => format!(
@@ -186,8 +211,28 @@ fn operator_hint(s: &GameSession, now: f64) -> String {
         }
         Phase::Podium => "Game over · ENTER twice: a new game with the same teams".to_string(),
     };
-    format!("{keys} · latency correction {:.0} ms", s.calibration_ms)
+    let by_ear = if matches!(s.phase, Phase::Lobby | Phase::Leaderboard { .. }) {
+        format!(" · {}", labels.text("game-by-ear-key"))
+    } else {
+        String::new()
+    };
+    let sound = labels.text_with("game-sound-early", &[("ms", (s.sound_latency_ms.round() as i64).into())]);
+    format!("{keys}{by_ear} · latency correction {:.0} ms · {sound}", s.calibration_ms)
 }
+
+/// How far off a team's last hit was, in words the hall reads: EARLY 24 ms, LATE 41 ms, ON TIME.
+fn timing_label(labels: &Labels, offset_ms: f64) -> (String, Color) {
+    let ms = offset_ms.round() as i64;
+    match ms {
+        0 => (labels.text("game-on-time"), theme::GOLD),
+        ..0 => (labels.text_with("game-early", &[("ms", (-ms).into())]), EARLY),
+        _ => (labels.text_with("game-late", &[("ms", ms.into())]), LATE),
+    }
+}
+
+/// EARLY in a cool blue, LATE in a warm orange: which way to correct, at a glance.
+const EARLY: Color = Color::srgb(0.47, 0.82, 1.0);
+const LATE: Color = Color::srgb(1.0, 0.6, 0.28);
 
 fn rebuild(
     mut commands: Commands,
@@ -201,7 +246,7 @@ fn rebuild(
     let root_spawned = root.just_spawned();
     let Some(root) = root.entity() else { return };
     let now = clock.now_ms();
-    let current = game.as_deref().map(|g| shown(g, &live, &feed, now));
+    let current = game.as_deref().map(|g| shown(g, &live, &feed, &labels, now));
     if *last == current && !root_spawned && last.is_some() && !labels.is_changed() {
         return;
     }
@@ -216,7 +261,12 @@ fn rebuild(
         let s = &game.session;
         match &s.phase {
             Phase::Lobby => lobby(ui, s, &fonts, &labels),
-            Phase::Calibrating { started_ms, samples, .. } => calibration(ui, *started_ms, samples, &fonts, &labels),
+            Phase::Calibrating {
+                started_ms,
+                samples,
+                by_ear,
+                ..
+            } => calibration(ui, (*started_ms, *by_ear), samples, &fonts, &labels),
             Phase::Countdown { round, until_ms } => {
                 banner(ui, s, *round, "GET READY", &fonts);
                 let n = ((until_ms - now) / 1000.0).ceil().max(1.0);
@@ -225,11 +275,11 @@ fn rebuild(
                     ..default()
                 })
                 .with_child((Text::new(format!("{n}")), fonts.bold(220.0, theme::GOLD)));
-                team_cards(ui, s, None, &fonts);
+                team_cards(ui, s, None, &fonts, &labels);
             }
             Phase::Playing { round, .. } => {
                 banner(ui, s, *round, "HIT YOUR KEY ON THE GLOWING SLOT", &fonts);
-                team_cards(ui, s, Some(&live), &fonts);
+                team_cards(ui, s, Some(&live), &fonts, &labels);
             }
             Phase::Paused { round, .. } => {
                 let paused = format!("{} — F8 resumes where it stopped", labels.heading("game-paused"));
@@ -246,11 +296,11 @@ fn rebuild(
                         col.spawn((Text::new(second), fonts.bold(56.0, theme::TEXT)));
                     }
                 });
-                team_cards(ui, s, None, &fonts);
+                team_cards(ui, s, None, &fonts, &labels);
             }
             Phase::Folding { round, .. } => {
                 banner(ui, s, *round, &labels.heading("game-round-complete"), &fonts);
-                team_cards(ui, s, None, &fonts);
+                team_cards(ui, s, None, &fonts, &labels);
             }
             Phase::Leaderboard { round } => leaderboard(ui, s, *round, &fonts, &labels),
             Phase::Podium => podium(ui, s, &fonts, &labels),
@@ -259,11 +309,11 @@ fn rebuild(
             room_bets_row(ui, s, bets, &fonts, &labels);
         }
         if matches!(s.phase, Phase::Lobby | Phase::Leaderboard { .. })
-            && let Some((note, color)) = calibration_note(s)
+            && let Some((note, color)) = calibration_note(s, &labels)
         {
             ui.spawn((Text::new(note), fonts.bold(28.0, color)));
         }
-        let mut footer = operator_hint(s, now);
+        let mut footer = operator_hint(s, &labels, now);
         if let Some(problem) = &game.post_problem {
             footer = format!("{problem} · {footer}");
         }
@@ -400,7 +450,7 @@ fn judgement_label(j: Judgement) -> (&'static str, Color) {
 }
 
 /// One card per team along the bottom, under its net.
-fn team_cards(ui: &mut ChildSpawnerCommands, s: &GameSession, live: Option<&LiveOutcomes>, fonts: &UiFonts) {
+fn team_cards(ui: &mut ChildSpawnerCommands, s: &GameSession, live: Option<&LiveOutcomes>, fonts: &UiFonts, labels: &Labels) {
     let outcomes: Vec<_> = match (&s.phase, live) {
         (Phase::Playing { .. }, Some(live)) => (0..s.teams.len()).map(|t| live.get(t).cloned()).collect(),
         (Phase::Folding { .. }, _) => s.last_outcomes.iter().cloned().map(Some).collect(),
@@ -449,11 +499,11 @@ fn team_cards(ui: &mut ChildSpawnerCommands, s: &GameSession, live: Option<&Live
                             .filter(|t| t.press.is_some())
                             .max_by(|a, b| a.target_ms.total_cmp(&b.target_ms))
                         {
+                            // The tier, and which way and how far off it was: the points lost.
                             let (label, c) = judgement_label(last.judgement);
-                            card.spawn((
-                                Text::new(format!("{label} {:+.0} ms", last.offset_ms.unwrap_or(0.0))),
-                                fonts.bold(26.0, c),
-                            ));
+                            card.spawn((Text::new(label), fonts.bold(if compact { 24.0 } else { 30.0 }, c)));
+                            let (timing, c) = timing_label(labels, last.offset_ms.unwrap_or(0.0));
+                            card.spawn((Text::new(timing), fonts.bold(if compact { 26.0 } else { 34.0 }, c)));
                         }
                         // Mashing costs points: a round can be negative ("-600", never "+-600").
                         card.spawn((Text::new(format!("{:+} this round", o.points)), fonts.text(24.0, theme::TEXT)));
@@ -515,21 +565,27 @@ fn lobby(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts, labels
             fonts.bold(26.0, theme::GOLD),
         ));
     });
-    team_cards(ui, s, None, fonts);
+    team_cards(ui, s, None, fonts, labels);
 }
 
-fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, samples: &[f64], fonts: &UiFonts, labels: &Labels) {
+/// The calibration: by sight, a pulse to tap along with; by ear, nothing on screen but how it goes.
+fn calibration(ui: &mut ChildSpawnerCommands, (started_ms, by_ear): (f64, bool), samples: &[f64], fonts: &UiFonts, labels: &Labels) {
     ui.spawn(Node {
         flex_direction: FlexDirection::Column,
         row_gap: px(10),
         ..default()
     })
     .with_children(|col| {
-        col.spawn((Text::new(labels.heading("game-calibration")), fonts.bold(56.0, theme::TEXT)));
-        col.spawn((
-            Text::new("Tap your key (or SPACE) exactly when the circle flashes. The median delay becomes the latency correction."),
-            fonts.text(28.0, theme::TEXT_DIM),
-        ));
+        if by_ear {
+            col.spawn((Text::new(labels.heading("game-calibration-by-ear")), fonts.bold(56.0, theme::TEXT)));
+            col.spawn((Text::new(labels.text("game-by-ear-how")), fonts.text(28.0, theme::TEXT_DIM)));
+        } else {
+            col.spawn((Text::new(labels.heading("game-calibration")), fonts.bold(56.0, theme::TEXT)));
+            col.spawn((
+                Text::new("Tap your key (or SPACE) exactly when the circle flashes. The median delay becomes the latency correction."),
+                fonts.text(28.0, theme::TEXT_DIM),
+            ));
+        }
     });
     ui.spawn(Node {
         justify_content: JustifyContent::Center,
@@ -537,16 +593,20 @@ fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, samples: &[f64], 
         height: px(360),
         ..default()
     })
-    .with_child((
-        PulseDisk { started_ms },
-        Node {
-            width: px(160),
-            height: px(160),
-            border_radius: BorderRadius::all(percent(50)),
-            ..default()
-        },
-        BackgroundColor(theme::GOLD),
-    ));
+    .with_children(|stage| {
+        if !by_ear {
+            stage.spawn((
+                PulseDisk { started_ms },
+                Node {
+                    width: px(160),
+                    height: px(160),
+                    border_radius: BorderRadius::all(percent(50)),
+                    ..default()
+                },
+                BackgroundColor(theme::GOLD),
+            ));
+        }
+    });
     let median = match venue_rules::game::judge::calibration_offset(samples) {
         Some(offset) => format!("median so far {offset:+.0} ms"),
         None => format!("a median needs {} taps", venue_rules::game::judge::CALIBRATION_MIN_SAMPLES),
@@ -790,6 +850,28 @@ mod tests {
         assert!(texts.iter().any(|(t, _)| t == "-600 this round"), "{texts:?}");
         assert!(texts.iter().any(|(t, _)| t == "+0 this round"), "{texts:?}");
         assert!(!texts.iter().any(|(t, _)| t.contains("+-")), "{texts:?}");
+    }
+
+    /// Issue 17: each team's card says how far off its last hit was, and which way: EARLY or LATE
+    /// with the milliseconds, large enough to read from the hall.
+    #[test]
+    fn each_card_says_early_or_late_by_how_many_ms() {
+        let mut s = sample_session();
+        let (round, started_ms) = playing(&mut s);
+        let target = s.pieces(round, started_ms)[0].target_ms;
+        for (team, offset) in [(0, -24.4), (1, 41.0), (2, 0.2)] {
+            s.press(team, target + offset);
+        }
+        let live: Vec<_> = (0..s.teams.len()).map(|t| s.live_outcome(t, round, started_ms)).collect();
+        let texts = hud_texts(s, live);
+        for want in ["EARLY 24 ms", "LATE 41 ms", "ON TIME"] {
+            assert!(
+                texts.iter().any(|(t, size)| t == want && *size >= 26.0),
+                "missing {want:?} in large: {texts:?}"
+            );
+        }
+        assert!(texts.iter().any(|(t, _)| t == "GREAT"), "the tier stays: {texts:?}");
+        assert!(!texts.iter().any(|(t, _)| t.contains("EARLY") && t.contains('-')), "{texts:?}");
     }
 
     #[test]
