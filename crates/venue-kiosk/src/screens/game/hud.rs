@@ -874,6 +874,34 @@ mod tests {
         assert!(!texts.iter().any(|(t, _)| t.contains("EARLY") && t.contains('-')), "{texts:?}");
     }
 
+    /// Shift+F7: nothing flashes (no pulse to follow by sight), the screen says what to do, and how
+    /// it ended: the beat now plays that much early.
+    #[test]
+    fn the_calibration_by_ear_shows_no_pulse_and_says_how_it_ended() {
+        let mut s = sample_session();
+        s.start_sound_calibration(0.0);
+        let texts = hud_texts(s.clone(), Vec::new());
+        let all: Vec<&str> = texts.iter().map(|(t, _)| t.as_str()).collect();
+        assert!(all.contains(&"CALIBRATION BY EAR · 소리 보정"), "{all:?}");
+        assert!(
+            all.iter().any(|t| t.starts_with("Tap your key (or SPACE) on each beat you hear")),
+            "{all:?}"
+        );
+        assert!(!all.iter().any(|t| t.contains("circle flashes")), "{all:?}");
+        for beat in GameSession::beats(0.0) {
+            s.press(0, beat + 80.0);
+        }
+        s.tick(100_000.0);
+        let texts = hud_texts(s, Vec::new());
+        assert!(
+            texts
+                .iter()
+                .any(|(t, _)| t == "Sound calibrated from 8 taps: the beat plays 80 ms early"),
+            "{texts:?}"
+        );
+        assert!(texts.iter().any(|(t, _)| t.ends_with("sound 80 ms early")), "{texts:?}");
+    }
+
     #[test]
     fn a_paused_round_says_so_in_large() {
         let mut s = sample_session();

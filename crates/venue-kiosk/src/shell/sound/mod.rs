@@ -248,10 +248,10 @@ fn play_wish(
             sink.set_volume(Volume::Linear(settings.volume));
         }
     }
-    if off || matches!(wish, Wish::Silence) {
-        if let Some(entity) = stage.entity.take() {
-            commands.entity(entity).try_despawn();
-        }
+    if (off || matches!(wish, Wish::Silence))
+        && let Some(entity) = stage.entity.take()
+    {
+        commands.entity(entity).try_despawn();
     }
     if stage.was_off && !off {
         // Sound is back: the screen's track starts again, joining where it has got to.
