@@ -31,7 +31,8 @@ pub fn build(cli: &Cli, config: Config) -> App {
             close_when_requested: windowed,
         })
         .set(bevy::log::LogPlugin {
-            filter: "wgpu=error,naga=warn,bevy_render=info,venue_kiosk=info".into(),
+            // bevy_audio's "No audio device found." is said once, more clearly, by shell::sound.
+            filter: "wgpu=error,naga=warn,bevy_render=info,bevy_audio=error,venue_kiosk=info".into(),
             ..default()
         })
         .build();

@@ -1224,7 +1224,11 @@ fn arb_game_entry() -> impl Strategy<Value = GameEntry> {
             teams,
             at
         }),
-        (-1e9f64..1e9, at.clone()).prop_map(|(offset_ms, at)| GameEntry::Calibrated { offset_ms, at }),
+        (-1e9f64..1e9, at.clone()).prop_map(|(offset_ms, at)| GameEntry::Calibrated {
+            offset_ms,
+            sound_latency_ms: None,
+            at
+        }),
         (
             id.clone(),
             any::<u32>(),

@@ -160,6 +160,10 @@ fn game_round_in_play() {
     assert!(shot.texts.contains("HIT YOUR KEY"), "{}", shot.texts);
     assert!(shot.texts.contains("this round"), "{}", shot.texts);
     assert!(shot.texts.contains("PERFECT"), "the spot-on bot's last press: {}", shot.texts);
+    // Issue 17: which way and how far each team's last hit was off (the bots: +3, -24, +41, -62 ms).
+    for needle in ["LATE 3 ms", "EARLY 24 ms", "LATE 41 ms", "EARLY 62 ms"] {
+        assert!(shot.texts.contains(needle), "missing {needle:?}:\n{}", shot.texts);
+    }
     // Every team's colour is on its net (pieces, blocks, card borders).
     for team in sample("game.json")["teams"].as_array().unwrap() {
         let colour = hex(team["color"].as_str().unwrap());

@@ -5,7 +5,8 @@
 //! - [`game`]: the cube game's judge, session (phases, rounds, calibration), the cube net, its journal;
 //! - [`casino`]: the live dice game *Casino* (*Las Vegas*): the deal, turns, tie-cancelling scoring, undo, replay from the move list;
 //! - [`schedule`]: now/next per room, the camera tour over the rooms;
-//! - [`broadcast`]: which messages a screen shows, and the emergency that takes it over.
+//! - [`broadcast`]: which messages a screen shows, and the emergency that takes it over;
+//! - [`sound`]: when the stage sounds: the draw's drumroll, ticks and fanfare, the game's beat.
 //!
 //! Must never depend on Bevy, tokio, HTTP or anything that draws: rules take the time and the input
 //! as arguments and return decisions, so a screen, a test and a benchmark all drive them the same way.
@@ -17,3 +18,4 @@ pub mod casino;
 pub mod draw;
 pub mod game;
 pub mod schedule;
+pub mod sound;

@@ -48,6 +48,30 @@ pub struct Config {
     pub schedule: ScheduleConfig,
     pub draw: DrawConfig,
     pub game: GameConfig,
+    pub sound: SoundConfig,
+}
+
+/// The stage's sound: the draw's drumroll, ticks and fanfare, the game's beat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SoundConfig {
+    /// Loudness in percent of full scale (0..=100); the F1 panel changes it while running.
+    pub volume: u32,
+    /// Start muted (the F1 panel unmutes).
+    pub muted: bool,
+    /// How much earlier than the picture sound is played, in ms (-500..=2000), so it is heard on
+    /// time through speakers that lag the screen; the cube game measures its own by ear (Shift+F7).
+    pub latency_ms: i32,
+}
+
+impl Default for SoundConfig {
+    fn default() -> Self {
+        Self {
+            volume: 80,
+            muted: false,
+            latency_ms: 0,
+        }
+    }
 }
 
 /// Most images `game.face_art` takes: one per face of the cube.
@@ -196,6 +220,7 @@ impl Default for Config {
             schedule: ScheduleConfig::default(),
             draw: DrawConfig::default(),
             game: GameConfig::default(),
+            sound: SoundConfig::default(),
         }
     }
 }
@@ -428,6 +453,18 @@ impl Config {
                 format!("{problem}; or \"auto\" for the event's, or two joined by + (\"en+ko\")"),
             )
         })?;
+        if self.sound.volume > 100 {
+            return Err(err(
+                "sound.volume",
+                format!("{} is out of range; allowed 0..=100 (percent)", self.sound.volume),
+            ));
+        }
+        if !(-500..=2_000).contains(&self.sound.latency_ms) {
+            return Err(err(
+                "sound.latency_ms",
+                format!("{} is out of range; allowed -500..=2000 ms", self.sound.latency_ms),
+            ));
+        }
         for (key, value) in [("display.width", self.display.width), ("display.height", self.display.height)] {
             if !(320..=16_384).contains(&value) {
                 return Err(err(key, format!("{value} is out of range; allowed 320..=16384 pixels")));
@@ -623,6 +660,25 @@ mod tests {
         assert_eq!(err.key, "schedule.transition_seconds");
         let ok = Config::from_toml("[schedule]\nroom = \"r201\"\n", "k.toml").unwrap();
         assert_eq!(ok.schedule.room.as_deref(), Some("r201"));
+    }
+
+    #[test]
+    fn sound_section_is_checked() {
+        let ok = Config::from_toml("[sound]\nvolume = 35\nmuted = true\nlatency_ms = 120\n", "k.toml").unwrap();
+        assert_eq!(
+            ok.sound,
+            SoundConfig {
+                volume: 35,
+                muted: true,
+                latency_ms: 120
+            }
+        );
+        let err = Config::from_toml("[sound]\nvolume = 150\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "sound.volume");
+        let err = Config::from_toml("[sound]\nlatency_ms = -900\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "sound.latency_ms");
+        let err = Config::from_toml("[sound]\nmute = true\n", "k.toml").unwrap_err();
+        assert_eq!(err.key, "sound.mute", "{err}");
     }
 
     #[test]

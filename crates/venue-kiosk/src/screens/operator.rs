@@ -9,6 +9,7 @@ use crate::feed::{FeedLog, FeedState, FeedStatus};
 use crate::frame::AppSystems;
 use crate::screens::Screen;
 use crate::shell::display::RenderProfile;
+use crate::shell::sound::{SoundOutput, SoundSettings};
 
 #[derive(Resource, Default)]
 pub struct OperatorPanel {
@@ -105,6 +106,13 @@ struct PanelControls<'w> {
     game_commands: MessageWriter<'w, crate::screens::game::GameCommand>,
 }
 
+/// The stage's sound: volume and mute, and whether there is an output at all.
+#[derive(SystemParam)]
+struct PanelSound<'w> {
+    settings: Option<ResMut<'w, SoundSettings>>,
+    output: Option<Res<'w, SoundOutput>>,
+}
+
 fn draw_panel(
     mut contexts: EguiContexts,
     mut panel: ResMut<OperatorPanel>,
@@ -112,6 +120,7 @@ fn draw_panel(
     controls: PanelControls,
     config: Res<crate::config::Config>,
     mut form: ResMut<BroadcastForm>,
+    mut sound: PanelSound,
 ) {
     let PanelFacts {
         status,
@@ -156,6 +165,9 @@ fn draw_panel(
             if let Some(p) = profile {
                 ui.label(format!("Render: {} ({})", if p.high { "high" } else { "low" }, p.reason));
             }
+            if let Some(settings) = sound.settings.as_mut() {
+                sound_controls(ui, settings, sound.output.as_deref().copied());
+            }
             if *screen.get() == Screen::CubeGame
                 && let Some(game) = game.as_deref()
             {
@@ -181,6 +193,15 @@ fn draw_panel(
                         }
                     }
                 });
+                ui.horizontal(|ui| {
+                    ui.label(format!(
+                        "Game sound plays {:.0} ms early (input correction {:.0} ms)",
+                        game.session.sound_latency_ms, game.session.calibration_ms
+                    ));
+                    if ui.button("Calibrate by ear (Shift+F7)").clicked() {
+                        game_commands.write(GameCommand::CalibrateSound);
+                    }
+                });
             }
             if let Some(server) = crate::feed::outbox::OutboxConfig::from_config(&config.feed) {
                 broadcast(ui, &mut form, server, &feed);
@@ -196,6 +217,31 @@ fn draw_panel(
             ui.small("Quit: Ctrl+Shift+Q · this panel: F1");
         });
     panel.open = open;
+}
+
+/// Mute and volume of the stage's sound, live; and a machine with no audio output says so.
+fn sound_controls(ui: &mut egui::Ui, settings: &mut ResMut<SoundSettings>, output: Option<SoundOutput>) {
+    ui.horizontal(|ui| {
+        let (mut muted, mut percent) = (settings.muted, (settings.volume * 100.0).round() as u32);
+        ui.label("Sound:");
+        ui.checkbox(&mut muted, "Mute");
+        ui.add(egui::Slider::new(&mut percent, 0..=100).text("% volume"));
+        let volume = percent as f32 / 100.0;
+        // Written only on a change, so the sound system sees a change only then.
+        if muted != settings.muted || (volume - settings.volume).abs() > f32::EPSILON {
+            settings.muted = muted;
+            settings.volume = volume;
+        }
+        match output {
+            Some(SoundOutput::Missing) => {
+                ui.colored_label(egui::Color32::from_rgb(240, 170, 60), "no audio output: silent");
+            }
+            Some(SoundOutput::Probing) => {
+                ui.label("looking for an output…");
+            }
+            _ => {}
+        }
+    });
 }
 
 /// Type a message, send it to the event server; every screen shows it within one poll. The

@@ -1,6 +1,6 @@
 //! What every screen uses: the display and window, the venue clock, images and photo sources, where
 //! data lives on disk, fonts and theme, the shared starfield, frame pacing, the emergency takeover
-//! over every screen, panics and the allocation counter. Nothing here knows a screen.
+//! over every screen, the stage's sound, panics and the allocation counter. Nothing here knows a screen.
 
 pub mod alloc_count;
 pub mod background;
@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod images;
 pub mod pace;
 pub mod panic;
+pub mod sound;
 pub mod starfield;
 pub mod storage;
 pub mod ui;
@@ -27,5 +28,6 @@ pub fn plugin(app: &mut App) {
         starfield::plugin,
         emergency::plugin,
         pace::plugin,
+        sound::plugin,
     ));
 }

@@ -658,7 +658,7 @@ impl Desk {
     pub fn tick(&mut self, now_s: f64) -> Option<u64> {
         if let Stage::Rolling { sequence, started_s } = self.stage {
             let reels = self.reel_count();
-            if now_s - started_s >= machine::roll_duration(reels) as f64 + 0.3 {
+            if now_s - started_s >= f64::from(machine::reveal_at(reels)) {
                 self.stage = Stage::Revealed { sequence };
                 // A switch held during the roll may be asked for again now.
                 self.operator_note = None;

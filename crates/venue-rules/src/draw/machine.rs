@@ -13,10 +13,17 @@ pub const SPIN_BASE_S: f32 = 1.2;
 pub const STAGGER_S: f32 = 0.55;
 /// Seconds from "start to stop" to landed.
 pub const DECELERATION_S: f32 = 1.1;
+/// Seconds between the last reel landing and the reveal (the winners' names, the fanfare).
+pub const REVEAL_PAUSE_S: f32 = 0.3;
 
 /// Seconds until the last of `reels` reels has landed.
 pub fn roll_duration(reels: usize) -> f32 {
     reel_lands_at(reels.saturating_sub(1))
+}
+
+/// Seconds after the roll began when the result of `reels` reels is revealed.
+pub fn reveal_at(reels: usize) -> f32 {
+    roll_duration(reels) + REVEAL_PAUSE_S
 }
 
 /// Ease-out with a small overshoot past 1 before settling (easeOutBack).

@@ -22,6 +22,9 @@ pub enum GameEntry {
     },
     Calibrated {
         offset_ms: f64,
+        /// The game sound's latency (a calibration by ear); absent in journals from before sound.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sound_latency_ms: Option<f64>,
         at: DateTime<Utc>,
     },
     /// A finished round: points per team (weight applied) and the totals after it.
@@ -33,11 +36,7 @@ pub enum GameEntry {
         finished_at: DateTime<Utc>,
     },
     /// The server stored the round's result (`201`/`200`).
-    Acknowledged {
-        game_id: String,
-        round: u32,
-        status: u16,
-    },
+    Acknowledged { game_id: String, round: u32, status: u16 },
     /// The server holds a different result for this round (`409`); its body, for the operator.
     Conflict {
         game_id: String,
@@ -63,6 +62,8 @@ pub struct GameRecord {
     pub acknowledged: Vec<u32>,
     pub conflicts: Vec<u32>,
     pub calibration_ms: Option<f64>,
+    /// The game sound's latency from the last calibration by ear, if any.
+    pub sound_latency_ms: Option<f64>,
 }
 
 impl GameRecord {
@@ -73,10 +74,18 @@ impl GameRecord {
                     game_id: Some(game_id.clone()),
                     teams: teams.clone(),
                     calibration_ms: self.calibration_ms,
+                    sound_latency_ms: self.sound_latency_ms,
                     ..Default::default()
                 };
             }
-            GameEntry::Calibrated { offset_ms, .. } => self.calibration_ms = Some(*offset_ms),
+            GameEntry::Calibrated {
+                offset_ms,
+                sound_latency_ms,
+                ..
+            } => {
+                self.calibration_ms = Some(*offset_ms);
+                self.sound_latency_ms = sound_latency_ms.or(self.sound_latency_ms);
+            }
             GameEntry::Round { game_id, .. } if Some(game_id) == self.game_id.as_ref() => self.rounds.push(entry),
             GameEntry::Acknowledged { game_id, round, .. } if Some(game_id) == self.game_id.as_ref() => self.acknowledged.push(*round),
             GameEntry::Conflict { game_id, round, .. } if Some(game_id) == self.game_id.as_ref() => self.conflicts.push(*round),
@@ -219,7 +228,17 @@ mod tests {
                 at,
             },
             round("old", 1, 5),
-            GameEntry::Calibrated { offset_ms: 21.0, at },
+            GameEntry::Calibrated {
+                offset_ms: 21.0,
+                sound_latency_ms: Some(95.0),
+                at,
+            },
+            // A later calibration by sight keeps the sound's latency.
+            GameEntry::Calibrated {
+                offset_ms: 21.0,
+                sound_latency_ms: None,
+                at,
+            },
             GameEntry::Started {
                 game_id: "g2".into(),
                 teams: vec!["a".into()],
@@ -240,6 +259,7 @@ mod tests {
         assert!(warnings.is_empty());
         assert_eq!(record.game_id.as_deref(), Some("g2"));
         assert_eq!(record.calibration_ms, Some(21.0), "calibration outlives a game");
+        assert_eq!(record.sound_latency_ms, Some(95.0), "and so does the sound's latency");
         assert_eq!(
             record.round_points(),
             vec![vec![("a".to_string(), 100)], vec![("a".to_string(), 200)]]

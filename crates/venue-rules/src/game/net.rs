@@ -61,6 +61,16 @@ pub fn position_on(path: &[Cell], progress: f64) -> (f64, f64) {
     (a.0 as f64 + (b.0 - a.0) as f64 * f, a.1 as f64 + (b.1 - a.1) as f64 * f)
 }
 
+/// How high a piece hops at `progress` slots, 0..=1: it lands on each slot of its way to the
+/// target, on the beat (the `sound` module's cues), and rises between them; flat before it sets
+/// off and past its target.
+pub fn hop(progress: f64) -> f64 {
+    if !(0.0..=f64::from(LEAD)).contains(&progress) {
+        return 0.0;
+    }
+    (std::f64::consts::PI * progress.fract()).sin()
+}
+
 /// Ease for the fold: 0 = flat net, 1 = closed cube; smooth at both ends.
 pub fn fold_ease(t: f32) -> f32 {
     let t = t.clamp(0.0, 1.0);

@@ -5,6 +5,7 @@
 //! ```text
 //! Lobby ─Enter→ Countdown(r) → Playing(r) → Folding(r) → Leaderboard(r) ─Enter→ Countdown(r+1) … → Podium
 //!   └─F7→ Calibrating → back where F7 was pressed (Lobby or Leaderboard(r))
+//!   └─Shift+F7→ Calibrating by ear (the beat only, no pulse on screen) → back the same way
 //!                                        F5 in Countdown/Playing: restart the round (presses dropped)
 //!                                        F6 in Playing: end the round now (targets not reached are Misses)
 //!                                        F8: pause the round in play / resume it where it stopped
@@ -52,6 +53,10 @@ pub enum Phase {
         samples: Vec<f64>,
         /// The phase F7 was pressed in (the lobby or the standings): where the calibration ends.
         return_to: Box<Phase>,
+        /// By ear (Shift+F7): players tap to the beat they hear, with nothing on screen, and the
+        /// result is the sound's latency ([`GameSession::sound_latency_ms`]); otherwise they tap
+        /// to the pulse they see, and the result is the input/display correction.
+        by_ear: bool,
     },
     Countdown {
         round: usize,
@@ -95,7 +100,10 @@ pub enum CalibrationOutcome {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CalibrationNote {
+    /// For a calibration by ear, `offset_ms` / `kept_ms` are the sound's latency.
     pub outcome: CalibrationOutcome,
+    /// The calibration was by ear (the sound's latency), not by sight.
+    pub by_ear: bool,
     /// Game clock when the calibration ended.
     pub ended_ms: f64,
 }
@@ -131,6 +139,10 @@ pub struct GameSession {
     pub presses: Vec<Vec<f64>>,
     /// Input/display latency subtracted from every press.
     pub calibration_ms: f64,
+    /// How much earlier than the picture the game's sound is played, in ms, so the beat is heard
+    /// when a piece is seen on its slot (speakers, Bluetooth and HDMI audio lag the screen). Set
+    /// by the calibration by ear; starts at the config's `sound.latency_ms`.
+    pub sound_latency_ms: f64,
     /// Each team's judged outcome of the last finished round (for the fold and the leaderboard).
     pub last_outcomes: Vec<RoundOutcome>,
     /// The last calibration's outcome, until the next round starts.
@@ -185,6 +197,7 @@ impl GameSession {
             board,
             phase: Phase::Lobby,
             calibration_ms: 0.0,
+            sound_latency_ms: 0.0,
             last_outcomes: Vec::new(),
             last_calibration: None,
             new_game_asked_ms: None,
@@ -313,12 +326,23 @@ impl GameSession {
 
     /// F7: tap along with the pulse (from the lobby or between rounds); it ends back where it started.
     pub fn start_calibration(&mut self, now_ms: f64) {
+        self.calibrate(now_ms, false);
+    }
+
+    /// Shift+F7: tap along with the beat heard, nothing on screen; it sets the sound's latency.
+    /// Calibrate by sight first: the by-ear taps are measured against that correction.
+    pub fn start_sound_calibration(&mut self, now_ms: f64) {
+        self.calibrate(now_ms, true);
+    }
+
+    fn calibrate(&mut self, now_ms: f64, by_ear: bool) {
         if matches!(self.phase, Phase::Lobby | Phase::Leaderboard { .. }) {
             let return_to = Box::new(self.phase.clone());
             self.phase = Phase::Calibrating {
                 started_ms: now_ms,
                 samples: Vec::new(),
                 return_to,
+                by_ear,
             };
         }
     }
@@ -411,10 +435,21 @@ impl GameSession {
                 started_ms,
                 samples,
                 return_to,
+                by_ear,
             } if now_ms >= Self::beats(started_ms).last().unwrap_or(started_ms) + BEAT_MS => {
+                let kept_ms = if by_ear { self.sound_latency_ms } else { self.calibration_ms };
                 let outcome = match calibration_offset(&samples) {
-                    Some(offset_ms) => {
-                        self.calibration_ms = offset_ms;
+                    Some(median) => {
+                        let offset_ms = if by_ear {
+                            // The beat was played `sound_latency_ms` early; the taps lag what was
+                            // heard by the input latency, which the calibration by sight measured.
+                            let latency = sound_latency_after(self.sound_latency_ms, median, self.calibration_ms);
+                            self.sound_latency_ms = latency;
+                            latency
+                        } else {
+                            self.calibration_ms = median;
+                            median
+                        };
                         CalibrationOutcome::Set {
                             offset_ms,
                             taps: samples.len(),
@@ -423,10 +458,14 @@ impl GameSession {
                     None => CalibrationOutcome::TooFewTaps {
                         taps: samples.iter().filter(|t| t.abs() <= CALIBRATION_OUTLIER_MS).count(),
                         needed: CALIBRATION_MIN_SAMPLES,
-                        kept_ms: self.calibration_ms,
+                        kept_ms,
                     },
                 };
-                self.last_calibration = Some(CalibrationNote { outcome, ended_ms: now_ms });
+                self.last_calibration = Some(CalibrationNote {
+                    outcome,
+                    by_ear,
+                    ended_ms: now_ms,
+                });
                 self.phase = *return_to;
                 None
             }
@@ -473,6 +512,18 @@ impl GameSession {
                 .collect(),
         }
     }
+}
+
+/// The sound's latency after a calibration by ear: the beat was played `played_early_ms` before
+/// its instant; the taps' median lag behind that instant is `median_ms`, of which `input_ms` (the
+/// calibration by sight: key and display) is the players' own. What is left is how much later
+/// than the picture the sound still arrives: play it that much earlier too.
+///
+/// With the speakers' true lag `A`, the display's `D` and the keys' `I`: a tap to the beat lands
+/// `A − played_early + I` after the beat, a tap to the picture `D + I`, and the beat is heard with
+/// the picture when it is played `A − D` early: `played_early + median − input`.
+pub fn sound_latency_after(played_early_ms: f64, median_ms: f64, input_ms: f64) -> f64 {
+    played_early_ms + median_ms - input_ms
 }
 
 #[cfg(test)]
@@ -600,6 +651,55 @@ mod tests {
         s.advance(0.0);
         let result = play(&mut s, &[31.0]);
         assert_eq!(result.scores[0].1, 3000);
+    }
+
+    /// Shift+F7: the speakers lag 150 ms, the display 10 ms, the keys 20 ms. Tapping to the beat
+    /// heard sets how early the sound plays so it is heard with the picture; the input correction stays.
+    #[test]
+    fn calibration_by_ear_sets_the_sounds_latency_and_keeps_the_input_correction() {
+        let (speakers, display, keys) = (150.0, 10.0, 20.0);
+        let mut s = GameSession::new(&data(1), "g".into()).unwrap();
+        s.calibration_ms = display + keys; // what F7 measured
+        s.sound_latency_ms = 20.0; // the config's guess: the beat plays 20 ms early
+        s.start_sound_calibration(0.0);
+        assert!(matches!(s.phase, Phase::Calibrating { by_ear: true, .. }), "{:?}", s.phase);
+        for beat in GameSession::beats(0.0) {
+            let heard = beat - s.sound_latency_ms + speakers;
+            s.press(0, heard + keys);
+        }
+        s.tick(100_000.0);
+        assert_eq!(s.phase, Phase::Lobby);
+        assert_eq!(s.calibration_ms, display + keys, "the input correction is not touched");
+        assert!((s.sound_latency_ms - (speakers - display)).abs() < 1e-9, "{}", s.sound_latency_ms);
+        let note = s.last_calibration.unwrap();
+        assert!(note.by_ear);
+        assert_eq!(
+            note.outcome,
+            CalibrationOutcome::Set {
+                offset_ms: 140.0,
+                taps: BEATS
+            }
+        );
+        // Played that much early, every beat is heard exactly when its picture is seen.
+        for beat in GameSession::beats(0.0) {
+            assert!(((beat - s.sound_latency_ms + speakers) - (beat + display)).abs() < 1e-9);
+        }
+        // Too few taps by ear keep the sound's latency, and say so.
+        s.start_sound_calibration(200_000.0);
+        s.press(0, GameSession::beats(200_000.0).next().unwrap());
+        s.tick(300_000.0);
+        assert_eq!(s.sound_latency_ms, 140.0);
+        assert_eq!(
+            s.last_calibration.map(|n| (n.by_ear, n.outcome)),
+            Some((
+                true,
+                CalibrationOutcome::TooFewTaps {
+                    taps: 1,
+                    needed: CALIBRATION_MIN_SAMPLES,
+                    kept_ms: 140.0
+                }
+            ))
+        );
     }
 
     /// Issue 20: F7 on the standings after round 1 used to end in the lobby, so Enter replayed round 1.

@@ -2,8 +2,8 @@
 //! in `venue_rules::draw`: the desk drives `Idle → Committing → Rolling → Revealed`, the engine draws, the
 //! journal makes each result durable before the reels start. This module wires the plugin and holds the
 //! screen's resources; the systems live beside it: [`records`] (data, journal, posting), [`input`] (keys,
-//! commits, the roll), [`stage`] (the screen), [`reels`] (the 3D drums), [`celebration`] and the operator's
-//! [`panel`]. Drawing and journaling run off the main thread.
+//! commits, the roll), [`stage`] (the screen), [`reels`] (the 3D drums), [`sound`] (drumroll, ticks,
+//! fanfare), [`celebration`] and the operator's [`panel`]. Drawing and journaling run off the main thread.
 
 pub mod card;
 pub mod celebration;
@@ -13,6 +13,7 @@ pub mod panel;
 pub mod prizes;
 pub mod records;
 pub mod reels;
+pub mod sound;
 pub mod stage;
 
 use std::sync::{Arc, Mutex};
@@ -143,7 +144,7 @@ pub fn plugin(app: &mut App) {
                 (input::anchor_draws, input::advance_roll, records::post_results, pages::follow)
                     .chain()
                     .in_set(AppSystems::Tick),
-                (stage::request_photos, stage::rebuild)
+                (stage::request_photos, stage::rebuild, sound::stage_sound)
                     .chain()
                     .run_if(in_state(Screen::LuckyDraw))
                     .in_set(AppSystems::Present),

@@ -65,6 +65,7 @@ struct Shown {
     totals: Vec<i64>,
     problem: Option<String>,
     calibration: i64,
+    sound_latency: i64,
     calibration_note: Option<String>,
     new_game_pending: bool,
     bets: Option<RoomBets>,
@@ -144,6 +145,7 @@ fn shown(game: &Game, live: &LiveOutcomes, feed: &FeedState, labels: &Labels, no
         totals: s.teams.iter().map(|t| s.board.total(&t.id).unwrap_or(0)).collect(),
         problem: game.post_problem.as_ref().map(|p| p.text(labels)),
         calibration: s.calibration_ms.round() as i64,
+        sound_latency: s.sound_latency_ms.round() as i64,
         calibration_note: calibration_note(s, labels).map(|(text, _)| text),
         new_game_pending: s.new_game_pending(now),
         bets: room_bets(feed.game.as_deref(), s),
@@ -152,7 +154,30 @@ fn shown(game: &Game, live: &LiveOutcomes, feed: &FeedState, labels: &Labels, no
 
 /// How the last calibration ended, shown on the lobby or the standings it returned to.
 fn calibration_note(s: &GameSession, labels: &Labels) -> Option<(String, Color)> {
-    Some(match s.last_calibration?.outcome {
+    let note = s.last_calibration?;
+    if note.by_ear {
+        return Some(match note.outcome {
+            CalibrationOutcome::Set { offset_ms, taps } => (
+                labels.text_with(
+                    "game-by-ear-set",
+                    &[("taps", taps.into()), ("ms", (offset_ms.round() as i64).into())],
+                ),
+                theme::ONLINE,
+            ),
+            CalibrationOutcome::TooFewTaps { taps, needed, kept_ms } => (
+                labels.text_with(
+                    "game-by-ear-failed",
+                    &[
+                        ("taps", taps.into()),
+                        ("needed", needed.into()),
+                        ("ms", (kept_ms.round() as i64).into()),
+                    ],
+                ),
+                theme::STALE,
+            ),
+        });
+    }
+    Some(match note.outcome {
         CalibrationOutcome::Set { offset_ms, taps } => (
             labels.text_with(
                 "game-calibrated",
@@ -189,9 +214,29 @@ fn operator_hint(s: &GameSession, now: f64, labels: &Labels) -> String {
         Phase::Podium if s.new_game_pending(now) => "game-keys-new-game-pending",
         Phase::Podium => "game-keys-podium",
     };
+    let by_ear = if matches!(s.phase, Phase::Lobby | Phase::Leaderboard { .. }) {
+        format!(" · {}", labels.text("game-by-ear-key"))
+    } else {
+        String::new()
+    };
     let latency = labels.text_with("game-latency", &[("ms", (&format!("{:.0}", s.calibration_ms)).into())]);
-    format!("{} · {latency}", labels.text(keys))
+    let sound = labels.text_with("game-sound-early", &[("ms", (s.sound_latency_ms.round() as i64).into())]);
+    format!("{}{by_ear} · {latency} · {sound}", labels.text(keys))
 }
+
+/// How far off a team's last hit was, in words the hall reads: EARLY 24 ms, LATE 41 ms, ON TIME.
+fn timing_label(labels: &Labels, offset_ms: f64) -> (String, Color) {
+    let ms = offset_ms.round() as i64;
+    match ms {
+        0 => (labels.text("game-on-time"), theme::GOLD),
+        ..0 => (labels.text_with("game-early", &[("ms", (-ms).into())]), EARLY),
+        _ => (labels.text_with("game-late", &[("ms", ms.into())]), LATE),
+    }
+}
+
+/// EARLY in a cool blue, LATE in a warm orange: which way to correct, at a glance.
+const EARLY: Color = Color::srgb(0.47, 0.82, 1.0);
+const LATE: Color = Color::srgb(1.0, 0.6, 0.28);
 
 fn rebuild(
     mut commands: Commands,
@@ -220,7 +265,12 @@ fn rebuild(
         let s = &game.session;
         match &s.phase {
             Phase::Lobby => lobby(ui, s, &fonts, &labels),
-            Phase::Calibrating { started_ms, samples, .. } => calibration(ui, *started_ms, samples, &fonts, &labels),
+            Phase::Calibrating {
+                started_ms,
+                samples,
+                by_ear,
+                ..
+            } => calibration(ui, (*started_ms, *by_ear), samples, &fonts, &labels),
             Phase::Countdown { round, until_ms } => {
                 banner(ui, s, *round, &labels.text("game-get-ready"), &fonts, &labels);
                 let n = ((until_ms - now) / 1000.0).ceil().max(1.0);
@@ -468,11 +518,11 @@ fn team_cards(ui: &mut ChildSpawnerCommands, s: &GameSession, live: Option<&Live
                             .filter(|t| t.press.is_some())
                             .max_by(|a, b| a.target_ms.total_cmp(&b.target_ms))
                         {
+                            // The tier, and which way and how far off it was: the points lost.
                             let (label, c) = judgement_label(last.judgement);
-                            card.spawn((
-                                Text::new(format!("{label} {:+.0} ms", last.offset_ms.unwrap_or(0.0))),
-                                fonts.bold(26.0, c),
-                            ));
+                            card.spawn((Text::new(label), fonts.bold(if compact { 24.0 } else { 30.0 }, c)));
+                            let (timing, c) = timing_label(labels, last.offset_ms.unwrap_or(0.0));
+                            card.spawn((Text::new(timing), fonts.bold(if compact { 26.0 } else { 34.0 }, c)));
                         }
                         // Mashing costs points: a round can be negative ("-600", never "+-600").
                         card.spawn((
@@ -539,15 +589,21 @@ fn lobby(ui: &mut ChildSpawnerCommands, s: &GameSession, fonts: &UiFonts, labels
     team_cards(ui, s, None, fonts, labels);
 }
 
-fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, samples: &[f64], fonts: &UiFonts, labels: &Labels) {
+/// The calibration: by sight, a pulse to tap along with; by ear, nothing on screen but how it goes.
+fn calibration(ui: &mut ChildSpawnerCommands, (started_ms, by_ear): (f64, bool), samples: &[f64], fonts: &UiFonts, labels: &Labels) {
     ui.spawn(Node {
         flex_direction: FlexDirection::Column,
         row_gap: px(10),
         ..default()
     })
     .with_children(|col| {
-        col.spawn((Text::new(labels.heading("game-calibration")), fonts.bold(56.0, theme::TEXT)));
-        col.spawn((Text::new(labels.text("game-calibration-how")), fonts.text(28.0, theme::TEXT_DIM)));
+        if by_ear {
+            col.spawn((Text::new(labels.heading("game-calibration-by-ear")), fonts.bold(56.0, theme::TEXT)));
+            col.spawn((Text::new(labels.text("game-by-ear-how")), fonts.text(28.0, theme::TEXT_DIM)));
+        } else {
+            col.spawn((Text::new(labels.heading("game-calibration")), fonts.bold(56.0, theme::TEXT)));
+            col.spawn((Text::new(labels.text("game-calibration-how")), fonts.text(28.0, theme::TEXT_DIM)));
+        }
     });
     ui.spawn(Node {
         justify_content: JustifyContent::Center,
@@ -555,16 +611,20 @@ fn calibration(ui: &mut ChildSpawnerCommands, started_ms: f64, samples: &[f64], 
         height: px(360),
         ..default()
     })
-    .with_child((
-        PulseDisk { started_ms },
-        Node {
-            width: px(160),
-            height: px(160),
-            border_radius: BorderRadius::all(percent(50)),
-            ..default()
-        },
-        BackgroundColor(theme::GOLD),
-    ));
+    .with_children(|stage| {
+        if !by_ear {
+            stage.spawn((
+                PulseDisk { started_ms },
+                Node {
+                    width: px(160),
+                    height: px(160),
+                    border_radius: BorderRadius::all(percent(50)),
+                    ..default()
+                },
+                BackgroundColor(theme::GOLD),
+            ));
+        }
+    });
     let median = match venue_rules::game::judge::calibration_offset(samples) {
         Some(offset) => labels.text_with("game-calibration-median", &[("ms", (&format!("{offset:+.0}")).into())]),
         None => labels.text_with(
@@ -822,6 +882,56 @@ mod tests {
         assert!(texts.iter().any(|(t, _)| t == "-600 this round"), "{texts:?}");
         assert!(texts.iter().any(|(t, _)| t == "+0 this round"), "{texts:?}");
         assert!(!texts.iter().any(|(t, _)| t.contains("+-")), "{texts:?}");
+    }
+
+    /// Issue 17: each team's card says how far off its last hit was, and which way: EARLY or LATE
+    /// with the milliseconds, large enough to read from the hall.
+    #[test]
+    fn each_card_says_early_or_late_by_how_many_ms() {
+        let mut s = sample_session();
+        let (round, started_ms) = playing(&mut s);
+        let target = s.pieces(round, started_ms)[0].target_ms;
+        for (team, offset) in [(0, -24.4), (1, 41.0), (2, 0.2)] {
+            s.press(team, target + offset);
+        }
+        let live: Vec<_> = (0..s.teams.len()).map(|t| s.live_outcome(t, round, started_ms)).collect();
+        let texts = hud_texts(s, live);
+        for want in ["EARLY 24 ms", "LATE 41 ms", "ON TIME"] {
+            assert!(
+                texts.iter().any(|(t, size)| t == want && *size >= 26.0),
+                "missing {want:?} in large: {texts:?}"
+            );
+        }
+        assert!(texts.iter().any(|(t, _)| t == "GREAT"), "the tier stays: {texts:?}");
+        assert!(!texts.iter().any(|(t, _)| t.contains("EARLY") && t.contains('-')), "{texts:?}");
+    }
+
+    /// Shift+F7: nothing flashes (no pulse to follow by sight), the screen says what to do, and how
+    /// it ended: the beat now plays that much early.
+    #[test]
+    fn the_calibration_by_ear_shows_no_pulse_and_says_how_it_ended() {
+        let mut s = sample_session();
+        s.start_sound_calibration(0.0);
+        let texts = hud_texts(s.clone(), Vec::new());
+        let all: Vec<&str> = texts.iter().map(|(t, _)| t.as_str()).collect();
+        assert!(all.contains(&"CALIBRATION BY EAR · 소리 보정"), "{all:?}");
+        assert!(
+            all.iter().any(|t| t.starts_with("Tap your key (or SPACE) on each beat you hear")),
+            "{all:?}"
+        );
+        assert!(!all.iter().any(|t| t.contains("circle flashes")), "{all:?}");
+        for beat in GameSession::beats(0.0) {
+            s.press(0, beat + 80.0);
+        }
+        s.tick(100_000.0);
+        let texts = hud_texts(s, Vec::new());
+        assert!(
+            texts
+                .iter()
+                .any(|(t, _)| t == "Sound calibrated from 8 taps: the beat plays 80 ms early"),
+            "{texts:?}"
+        );
+        assert!(texts.iter().any(|(t, _)| t.ends_with("sound 80 ms early")), "{texts:?}");
     }
 
     #[test]

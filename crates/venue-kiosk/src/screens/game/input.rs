@@ -43,7 +43,7 @@ pub(super) fn stamp_presses(mut keys: MessageReader<KeyboardInput>, game: Option
 }
 
 /// Enter = next (start, continue, podium), F5 = restart the round, F6 = end it now, F7 = calibrate,
-/// F8 = pause / resume.
+/// Shift+F7 = calibrate the sound by ear, F8 = pause / resume.
 pub(super) fn operator_keys(
     keys: Res<ButtonInput<KeyCode>>,
     mut commands: MessageReader<GameCommand>,
@@ -77,8 +77,12 @@ pub(super) fn operator_keys(
     if wants(GameCommand::RestartRound, keys.just_pressed(KeyCode::F5)) {
         game.session.restart_round(now);
     }
-    if wants(GameCommand::Calibrate, keys.just_pressed(KeyCode::F7)) {
+    let shift = keys.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
+    if wants(GameCommand::Calibrate, keys.just_pressed(KeyCode::F7) && !shift) {
         game.session.start_calibration(now);
+    }
+    if wants(GameCommand::CalibrateSound, keys.just_pressed(KeyCode::F7) && shift) {
+        game.session.start_sound_calibration(now);
     }
     if wants(GameCommand::EndRound, keys.just_pressed(KeyCode::F6))
         && let Some(result) = game.session.skip_round(now)

@@ -2,8 +2,8 @@
 //! `venue_rules::game`: the judge (timing and points), the session (the play-through as a state machine),
 //! the cube net and the journal (resume and post exactly once). This module wires the plugin and holds the
 //! screen's resources; the systems are thin and live beside it: [`input`] stamps keys on the game clock,
-//! [`play`] ticks the session, [`results`] journals and posts finished rounds, [`scene`] draws the nets and
-//! [`hud`] the text.
+//! [`play`] ticks the session, [`results`] journals and posts finished rounds, [`scene`] draws the nets,
+//! [`hud`] the text and [`sound`] plays the beat.
 
 pub mod art;
 pub mod hud;
@@ -11,6 +11,7 @@ pub mod input;
 pub mod play;
 pub mod results;
 pub mod scene;
+pub mod sound;
 
 use std::sync::{Arc, Mutex};
 
@@ -105,6 +106,8 @@ pub enum GameCommand {
     RestartRound,
     EndRound,
     Calibrate,
+    /// Shift+F7: the calibration by ear, for the sound's latency.
+    CalibrateSound,
 }
 
 /// Each team's outcome so far in the round in play (or paused), judged once per frame by
@@ -176,7 +179,9 @@ pub fn logic_plugin(app: &mut App) {
 pub fn plugin(app: &mut App) {
     app.add_plugins((logic_plugin, scene::plugin, hud::plugin)).add_systems(
         Update,
-        still_while_paused.run_if(in_state(Screen::CubeGame)).in_set(AppSystems::Present),
+        (still_while_paused, sound::stage_sound)
+            .run_if(in_state(Screen::CubeGame))
+            .in_set(AppSystems::Present),
     );
 }
 

@@ -19,8 +19,22 @@ pub(super) fn tick(game: Option<ResMut<Game>>, clock: GameClock, mut recorder: R
     } else if calibrating && !matches!(game.session.phase, Phase::Calibrating { .. }) {
         game.set_changed();
         // Too few taps changed nothing: nothing to journal (the screen says so).
-        if let Some(CalibrationOutcome::Set { offset_ms, .. }) = game.session.last_calibration.map(|n| n.outcome) {
-            recorder.note(GameEntry::Calibrated { offset_ms, at: Utc::now() });
+        if let Some(note) = game.session.last_calibration
+            && let CalibrationOutcome::Set { offset_ms, .. } = note.outcome
+        {
+            recorder.note(if note.by_ear {
+                GameEntry::Calibrated {
+                    offset_ms: game.session.calibration_ms,
+                    sound_latency_ms: Some(offset_ms),
+                    at: Utc::now(),
+                }
+            } else {
+                GameEntry::Calibrated {
+                    offset_ms,
+                    sound_latency_ms: None,
+                    at: Utc::now(),
+                }
+            });
         }
     }
 }

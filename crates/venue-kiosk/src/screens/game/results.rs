@@ -22,7 +22,12 @@ pub(super) fn open_journal(feed: Res<FeedState>, config: Res<Config>, mut tasks:
 }
 
 /// A new game, or the journaled one resumed at its current round with the scores kept.
-pub(super) fn finish_open(mut commands: Commands, feed: Res<FeedState>, mut tasks: ResMut<GameTasks>, outbox: Option<ResMut<Outbox>>) {
+pub(super) fn finish_open(
+    mut commands: Commands,
+    (feed, config): (Res<FeedState>, Option<Res<Config>>),
+    mut tasks: ResMut<GameTasks>,
+    outbox: Option<ResMut<Outbox>>,
+) {
     let Some(task) = tasks.opening.as_mut() else { return };
     let Some(result) = check_ready(task) else { return };
     tasks.opening = None;
@@ -60,6 +65,10 @@ pub(super) fn finish_open(mut commands: Commands, feed: Res<FeedState>, mut task
             info!("game {game_id} resumed after {} rounds", record.rounds.len());
         }
     }
+    // The sound's latency from the last calibration by ear, else the config's.
+    session.sound_latency_ms = record
+        .sound_latency_ms
+        .unwrap_or_else(|| config.as_deref().map_or(0.0, |c| f64::from(c.sound.latency_ms)));
     if session.board.rounds_played() == 0 {
         session.calibration_ms = record.calibration_ms.unwrap_or(0.0);
         let started = GameEntry::Started {

@@ -27,6 +27,8 @@ const NET_SPACING: f32 = 14.0;
 /// Face art is a texture on a cube face a few hundred pixels wide at most.
 const FACE_ART_MAX_SIDE: u32 = 512;
 const PIECE_HEIGHT: f32 = 0.7;
+/// How high a piece hops between slots (world units).
+const PIECE_HOP: f32 = 0.45;
 /// A cell's width (the rest of its slot is the gap between tiles) and thickness.
 const CELL_SIZE: f32 = 0.92;
 const CELL_THICKNESS: f32 = 0.14;
@@ -575,7 +577,9 @@ fn move_pieces(
         }
         let progress = venue_rules::game::judge::piece_progress(now, piece.start_ms, speed_slots);
         let (x, y) = net::position_on(&piece.path, progress);
-        let mut at = cell_position(x, y) + Vec3::new(net_x, PIECE_HEIGHT, 0.0) + lane_offset(team, teams);
+        // It hops from slot to slot, landing on each on the beat.
+        let hop = PIECE_HOP * net::hop(progress) as f32;
+        let mut at = cell_position(x, y) + Vec3::new(net_x, PIECE_HEIGHT + hop, 0.0) + lane_offset(team, teams);
         let late = now - (piece.target_ms + bad);
         if late > 0.0 {
             // Missed: it bounces off and away.
