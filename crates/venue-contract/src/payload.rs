@@ -6,6 +6,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 
 use crate::casino::CasinoData;
+use crate::groups;
 use crate::pretalx;
 use crate::text::{MAX_LABEL_CHARS, MAX_MESSAGE_CHARS, display_line};
 use crate::wire::{CONTRACT_VERSION, DrawData, EventInfo, GameData, Messages, Schedule, parse_hex_color};
@@ -146,8 +147,16 @@ pub fn decode(endpoint: Endpoint, bytes: &[u8]) -> Result<FeedPayload, String> {
             Ok(FeedPayload::Messages(clean_messages(messages)))
         }
         Endpoint::Draw => {
-            let draw: DrawData = parse(bytes)?;
+            let mut draw: DrawData = parse(bytes)?;
             check_version(draw.version)?;
+            // Groups are compared exactly by the draw, so every list is put in normal form.
+            for t in draw.tickets.iter_mut().filter(|t| !t.groups.is_empty()) {
+                t.groups = groups::normalize_list(&t.groups).map_err(|e| format!("ticket {}: {e}", t.number))?;
+            }
+            for p in &mut draw.prizes {
+                p.eligible_groups = groups::normalize_list(&p.eligible_groups).map_err(|e| format!("prize `{}`: {e}", p.id))?;
+                p.excluded_groups = groups::normalize_list(&p.excluded_groups).map_err(|e| format!("prize `{}`: {e}", p.id))?;
+            }
             unique("prize id", draw.prizes.iter().map(|p| p.id.as_str()))?;
             let mut numbers = HashSet::with_capacity(draw.tickets.len());
             for t in &draw.tickets {
