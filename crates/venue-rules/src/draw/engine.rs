@@ -1346,7 +1346,14 @@ mod tests {
                 "seed {n}"
             );
             assert_eq!(second.record.eligible_groups, ["staff"]);
-            assert!(verify(&second.record, &pool, &DrawState::replay(&[first.record.clone()]).unwrap()).is_ok());
+            assert!(
+                verify(
+                    &second.record,
+                    &pool,
+                    &DrawState::replay(std::slice::from_ref(&first.record)).unwrap()
+                )
+                .is_ok()
+            );
         }
     }
 
