@@ -1965,6 +1965,11 @@ async fn export_writes_winners_and_game_results(db: &TestDb) {
             .0,
         StatusCode::CREATED
     );
+    let staff_out = json!({"name": coffee, "winner_count": 20, "order": 6, "excluded_groups": ["staff"]});
+    assert_eq!(
+        server.admin(Method::PUT, "/api/v1/admin/prizes/coffee", Some(staff_out)).await.0,
+        StatusCode::OK
+    );
     server.stop().await;
 
     let out = tempfile::tempdir().unwrap();
@@ -1991,6 +1996,21 @@ async fn export_writes_winners_and_game_results(db: &TestDb) {
     let json: Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("winners.json")).unwrap()).unwrap();
     assert_eq!(json["draws"].as_array().unwrap().len(), 2);
     assert_eq!(json["draws"][1]["winners"][1]["ticket"], json!(winners[1]));
+    let prizes = json["prizes"].as_array().unwrap();
+    let coffee_export = prizes.iter().find(|p| p["prize_id"] == "coffee").unwrap();
+    assert_eq!(
+        coffee_export["excluded_groups"],
+        json!(["staff"]),
+        "the prize's groups are exported"
+    );
+    assert!(
+        prizes
+            .iter()
+            .find(|p| p["prize_id"] == "macbook-air")
+            .unwrap()
+            .get("excluded_groups")
+            .is_none()
+    );
     let games = std::fs::read_to_string(out.path().join("game_results.csv")).unwrap();
     assert_eq!(games.lines().count(), 1 + 2 * 2);
     assert!(
