@@ -1074,5 +1074,14 @@ async fn the_prize_form_edits_eligibility_groups() {
     let (_, flash) = save("staff", "staff").await;
     assert!(flash.starts_with("vk_flash=error"), "eligible and excluded at once: {flash}");
     assert_eq!(tv().await.unwrap()["excluded_groups"], json!(["speaker", "staff"]), "unchanged");
+    // The page as an organiser sees it, editing the prize (a screenshot to look at).
+    if let Some(chrome) = chrome_desktop().await {
+        let base = h.server.base_url();
+        chrome.sign_in(&base).await;
+        chrome.goto(&format!("{base}/console/draw?edit=tv#prize-form")).await;
+        chrome.wait_for_text("speaker, staff excluded").await;
+        chrome.shot("draw-prize-groups").await;
+        chrome.close().await;
+    }
     h.server.shutdown().await.unwrap();
 }
