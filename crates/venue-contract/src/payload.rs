@@ -332,6 +332,23 @@ mod tests {
     /// Found by tests/parsers_prop.rs: accepted, then the draw reserved room for 4 billion winners
     /// (the process aborts) or the game built 4 billion pieces a frame.
     #[test]
+    fn draw_feed_groups_are_normalized_and_bad_ones_refused() {
+        let draw = sample_with(Endpoint::Draw, |v| {
+            v["tickets"][0]["groups"] = serde_json::json!(["Staff", "speaker", "staff"]);
+            v["prizes"][0]["excluded_groups"] = serde_json::json!([" STAFF "]);
+        });
+        let Ok(FeedPayload::Draw(data)) = decode(Endpoint::Draw, &draw) else {
+            panic!("decodes")
+        };
+        assert_eq!(data.tickets[0].groups, ["speaker", "staff"]);
+        assert_eq!(data.prizes[0].excluded_groups, ["staff"]);
+        assert!(data.tickets[1].groups.is_empty());
+        let bad = sample_with(Endpoint::Draw, |v| v["tickets"][0]["groups"] = serde_json::json!(["a b"]));
+        let err = decode(Endpoint::Draw, &bad).unwrap_err();
+        assert!(err.contains("group `a b`"), "{err}");
+    }
+
+    #[test]
     fn counts_past_the_contract_limits_are_refused() {
         let draw = sample_with(Endpoint::Draw, |v| v["prizes"][0]["winner_count"] = u32::MAX.into());
         let err = decode(Endpoint::Draw, &draw).unwrap_err();
