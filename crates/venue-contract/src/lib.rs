@@ -7,6 +7,7 @@
 
 pub mod casino;
 pub mod csv;
+pub mod groups;
 pub mod payload;
 pub mod photo;
 pub mod pretalx;

@@ -6,6 +6,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 
 use crate::casino::CasinoData;
+use crate::groups;
 use crate::pretalx;
 use crate::text::{MAX_LABEL_CHARS, MAX_MESSAGE_CHARS, display_line};
 use crate::wire::{CONTRACT_VERSION, DrawData, EventInfo, GameData, Messages, Schedule, parse_hex_color};
@@ -146,8 +147,16 @@ pub fn decode(endpoint: Endpoint, bytes: &[u8]) -> Result<FeedPayload, String> {
             Ok(FeedPayload::Messages(clean_messages(messages)))
         }
         Endpoint::Draw => {
-            let draw: DrawData = parse(bytes)?;
+            let mut draw: DrawData = parse(bytes)?;
             check_version(draw.version)?;
+            // Groups are compared exactly by the draw, so every list is put in normal form.
+            for t in draw.tickets.iter_mut().filter(|t| !t.groups.is_empty()) {
+                t.groups = groups::normalize_list(&t.groups).map_err(|e| format!("ticket {}: {e}", t.number))?;
+            }
+            for p in &mut draw.prizes {
+                p.eligible_groups = groups::normalize_list(&p.eligible_groups).map_err(|e| format!("prize `{}`: {e}", p.id))?;
+                p.excluded_groups = groups::normalize_list(&p.excluded_groups).map_err(|e| format!("prize `{}`: {e}", p.id))?;
+            }
             unique("prize id", draw.prizes.iter().map(|p| p.id.as_str()))?;
             let mut numbers = HashSet::with_capacity(draw.tickets.len());
             for t in &draw.tickets {
@@ -322,6 +331,23 @@ mod tests {
 
     /// Found by tests/parsers_prop.rs: accepted, then the draw reserved room for 4 billion winners
     /// (the process aborts) or the game built 4 billion pieces a frame.
+    #[test]
+    fn draw_feed_groups_are_normalized_and_bad_ones_refused() {
+        let draw = sample_with(Endpoint::Draw, |v| {
+            v["tickets"][0]["groups"] = serde_json::json!(["Staff", "speaker", "staff"]);
+            v["prizes"][0]["excluded_groups"] = serde_json::json!([" STAFF "]);
+        });
+        let Ok(FeedPayload::Draw(data)) = decode(Endpoint::Draw, &draw) else {
+            panic!("decodes")
+        };
+        assert_eq!(data.tickets[0].groups, ["speaker", "staff"]);
+        assert_eq!(data.prizes[0].excluded_groups, ["staff"]);
+        assert!(data.tickets[1].groups.is_empty());
+        let bad = sample_with(Endpoint::Draw, |v| v["tickets"][0]["groups"] = serde_json::json!(["a b"]));
+        let err = decode(Endpoint::Draw, &bad).unwrap_err();
+        assert!(err.contains("group `a b`"), "{err}");
+    }
+
     #[test]
     fn counts_past_the_contract_limits_are_refused() {
         let draw = sample_with(Endpoint::Draw, |v| v["prizes"][0]["winner_count"] = u32::MAX.into());

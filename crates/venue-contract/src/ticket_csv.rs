@@ -2,7 +2,8 @@
 //! /api/v1/admin/tickets` with `text/csv`, the console's ticket file) and the kiosk's ticket import.
 //!
 //! A header names the columns, in any order: `number` (also `ticket`, `ticket_number`, `no`),
-//! `holder` (also `holder_id`) and optionally `name` (also `display_name`); other columns (a
+//! `holder` (also `holder_id`) and optionally `name` (also `display_name`) and `groups` (also
+//! `group`; eligibility groups as `staff; speaker`, see [`crate::groups`]); other columns (a
 //! registration export's `email`, …) are ignored. Then one ticket per line. A UTF-8 byte order mark
 //! (Excel's "CSV UTF-8") is skipped. Memory stays bounded whatever the input: a line with more than
 //! [`MAX_FIELDS`] fields or a field over [`MAX_FIELD_BYTES`] ends the reading at once.
@@ -68,6 +69,7 @@ enum Column {
     Number,
     Holder,
     Name,
+    Groups,
     /// A column this reader does not use.
     Other,
 }
@@ -77,6 +79,7 @@ fn column(name: &str) -> Column {
         "number" | "ticket" | "ticket_number" | "no" => Column::Number,
         "holder" | "holder_id" => Column::Holder,
         "name" | "display_name" => Column::Name,
+        "groups" | "group" => Column::Groups,
         _ => Column::Other,
     }
 }
@@ -192,6 +195,7 @@ fn ticket(columns: &[Column], fields: &[String]) -> Result<Ticket, String> {
         number: 0,
         display_name: String::new(),
         holder: String::new(),
+        groups: Vec::new(),
     };
     for (column, value) in columns.iter().zip(fields) {
         let value = value.trim();
@@ -209,6 +213,7 @@ fn ticket(columns: &[Column], fields: &[String]) -> Result<Ticket, String> {
                 return Err(format!("the name is over {MAX_NAME_CHARS} characters or has a line break"));
             }
             Column::Name => ticket.display_name = value.to_string(),
+            Column::Groups => ticket.groups = crate::groups::parse(value)?,
             Column::Other => {}
         }
     }
@@ -253,6 +258,18 @@ mod tests {
         assert_eq!(got, [(1000, "h-b", "Doe, J."), (1001, "h-a", "김*수")]);
         let no_names = read_all("ticket,holder_id\n7,h7\n", Headerless::Refuse).unwrap();
         assert_eq!(no_names[0].display_name, NO_NAME);
+    }
+
+    #[test]
+    fn a_groups_column_by_name_is_read_and_checked() {
+        let text = "number,holder,Groups,name\n1,h1,\"Staff; speaker\",A\n2,h2,,B\n3,h3,bad!,C\n";
+        let read = read(text, Headerless::Refuse).unwrap();
+        assert_eq!(read.tickets[0].groups, ["speaker", "staff"]);
+        assert!(read.tickets[1].groups.is_empty());
+        assert_eq!(read.problems.len(), 1);
+        assert!(read.problems[0].starts_with("line 4: group `bad!`"), "{:?}", read.problems);
+        // Files without the column read as before.
+        assert!(read_all("number,holder\n1,h\n", Headerless::Refuse).unwrap()[0].groups.is_empty());
     }
 
     #[test]

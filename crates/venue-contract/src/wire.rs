@@ -157,6 +157,12 @@ pub struct Prize {
     /// Winners drawn per batch on stage; `None` = all at once.
     #[serde(default)]
     pub batch_size: Option<u32>,
+    /// Contract 1.1: only tickets carrying at least one of these groups may win. Empty: no limit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eligible_groups: Vec<String>,
+    /// Contract 1.1: no ticket carrying any of these groups may win (e.g. `["staff"]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,6 +172,9 @@ pub struct Ticket {
     pub display_name: String,
     /// Opaque per-attendee token (e.g. a keyed hash) so one person's tickets can be grouped.
     pub holder: String,
+    /// Contract 1.1: the ticket's eligibility groups (`staff`, `speaker` …), never personal data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }
 
 /// `GET /api/v1/game`: teams and the round plan.
@@ -415,6 +424,21 @@ mod tests {
     fn tickets_need_a_holder_token() {
         let err = serde_json::from_str::<Ticket>(r#"{"number": 1001, "display_name": "김*수"}"#).unwrap_err();
         assert!(err.to_string().contains("holder"));
+    }
+
+    #[test]
+    fn groups_are_optional_and_absent_when_empty() {
+        let ticket: Ticket = serde_json::from_str(r#"{"number": 1, "display_name": "J*** D.", "holder": "h"}"#).unwrap();
+        assert!(ticket.groups.is_empty(), "a 1.0 ticket has no groups");
+        assert!(!serde_json::to_string(&ticket).unwrap().contains("groups"));
+        let staff: Ticket = serde_json::from_str(r#"{"number": 2, "display_name": "K*", "holder": "k", "groups": ["staff"]}"#).unwrap();
+        assert_eq!(staff.groups, ["staff"]);
+        let prize: Prize =
+            serde_json::from_str(r#"{"id": "tv", "name": "TV", "winner_count": 1, "order": 1, "excluded_groups": ["staff"]}"#).unwrap();
+        assert!(prize.eligible_groups.is_empty());
+        assert_eq!(prize.excluded_groups, ["staff"]);
+        let json = serde_json::to_string(&prize).unwrap();
+        assert!(json.contains("excluded_groups") && !json.contains("eligible_groups"), "{json}");
     }
 
     #[test]

@@ -125,6 +125,20 @@ draw-anchored = beim Event-Server verankert
 draw-anchoring = wird beim Event-Server registriert…
 draw-not-anchored = NICHT VERANKERT: nicht beim Server registriert
 draw-not-anchored-local = nicht verankert: kein Event-Server
+# A prize's eligibility groups, in a short line under its name on stage.
+draw-groups-only = Nur { $groups }
+draw-groups-excluded = { $groups } ausgeschlossen
+draw-groups-list = { $rest } und { $last }
+draw-group = { $group ->
+    [staff] Team
+    [speaker] Vortragende
+    [speakers] Vortragende
+    [sponsor] Sponsoren
+    [sponsors] Sponsoren
+    [volunteer] Helfende
+    [volunteers] Helfende
+   *[other] { $group }
+}
 
 ## Würfel-Timing-Spiel
 game-heading = CUBE TIMING

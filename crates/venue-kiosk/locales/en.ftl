@@ -127,6 +127,22 @@ draw-anchored = anchored with the event server
 draw-anchoring = registering with the event server…
 draw-not-anchored = NOT ANCHORED: not registered with the server
 draw-not-anchored-local = not anchored: no event server
+# A prize's eligibility groups, in a short line under its name on stage.
+draw-groups-only = Only { $groups }
+draw-groups-excluded = { $groups } excluded
+# Two or more groups: "staff, speakers and sponsors".
+draw-groups-list = { $rest } and { $last }
+# A group's name on stage; groups without a label show as they are named.
+draw-group = { $group ->
+    [staff] staff
+    [speaker] speakers
+    [speakers] speakers
+    [sponsor] sponsors
+    [sponsors] sponsors
+    [volunteer] volunteers
+    [volunteers] volunteers
+   *[other] { $group }
+}
 
 ## Cube game
 game-heading = CUBE TIMING

@@ -93,6 +93,20 @@ draw-anchored = 이벤트 서버에 등록됨
 draw-anchoring = 이벤트 서버에 등록 중…
 draw-not-anchored = 서버 미등록: 이벤트 서버가 등록하지 못함
 draw-not-anchored-local = 서버 미등록: 이벤트 서버 없음
+# A prize's eligibility groups, in a short line under its name on stage.
+draw-groups-only = { $groups } 전용
+draw-groups-excluded = { $groups } 제외
+draw-groups-list = { $rest } 및 { $last }
+draw-group = { $group ->
+    [staff] 스태프
+    [speaker] 연사
+    [speakers] 연사
+    [sponsor] 후원사
+    [sponsors] 후원사
+    [volunteer] 자원봉사자
+    [volunteers] 자원봉사자
+   *[other] { $group }
+}
 
 ## 큐브 타이밍
 game-heading = 큐브 타이밍

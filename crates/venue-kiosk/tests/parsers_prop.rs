@@ -484,12 +484,15 @@ fn arb_draw() -> impl Strategy<Value = DrawData> {
                 order,
                 allow_previous_winners,
                 batch_size,
+                eligible_groups: Vec::new(),
+                excluded_groups: Vec::new(),
             },
         );
     let ticket = (any::<u32>(), weird_text(), weird_text()).prop_map(|(number, display_name, holder)| Ticket {
         number,
         display_name,
         holder,
+        groups: Vec::new(),
     });
     (prop::collection::vec(prize, 0..4), prop::collection::vec(ticket, 0..20)).prop_map(|(prizes, tickets)| DrawData {
         version: 1,
@@ -711,7 +714,7 @@ proptest! {
     ) {
         let tickets: Vec<Ticket> = tickets
             .into_iter()
-            .map(|(number, (display_name, holder))| Ticket { number, display_name: display_name.trim().to_owned(), holder })
+            .map(|(number, (display_name, holder))| Ticket { number, display_name: display_name.trim().to_owned(), holder, groups: Vec::new() })
             .collect();
         let mut text = if header { csv::line(&["number", "display_name", "holder"]) } else { String::new() };
         for t in &tickets {
@@ -843,8 +846,8 @@ fn server_checks(e: Endpoint, bytes: &[u8]) -> Result<(), String> {
             Ok(())
         }
         Endpoint::Draw => {
-            let draw: DrawData = input::wire_from_value(value.clone()).map_err(fail)?;
-            for p in &draw.prizes {
+            let mut draw: DrawData = input::wire_from_value(value.clone()).map_err(fail)?;
+            for p in &mut draw.prizes {
                 input::check_prize(p).map_err(fail)?;
             }
             input::tickets_from_json(value["tickets"].clone()).map(|_| ()).map_err(fail)
@@ -967,7 +970,7 @@ fn arb_plan() -> impl Strategy<Value = DrawPlan> {
         proptest::option::of(any::<Index>()),
     )
         .prop_map(|(pool, prizes, seed_base, no_show)| DrawPlan {
-            pool: pool.into_iter().map(|(number, holder)| EngineTicket { number, holder }).collect(),
+            pool: pool.into_iter().map(|(number, holder)| EngineTicket::new(number, holder)).collect(),
             prizes,
             seed_base,
             no_show,
@@ -993,6 +996,8 @@ fn run_plan(plan: &DrawPlan) -> Vec<AuditRecord> {
             winner_count,
             allow_previous_winners,
             batch_size,
+            eligible_groups: Vec::new(),
+            excluded_groups: Vec::new(),
         };
         while !state.is_complete(&prize) {
             k += 1;

@@ -43,6 +43,7 @@ fn edits_and_imports_survive_a_restart_and_replace_the_feed() {
         winner_count: 3,
         allow_previous_winners: false,
         batch_size: Some(2),
+        ..Default::default()
     });
     let mut list = prizes::plan(&feed.prizes, &add, &state, Target::Local).unwrap().prizes;
     for _ in 0..list.len() - 1 {
@@ -105,6 +106,89 @@ fn edits_and_imports_survive_a_restart_and_replace_the_feed() {
     assert_eq!(prizes::load_override(&journal_dir).unwrap(), None);
 }
 
+/// Eligibility groups on this kiosk: tickets get their groups from the CSV's `groups` column, the
+/// prize editor excludes a group, and no draw ever picks a ticket of that group.
+#[test]
+fn a_prize_excluding_a_group_never_draws_its_tickets() {
+    let feed = sample_draw();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("tickets.csv");
+    let mut text = String::from("number,holder,name,groups\n");
+    for n in 0..60 {
+        let groups = match n % 4 {
+            0 => "staff",
+            1 => "Speaker; staff",
+            _ => "",
+        };
+        text.push_str(&format!("{},h-{n},Guest {n},{groups}\n", 7000 + n));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let tickets = prizes::read_tickets_csv(&csv).unwrap();
+    assert_eq!(tickets[1].groups, ["speaker", "staff"]);
+    let state = DrawState::new();
+
+    // A bad group name is refused with the field named; a good draft is stored normalized.
+    let bad = PrizeEdit::Add(PrizeDraft {
+        name: "Main".into(),
+        winner_count: 5,
+        excluded_groups: "staff, st@ff".into(),
+        ..Default::default()
+    });
+    let err = prizes::plan(&[], &bad, &state, Target::Local).unwrap_err();
+    assert!(err.iter().any(|e| e.starts_with("Groups excluded: group `st@ff`")), "{err:?}");
+    let add = PrizeEdit::Add(PrizeDraft {
+        name: "Main".into(),
+        winner_count: 5,
+        excluded_groups: " Staff ".into(),
+        ..Default::default()
+    });
+    let list = prizes::plan(&[], &add, &state, Target::Local).unwrap().prizes;
+    assert_eq!(list[0].excluded_groups, ["staff"]);
+    assert_eq!(PrizeDraft::from_prize(&list[0]).excluded_groups, "staff");
+    let crew = PrizeEdit::Add(PrizeDraft {
+        name: "Crew".into(),
+        winner_count: 40,
+        eligible_groups: "staff".into(),
+        ..Default::default()
+    });
+    let list = prizes::plan(&list, &crew, &state, Target::Local).unwrap().prizes;
+    let data = LocalOverride {
+        version: 1,
+        prizes: Some(list),
+        tickets: Some(tickets.clone()),
+    }
+    .apply(Some(&feed))
+    .unwrap();
+    let staff: Vec<u32> = tickets
+        .iter()
+        .filter(|t| t.groups.iter().any(|g| g == "staff"))
+        .map(|t| t.number)
+        .collect();
+    assert_eq!(staff.len(), 30);
+
+    for round in 0..40 {
+        let mut desk = Desk::new(&data, DrawState::new(), Vec::new());
+        assert_eq!(desk.prize().unwrap().engine.excluded_groups, ["staff"]);
+        let job = desk.press_next(100.0, Utc::now()).expect("a draw starts");
+        let record = job.draw().unwrap();
+        assert_eq!(record.winners.len(), 5);
+        assert_eq!(record.eligible_tickets, 30, "round {round}");
+        for w in &record.winners {
+            assert!(!staff.contains(&w.ticket), "round {round}: staff ticket #{} drawn", w.ticket);
+        }
+    }
+    // The staff-only prize has 30 eligible holders for 40 winners: it says so and draws nobody.
+    let mut desk = Desk::new(&data, DrawState::new(), Vec::new());
+    desk.select(1);
+    assert_eq!(desk.prize().unwrap().engine.id, "crew");
+    let job = desk.press_next(100.0, Utc::now()).expect("a draw starts");
+    let err = job.draw().unwrap_err();
+    assert!(
+        err.contains("only 30 eligible ticket holder(s) left for prize \"crew\" (only staff)"),
+        "{err}"
+    );
+}
+
 /// With an event server the edits are its admin writes: they come back in `GET /api/v1/draw`.
 #[test]
 fn edits_and_imports_reach_the_real_event_server() {
@@ -154,6 +238,7 @@ fn edits_and_imports_reach_the_real_event_server() {
         winner_count: 4,
         allow_previous_winners: true,
         batch_size: Some(2),
+        ..Default::default()
     });
     let plan = prizes::plan(&before.prizes, &add, &state, Target::Server).unwrap();
     assert_eq!(admin_calls(&server_config, &prizes::server_calls(&plan)), Ok(1));

@@ -41,12 +41,12 @@ fn local_prize_list_is_used_and_a_broken_photo_shows_a_placeholder() {
     std::fs::write(&broken, b"this is not a photo").unwrap();
     let good = format!("{}/../venue-contract/sample/prizes/coffee.jpg", env!("CARGO_MANIFEST_DIR"));
     let tickets: Vec<_> = (0..30)
-        .map(|n| json!({"number": 7000 + n, "display_name": format!("로컬 {n}"), "holder": format!("h{n}")}))
+        .map(|n| json!({"number": 7000 + n, "display_name": format!("로컬 {n}"), "holder": format!("h{n}"), "groups": if n % 3 == 0 { vec!["staff"] } else { vec![] }}))
         .collect();
     let local = json!({
         "version": 1,
         "prizes": [
-            {"id": "local-tv", "name": "Local TV 로컬 경품", "image_url": broken.display().to_string(), "winner_count": 2, "order": 1},
+            {"id": "local-tv", "name": "Local TV 로컬 경품", "image_url": broken.display().to_string(), "winner_count": 2, "order": 1, "excluded_groups": ["speaker", "staff"]},
             {"id": "local-mug", "name": "Local Mug", "image_url": good, "winner_count": 5, "order": 2, "batch_size": 5},
         ],
         "tickets": tickets,
@@ -56,7 +56,14 @@ fn local_prize_list_is_used_and_a_broken_photo_shows_a_placeholder() {
     std::fs::write(&config, format!("[draw]\njournal_dir = \"{}\"\n", journal.display())).unwrap();
 
     let texts = render("editor-local-broken-photo", &config, dir.path(), &[]);
-    for needle in ["Local TV 로컬 경품", "photo unavailable", "30 in the pool", "0 of 2 winners drawn"] {
+    // The eligibility groups: a short line under the prize on stage, and in the F1 prize list.
+    for needle in [
+        "Local TV 로컬 경품",
+        "photo unavailable",
+        "30 in the pool",
+        "0 of 2 winners drawn",
+        "Speakers and staff excluded",
+    ] {
         assert!(texts.contains(needle), "`{needle}` not on screen:\n{texts}");
     }
     let texts = render("editor-local-file-photo", &config, dir.path(), &["--prize", "local-mug"]);

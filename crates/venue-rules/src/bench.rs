@@ -110,6 +110,7 @@ fn bench_draw(args: &EngineBenchArgs) -> Result<(), String> {
         .map(|i| EngineTicket {
             number: 100_000 + i,
             holder: format!("h-{:08x}", i / 3),
+            groups: Vec::new(),
         })
         .collect();
     let prize = EnginePrize {
@@ -117,6 +118,8 @@ fn bench_draw(args: &EngineBenchArgs) -> Result<(), String> {
         winner_count: args.winners,
         allow_previous_winners: false,
         batch_size: None,
+        eligible_groups: Vec::new(),
+        excluded_groups: Vec::new(),
     };
     let seed = [7u8; 32];
     let mut drawn = 0;

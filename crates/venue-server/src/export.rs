@@ -36,6 +36,11 @@ struct PrizeExport {
     prize_name: Option<String>,
     /// `None` when the prize has been deleted since.
     winner_count: Option<u32>,
+    /// Contract 1.1 eligibility groups of the prize as it is now (absent: none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    eligible_groups: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    excluded_groups: Vec<String>,
     winners: Vec<CurrentWinner>,
     replaced: Vec<ReplacedExport>,
 }
@@ -267,6 +272,8 @@ fn prize_standing(
             prize_id: prize_id.clone(),
             prize_name: prize.map(|p| p.name.clone()),
             winner_count: prize.map(|p| p.winner_count),
+            eligible_groups: prize.map(|p| p.eligible_groups.clone()).unwrap_or_default(),
+            excluded_groups: prize.map(|p| p.excluded_groups.clone()).unwrap_or_default(),
             winners: current,
             replaced,
         });

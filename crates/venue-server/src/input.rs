@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use super::error::Failure;
+use venue_contract::groups;
 use venue_contract::ticket_csv::{self, Headerless};
 use venue_contract::wire::parse_hex_color;
 use venue_contract::wire::{
@@ -328,8 +329,15 @@ pub fn check_message(message: &Message) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn check_prize(prize: &Prize) -> Result<(), Failure> {
+/// Checks a prize and puts its eligibility groups in normal form (contract 1.1).
+pub fn check_prize(prize: &mut Prize) -> Result<(), Failure> {
     check_id("prize id", &prize.id)?;
+    let what = format!("prize `{}`", prize.id);
+    prize.eligible_groups = check_groups(&format!("{what} eligible_groups"), &prize.eligible_groups)?;
+    prize.excluded_groups = check_groups(&format!("{what} excluded_groups"), &prize.excluded_groups)?;
+    if let Some(both) = prize.eligible_groups.iter().find(|g| prize.excluded_groups.contains(g)) {
+        return Err(bad(format!("{what}: group `{both}` cannot be both eligible and excluded")));
+    }
     check_text(&format!("prize `{}` name", prize.id), &prize.name, MAX_NAME_CHARS)?;
     if let Some(url) = &prize.image_url {
         check_text(&format!("prize `{}` image_url", prize.id), url, MAX_URL_CHARS)?;
@@ -343,10 +351,20 @@ pub fn check_prize(prize: &Prize) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn check_ticket(ticket: &Ticket) -> Result<(), Failure> {
+/// Checks a ticket and puts its eligibility groups in normal form (contract 1.1).
+pub fn check_ticket(ticket: &mut Ticket) -> Result<(), Failure> {
     let what = format!("ticket {}", ticket.number);
     check_text(&format!("{what} display_name"), &ticket.display_name, MAX_NAME_CHARS)?;
-    check_id(&format!("{what} holder"), &ticket.holder)
+    check_id(&format!("{what} holder"), &ticket.holder)?;
+    if !ticket.groups.is_empty() {
+        ticket.groups = check_groups(&format!("{what} groups"), &ticket.groups)?;
+    }
+    Ok(())
+}
+
+/// A list of eligibility groups in normal form (`venue_contract::groups`), or why not.
+fn check_groups(what: &str, groups: &[String]) -> Result<Vec<String>, Failure> {
+    groups::normalize_list(groups).map_err(|e| bad(format!("{what}: {e}")))
 }
 
 pub fn check_team(team: &Team) -> Result<(), Failure> {
@@ -459,20 +477,20 @@ pub fn check_idempotency_key(key: &str) -> Result<(), Failure> {
 
 /// Tickets from a JSON object or a JSON array.
 pub fn tickets_from_json(value: Value) -> Result<Vec<Ticket>, Failure> {
-    let tickets: Vec<Ticket> = match value {
+    let mut tickets: Vec<Ticket> = match value {
         Value::Array(_) => wire_from_value(value)?,
         Value::Object(_) => vec![wire_from_value(value)?],
         _ => return Err(Failure::invalid_body("tickets must be a JSON object or an array of them")),
     };
-    check_tickets(&tickets)?;
+    check_tickets(&mut tickets)?;
     Ok(tickets)
 }
 
 /// Tickets from CSV, all or nothing: columns by header name in any order (the kiosk's import format,
 /// [`venue_contract::ticket_csv`]); without a header, contract v1's `number,display_name,holder`.
 pub fn tickets_from_csv(text: &str) -> Result<Vec<Ticket>, Failure> {
-    let tickets = ticket_csv::read_all(text, Headerless::ContractOrder).map_err(|e| Failure::invalid_body(format!("CSV: {e}")))?;
-    check_tickets(&tickets)?;
+    let mut tickets = ticket_csv::read_all(text, Headerless::ContractOrder).map_err(|e| Failure::invalid_body(format!("CSV: {e}")))?;
+    check_tickets(&mut tickets)?;
     Ok(tickets)
 }
 
@@ -498,7 +516,7 @@ pub fn ticket_csv_report(text: &str) -> TicketCsvReport {
                 more_problems: read.more_problems,
             };
             // The reader keeps to the wire rules; the server's own checks have the last word.
-            report.tickets.retain(|ticket| match check_ticket(ticket) {
+            report.tickets.retain_mut(|ticket| match check_ticket(ticket) {
                 Ok(()) => true,
                 Err(failure) => {
                     if report.problems.len() < MAX_REPORTED_PROBLEMS {
@@ -518,13 +536,13 @@ pub fn ticket_csv_report(text: &str) -> TicketCsvReport {
     }
 }
 
-fn check_tickets(tickets: &[Ticket]) -> Result<(), Failure> {
+fn check_tickets(tickets: &mut [Ticket]) -> Result<(), Failure> {
     if tickets.is_empty() {
         return Err(Failure::invalid_body("no tickets in the body"));
     }
     check_count("tickets", tickets.len(), MAX_TICKETS)?;
     let mut numbers = HashSet::with_capacity(tickets.len());
-    for ticket in tickets {
+    for ticket in tickets.iter_mut() {
         check_ticket(ticket)?;
         if !numbers.insert(ticket.number) {
             return Err(bad(format!("ticket number {} appears twice", ticket.number)));

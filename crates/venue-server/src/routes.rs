@@ -644,8 +644,8 @@ async fn put_prize(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Failure> {
     let value = input::with_path_id(json_body(body, WRITE_BODY_LIMIT)?, "id", &id)?;
-    let prize: Prize = input::wire_from_value(value)?;
-    input::check_prize(&prize)?;
+    let mut prize: Prize = input::wire_from_value(value)?;
+    input::check_prize(&mut prize)?;
     let created = state.store.upsert_prize(&prize).await?;
     tracing::info!(prize = %id, created, "prize stored");
     Ok(answer(created_or_ok(created), &prize))

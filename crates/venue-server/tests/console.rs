@@ -1004,3 +1004,84 @@ async fn the_draw_page_flags_results_that_are_not_anchored() {
     assert!(html.contains("title=\"the event server could not be reached\""), "{html}");
     h.server.shutdown().await.unwrap();
 }
+
+/// The prize form edits eligibility groups: stored in normal form, shown in the list and in the
+/// form again, and a bad name is refused with nothing stored.
+#[tokio::test]
+async fn the_prize_form_edits_eligibility_groups() {
+    let h = Harness::start().await;
+    let cookie = sign_in_http(&h, TOKEN).await.expect("signed in");
+    let page = |path: &'static str| {
+        let request = h.http.get(h.url(path)).header(COOKIE, &cookie).send();
+        async move { request.await.unwrap().text().await.unwrap() }
+    };
+    let csrf = attribute_after(&page("/console/draw").await, "name=\"csrf\" value=\"");
+    let save = |excluded: &'static str, eligible: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("id", "tv")
+            .text("name", "TV")
+            .text("winner_count", "2")
+            .text("batch_size", "")
+            .text("order", "1")
+            .text("eligible_groups", eligible)
+            .text("excluded_groups", excluded);
+        let request = h
+            .http
+            .post(h.url("/console/draw/prizes"))
+            .header(COOKIE, &cookie)
+            .multipart(form)
+            .send();
+        async move {
+            let answer = request.await.unwrap();
+            let flash = answer
+                .headers()
+                .get_all(SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .find(|v| v.starts_with("vk_flash="))
+                .map(str::to_string)
+                .unwrap_or_default();
+            (answer.status(), flash)
+        }
+    };
+    let tv = || async {
+        let draw: Value = h.http.get(h.url("/api/v1/draw")).send().await.unwrap().json().await.unwrap();
+        draw["prizes"].as_array().unwrap().iter().find(|p| p["id"] == "tv").cloned()
+    };
+    let (status, flash) = save("Staff; speaker", "").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(!flash.starts_with("vk_flash=error"), "{flash}");
+    let stored = tv().await.expect("the prize is stored");
+    assert_eq!(stored["excluded_groups"], json!(["speaker", "staff"]));
+    assert!(stored.get("eligible_groups").is_none(), "{stored}");
+
+    let list = page("/console/draw").await;
+    assert!(list.contains("speaker, staff excluded"), "the list says who is excluded");
+    let form = page("/console/draw?edit=tv").await;
+    assert!(
+        form.contains("id=\"excluded_groups\" name=\"excluded_groups\" maxlength=\"700\" value=\"speaker, staff\""),
+        "{form}"
+    );
+    assert!(
+        form.contains("id=\"eligible_groups\" name=\"eligible_groups\" maxlength=\"700\" value=\"\""),
+        "{form}"
+    );
+
+    let (status, flash) = save("staff, st@ff", "").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(flash.starts_with("vk_flash=error"), "a bad group is refused: {flash}");
+    let (_, flash) = save("staff", "staff").await;
+    assert!(flash.starts_with("vk_flash=error"), "eligible and excluded at once: {flash}");
+    assert_eq!(tv().await.unwrap()["excluded_groups"], json!(["speaker", "staff"]), "unchanged");
+    // The page as an organiser sees it, editing the prize (a screenshot to look at).
+    if let Some(chrome) = chrome_desktop().await {
+        let base = h.server.base_url();
+        chrome.sign_in(&base).await;
+        chrome.goto(&format!("{base}/console/draw?edit=tv#prize-form")).await;
+        chrome.wait_for_text("speaker, staff excluded").await;
+        chrome.shot("draw-prize-groups").await;
+        chrome.close().await;
+    }
+    h.server.shutdown().await.unwrap();
+}

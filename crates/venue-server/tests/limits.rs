@@ -298,7 +298,7 @@ async fn the_draw_feed_size_is_counted_to_the_byte() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
     let server = admin_server(&dir).await;
-    let csv = "number,holder,name\n7001,h-1,김*수\n7002,h\\2,\"A \"\"quoted\"\" \\ name\"\n7003,h-3,J*** D.\n";
+    let csv = "number,holder,name,groups\n7001,h-1,김*수,staff\n7002,h\\2,\"A \"\"quoted\"\" \\ name\",\n7003,h-3,J*** D.,\"speaker; 스태프; vip\"\n";
     assert_eq!(post_csv(&server, csv).await.0, 200);
     let body = reqwest::Client::new()
         .get(format!("{}/api/v1/draw", server.base_url()))
@@ -312,6 +312,10 @@ async fn the_draw_feed_size_is_counted_to_the_byte() {
     assert!(
         String::from_utf8_lossy(&body).contains(r#"A \"quoted\" \\ name"#),
         "the escaped name is served"
+    );
+    assert!(
+        String::from_utf8_lossy(&body).contains(r#""groups":["speaker","vip","스태프"]"#),
+        "groups are served"
     );
     let counted = server
         .store

@@ -64,6 +64,7 @@ scenarios!(
     heartbeats_show_every_screen_and_flag_silent_ones,
     changes_are_pushed_to_subscribers_at_once,
     prizes_tickets_teams_and_rounds,
+    eligibility_groups_are_stored_checked_and_served,
     write_bodies_are_strict,
     bodies_over_the_limit_are_refused,
     draw_results_follow_the_post_semantics,
@@ -1182,6 +1183,99 @@ async fn changes_are_pushed_to_subscribers_at_once(db: &TestDb) {
     }
 }
 
+async fn eligibility_groups_are_stored_checked_and_served(db: &TestDb) {
+    let server = db.start().await;
+    // Prize groups are put in normal form (trimmed, lowercase, sorted, unique).
+    let prize = json!({"name": "TV", "winner_count": 2, "order": 1, "excluded_groups": ["Staff", "speaker", "staff"]});
+    let (status, stored) = server.admin(Method::PUT, "/api/v1/admin/prizes/tv", Some(prize)).await;
+    assert_eq!(status, StatusCode::CREATED, "{stored}");
+    assert_eq!(stored["excluded_groups"], json!(["speaker", "staff"]));
+    assert!(stored.get("eligible_groups").is_none(), "empty lists are not sent: {stored}");
+    let crew = json!({"name": "Crew mug", "winner_count": 1, "order": 2, "eligible_groups": ["staff"]});
+    assert_eq!(
+        server.admin(Method::PUT, "/api/v1/admin/prizes/crew", Some(crew)).await.0,
+        StatusCode::CREATED
+    );
+    // Bad names, too many, and a group both eligible and excluded are refused and change nothing.
+    for (bad, why) in [
+        (
+            json!({"name": "X", "winner_count": 1, "order": 3, "excluded_groups": ["st aff"]}),
+            "st aff",
+        ),
+        (
+            json!({"name": "X", "winner_count": 1, "order": 3, "eligible_groups": ["a@b.c"]}),
+            "a@b.c",
+        ),
+        (
+            json!({"name": "X", "winner_count": 1, "order": 3, "eligible_groups": ["vip"], "excluded_groups": ["VIP"]}),
+            "both eligible and excluded",
+        ),
+        (
+            json!({"name": "X", "winner_count": 1, "order": 3, "excluded_groups": (0..17).map(|i| format!("g{i}")).collect::<Vec<_>>()}),
+            "at most 16",
+        ),
+    ] {
+        let (status, body) = server.admin(Method::PUT, "/api/v1/admin/prizes/x", Some(bad)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(api_error(&body, "invalid_body").contains(why), "{body}");
+    }
+    // Tickets: groups in JSON and by a header-named CSV column; none for old-style uploads.
+    let (status, _) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/tickets",
+            Some(json!([{"number": 1, "display_name": "A*", "holder": "h-1", "groups": ["Staff"]}, {"number": 2, "display_name": "B*", "holder": "h-2"}])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = "groups,number,holder,name\n\"speaker; sponsor\",3,h-3,C*\n,4,h-4,D*\n";
+    let response = server
+        .client
+        .post(server.url("/api/v1/admin/tickets"))
+        .bearer_auth(TOKEN)
+        .header(CONTENT_TYPE, "text/csv; charset=utf-8")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read(response).await.0, StatusCode::OK);
+    let (status, body) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/tickets",
+            Some(json!({"number": 5, "display_name": "E*", "holder": "h-5", "groups": ["bad group!"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(api_error(&body, "invalid_body").contains("ticket 5 groups"), "{body}");
+
+    let draw: DrawData = server.get_json("/api/v1/draw").await;
+    let groups: Vec<(u32, Vec<String>)> = draw.tickets.iter().map(|t| (t.number, t.groups.clone())).collect();
+    assert_eq!(
+        groups,
+        [
+            (1, vec!["staff".to_owned()]),
+            (2, vec![]),
+            (3, vec!["speaker".to_owned(), "sponsor".to_owned()]),
+            (4, vec![])
+        ]
+    );
+    assert_eq!(draw.prizes[0].excluded_groups, ["speaker", "staff"]);
+    assert_eq!(draw.prizes[1].eligible_groups, ["staff"]);
+    // Re-uploading a ticket without groups clears them; the raw feed names no group for it.
+    let (status, _) = server
+        .admin(
+            Method::POST,
+            "/api/v1/admin/tickets",
+            Some(json!({"number": 1, "display_name": "A*", "holder": "h-1"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let raw: Value = server.get_json("/api/v1/draw").await;
+    assert_eq!(raw["tickets"][0], json!({"number": 1, "display_name": "A*", "holder": "h-1"}));
+    assert_eq!(raw["tickets"][2]["groups"], json!(["speaker", "sponsor"]));
+}
+
 async fn prizes_tickets_teams_and_rounds(db: &TestDb) {
     let server = db.start().await;
     let prize = json!({"name": "Coffee", "winner_count": 20, "order": 2, "batch_size": 10, "allow_previous_winners": true});
@@ -1871,6 +1965,11 @@ async fn export_writes_winners_and_game_results(db: &TestDb) {
             .0,
         StatusCode::CREATED
     );
+    let staff_out = json!({"name": coffee, "winner_count": 20, "order": 6, "excluded_groups": ["staff"]});
+    assert_eq!(
+        server.admin(Method::PUT, "/api/v1/admin/prizes/coffee", Some(staff_out)).await.0,
+        StatusCode::OK
+    );
     server.stop().await;
 
     let out = tempfile::tempdir().unwrap();
@@ -1897,6 +1996,21 @@ async fn export_writes_winners_and_game_results(db: &TestDb) {
     let json: Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("winners.json")).unwrap()).unwrap();
     assert_eq!(json["draws"].as_array().unwrap().len(), 2);
     assert_eq!(json["draws"][1]["winners"][1]["ticket"], json!(winners[1]));
+    let prizes = json["prizes"].as_array().unwrap();
+    let coffee_export = prizes.iter().find(|p| p["prize_id"] == "coffee").unwrap();
+    assert_eq!(
+        coffee_export["excluded_groups"],
+        json!(["staff"]),
+        "the prize's groups are exported"
+    );
+    assert!(
+        prizes
+            .iter()
+            .find(|p| p["prize_id"] == "macbook-air")
+            .unwrap()
+            .get("excluded_groups")
+            .is_none()
+    );
     let games = std::fs::read_to_string(out.path().join("game_results.csv")).unwrap();
     assert_eq!(games.lines().count(), 1 + 2 * 2);
     assert!(

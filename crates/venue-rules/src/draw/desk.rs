@@ -201,6 +201,7 @@ impl Desk {
             .map(|t| EngineTicket {
                 number: t.number,
                 holder: t.holder.clone(),
+                groups: t.groups.clone(),
             })
             .collect();
         let names = data.tickets.iter().map(|t| (t.number, t.display_name.clone())).collect();
@@ -213,6 +214,8 @@ impl Desk {
                     winner_count: p.winner_count,
                     allow_previous_winners: p.allow_previous_winners,
                     batch_size: p.batch_size,
+                    eligible_groups: p.eligible_groups.clone(),
+                    excluded_groups: p.excluded_groups.clone(),
                 },
                 name: p.name.clone(),
                 image_url: p.image_url.clone(),
@@ -726,6 +729,8 @@ mod tests {
                     order: 1,
                     allow_previous_winners: false,
                     batch_size: None,
+                    eligible_groups: Vec::new(),
+                    excluded_groups: Vec::new(),
                 },
                 Prize {
                     id: "small".into(),
@@ -735,6 +740,8 @@ mod tests {
                     order: 2,
                     allow_previous_winners: false,
                     batch_size: None,
+                    eligible_groups: Vec::new(),
+                    excluded_groups: Vec::new(),
                 },
             ],
             tickets: (0..20)
@@ -742,6 +749,7 @@ mod tests {
                     number: 1000 + i,
                     display_name: format!("N{i}"),
                     holder: format!("h{}", i % 7),
+                    groups: Vec::new(),
                 })
                 .collect(),
         }
@@ -929,6 +937,7 @@ mod tests {
             number: 2000,
             display_name: "New".into(),
             holder: "h-new".into(),
+            groups: Vec::new(),
         });
         assert!(!desk.refresh(&more), "not while a result is on screen");
         desk.press_next(200.0, Utc::now()); // back to idle, on the next open prize

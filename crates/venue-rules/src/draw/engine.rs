@@ -19,12 +19,23 @@
 //! The exclusion set of a draw for prize P: the holders of P's current winners and P's no-shows,
 //! plus, unless P allows previous winners, the holders of every prize's current winners.
 //!
+//! # Eligibility groups
+//!
+//! A ticket may carry groups (`staff`, `speaker` …, compared as exact strings). A prize may name
+//! `eligible_groups` (only tickets carrying at least one of them may win it) and `excluded_groups`
+//! (no ticket carrying any of them may win it); both empty, the default, means every ticket is
+//! eligible. Groups belong to tickets, not holders: a holder's other tickets keep their own groups.
+//! A prize's eligible pool smaller than its winners fails with [`DrawError::GroupsTooNarrow`],
+//! naming the groups, and draws nobody. The record keeps both lists so that the draw can be
+//! recomputed; a record without them (every record from before groups existed) had none.
+//!
 //! # Algorithm `chacha20-v1`
 //!
 //! Inputs: the pool of `(number, holder)` tickets, the exclusion set E, the winner count k and a
 //! 32-byte seed.
 //!
-//! 1. Candidates C: the tickets whose holder is not in E, sorted by ticket number ascending
+//! 1. Candidates C: the tickets whose holder is not in E and that are eligible for the prize's
+//!    groups (see above; without groups every ticket is), sorted by ticket number ascending
 //!    (ticket numbers are unique in the pool).
 //! 2. If C holds fewer than k distinct holders, fail; nothing is drawn.
 //! 3. Random values: ChaCha20 (20 rounds) keyed with the seed, 64-bit block counter starting at
@@ -52,7 +63,10 @@
 //! [`tickets_hash`] is the lowercase hex SHA-256 of this UTF-8 text: for each ticket in ticket
 //! number order, one line `{number}\t{holder}\n` (number in decimal without leading zeros). In
 //! the holder, `\` is written `\\`, tab `\t`, line feed `\n` and carriage return `\r` (two
-//! characters each) so that lines cannot be forged by odd holder tokens.
+//! characters each) so that lines cannot be forged by odd holder tokens. A ticket with groups
+//! appends, before the line feed, one `\t{group}` per group in ascending byte order without
+//! duplicates, each escaped like the holder; a ticket without groups hashes exactly as before
+//! groups existed.
 //!
 //! # Anchoring with the event server
 //!
@@ -101,6 +115,20 @@ pub struct EngineTicket {
     pub number: u32,
     /// Opaque per-attendee token; all tickets of one person share it.
     pub holder: String,
+    /// Eligibility groups of this ticket (module doc, "Eligibility groups"); usually empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
+impl EngineTicket {
+    /// A ticket without groups.
+    pub fn new(number: u32, holder: impl Into<String>) -> Self {
+        Self {
+            number,
+            holder: holder.into(),
+            groups: Vec::new(),
+        }
+    }
 }
 
 /// A prize as the engine needs it.
@@ -111,6 +139,25 @@ pub struct EnginePrize {
     pub allow_previous_winners: bool,
     /// Default batch size when the operator does not give one.
     pub batch_size: Option<u32>,
+    /// Only tickets carrying at least one of these groups may win; empty: no such limit.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eligible_groups: Vec<String>,
+    /// No ticket carrying any of these groups may win.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_groups: Vec<String>,
+}
+
+impl EnginePrize {
+    /// Whether a ticket carrying `groups` may win this prize (module doc, "Eligibility groups").
+    pub fn admits(&self, groups: &[String]) -> bool {
+        (self.eligible_groups.is_empty() || self.eligible_groups.iter().any(|g| groups.contains(g)))
+            && !self.excluded_groups.iter().any(|g| groups.contains(g))
+    }
+
+    /// Whether the prize limits its tickets by group at all.
+    pub fn has_groups(&self) -> bool {
+        !self.eligible_groups.is_empty() || !self.excluded_groups.is_empty()
+    }
 }
 
 /// A winning ticket and its holder.
@@ -134,6 +181,12 @@ pub struct AuditRecord {
     pub prize_id: String,
     pub winner_count: u32,
     pub allow_previous_winners: bool,
+    /// The prize's eligible groups at the draw (module doc); absent: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub eligible_groups: Vec<String>,
+    /// The prize's excluded groups at the draw; absent: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_groups: Vec<String>,
     /// Number of this record among the prize's records (batches and replacements), from 1.
     pub batch: u32,
     /// Winners asked for in this record (1 for a replacement).
@@ -145,7 +198,8 @@ pub struct AuditRecord {
     pub seed_commitment: String,
     pub tickets_hash: String,
     pub pool_size: u64,
-    /// Tickets left after removing the excluded holders' tickets.
+    /// Tickets left after removing the excluded holders' tickets and the tickets the prize's
+    /// groups leave out.
     pub eligible_tickets: u64,
     /// Holders excluded from this draw, sorted.
     pub excluded_holders: Vec<String>,
@@ -276,6 +330,16 @@ pub enum DrawError {
         prize: String,
         requested: u32,
         eligible_holders: u64,
+    },
+    #[error(
+        "only {eligible_holders} eligible ticket holder(s) left for prize \"{prize}\" ({groups}), but {requested} winner(s) were asked for; widen the prize's groups or lower its winners"
+    )]
+    GroupsTooNarrow {
+        prize: String,
+        requested: u32,
+        eligible_holders: u64,
+        /// The prize's groups in words, e.g. `only staff, speaker; excluding sponsor`.
+        groups: String,
     },
     #[error("ticket #{ticket} is not a current winner of prize \"{prize}\", so it cannot be replaced as a no-show")]
     NotAWinner { prize: String, ticket: u32 },
@@ -526,6 +590,8 @@ pub fn verify(record: &AuditRecord, pool: &[EngineTicket], prior: &DrawState) ->
         winner_count: record.winner_count,
         allow_previous_winners: record.allow_previous_winners,
         batch_size: None,
+        eligible_groups: record.eligible_groups.clone(),
+        excluded_groups: record.excluded_groups.clone(),
     };
     let anchor = record.server_nonce.as_ref().map(|nonce| ServerAnchor {
         server_nonce: nonce.clone(),
@@ -686,7 +752,7 @@ fn compute_batch(
         });
     }
     let excluded = state.excluded_for(&prize.id, prize.allow_previous_winners);
-    let drawn = draw_v1(state, pool, &excluded, &prize.id, size, seed, &draw_key(seed, anchor)?)?;
+    let drawn = draw_v1(state, pool, &excluded, prize, size, seed, &draw_key(seed, anchor)?)?;
     Ok(drawn.into_record(state, prize, size, seed, None, None).anchored(anchor))
 }
 
@@ -713,7 +779,7 @@ fn compute_replacement(
         .clone();
     // The absent holder is still among the prize's current winners here, so stays excluded.
     let excluded = state.excluded_for(&prize.id, prize.allow_previous_winners);
-    let drawn = draw_v1(state, pool, &excluded, &prize.id, 1, seed, &draw_key(seed, anchor)?)?;
+    let drawn = draw_v1(state, pool, &excluded, prize, 1, seed, &draw_key(seed, anchor)?)?;
     Ok(drawn
         .into_record(state, prize, 1, seed, Some(absent), Some(reason.to_owned()))
         .anchored(anchor))
@@ -743,6 +809,8 @@ impl Drawn {
             prize_id: prize.id.clone(),
             winner_count: prize.winner_count,
             allow_previous_winners: prize.allow_previous_winners,
+            eligible_groups: prize.eligible_groups.clone(),
+            excluded_groups: prize.excluded_groups.clone(),
             batch: state.prize(&prize.id).map_or(0, |p| p.records) + 1,
             batch_size,
             algorithm: ALGORITHM_V1.to_owned(),
@@ -770,7 +838,7 @@ fn draw_v1(
     state: &DrawState,
     pool: &[EngineTicket],
     excluded: &BTreeSet<&str>,
-    prize_id: &str,
+    prize: &EnginePrize,
     count: u32,
     seed: &Seed,
     key: &Seed,
@@ -794,6 +862,9 @@ fn draw_v1(
         let excluded: HashSet<&str> = excluded.iter().copied().collect();
         order.into_iter().filter(|&i| !excluded.contains(pool[i].holder.as_str())).collect()
     };
+    if prize.has_groups() {
+        candidates.retain(|&i| prize.admits(&pool[i].groups));
+    }
     let eligible_tickets = candidates.len() as u64;
 
     // Checked before any pick so the loop below always ends; stop counting once enough are seen.
@@ -806,9 +877,17 @@ fn draw_v1(
             break;
         }
     }
+    if holders.len() < wanted && prize.has_groups() {
+        return Err(DrawError::GroupsTooNarrow {
+            prize: prize.id.clone(),
+            requested: count,
+            eligible_holders: holders.len() as u64,
+            groups: describe_groups(&prize.eligible_groups, &prize.excluded_groups),
+        });
+    }
     if holders.len() < wanted {
         return Err(DrawError::PoolExhausted {
-            prize: prize_id.to_owned(),
+            prize: prize.id.clone(),
             requested: count,
             eligible_holders: holders.len() as u64,
         });
@@ -870,6 +949,13 @@ fn hash_tickets<'a>(tickets: impl Iterator<Item = &'a EngineTicket>) -> String {
         push_decimal(&mut buffer, ticket.number);
         buffer.push(b'\t');
         push_escaped(&mut buffer, &ticket.holder);
+        if !ticket.groups.is_empty() {
+            let groups: BTreeSet<&str> = ticket.groups.iter().map(String::as_str).collect();
+            for group in groups {
+                buffer.push(b'\t');
+                push_escaped(&mut buffer, group);
+            }
+        }
         buffer.push(b'\n');
         if buffer.len() >= FLUSH_AT {
             hasher.update(&buffer);
@@ -911,6 +997,23 @@ fn push_escaped(buffer: &mut Vec<u8>, holder: &str) {
     }
 }
 
+/// A prize's groups in words for messages and reports: `only staff, speaker; excluding sponsor`,
+/// or `all groups` without any.
+pub fn describe_groups(eligible: &[String], excluded: &[String]) -> String {
+    let mut parts = Vec::new();
+    if !eligible.is_empty() {
+        parts.push(format!("only {}", eligible.join(", ")));
+    }
+    if !excluded.is_empty() {
+        parts.push(format!("excluding {}", excluded.join(", ")));
+    }
+    if parts.is_empty() {
+        "all groups".to_owned()
+    } else {
+        parts.join("; ")
+    }
+}
+
 fn describe_winner(winner: Option<&EngineWinner>) -> String {
     winner.map_or_else(|| "none".to_owned(), EngineWinner::to_string)
 }
@@ -940,6 +1043,7 @@ mod tests {
         EngineTicket {
             number,
             holder: holder.to_owned(),
+            groups: Vec::new(),
         }
     }
 
@@ -949,6 +1053,8 @@ mod tests {
             winner_count,
             allow_previous_winners: false,
             batch_size: None,
+            eligible_groups: Vec::new(),
+            excluded_groups: Vec::new(),
         }
     }
 
@@ -1177,6 +1283,161 @@ mod tests {
         let mut changed = pool.clone();
         changed[3].holder.push('x');
         assert_ne!(tickets_hash(&changed), tickets_hash(&pool));
+    }
+
+    // ---- eligibility groups ----
+
+    /// pool50 with groups: every 5th ticket (by i) is staff, every 7th a speaker, i = 0 both.
+    fn pool50_groups() -> Vec<EngineTicket> {
+        let mut pool = pool50();
+        for t in &mut pool {
+            let i = (t.number - 100) / 3;
+            if i % 5 == 0 {
+                t.groups.push("staff".into());
+            }
+            if i % 7 == 0 {
+                t.groups.push("speaker".into());
+            }
+        }
+        pool
+    }
+
+    fn grouped(id: &str, winner_count: u32, eligible: &[&str], excluded: &[&str]) -> EnginePrize {
+        EnginePrize {
+            eligible_groups: eligible.iter().map(|g| (*g).to_owned()).collect(),
+            excluded_groups: excluded.iter().map(|g| (*g).to_owned()).collect(),
+            ..prize(id, winner_count)
+        }
+    }
+
+    /// The module doc's step 1 with groups, written from the doc: filter, then the plain reference.
+    fn reference_group_draw(pool: &[EngineTicket], prize: &EnginePrize, excluded: &[&str], count: usize, seed: Seed) -> Vec<u32> {
+        let admitted: Vec<EngineTicket> = pool
+            .iter()
+            .filter(|t| prize.eligible_groups.is_empty() || t.groups.iter().any(|g| prize.eligible_groups.contains(g)))
+            .filter(|t| !t.groups.iter().any(|g| prize.excluded_groups.contains(g)))
+            .cloned()
+            .collect();
+        reference_draw(&admitted, excluded, count, seed)
+    }
+
+    #[test]
+    fn groups_limit_the_candidates_like_the_reference() {
+        let pool = pool50_groups();
+        for n in 0..200u64 {
+            let mut state = DrawState::new();
+            let main = grouped("main", 6, &[], &["staff", "speaker"]);
+            let first = draw_batch(&mut state, &pool, &main, None, seed_n(n)).unwrap();
+            assert_eq!(
+                tickets_of(first.winners()),
+                reference_group_draw(&pool, &main, &[], 6, seed_n(n)),
+                "seed {n}"
+            );
+            for w in first.winners() {
+                let t = pool.iter().find(|t| t.number == w.ticket).unwrap();
+                assert!(t.groups.is_empty(), "seed {n}: #{} is {:?}", t.number, t.groups);
+            }
+            let excluded: Vec<&str> = first.winners().iter().map(|w| w.holder.as_str()).collect();
+            let crew = grouped("crew", 2, &["staff"], &[]);
+            let second = draw_batch(&mut state, &pool, &crew, None, seed_n(n + 10_000)).unwrap();
+            assert_eq!(
+                tickets_of(second.winners()),
+                reference_group_draw(&pool, &crew, &excluded, 2, seed_n(n + 10_000)),
+                "seed {n}"
+            );
+            assert_eq!(second.record.eligible_groups, ["staff"]);
+            assert!(
+                verify(
+                    &second.record,
+                    &pool,
+                    &DrawState::replay(std::slice::from_ref(&first.record)).unwrap()
+                )
+                .is_ok()
+            );
+        }
+    }
+
+    #[test]
+    fn golden_winners_with_groups() {
+        let pool = pool50_groups();
+        assert_eq!(tickets_hash(&pool), GOLDEN_GROUPS_HASH);
+        let mut state = DrawState::new();
+        let main = draw_batch(&mut state, &pool, &grouped("main", 5, &[], &["staff", "speaker"]), None, [7u8; 32]).unwrap();
+        assert_eq!(tickets_of(main.winners()), GOLDEN_MAIN);
+        assert_eq!(main.record.eligible_tickets, GOLDEN_MAIN_ELIGIBLE);
+        let crew = draw_batch(&mut state, &pool, &grouped("crew", 2, &["staff", "speaker"], &[]), None, [8u8; 32]).unwrap();
+        assert_eq!(tickets_of(crew.winners()), GOLDEN_CREW);
+        assert_eq!(crew.record.eligible_tickets, GOLDEN_CREW_ELIGIBLE);
+        // The record names its groups; without groups the record's JSON has no such keys.
+        let json = serde_json::to_string(&main.record).unwrap();
+        assert!(
+            json.contains(r#""excluded_groups":["staff","speaker"]"#) && !json.contains("eligible_groups"),
+            "{json}"
+        );
+        let plain = draw_batch(&mut DrawState::new(), &pool50(), &prize("grand", 5), None, [7u8; 32]).unwrap();
+        assert!(!serde_json::to_string(&plain.record).unwrap().contains("groups"));
+    }
+
+    const GOLDEN_GROUPS_HASH: &str = "6855e228f0efaa57cb0d59a7ce3921539b8a017d0ade41fe96500b250fca336a";
+    // The hash was also computed by Python's hashlib from the module doc's canonical text.
+    const GOLDEN_MAIN: [u32; 5] = [208, 199, 154, 181, 229];
+    const GOLDEN_MAIN_ELIGIBLE: u64 = 34;
+    const GOLDEN_CREW: [u32; 2] = [235, 100];
+    const GOLDEN_CREW_ELIGIBLE: u64 = 14;
+
+    #[test]
+    fn tickets_hash_covers_groups_sorted_and_escaped() {
+        let plain = [ticket(1, "a")];
+        let mut staff = plain.clone();
+        staff[0].groups = vec!["staff".into(), "b\tc".into(), "staff".into()];
+        assert_eq!(tickets_hash(&plain), hex::encode(Sha256::digest(b"1\ta\n")));
+        assert_eq!(tickets_hash(&staff), hex::encode(Sha256::digest(b"1\ta\tb\\tc\tstaff\n")));
+        staff[0].groups.reverse();
+        assert_eq!(
+            tickets_hash(&staff),
+            hex::encode(Sha256::digest(b"1\ta\tb\\tc\tstaff\n")),
+            "order does not matter"
+        );
+    }
+
+    #[test]
+    fn too_narrow_groups_say_so_and_draw_nobody() {
+        let pool = pool50_groups();
+        let mut state = DrawState::new();
+        // 10 staff tickets (i = 0, 5, …, 45) held by at most 10 holders.
+        let err = draw_batch(&mut state, &pool, &grouped("crew", 11, &["staff"], &[]), None, [1u8; 32]).unwrap_err();
+        let DrawError::GroupsTooNarrow { eligible_holders, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert!(*eligible_holders <= 10);
+        let text = err.to_string();
+        assert!(text.contains("only staff") && text.contains("11 winner(s)"), "{text}");
+        assert_eq!(state, DrawState::new());
+        let err = draw_batch(&mut state, &pool, &grouped("x", 1, &["nobody"], &["staff"]), None, [1u8; 32]).unwrap_err();
+        assert!(err.to_string().contains("(only nobody; excluding staff)"), "{err}");
+        // Without groups the old error stays.
+        let err = draw_batch(&mut state, &pool, &prize("all", 18), None, [1u8; 32]).unwrap_err();
+        assert!(matches!(err, DrawError::PoolExhausted { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_record_with_changed_groups_is_a_mismatch() {
+        let pool = pool50_groups();
+        let main = draw_batch(&mut DrawState::new(), &pool, &grouped("main", 3, &[], &["staff"]), None, [9u8; 32]).unwrap();
+        assert_eq!(verify(&main.record, &pool, &DrawState::new()), Ok(()));
+        let mut forged = main.record.clone();
+        forged.excluded_groups.clear();
+        let Err(VerifyError::Mismatch(differences)) = verify(&forged, &pool, &DrawState::new()) else {
+            panic!("dropping the groups must not verify")
+        };
+        assert!(differences.iter().any(|d| d.field == "eligible_tickets"), "{differences:?}");
+        // A ticket moved out of staff changes the tickets hash.
+        let mut moved = pool.clone();
+        moved.iter_mut().find(|t| t.groups == ["staff"]).unwrap().groups.clear();
+        let Err(VerifyError::Mismatch(differences)) = verify(&main.record, &moved, &DrawState::new()) else {
+            panic!("other groups must not verify")
+        };
+        assert!(differences.iter().any(|d| d.field == "tickets_hash"), "{differences:?}");
     }
 
     // ---- behaviour ----

@@ -777,6 +777,7 @@ pub(crate) mod tests {
             .map(|n| EngineTicket {
                 number: 1000 + n,
                 holder: format!("h{:02}", n % 13),
+                groups: Vec::new(),
             })
             .collect()
     }
@@ -787,6 +788,8 @@ pub(crate) mod tests {
             winner_count,
             allow_previous_winners: false,
             batch_size: None,
+            eligible_groups: Vec::new(),
+            excluded_groups: Vec::new(),
         }
     }
 

@@ -11,7 +11,9 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::draw::engine::{AuditRecord, DrawState, EnginePrize, EngineTicket, VerifyError, fingerprint, tickets_hash, verify};
+use crate::draw::engine::{
+    AuditRecord, DrawState, EnginePrize, EngineTicket, VerifyError, describe_groups, fingerprint, tickets_hash, verify,
+};
 use crate::draw::journal::{JournalEntry, load_tickets_snapshot, parse_journal};
 
 /// The outcome of [`verify_audit`]: `ok` only if there was at least one record and all check out.
@@ -86,6 +88,13 @@ pub fn verify_audit(audit_path: &Path, tickets_path: Option<&Path>) -> Result<Ve
             Ok(pool) => match verify(record, pool, &state) {
                 Ok(()) => {
                     lines.push(format!("OK {label}: {}", describe_winners(record)));
+                    if !record.eligible_groups.is_empty() || !record.excluded_groups.is_empty() {
+                        lines.push(format!(
+                            "  drawn from {} eligible ticket(s): {}",
+                            record.eligible_tickets,
+                            describe_groups(&record.eligible_groups, &record.excluded_groups)
+                        ));
+                    }
                     lines.push(format!("  {}", describe_anchor(record)));
                 }
                 Err(VerifyError::Mismatch(differences)) => {
@@ -347,6 +356,13 @@ fn describe_prize_change(before: &EnginePrize, after: Option<&EnginePrize>) -> S
         let show = |b: Option<u32>| b.map_or_else(|| "all".to_owned(), |b| b.to_string());
         changes.push(format!("batch_size {} → {}", show(before.batch_size), show(after.batch_size)));
     }
+    if before.eligible_groups != after.eligible_groups || before.excluded_groups != after.excluded_groups {
+        changes.push(format!(
+            "groups {} → {}",
+            describe_groups(&before.eligible_groups, &before.excluded_groups),
+            describe_groups(&after.eligible_groups, &after.excluded_groups)
+        ));
+    }
     if changes.is_empty() {
         "no setting changed".to_owned()
     } else {
@@ -428,6 +444,7 @@ fn tickets_from_csv(text: &str) -> Result<Vec<EngineTicket>, String> {
         return Err("the CSV file is empty".to_owned());
     };
     let column = |name: &str| header.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+    let groups_at = column("groups");
     let (Some(number_at), Some(holder_at)) = (column("number"), column("holder")) else {
         return Err(format!(
             "the CSV header needs \"number\" and \"holder\" columns, found: {}",
@@ -445,9 +462,14 @@ fn tickets_from_csv(text: &str) -> Result<Vec<EngineTicket>, String> {
             .parse()
             .map_err(|_| format!("line {line}: ticket number \"{number}\" is not a whole number"))?;
         // Holders are compared exactly by the draw, so they are not trimmed.
+        let groups = match groups_at {
+            Some(at) => venue_contract::groups::parse(field(at)).map_err(|e| format!("line {line}: {e}"))?,
+            None => Vec::new(),
+        };
         tickets.push(EngineTicket {
             number,
             holder: field(holder_at).to_owned(),
+            groups,
         });
     }
     Ok(tickets)
@@ -599,6 +621,62 @@ mod tests {
     }
 
     #[test]
+    fn a_draw_with_groups_verifies_and_a_forged_one_is_a_mismatch() {
+        use crate::draw::engine::{EnginePrize, draw_batch};
+        let dir = tempfile::tempdir().unwrap();
+        let mut pool = pool();
+        for t in pool.iter_mut().filter(|t| t.number % 3 == 0) {
+            t.groups = vec!["staff".into()];
+        }
+        let main = EnginePrize {
+            id: "main".into(),
+            winner_count: 4,
+            allow_previous_winners: false,
+            batch_size: None,
+            eligible_groups: Vec::new(),
+            excluded_groups: vec!["staff".into()],
+        };
+        let record = draw_batch(&mut DrawState::new(), &pool, &main, None, [5u8; 32]).unwrap().record;
+        assert!(record.winners.iter().all(|w| w.ticket % 3 != 0), "{record:?}");
+        let (mut journal, _) = Journal::open(dir.path()).unwrap();
+        journal.save_tickets(&pool).unwrap();
+        journal.append(&JournalEntry::Committed { record: record.clone() }).unwrap();
+        let path = dir.path().join(JOURNAL_FILE);
+        let report = verify_audit(&path, None).unwrap();
+        assert!(report.ok, "{report}");
+        assert!(
+            report.lines.iter().any(|l| l.contains("eligible ticket(s): excluding staff")),
+            "{report}"
+        );
+
+        // The same tickets as CSV with a groups column verify too; without the column they do not.
+        let mut csv = String::from("number,holder,groups\n");
+        for t in &pool {
+            csv.push_str(&format!("{},{},{}\n", t.number, t.holder, t.groups.join(";")));
+        }
+        let with_groups = dir.path().join("tickets.csv");
+        fs::write(&with_groups, &csv).unwrap();
+        assert!(verify_audit(&path, Some(&with_groups)).unwrap().ok);
+        let plain = dir.path().join("plain.csv");
+        let text: String = pool.iter().map(|t| format!("{},{}\n", t.number, t.holder)).collect();
+        fs::write(&plain, format!("number,holder\n{text}")).unwrap();
+        let report = verify_audit(&path, Some(&plain)).unwrap();
+        assert!(!report.ok && report.to_string().contains("tickets_hash"), "{report}");
+
+        // A record whose excluded groups were removed afterwards does not recompute.
+        let mut forged = record.clone();
+        forged.excluded_groups.clear();
+        let array = dir.path().join("forged.json");
+        fs::write(&array, serde_json::to_string(&[forged]).unwrap()).unwrap();
+        let report = verify_audit(&array, Some(&with_groups)).unwrap();
+        assert!(!report.ok, "{report}");
+        assert!(
+            report.lines.iter().any(|l| l.starts_with("  eligible_tickets: expected ")),
+            "{report}"
+        );
+    }
+
+    #[test]
     fn empty_audit_is_not_verified() {
         let dir = tempfile::tempdir().unwrap();
         Journal::open(dir.path()).unwrap();
@@ -721,6 +799,8 @@ mod tests {
             winner_count: 2,
             allow_previous_winners: false,
             batch_size: None,
+            eligible_groups: Vec::new(),
+            excluded_groups: Vec::new(),
         };
         let mut record = draw_batch_anchored(&mut DrawState::new(), &pool, &tv, None, seed, Some(&anchor))
             .unwrap()

@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::error::Failure;
 use crate::input;
 use crate::input::BULK_BODY_LIMIT;
+use venue_contract::groups;
 use venue_contract::wire::{Prize, Ticket};
 
 const PAGE: &str = "/console/draw";
@@ -174,7 +175,7 @@ fn prize_from_upload(upload: &Upload, image_url: Option<String>) -> Result<Prize
         "" => None,
         _ => Some(fields.number("batch_size", "Winners per batch")?),
     };
-    let prize = Prize {
+    let mut prize = Prize {
         id,
         name,
         image_url,
@@ -182,9 +183,16 @@ fn prize_from_upload(upload: &Upload, image_url: Option<String>) -> Result<Prize
         order: fields.number("order", "Order")?,
         allow_previous_winners: fields.checked("allow_previous_winners"),
         batch_size,
+        eligible_groups: groups_field(fields.get("eligible_groups"), "Only these groups")?,
+        excluded_groups: groups_field(fields.get("excluded_groups"), "Groups excluded")?,
     };
-    input::check_prize(&prize)?;
+    input::check_prize(&mut prize)?;
     Ok(prize)
+}
+
+/// A form's group list (`staff, speaker`), or why not, naming the field as the form labels it.
+fn groups_field(text: &str, label: &str) -> Result<Vec<String>, Failure> {
+    groups::parse(text).map_err(|e| Failure::invalid_body(format!("{label}: {e}")))
 }
 
 /// An id from a name: ASCII letters and digits kept, the rest joined by `-`; a random one for names

@@ -47,11 +47,14 @@ async fn feed_bytes(conn: &mut AnyConnection, endpoint: Endpoint) -> Result<Opti
             // not read every ticket back (2,000 check-ins would read 2 million rows).
             // `{"number":N,"display_name":"…","holder":"…"}` is 41 bytes around the three
             // values; names and holders are counted in UTF-8 bytes, each quote or backslash
-            // in them twice (JSON escapes them).
+            // in them twice (JSON escapes them). Groups (stored `a,b`) add `,"groups":["a","b"]`:
+            // 14 bytes, the stored text and 2 quotes per comma.
             let (count, values): (i64, i64) = sqlx::query_as(
                 r#"SELECT COUNT(*), COALESCE(SUM(octet_length(CAST(number AS TEXT)) + octet_length(display_name) + octet_length(holder)
                        + (octet_length(display_name) - octet_length(REPLACE(REPLACE(display_name, '"', ''), '\', '')))
-                       + (octet_length(holder) - octet_length(REPLACE(REPLACE(holder, '"', ''), '\', '')))), 0)
+                       + (octet_length(holder) - octet_length(REPLACE(REPLACE(holder, '"', ''), '\', '')))
+                       + CASE WHEN ticket_groups = '' THEN 0
+                         ELSE 14 + octet_length(ticket_groups) + 2 * (octet_length(ticket_groups) - octet_length(REPLACE(ticket_groups, ',', ''))) END), 0)
                        FROM tickets"#,
             )
             .fetch_one(&mut *conn)

@@ -147,4 +147,13 @@ pub(super) const MIGRATIONS: &[(i64, &str, &[&str])] = &[
             registered_at TEXT NOT NULL, prize_id TEXT)",
         ],
     ),
+    (
+        13,
+        "ticket groups",
+        &[
+            // Contract 1.1 eligibility groups of a ticket, in normal form joined by `,` (a group
+            // name never holds one); '' for none, so every ticket stored before reads as before.
+            "ALTER TABLE tickets ADD COLUMN ticket_groups TEXT NOT NULL DEFAULT ''",
+        ],
+    ),
 ];

@@ -513,16 +513,18 @@ impl Store {
     }
 
     pub async fn tickets(&self) -> Result<Vec<Ticket>, Failure> {
-        let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT number, display_name, holder FROM tickets ORDER BY number")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<(i64, String, String, String)> =
+            sqlx::query_as("SELECT number, display_name, holder, ticket_groups FROM tickets ORDER BY number")
+                .fetch_all(&self.pool)
+                .await?;
         rows.into_iter()
-            .map(|(number, display_name, holder)| {
+            .map(|(number, display_name, holder, groups)| {
                 let number = u32::try_from(number).map_err(|_| Failure::internal(format!("stored ticket number {number}")))?;
                 Ok(Ticket {
                     number,
                     display_name,
                     holder,
+                    groups: split_groups(&groups),
                 })
             })
             .collect()
@@ -688,16 +690,21 @@ impl Store {
         let mut tx = self.begin(&[Endpoint::Draw]).await?;
         for chunk in tickets.chunks(TICKETS_PER_STATEMENT) {
             let rows: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
+                .map(|i| format!("(${}, ${}, ${}, ${})", 4 * i + 1, 4 * i + 2, 4 * i + 3, 4 * i + 4))
                 .collect();
             let sql = format!(
-                "INSERT INTO tickets (number, display_name, holder) VALUES {}
-                 ON CONFLICT (number) DO UPDATE SET display_name = excluded.display_name, holder = excluded.holder",
+                "INSERT INTO tickets (number, display_name, holder, ticket_groups) VALUES {}
+                 ON CONFLICT (number) DO UPDATE SET display_name = excluded.display_name, holder = excluded.holder,
+                 ticket_groups = excluded.ticket_groups",
                 rows.join(", ")
             );
             let mut query = sqlx::query(&sql);
             for ticket in chunk {
-                query = query.bind(i64::from(ticket.number)).bind(&ticket.display_name).bind(&ticket.holder);
+                query = query
+                    .bind(i64::from(ticket.number))
+                    .bind(&ticket.display_name)
+                    .bind(&ticket.holder)
+                    .bind(ticket.groups.join(","));
             }
             query.execute(&mut *tx).await?;
         }
@@ -1036,10 +1043,11 @@ impl Store {
                             .await?;
                     }
                     for ticket in &draw.tickets {
-                        sqlx::query("INSERT INTO tickets (number, display_name, holder) VALUES ($1, $2, $3)")
+                        sqlx::query("INSERT INTO tickets (number, display_name, holder, ticket_groups) VALUES ($1, $2, $3, $4)")
                             .bind(i64::from(ticket.number))
                             .bind(&ticket.display_name)
                             .bind(&ticket.holder)
+                            .bind(ticket.groups.join(","))
                             .execute(&mut *tx)
                             .await?;
                     }
@@ -1213,4 +1221,9 @@ pub fn sqlite_file(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     Some(PathBuf::from(path.replace("%3F", "?").replace("%23", "#").replace("%25", "%")))
+}
+
+/// A ticket's stored groups (`staff,speaker`, '' for none) as the contract's list.
+fn split_groups(stored: &str) -> Vec<String> {
+    stored.split(',').filter(|g| !g.is_empty()).map(str::to_owned).collect()
 }

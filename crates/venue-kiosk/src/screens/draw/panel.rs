@@ -596,6 +596,12 @@ fn editor(ui: &mut egui::Ui, state: &mut PanelState, desk: &Desk, local: &LocalD
                     if prize.allow_previous_winners {
                         facts.push_str(" · previous winners may win");
                     }
+                    if !prize.eligible_groups.is_empty() || !prize.excluded_groups.is_empty() {
+                        facts.push_str(&format!(
+                            " · {}",
+                            engine::describe_groups(&prize.eligible_groups, &prize.excluded_groups)
+                        ));
+                    }
                     ui.weak(facts);
                     if ui.add_enabled(editable, egui::Button::new("Edit").small()).clicked() {
                         state.form = Some(Form::new(Some(prize.id.clone()), PrizeDraft::from_prize(prize)));
@@ -694,6 +700,22 @@ fn editor(ui: &mut egui::Ui, state: &mut PanelState, desk: &Desk, local: &LocalD
                 ui.label("");
                 ui.checkbox(&mut form.draft.allow_previous_winners, "winners of earlier prizes may win this too");
                 ui.end_row();
+                ui.label("Only groups");
+                ui.add(
+                    egui::TextEdit::singleline(&mut form.draft.eligible_groups)
+                        .desired_width(320.0)
+                        .char_limit(700)
+                        .hint_text("everyone (or e.g. staff)"),
+                );
+                ui.end_row();
+                ui.label("Excluded groups");
+                ui.add(
+                    egui::TextEdit::singleline(&mut form.draft.excluded_groups)
+                        .desired_width(320.0)
+                        .char_limit(700)
+                        .hint_text("e.g. staff, speaker, sponsor"),
+                );
+                ui.end_row();
             });
             for problem in &state.problems {
                 ui.colored_label(RED, problem);
@@ -733,8 +755,10 @@ fn editor(ui: &mut egui::Ui, state: &mut PanelState, desk: &Desk, local: &LocalD
         }
     });
     ui.small(match sink {
-        Sink::Server(_) => "CSV with a header: number,holder[,name]. Adds or updates these tickets on the server; the others stay.",
-        Sink::Local(_) => "CSV with a header: number,holder[,name]. Becomes this kiosk's whole ticket list. All or nothing.",
+        Sink::Server(_) => {
+            "CSV with a header: number,holder[,name][,groups]. Adds or updates these tickets on the server; the others stay."
+        }
+        Sink::Local(_) => "CSV with a header: number,holder[,name][,groups]. Becomes this kiosk's whole ticket list. All or nothing.",
     });
     edit_status(ui, state);
 }
@@ -752,6 +776,7 @@ mod tests {
             .map(|i| EngineTicket {
                 number: 100 + i,
                 holder: format!("h{i}"),
+                groups: Vec::new(),
             })
             .collect();
         let mut state = DrawState::new();
@@ -762,6 +787,8 @@ mod tests {
                 winner_count: n,
                 allow_previous_winners: false,
                 batch_size: None,
+                eligible_groups: Vec::new(),
+                excluded_groups: Vec::new(),
             };
             records.push(draw_batch(&mut state, &pool, &prize, None, [n as u8; 32]).unwrap().record);
         }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::feed::outbox::AdminCall;
 use crate::shell::storage::read_limited;
+use venue_contract::groups;
 use venue_contract::photo::{PhotoSource, SERVER_IMAGES_PATH, feed_photo_source, photo_source};
 use venue_contract::ticket_csv;
 use venue_contract::wire::{CONTRACT_VERSION, DrawData, Prize, Ticket};
@@ -49,6 +50,10 @@ pub struct PrizeDraft {
     pub allow_previous_winners: bool,
     /// `None`: all remaining winners at once.
     pub batch_size: Option<u32>,
+    /// Eligibility groups as typed (`staff, speaker`): only tickets in one of them may win.
+    pub eligible_groups: String,
+    /// Groups whose tickets may not win, as typed.
+    pub excluded_groups: String,
 }
 
 impl Default for PrizeDraft {
@@ -59,6 +64,8 @@ impl Default for PrizeDraft {
             winner_count: 1,
             allow_previous_winners: false,
             batch_size: None,
+            eligible_groups: String::new(),
+            excluded_groups: String::new(),
         }
     }
 }
@@ -71,6 +78,8 @@ impl PrizeDraft {
             winner_count: prize.winner_count,
             allow_previous_winners: prize.allow_previous_winners,
             batch_size: prize.batch_size,
+            eligible_groups: groups::format(&prize.eligible_groups),
+            excluded_groups: groups::format(&prize.excluded_groups),
         }
     }
 
@@ -84,6 +93,9 @@ impl PrizeDraft {
             order,
             allow_previous_winners: self.allow_previous_winners,
             batch_size: self.batch_size,
+            // Checked by `validate` before any prize is made from a draft.
+            eligible_groups: groups::parse(&self.eligible_groups).unwrap_or_default(),
+            excluded_groups: groups::parse(&self.excluded_groups).unwrap_or_default(),
         }
     }
 }
@@ -143,6 +155,19 @@ pub fn validate(draft: &PrizeDraft, decided: Decided, target: Target, original_p
             "The batch size must be between 1 and the winner count ({}).",
             draft.winner_count
         ));
+    }
+    let eligible = groups::parse(&draft.eligible_groups);
+    let excluded = groups::parse(&draft.excluded_groups);
+    if let Err(problem) = &eligible {
+        problems.push(format!("Only these groups: {problem}."));
+    }
+    if let Err(problem) = &excluded {
+        problems.push(format!("Groups excluded: {problem}."));
+    }
+    if let (Ok(eligible), Ok(excluded)) = (&eligible, &excluded)
+        && let Some(both) = eligible.iter().find(|g| excluded.contains(g))
+    {
+        problems.push(format!("Group `{both}` cannot be both the only eligible one and excluded."));
     }
     let photo = draft.photo.trim();
     if !photo.is_empty()
@@ -530,6 +555,8 @@ mod tests {
             order,
             allow_previous_winners: false,
             batch_size: None,
+            eligible_groups: Vec::new(),
+            excluded_groups: Vec::new(),
         }
     }
 
@@ -547,6 +574,7 @@ mod tests {
             .map(|i| EngineTicket {
                 number: i,
                 holder: format!("h{i}"),
+                groups: Vec::new(),
             })
             .collect();
         let mut state = DrawState::new();
@@ -555,6 +583,8 @@ mod tests {
             winner_count: n,
             allow_previous_winners: false,
             batch_size: None,
+            eligible_groups: Vec::new(),
+            excluded_groups: Vec::new(),
         };
         draw_batch(&mut state, &pool, &p, None, [7; 32]).unwrap();
         state
@@ -796,6 +826,7 @@ mod tests {
                 number: 1,
                 display_name: "A".into(),
                 holder: "h".into(),
+                groups: Vec::new(),
             }],
         };
         let data = value.apply(Some(&feed)).unwrap();

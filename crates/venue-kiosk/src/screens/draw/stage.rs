@@ -195,6 +195,9 @@ fn build_stage(
         .with_children(|col| {
             photo(col, store, prize.image_url.as_deref(), 560.0, 420.0, fonts);
             col.spawn((Text::new(prize.name.clone()), fonts.bold(40.0, theme::TEXT)));
+            if let Some(line) = groups_line(labels, &prize.engine.eligible_groups, &prize.engine.excluded_groups) {
+                col.spawn((Text::new(line), fonts.text(26.0, theme::GOLD)));
+            }
             col.spawn((Text::new(drawn_line), fonts.text(26.0, theme::TEXT_DIM)));
         });
         // Centre: the machine.
@@ -326,6 +329,37 @@ fn footer(ui: &mut ChildSpawnerCommands, desk: &Desk, labels: &Labels, fonts: &U
         operator_line = format!("{note} · {operator_line}");
     }
     ui.spawn((Text::new(operator_line), fonts.text(20.0, theme::TEXT_DIM)));
+}
+
+/// The short line under a prize limited to or excluding groups ("Staff and speakers excluded"),
+/// from the label tables; `None` for a prize open to every ticket.
+pub(super) fn groups_line(labels: &Labels, eligible: &[String], excluded: &[String]) -> Option<String> {
+    let list = |groups: &[String]| {
+        let mut names: Vec<String> = groups
+            .iter()
+            .map(|g| labels.text_with("draw-group", &[("group", g.into())]))
+            .collect();
+        let last = names.pop().unwrap_or_default();
+        if names.is_empty() {
+            last
+        } else {
+            labels.text_with(
+                "draw-groups-list",
+                &[("rest", (&names.join(", ")).into()), ("last", (&last).into())],
+            )
+        }
+    };
+    let mut parts = Vec::new();
+    if !eligible.is_empty() {
+        parts.push(labels.text_with("draw-groups-only", &[("groups", (&list(eligible)).into())]));
+    }
+    if !excluded.is_empty() {
+        parts.push(labels.text_with("draw-groups-excluded", &[("groups", (&list(excluded)).into())]));
+    }
+    let line = parts.join(" · ");
+    let mut chars = line.chars();
+    let first = chars.next()?;
+    Some(first.to_uppercase().chain(chars).collect())
 }
 
 /// Every winner of a big batch at once, as large as the stage allows.
@@ -620,5 +654,32 @@ mod tests {
         let (line, more) = winners_line(&many, 8, name);
         assert_eq!(more, 292, "300 winners: 8 named, +292 more");
         assert!(line.ends_with("#8 n8"), "{line}");
+    }
+
+    #[test]
+    fn the_groups_line_reads_in_each_language() {
+        use crate::shell::i18n::LabelLanguages;
+        let g = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+        let en = Labels::new(LabelLanguages::ENGLISH);
+        assert_eq!(groups_line(&en, &[], &[]), None);
+        assert_eq!(
+            groups_line(&en, &[], &g(&["staff", "speaker"])).as_deref(),
+            Some("Staff and speakers excluded")
+        );
+        assert_eq!(
+            groups_line(&en, &g(&["crew"]), &g(&["sponsor", "staff", "vip"])).as_deref(),
+            Some(
+                "Only crew · Sponsors, staff and vip excluded"
+                    .replace("Sponsors", "sponsors")
+                    .as_str()
+            )
+        );
+        let ko = Labels::new(LabelLanguages::parse_setting("ko").unwrap().unwrap());
+        assert_eq!(
+            groups_line(&ko, &[], &g(&["staff", "speaker"])).as_deref(),
+            Some("스태프 및 연사 제외")
+        );
+        let de = Labels::new(LabelLanguages::parse_setting("de").unwrap().unwrap());
+        assert_eq!(groups_line(&de, &g(&["speaker"]), &[]).as_deref(), Some("Nur Vortragende"));
     }
 }
