@@ -832,7 +832,9 @@ pub(crate) mod tests {
     fn a_second_process_cannot_open_a_journal_in_use() {
         let dir = tempfile::tempdir().unwrap();
         let (journal, _) = Journal::open(dir.path()).unwrap();
-        let refused = Journal::open(dir.path()).err().expect("the journal is in use");
+        let Err(refused) = Journal::open(dir.path()) else {
+            panic!("the journal is in use")
+        };
         assert!(matches!(refused, JournalError::Locked { .. }), "{refused}");
         assert!(refused.to_string().contains("another venue-kiosk process"), "{refused}");
         // A reader (export-winners) still reads it.
