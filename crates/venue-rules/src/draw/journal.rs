@@ -268,6 +268,27 @@ pub struct Journal {
     _lock: File,
 }
 
+/// Parses a journal's bytes and replays them: the view, and what parsing found (for repairs).
+fn replay_bytes(bytes: &[u8]) -> Result<(ParsedJournal, Replayed), JournalError> {
+    let parsed = parse_journal(bytes)?;
+    let mut view = Replayed::default();
+    for (line, entry) in &parsed.entries {
+        match view.apply(entry) {
+            Ok(()) => {}
+            Err(Misfit::Record(error)) => {
+                return Err(JournalError::Corrupt {
+                    line: *line,
+                    reason: Misfit::Record(error).reason(),
+                });
+            }
+            // Harmless for the results; keep going so the kiosk can start.
+            Err(misfit @ Misfit::UnknownSequence(_)) => view.warnings.push(format!("line {line}: ignored: {}", misfit.reason())),
+        }
+    }
+    view.warnings.extend(parsed.warnings.iter().cloned());
+    Ok((parsed, view))
+}
+
 /// The lock file beside the journal (`flock`ed while a kiosk has the journal open).
 pub const LOCK_FILE: &str = "draw-journal.lock";
 
@@ -322,22 +343,7 @@ impl Journal {
             Err(error) => return Err(io_error("create", &path)(error)),
         };
         let bytes = fs::read(&path).map_err(io_error("read", &path))?;
-        let parsed = parse_journal(&bytes)?;
-        let mut view = Replayed::default();
-        for (line, entry) in &parsed.entries {
-            match view.apply(entry) {
-                Ok(()) => {}
-                Err(Misfit::Record(error)) => {
-                    return Err(JournalError::Corrupt {
-                        line: *line,
-                        reason: Misfit::Record(error).reason(),
-                    });
-                }
-                // Harmless for the results; keep going so the kiosk can start.
-                Err(misfit @ Misfit::UnknownSequence(_)) => view.warnings.push(format!("line {line}: ignored: {}", misfit.reason())),
-            }
-        }
-        view.warnings.extend(parsed.warnings.iter().cloned());
+        let (parsed, mut view) = replay_bytes(&bytes)?;
         if parsed.intact_len < bytes.len() {
             drop(file);
             replace_file(dir, &path, |out| out.write_all(&bytes[..parsed.intact_len]))?;
@@ -359,22 +365,7 @@ impl Journal {
     pub fn read(dir: &Path) -> Result<Replayed, JournalError> {
         let path = dir.join(JOURNAL_FILE);
         let bytes = fs::read(&path).map_err(io_error("read", &path))?;
-        let parsed = parse_journal(&bytes)?;
-        let mut view = Replayed::default();
-        for (line, entry) in &parsed.entries {
-            match view.apply(entry) {
-                Ok(()) => {}
-                Err(Misfit::Record(error)) => {
-                    return Err(JournalError::Corrupt {
-                        line: *line,
-                        reason: Misfit::Record(error).reason(),
-                    });
-                }
-                Err(misfit @ Misfit::UnknownSequence(_)) => view.warnings.push(format!("line {line}: ignored: {}", misfit.reason())),
-            }
-        }
-        view.warnings.extend(parsed.warnings.iter().cloned());
-        Ok(view)
+        Ok(replay_bytes(&bytes)?.1)
     }
 
     /// After a failed write: open the file again and check what is on disk. When the failed
